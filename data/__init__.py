@@ -1,0 +1,1 @@
+"""Models, store, migrations and reference catalogs. Imports no Textual."""

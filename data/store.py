@@ -1,0 +1,192 @@
+"""Open the clinic's database: pick the URL, check the target, connect, migrate.
+
+The engine is always made here, on request, and handed to the app; nothing
+connects at import time. SQLite is the embedded default; any SQLAlchemy URL works
+(PostgreSQL for clinics with many terminals).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from platformdirs import user_data_path
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+ENV_VAR = "MA_TUI_DB"
+APP_NAME = "ma-tui"
+DB_FILENAME = "clinic.db"
+SQLITE_HEADER = b"SQLite format 3\x00"
+# A write that meets another terminal's lock waits this long before it fails.
+BUSY_TIMEOUT_MS = 10_000
+
+
+class StoreError(Exception):
+    """A database that cannot be used; the message is one line for the user."""
+
+
+def default_database_path() -> Path:
+    return user_data_path(APP_NAME, appauthor=False) / DB_FILENAME
+
+
+def resolve_database_url(cli_value: str | None, environ: Mapping[str, str]) -> str:
+    """The database to use: ``--db`` first, then ``$MA_TUI_DB``, then the default file."""
+    chosen = cli_value or environ.get(ENV_VAR) or ""
+    if not chosen.strip():
+        return sqlite_url(default_database_path())
+    if "://" in chosen:
+        return chosen
+    return sqlite_url(Path(chosen).expanduser())
+
+
+def sqlite_url(path: Path) -> str:
+    return URL.create("sqlite", database=str(path.resolve())).render_as_string()
+
+
+def parse_url(url: str) -> URL:
+    """Parse and check that SQLAlchemy knows the scheme and its driver is installed."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"not a database path or URL: {url!r}") from None
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        raise StoreError(
+            f"unknown database URL scheme {parsed.drivername!r} "
+            "(use a file path, sqlite:///PATH or postgresql+psycopg://...)"
+        ) from None
+    except ImportError as exc:
+        raise StoreError(
+            f"the driver for {parsed.drivername!r} is not installed ({exc.name}); "
+            "for PostgreSQL install ma-tui[postgres]"
+        ) from None
+    return parsed
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file a SQLite URL names, or None for an in-memory database."""
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:"):
+        raise StoreError("SQLite URI filenames (file:...) are not supported; give a path")
+    return Path(database)
+
+
+def check_sqlite_target(path: Path, *, create_parent: bool = False) -> None:
+    """Refuse a path that cannot hold the clinic's database, touching nothing.
+
+    A directory, a file that is not a SQLite database, or a place we cannot write
+    each gets a one-line reason before anything is created or changed.
+    """
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a database file")
+    if path.exists():
+        _check_existing_file(path)
+        return
+    parent = path.parent
+    if not parent.exists():
+        if not create_parent:
+            raise StoreError(f"cannot create {path}: folder {parent} does not exist")
+        try:
+            parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StoreError(f"cannot create folder {parent}: {exc.strerror}") from None
+    if not parent.is_dir():
+        raise StoreError(f"cannot create {path}: {parent} is not a folder")
+    if not _can_create_in(parent):
+        raise StoreError(f"cannot create {path}: {parent} is read-only")
+
+
+def _check_existing_file(path: Path) -> None:
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        raise StoreError(f"{path} is not a regular file")
+    try:
+        # Opening for update proves write access (and root's read-only mounts)
+        # without changing a byte.
+        with path.open("r+b") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except PermissionError:
+        raise StoreError(f"{path} is read-only; ma-tui needs to write to it") from None
+    except OSError as exc:
+        if exc.errno == 30:  # EROFS
+            raise StoreError(f"{path} is on a read-only file system") from None
+        raise StoreError(f"cannot open {path}: {exc.strerror}") from None
+    if header and header != SQLITE_HEADER:
+        raise StoreError(f"{path} is not a SQLite database")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        # SQLite's WAL needs to create -wal and -shm files beside the database.
+        raise StoreError(f"{path.parent} is read-only; ma-tui needs to write beside {path.name}")
+
+
+def _can_create_in(folder: Path) -> bool:
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    # access() says yes to root even where the file system refuses; ask statvfs too.
+    try:
+        return not (os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def create_store_engine(url: str, *, create_parent: bool = False) -> Engine:
+    """An engine for ``url`` after checking the target; the schema is not touched."""
+    parsed = parse_url(url)
+    path = sqlite_file(parsed)
+    if parsed.get_backend_name() == "sqlite":
+        if path is not None:
+            check_sqlite_target(path, create_parent=create_parent)
+        return _sqlite_engine(parsed, new_file=path is not None and not path.exists(), path=path)
+    return sa.create_engine(parsed, pool_pre_ping=True)
+
+
+def memory_engine() -> Engine:
+    """A private in-memory database on one shared connection (tests, benchmarks)."""
+    return _sqlite_engine(make_url("sqlite://"), new_file=False, path=None)
+
+
+def _sqlite_engine(url: URL, *, new_file: bool, path: Path | None) -> Engine:
+    if new_file and path is not None:
+        _create_private_file(path)
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
+    if path is None:
+        kwargs["poolclass"] = StaticPool
+        kwargs["connect_args"]["check_same_thread"] = False
+    engine = sa.create_engine(url, **kwargs)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file readable by its owner only: it holds PHI."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot create {path}: {exc.strerror} (read-only location?)") from None
+    os.close(fd)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # FULL: a signed visit survives a power cut, not only a crash.
+        cursor.execute("PRAGMA synchronous = FULL")
+    finally:
+        cursor.close()
+
+
+def describe(url: str) -> str:
+    """The URL for messages, with any password hidden."""
+    return make_url(url).render_as_string(hide_password=True)

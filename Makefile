@@ -1,0 +1,55 @@
+# The two commands of the README: `make run` and `make test`.
+# Everything is installed into .venv from the project's own files.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DB ?= $(CURDIR)/demo/clinic.db
+
+.PHONY: run demo test lint bench snapshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+## run: install, build (or refresh) the demo clinic, open ma-tui on it
+run: $(VENV)/.installed
+	@mkdir -p $(dir $(DEMO_DB))
+	$(BIN)/ma-tui demo --db "$(DEMO_DB)"
+	$(BIN)/ma-tui --db "$(DEMO_DB)"
+
+## demo: only build (or refresh) the demo clinic
+demo: $(VENV)/.installed
+	@mkdir -p $(dir $(DEMO_DB))
+	$(BIN)/ma-tui demo --db "$(DEMO_DB)"
+
+## test: install the test extras and run the whole suite, lint and types included
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## snapshots: re-record the screen snapshots after a deliberate UI change
+snapshots: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## bench: print start-up and queue figures
+bench: $(VENV)/.installed
+	$(BIN)/python bench/queue_load.py
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,3 @@
+from ma_tui.cli import main
+
+raise SystemExit(main())

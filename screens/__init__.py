@@ -1,0 +1,1 @@
+"""Textual screens and widgets: one file per screen, its .tcss beside it."""

@@ -1,0 +1,102 @@
+"""The schema is built and upgraded by Alembic, keeping data, on any database."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateTable
+from sqlmodel import SQLModel
+
+from data import models  # noqa: F401
+from data.migrate import alembic_config, current_revision, head_revision, upgrade
+from data.store import StoreError, create_store_engine, sqlite_url
+
+
+def _revisions_oldest_first() -> list[str]:
+    scripts = ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    return [script.revision for script in reversed(list(scripts))]
+
+
+def test_migrations_build_exactly_the_models(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+    assert current_revision(engine) == head_revision()
+
+
+@pytest.mark.parametrize("start", _revisions_oldest_first()[:-1])
+def test_upgrade_from_an_older_version_keeps_its_data(tmp_path: Path, start: str) -> None:
+    """A clinic's database written by an older ma-tui upgrades in place."""
+    url = sqlite_url(tmp_path / "old.db")
+    engine = create_store_engine(url)
+    upgrade(engine, start)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO patient (mrn, family_name, given_name, birth_date, sex, "
+                "interpreter_needed, active, created_at, updated_at) VALUES "
+                "('7000001', 'Whitfield', 'Dana', '1968-04-12', 'female', 0, 1, "
+                "'2026-01-05 15:00:00', '2026-01-05 15:00:00')"
+            )
+        )
+    engine.dispose()
+
+    reopened = create_store_engine(url)
+    upgrade(reopened)
+    assert current_revision(reopened) == head_revision()
+    with reopened.connect() as connection:
+        row = connection.execute(sa.text("SELECT mrn, family_name, birth_date FROM patient")).one()
+    assert tuple(row) == ("7000001", "Whitfield", str(date(1968, 4, 12)))
+    reopened.dispose()
+
+
+def test_upgrading_twice_changes_nothing(file_engine: sa.Engine) -> None:
+    before = sorted(sa.inspect(file_engine).get_table_names())
+    upgrade(file_engine)
+    assert sorted(sa.inspect(file_engine).get_table_names()) == before
+
+
+def test_a_newer_schema_is_refused(file_engine: sa.Engine) -> None:
+    with file_engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreError, match="newer ma-tui"):
+        upgrade(file_engine)
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    engine = create_store_engine(sqlite_url(path))
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE recipes (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(StoreError, match="another program"):
+        upgrade(engine)
+    assert sa.inspect(engine).get_table_names() == ["recipes"]
+    engine.dispose()
+
+
+def test_every_table_compiles_for_postgresql() -> None:
+    """Nothing SQLite-only leaks into the model."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    for table in SQLModel.metadata.sorted_tables:
+        ddl = str(CreateTable(table).compile(dialect=dialect))
+        assert f"CREATE TABLE {table.name}" in ddl
+
+
+def test_migrations_render_for_postgresql_offline() -> None:
+    config = alembic_config()
+    config.set_main_option("sqlalchemy.url", "postgresql://clinic/db")
+    buffer = io.StringIO()
+    config.output_buffer = buffer
+    command.upgrade(config, "head", sql=True)
+    sql = buffer.getvalue()
+    assert "CREATE TABLE observation" in sql
+    assert "CREATE UNIQUE INDEX ix_patient_mrn" in sql

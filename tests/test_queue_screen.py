@@ -1,0 +1,106 @@
+"""Today's queue, driven as an MA drives it, against an injected database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from textual.widgets import DataTable, Static
+
+from data.models import Encounter, EncounterStatus, Patient, Sex
+from ma_tui.app import MaTuiApp
+from ma_tui.clock import fixed_clock
+from tests.conftest import CLINIC_NOW
+
+
+def _rows(app: MaTuiApp) -> list[list[str]]:
+    table = app.screen.query_one("#queue-table", DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def _title(app: MaTuiApp) -> str:
+    return str(app.screen.query_one("#queue-title", Static).render())
+
+
+async def test_queue_lists_todays_demo_schedule_in_time_order(demo_engine: Engine) -> None:
+    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW))
+    async with app.run_test(size=(80, 24)):
+        rows = _rows(app)
+        assert len(rows) >= 20
+        times = [row[0] for row in rows]
+        assert times == sorted(times)
+        by_name = {row[1]: row for row in rows}
+        dana = by_name["Whitfield, Dana"]
+        assert dana[0] == "09:00" and dana[2] == "58 y" and dana[3] == "F"
+        assert dana[4] == "Arrived" and dana[5].endswith("m")
+        harold = by_name["Benton, Harold"]
+        assert harold[0] == "10:30" and harold[2] == "77 y" and harold[3] == "M"
+        assert "Mon 23 Nov 2026" in _title(app)
+        assert f"{len(rows)} visits" in _title(app)
+
+
+async def test_queue_shows_what_the_database_holds(engine: Engine) -> None:
+    with Session(engine) as session:
+        patient = Patient(
+            mrn="5000001",
+            family_name="Łukasz",
+            given_name="Nguyễn",
+            birth_date=CLINIC_NOW.date() - timedelta(days=200),
+            sex=Sex.MALE,
+        )
+        session.add(patient)
+        session.flush()
+        assert patient.id is not None
+        session.add(
+            Encounter(
+                patient_id=patient.id,
+                scheduled_at=CLINIC_NOW - timedelta(minutes=20),
+                status=EncounterStatus.READY_FOR_PROVIDER,
+                status_changed_at=CLINIC_NOW - timedelta(minutes=75),
+                room="Exam 4",
+            )
+        )
+        # Yesterday's and tomorrow's visits are not today's queue.
+        for days in (-1, 1):
+            session.add(
+                Encounter(patient_id=patient.id, scheduled_at=CLINIC_NOW + timedelta(days=days))
+            )
+        session.commit()
+    app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW))
+    async with app.run_test():
+        assert _rows(app) == [
+            ["09:00", "Łukasz, Nguyễn", "6 mo", "M", "Ready for provider", "1h15", "Exam 4"]
+        ]
+        assert "1 waiting" in _title(app)
+
+
+async def test_an_empty_day_says_so(engine: Engine) -> None:
+    app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW))
+    async with app.run_test():
+        message = app.screen.query_one("#queue-empty", Static)
+        assert message.display
+        assert "No visits are scheduled today" in str(message.render())
+
+
+async def test_f5_shows_a_visit_another_terminal_added(demo_engine: Engine) -> None:
+    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW))
+    async with app.run_test() as pilot:
+        before = len(_rows(app))
+        await pilot.press("down", "down")
+        with Session(demo_engine) as session:
+            patient = session.exec(select(Patient).where(Patient.family_name == "Whitfield")).one()
+            assert patient.id is not None
+            session.add(Encounter(patient_id=patient.id, scheduled_at=CLINIC_NOW, walk_in=True))
+            session.commit()
+        await pilot.press("f5")
+        assert len(_rows(app)) == before + 1
+        table = app.screen.query_one("#queue-table", DataTable)
+        assert table.cursor_row == 2
+
+
+async def test_footer_shows_the_keys(demo_engine: Engine) -> None:
+    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW))
+    async with app.run_test():
+        keys = {binding.key for _, binding, enabled, _ in app.active_bindings.values() if enabled}
+        assert {"f5", "ctrl+q"} <= keys

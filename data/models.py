@@ -120,10 +120,6 @@ class SocialCategory(StrEnum):
     OTHER = "other"
 
 
-def _utc_column(*, nullable: bool = True, index: bool = False) -> sa.Column[datetime]:
-    return sa.Column(UTCDateTime(), nullable=nullable, index=index)
-
-
 # ------------------------------------------------------------------ settings
 
 
@@ -152,9 +148,9 @@ class Staff(SQLModel, table=True):
     # argon2id hash of the PIN or password; the sign-in flow owns checking it.
     secret_hash: str | None = Field(default=None, max_length=255)
     failed_attempts: int = 0
-    locked_until: datetime | None = Field(default=None, sa_column=_utc_column())
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     active: bool = True
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class Patient(SQLModel, table=True):
@@ -180,8 +176,8 @@ class Patient(SQLModel, table=True):
     guardian_relationship: str | None = Field(default=None, max_length=50)
     guardian_phone: str | None = Field(default=None, max_length=40)
     active: bool = True
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class Coverage(SQLModel, table=True):
@@ -200,7 +196,7 @@ class Coverage(SQLModel, table=True):
     subscriber_relationship: str = Field(default="self", max_length=32)
     effective_date: date | None = None
     expiry_date: date | None = None
-    last_verified_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    last_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_verified_by_id: int | None = Field(default=None, foreign_key="staff.id")
     active: bool = True
 
@@ -215,16 +211,14 @@ class Encounter(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
-    scheduled_at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))
+    scheduled_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     provider_id: int | None = Field(default=None, foreign_key="staff.id")
     visit_type: str = Field(default="follow-up", max_length=64)
     room: str | None = Field(default=None, max_length=16)
     status: EncounterStatus = Field(
         default=EncounterStatus.SCHEDULED, sa_type=enum_column_type(EncounterStatus)
     )
-    status_changed_at: datetime = Field(
-        default_factory=utcnow, sa_column=_utc_column(nullable=False)
-    )
+    status_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     walk_in: bool = False
     # Chief complaint in the patient's own words (LOINC 10154-3) and structured HPI.
     chief_complaint: str | None = Field(default=None, max_length=2000)
@@ -238,11 +232,11 @@ class Encounter(SQLModel, table=True):
     hpi_timing: str | None = Field(default=None, max_length=500)
     hpi_severity: int | None = None
     hpi_associated: str | None = Field(default=None, max_length=1000)
-    identity_confirmed_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    identity_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     identity_confirmed_by_id: int | None = Field(default=None, foreign_key="staff.id")
-    signed_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     signed_by_id: int | None = Field(default=None, foreign_key="staff.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 class EncounterStatusChange(SQLModel, table=True):
@@ -253,7 +247,7 @@ class EncounterStatusChange(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     encounter_id: int = Field(foreign_key="encounter.id", index=True)
     status: EncounterStatus = Field(sa_type=enum_column_type(EncounterStatus))
-    changed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     changed_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
@@ -287,96 +281,79 @@ class Observation(SQLModel, table=True):
         default=ObservationStatus.FINAL, sa_type=enum_column_type(ObservationStatus)
     )
     corrects_id: int | None = Field(default=None, foreign_key="observation.id")
-    taken_at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))
-    entered_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    taken_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     entered_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
 # ------------------------------------------------------------------- history
 
 
-class Condition(SQLModel, table=True):
+class HistoryEntry(SQLModel):
+    """What every history entry keeps: whose, from which visit, who wrote and reviewed it.
+
+    Entries are never deleted; a wrong one is marked ``entered_in_error``.
+    """
+
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    note: str | None = Field(default=None, max_length=1000)
+    entered_in_error: bool = False
+    encounter_id: int | None = Field(default=None, foreign_key="encounter.id")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    recorded_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reviewed_by_id: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class Condition(HistoryEntry, table=True):
     """Medical history: a problem or diagnosis."""
 
     __tablename__ = "condition"
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
     name: str = Field(max_length=300)
     code: str | None = Field(default=None, max_length=32)  # ICD-10-CM
     onset: str | None = Field(default=None, max_length=100)  # as told: "2015", "childhood"
     status: ConditionStatus = Field(
         default=ConditionStatus.ACTIVE, sa_type=enum_column_type(ConditionStatus)
     )
-    note: str | None = Field(default=None, max_length=1000)
-    entered_in_error: bool = False
-    encounter_id: int | None = Field(default=None, foreign_key="encounter.id")
-    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
-    recorded_by_id: int | None = Field(default=None, foreign_key="staff.id")
-    reviewed_at: datetime | None = Field(default=None, sa_column=_utc_column())
-    reviewed_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
-class Procedure(SQLModel, table=True):
+class Procedure(HistoryEntry, table=True):
     """Surgical history."""
 
     __tablename__ = "procedure"
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
     name: str = Field(max_length=300)
     code: str | None = Field(default=None, max_length=32)
     performed: str | None = Field(default=None, max_length=100)  # "2009", "age 12"
-    note: str | None = Field(default=None, max_length=1000)
-    entered_in_error: bool = False
-    encounter_id: int | None = Field(default=None, foreign_key="encounter.id")
-    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
-    recorded_by_id: int | None = Field(default=None, foreign_key="staff.id")
-    reviewed_at: datetime | None = Field(default=None, sa_column=_utc_column())
-    reviewed_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
-class FamilyHistory(SQLModel, table=True):
+class FamilyHistory(HistoryEntry, table=True):
     __tablename__ = "family_history"
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
     relation: str = Field(max_length=50)  # mother, father, sister, ...
     condition: str = Field(max_length=300)
     onset_age: int | None = None
-    note: str | None = Field(default=None, max_length=1000)
-    entered_in_error: bool = False
-    encounter_id: int | None = Field(default=None, foreign_key="encounter.id")
-    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
-    recorded_by_id: int | None = Field(default=None, foreign_key="staff.id")
-    reviewed_at: datetime | None = Field(default=None, sa_column=_utc_column())
-    reviewed_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
-class SocialHistory(SQLModel, table=True):
+class SocialHistory(HistoryEntry, table=True):
     """One social-history fact: tobacco status, alcohol use, living situation, ..."""
 
     __tablename__ = "social_history"
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
     category: SocialCategory = Field(sa_type=enum_column_type(SocialCategory))
     value: str = Field(max_length=300)  # "former smoker", "lives with spouse"
     code: str | None = Field(default=None, max_length=32)  # e.g. SNOMED for tobacco status
-    note: str | None = Field(default=None, max_length=1000)
-    entered_in_error: bool = False
-    encounter_id: int | None = Field(default=None, foreign_key="encounter.id")
-    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
-    recorded_by_id: int | None = Field(default=None, foreign_key="staff.id")
-    reviewed_at: datetime | None = Field(default=None, sa_column=_utc_column())
-    reviewed_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
-class Medication(SQLModel, table=True):
+class Medication(HistoryEntry, table=True):
     __tablename__ = "medication"
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
     name: str = Field(max_length=300)
     dose: str | None = Field(default=None, max_length=100)  # "500 mg", "2 puffs"
     route: str | None = Field(default=None, max_length=50)  # oral, inhaled, ...
@@ -384,20 +361,12 @@ class Medication(SQLModel, table=True):
     status: MedicationStatus = Field(
         default=MedicationStatus.TAKING, sa_type=enum_column_type(MedicationStatus)
     )
-    note: str | None = Field(default=None, max_length=1000)
-    entered_in_error: bool = False
-    encounter_id: int | None = Field(default=None, foreign_key="encounter.id")
-    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
-    recorded_by_id: int | None = Field(default=None, foreign_key="staff.id")
-    reviewed_at: datetime | None = Field(default=None, sa_column=_utc_column())
-    reviewed_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
-class Allergy(SQLModel, table=True):
+class Allergy(HistoryEntry, table=True):
     __tablename__ = "allergy"
 
     id: int | None = Field(default=None, primary_key=True)
-    patient_id: int = Field(foreign_key="patient.id", index=True)
     substance: str = Field(max_length=200)
     category: AllergyCategory = Field(
         default=AllergyCategory.MEDICATION, sa_type=enum_column_type(AllergyCategory)
@@ -407,13 +376,6 @@ class Allergy(SQLModel, table=True):
         default=None, sa_type=enum_column_type(AllergySeverity)
     )
     active: bool = True
-    note: str | None = Field(default=None, max_length=1000)
-    entered_in_error: bool = False
-    encounter_id: int | None = Field(default=None, foreign_key="encounter.id")
-    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
-    recorded_by_id: int | None = Field(default=None, foreign_key="staff.id")
-    reviewed_at: datetime | None = Field(default=None, sa_column=_utc_column())
-    reviewed_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
 class HistoryReview(SQLModel, table=True):
@@ -430,7 +392,7 @@ class HistoryReview(SQLModel, table=True):
     encounter_id: int | None = Field(default=None, foreign_key="encounter.id")
     section: HistorySection = Field(sa_type=enum_column_type(HistorySection))
     none_known: bool = False
-    reviewed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    reviewed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     reviewed_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
@@ -443,7 +405,7 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False, index=True))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     staff_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
     os_user: str | None = Field(default=None, max_length=64)
     patient_id: int | None = Field(default=None, foreign_key="patient.id", index=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -54,3 +55,14 @@ def demo_engine(engine: Engine) -> Engine:
 
     build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
     return engine
+
+
+def read_only_folder(tmp_path: Path) -> Path:
+    """A folder no one may create files in, root included."""
+    if os.geteuid() == 0:
+        # root writes through permission bits; sysfs refuses even root.
+        return Path("/sys")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    return folder

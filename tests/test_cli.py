@@ -14,6 +14,7 @@ from sqlmodel import Session, func, select
 from data.models import Patient
 from data.store import create_store_engine, sqlite_url
 from ma_tui.cli import build_parser, main
+from tests.conftest import read_only_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,21 +94,12 @@ def _not_a_database(tmp_path: Path) -> Path:
     return path
 
 
-def _read_only(tmp_path: Path) -> Path:
-    if os.geteuid() == 0:
-        return Path("/sys/ma-tui-test.db")
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    return folder / "clinic.db"
-
-
 @pytest.mark.parametrize(
     ("make_target", "message"),
     [
         (lambda tmp: str(tmp), "is a directory"),
         (lambda tmp: str(_not_a_database(tmp)), "not a SQLite database"),
-        (lambda tmp: str(_read_only(tmp)), "cannot create"),
+        (lambda tmp: str(read_only_folder(tmp) / "ma-tui-test.db"), "cannot create"),
         (lambda tmp: "mongodb://localhost/clinic", "unknown database URL scheme"),
         (lambda tmp: str(tmp / "missing" / "clinic.db"), "does not exist"),
     ],

@@ -20,6 +20,7 @@ from data.store import (
     resolve_database_url,
     sqlite_url,
 )
+from tests.conftest import read_only_folder
 
 
 def test_cli_value_wins_over_environment_over_default(tmp_path: Path) -> None:
@@ -79,18 +80,8 @@ def test_a_missing_folder_is_refused_unless_asked_to_create_it(tmp_path: Path) -
     assert target.exists()
 
 
-def _read_only_folder(tmp_path: Path) -> Path:
-    if os.geteuid() == 0:
-        # root writes through permission bits; sysfs refuses even root.
-        return Path("/sys")
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    return folder
-
-
 def test_a_read_only_location_is_refused(tmp_path: Path) -> None:
-    folder = _read_only_folder(tmp_path)
+    folder = read_only_folder(tmp_path)
     target = folder / "ma-tui-test.db"
     with pytest.raises(StoreError, match=r"read-only|Permission denied"):
         create_store_engine(sqlite_url(target))

@@ -295,6 +295,7 @@ class HistoryEntry(SQLModel):
     Entries are never deleted; a wrong one is marked ``entered_in_error``.
     """
 
+    id: int | None = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", index=True)
     note: str | None = Field(default=None, max_length=1000)
     entered_in_error: bool = False
@@ -310,7 +311,6 @@ class Condition(HistoryEntry, table=True):
 
     __tablename__ = "condition"
 
-    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=300)
     code: str | None = Field(default=None, max_length=32)  # ICD-10-CM
     onset: str | None = Field(default=None, max_length=100)  # as told: "2015", "childhood"
@@ -324,7 +324,6 @@ class Procedure(HistoryEntry, table=True):
 
     __tablename__ = "procedure"
 
-    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=300)
     code: str | None = Field(default=None, max_length=32)
     performed: str | None = Field(default=None, max_length=100)  # "2009", "age 12"
@@ -333,7 +332,6 @@ class Procedure(HistoryEntry, table=True):
 class FamilyHistory(HistoryEntry, table=True):
     __tablename__ = "family_history"
 
-    id: int | None = Field(default=None, primary_key=True)
     relation: str = Field(max_length=50)  # mother, father, sister, ...
     condition: str = Field(max_length=300)
     onset_age: int | None = None
@@ -344,7 +342,6 @@ class SocialHistory(HistoryEntry, table=True):
 
     __tablename__ = "social_history"
 
-    id: int | None = Field(default=None, primary_key=True)
     category: SocialCategory = Field(sa_type=enum_column_type(SocialCategory))
     value: str = Field(max_length=300)  # "former smoker", "lives with spouse"
     code: str | None = Field(default=None, max_length=32)  # e.g. SNOMED for tobacco status
@@ -353,7 +350,6 @@ class SocialHistory(HistoryEntry, table=True):
 class Medication(HistoryEntry, table=True):
     __tablename__ = "medication"
 
-    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=300)
     dose: str | None = Field(default=None, max_length=100)  # "500 mg", "2 puffs"
     route: str | None = Field(default=None, max_length=50)  # oral, inhaled, ...
@@ -366,7 +362,6 @@ class Medication(HistoryEntry, table=True):
 class Allergy(HistoryEntry, table=True):
     __tablename__ = "allergy"
 
-    id: int | None = Field(default=None, primary_key=True)
     substance: str = Field(max_length=200)
     category: AllergyCategory = Field(
         default=AllergyCategory.MEDICATION, sa_type=enum_column_type(AllergyCategory)
@@ -415,3 +410,18 @@ class AuditEvent(SQLModel, table=True):
     detail: str | None = Field(default=None, sa_type=sa.Text)  # JSON of what changed
     prev_hash: str | None = Field(default=None, max_length=64)
     hash: str | None = Field(default=None, max_length=64)
+
+
+class RoomingDraft(SQLModel, table=True):
+    """The unsigned part of a visit being roomed, saved as the MA moves through it.
+
+    Signing writes the draft out into the clinical tables in one transaction and
+    deletes it; until then the draft is what survives a closed terminal.
+    """
+
+    __tablename__ = "rooming_draft"
+
+    encounter_id: int = Field(foreign_key="encounter.id", primary_key=True)
+    owner_id: int | None = Field(default=None, foreign_key="staff.id")
+    data: str = Field(sa_type=sa.Text)  # JSON of ma_tui.rooming.VisitDraft
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -1,0 +1,381 @@
+"""Rooming one visit: the draft the MA builds, saved as they go, and signing it.
+
+The draft holds everything entered but not yet signed. It is saved to the
+database (``rooming_draft``) each time the MA moves between steps, so a closed
+terminal does not lose it. Signing writes the whole draft out in one transaction
+and moves the visit to "ready for provider"; after that a value is corrected only
+by marking it entered-in-error and adding the right one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from data.models import (
+    Allergy,
+    Condition,
+    Coverage,
+    Encounter,
+    EncounterStatus,
+    EncounterStatusChange,
+    FamilyHistory,
+    HistoryEntry,
+    HistoryReview,
+    HistorySection,
+    Medication,
+    MedicationStatus,
+    Observation,
+    ObservationStatus,
+    Patient,
+    Procedure,
+    RoomingDraft,
+    SocialHistory,
+)
+from ma_tui.chart import Chart
+
+Step = Literal["checkin", "vitals", "history", "complaint", "review"]
+STEPS: tuple[Step, ...] = ("checkin", "vitals", "history", "complaint", "review")
+STEP_TITLES: dict[Step, str] = {
+    "checkin": "Check-in",
+    "vitals": "Vitals",
+    "history": "History",
+    "complaint": "Chief complaint",
+    "review": "Review & sign",
+}
+DEMOGRAPHIC_FIELDS = (
+    "phone",
+    "email",
+    "address_line",
+    "city",
+    "state",
+    "postal_code",
+    "preferred_language",
+    "guardian_name",
+    "guardian_relationship",
+    "guardian_phone",
+)
+COVERAGE_FIELDS = ("payer", "member_id", "group_number")
+HPI_FIELDS = (
+    "onset",
+    "location",
+    "duration",
+    "character",
+    "aggravating",
+    "alleviating",
+    "radiation",
+    "timing",
+    "associated",
+)
+HISTORY_MODELS: dict[HistorySection, type[HistoryEntry]] = {
+    HistorySection.MEDICAL: Condition,
+    HistorySection.SURGICAL: Procedure,
+    HistorySection.FAMILY: FamilyHistory,
+    HistorySection.SOCIAL: SocialHistory,
+    HistorySection.MEDICATIONS: Medication,
+    HistorySection.ALLERGIES: Allergy,
+}
+# Statuses from which opening a visit starts rooming it.
+ROOMABLE = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED, EncounterStatus.ROOMING})
+
+
+class SignError(Exception):
+    """The visit cannot be signed yet; ``problems`` says what is missing."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class VitalEntry(BaseModel):
+    """One value entered on the vitals screen (or one value not obtained)."""
+
+    code: str
+    value_entered: str | None = None
+    unit_entered: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    interpretation: str | None = None
+    position: str | None = None
+    site: str | None = None
+    method: str | None = None
+    o2_flow_l_min: float | None = None
+    reading_group: str | None = None
+    not_obtained_reason: str | None = None
+    taken_at: datetime
+
+
+class NewHistoryEntry(BaseModel):
+    """A history entry added during this visit; ``fields`` are the model's columns."""
+
+    section: HistorySection
+    fields: dict[str, Any]
+
+
+class VisitDraft(BaseModel):
+    encounter_id: int
+    patient_id: int
+    step: Step = "checkin"
+    identity_confirmed_at: datetime | None = None
+    demographics_confirmed: bool = False
+    demographic_changes: dict[str, str | None] = Field(default_factory=dict)
+    coverage_confirmed: bool = False
+    coverage_changes: dict[str, str | None] = Field(default_factory=dict)
+    vitals: list[VitalEntry] = Field(default_factory=list)
+    reviewed: dict[HistorySection, bool] = Field(default_factory=dict)  # section -> none known
+    new_entries: list[NewHistoryEntry] = Field(default_factory=list)
+    medication_status: dict[int, MedicationStatus] = Field(default_factory=dict)
+    # Stored entries found wrong in this visit: marked entered-in-error at signing.
+    entered_in_error: dict[HistorySection, list[int]] = Field(default_factory=dict)
+    chief_complaint: str = ""
+    hpi: dict[str, str] = Field(default_factory=dict)
+    hpi_severity: int | None = None
+
+    def entries(self, section: HistorySection) -> list[NewHistoryEntry]:
+        return [entry for entry in self.new_entries if entry.section == section]
+
+    def vitals_for(self, code: str) -> list[VitalEntry]:
+        return [vital for vital in self.vitals if vital.code == code]
+
+
+# ------------------------------------------------------------------ opening
+
+
+def open_visit(
+    session: Session, encounter_id: int, *, staff_id: int | None, now: datetime
+) -> VisitDraft:
+    """Resume the visit's draft, or start rooming it: the queue then shows "Rooming"."""
+    encounter = session.get(Encounter, encounter_id)
+    if encounter is None:
+        raise LookupError(f"no visit {encounter_id}")
+    stored = session.get(RoomingDraft, encounter_id)
+    if stored is not None:
+        return VisitDraft.model_validate_json(stored.data)
+    if EncounterStatus(encounter.status) not in ROOMABLE:
+        raise ValueError(f"this visit is {EncounterStatus(encounter.status).label.lower()}")
+    _move(session, encounter, EncounterStatus.ROOMING, staff_id, now)
+    draft = VisitDraft(encounter_id=encounter_id, patient_id=encounter.patient_id)
+    save_draft(session, draft, staff_id=staff_id, now=now)
+    return draft
+
+
+def save_draft(session: Session, draft: VisitDraft, *, staff_id: int | None, now: datetime) -> None:
+    stored = session.get(RoomingDraft, draft.encounter_id)
+    if stored is None:
+        stored = RoomingDraft(encounter_id=draft.encounter_id, data="")
+    stored.data = draft.model_dump_json()
+    stored.owner_id = staff_id
+    stored.updated_at = now
+    session.add(stored)
+    session.commit()
+
+
+def _move(
+    session: Session,
+    encounter: Encounter,
+    status: EncounterStatus,
+    staff_id: int | None,
+    now: datetime,
+) -> None:
+    assert encounter.id is not None
+    encounter.status = status
+    encounter.status_changed_at = now
+    session.add(encounter)
+    session.add(
+        EncounterStatusChange(
+            encounter_id=encounter.id, status=status, changed_at=now, changed_by_id=staff_id
+        )
+    )
+
+
+# ------------------------------------------------------------------ signing
+
+
+def sign_problems(draft: VisitDraft) -> list[str]:
+    """What must be done before the visit can be signed."""
+    problems = []
+    if draft.identity_confirmed_at is None:
+        problems.append("Confirm two identifiers (name and date of birth) at check-in.")
+    if not draft.chief_complaint.strip():
+        problems.append("Write the chief complaint.")
+    return problems
+
+
+def sign_visit(engine: Engine, draft: VisitDraft, *, staff_id: int | None, now: datetime) -> None:
+    """Write the whole visit in one transaction; all of it is stored, or none of it."""
+    problems = sign_problems(draft)
+    if problems:
+        raise SignError(problems)
+    with Session(engine) as session, session.begin():
+        encounter = session.get(Encounter, draft.encounter_id)
+        patient = session.get(Patient, draft.patient_id)
+        assert encounter is not None and patient is not None
+        if encounter.signed_at is not None:
+            raise SignError(["This visit was already signed."])
+        _write_checkin(session, draft, encounter, patient, staff_id, now)
+        _write_vitals(session, draft, staff_id, now)
+        _write_history(session, draft, staff_id, now)
+        encounter.chief_complaint = draft.chief_complaint.strip()
+        for name in HPI_FIELDS:
+            setattr(encounter, f"hpi_{name}", draft.hpi.get(name) or None)
+        encounter.hpi_severity = draft.hpi_severity
+        encounter.signed_at = now
+        encounter.signed_by_id = staff_id
+        _move(session, encounter, EncounterStatus.READY_FOR_PROVIDER, staff_id, now)
+        stored = session.get(RoomingDraft, draft.encounter_id)
+        if stored is not None:
+            session.delete(stored)
+
+
+def _write_checkin(
+    session: Session,
+    draft: VisitDraft,
+    encounter: Encounter,
+    patient: Patient,
+    staff_id: int | None,
+    now: datetime,
+) -> None:
+    encounter.identity_confirmed_at = draft.identity_confirmed_at
+    encounter.identity_confirmed_by_id = staff_id
+    if draft.demographic_changes:
+        for name, value in draft.demographic_changes.items():
+            if name in DEMOGRAPHIC_FIELDS:
+                setattr(patient, name, value)
+        patient.updated_at = now
+        session.add(patient)
+    if draft.coverage_confirmed or draft.coverage_changes:
+        coverage = session.exec(
+            select(Coverage)
+            .where(Coverage.patient_id == patient.id, col(Coverage.active).is_(True))
+            .order_by(col(Coverage.priority), col(Coverage.id))
+        ).first()
+        if coverage is None and draft.coverage_changes.get("payer"):
+            assert patient.id is not None
+            coverage = Coverage(patient_id=patient.id, payer="", member_id="")
+        if coverage is not None:
+            for name, value in draft.coverage_changes.items():
+                if name in COVERAGE_FIELDS:
+                    # payer and member ID are required columns; the group is optional.
+                    setattr(coverage, name, value if name == "group_number" else value or "")
+            coverage.last_verified_at = now
+            coverage.last_verified_by_id = staff_id
+            session.add(coverage)
+
+
+def _write_vitals(session: Session, draft: VisitDraft, staff_id: int | None, now: datetime) -> None:
+    for vital in draft.vitals:
+        session.add(
+            Observation(
+                patient_id=draft.patient_id,
+                encounter_id=draft.encounter_id,
+                status=ObservationStatus.FINAL,
+                entered_at=now,
+                entered_by_id=staff_id,
+                **vital.model_dump(),
+            )
+        )
+
+
+def _write_history(
+    session: Session, draft: VisitDraft, staff_id: int | None, now: datetime
+) -> None:
+    stamp = {"reviewed_at": now, "reviewed_by_id": staff_id}
+    for entry in draft.new_entries:
+        model = HISTORY_MODELS[entry.section]
+        session.add(
+            model.model_validate(
+                {
+                    **entry.fields,
+                    **stamp,
+                    "patient_id": draft.patient_id,
+                    "encounter_id": draft.encounter_id,
+                    "recorded_at": now,
+                    "recorded_by_id": staff_id,
+                }
+            )
+        )
+    for medication_id, status in draft.medication_status.items():
+        medication = session.get(Medication, medication_id)
+        if medication is not None and medication.patient_id == draft.patient_id:
+            medication.status = status
+            session.add(medication)
+    for section, ids in draft.entered_in_error.items():
+        model = HISTORY_MODELS[section]
+        for entry_id in ids:
+            wrong = session.get(model, entry_id)
+            if wrong is not None and wrong.patient_id == draft.patient_id:
+                wrong.entered_in_error = True
+                session.add(wrong)
+    for section, none_known in draft.reviewed.items():
+        model = HISTORY_MODELS[section]
+        for row in session.exec(
+            select(model).where(
+                model.patient_id == draft.patient_id, col(model.entered_in_error).is_(False)
+            )
+        ).all():
+            row.reviewed_at = now
+            row.reviewed_by_id = staff_id
+            session.add(row)
+        session.add(
+            HistoryReview(
+                patient_id=draft.patient_id,
+                encounter_id=draft.encounter_id,
+                section=section,
+                none_known=none_known,
+                reviewed_at=now,
+                reviewed_by_id=staff_id,
+            )
+        )
+
+
+# --------------------------------------------------------------- correcting
+
+
+def correct_observation(
+    engine: Engine,
+    observation_id: int,
+    replacement: VitalEntry,
+    *,
+    staff_id: int | None,
+    now: datetime,
+) -> int:
+    """Mark a signed value entered-in-error and store the right one; returns its id."""
+    with Session(engine) as session, session.begin():
+        wrong = session.get(Observation, observation_id)
+        if wrong is None:
+            raise LookupError(f"no observation {observation_id}")
+        if wrong.status == ObservationStatus.ENTERED_IN_ERROR:
+            raise ValueError("this value was already corrected")
+        if replacement.code != wrong.code:
+            raise ValueError("a correction must be of the same vital sign")
+        wrong.status = ObservationStatus.ENTERED_IN_ERROR
+        session.add(wrong)
+        right = Observation(
+            patient_id=wrong.patient_id,
+            encounter_id=wrong.encounter_id,
+            status=ObservationStatus.FINAL,
+            corrects_id=observation_id,
+            entered_at=now,
+            entered_by_id=staff_id,
+            **replacement.model_dump(),
+        )
+        session.add(right)
+        session.flush()
+        assert right.id is not None
+        return right.id
+
+
+def allergy_line(chart: Chart, draft: VisitDraft) -> str:
+    """The banner's allergy text, including what was entered in this visit."""
+    names = [a.substance for a in chart.allergies]
+    names += [str(e.fields.get("substance")) for e in draft.entries(HistorySection.ALLERGIES)]
+    if names:
+        return "Allergies: " + ", ".join(names)
+    said_none = draft.reviewed.get(HistorySection.ALLERGIES)
+    if said_none or (said_none is None and chart.no_known_allergies()):
+        return "NKA (no known allergies)"
+    return "Allergies: not recorded"

@@ -1,0 +1,208 @@
+"""Rooming as plain functions: open, draft, sign in one transaction, correct."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from data.models import (
+    Encounter,
+    EncounterStatus,
+    EncounterStatusChange,
+    HistoryReview,
+    HistorySection,
+    Medication,
+    MedicationStatus,
+    Observation,
+    ObservationStatus,
+    Patient,
+    RoomingDraft,
+)
+from data.vitals import BODY_WEIGHT, HEART_RATE
+from ma_tui.chart import coverage_alert, load_chart
+from ma_tui.rooming import (
+    NewHistoryEntry,
+    SignError,
+    VisitDraft,
+    VitalEntry,
+    allergy_line,
+    correct_observation,
+    open_visit,
+    save_draft,
+    sign_visit,
+)
+from tests.conftest import CLINIC_NOW, todays_encounter_id
+
+
+def _open(engine: Engine, family: str) -> tuple[int, VisitDraft]:
+    encounter_id = todays_encounter_id(engine, family)
+    with Session(engine) as session:
+        draft = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW)
+    return encounter_id, draft
+
+
+def test_opening_a_visit_starts_rooming_and_saves_a_draft(demo_engine: Engine) -> None:
+    encounter_id, _ = _open(demo_engine, "Whitfield")
+    with Session(demo_engine) as session:
+        encounter = session.get(Encounter, encounter_id)
+        assert encounter is not None and encounter.status is EncounterStatus.ROOMING
+        changes = session.exec(
+            select(EncounterStatusChange).where(EncounterStatusChange.encounter_id == encounter_id)
+        ).all()
+        assert changes[-1].status is EncounterStatus.ROOMING
+        assert session.get(RoomingDraft, encounter_id) is not None
+
+
+def test_a_saved_draft_is_resumed_where_it_was_left(demo_engine: Engine) -> None:
+    encounter_id, draft = _open(demo_engine, "Whitfield")
+    draft.step = "history"
+    draft.chief_complaint = "cough"
+    with Session(demo_engine) as session:
+        save_draft(session, draft, staff_id=None, now=CLINIC_NOW)
+        resumed = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW)
+    assert resumed.step == "history" and resumed.chief_complaint == "cough"
+
+
+def test_a_signed_visit_cannot_be_opened_for_rooming(demo_engine: Engine) -> None:
+    with Session(demo_engine) as session:
+        done = session.exec(
+            select(Encounter).where(Encounter.status == EncounterStatus.CHECKED_OUT)
+        ).first()
+        assert done is not None and done.id is not None
+        with pytest.raises(ValueError, match="checked out"):
+            open_visit(session, done.id, staff_id=None, now=CLINIC_NOW)
+
+
+def test_signing_needs_identity_and_a_complaint_and_stores_nothing_without(
+    demo_engine: Engine,
+) -> None:
+    encounter_id, draft = _open(demo_engine, "Whitfield")
+    with pytest.raises(SignError) as caught:
+        sign_visit(demo_engine, draft, staff_id=None, now=CLINIC_NOW)
+    assert len(caught.value.problems) == 2
+    with Session(demo_engine) as session:
+        assert (
+            session.exec(select(Observation).where(Observation.encounter_id == encounter_id)).all()
+            == []
+        )
+
+
+def test_signing_writes_the_whole_visit(demo_engine: Engine) -> None:
+    encounter_id, draft = _open(demo_engine, "Benton")
+    with Session(demo_engine) as session:
+        chart = load_chart(session, encounter_id)
+    atorvastatin = next(m for m in chart.medications if m.name == "atorvastatin")
+    assert atorvastatin.id is not None
+    d = draft  # the pydantic draft
+    d.identity_confirmed_at = CLINIC_NOW
+    d.demographics_confirmed = True
+    d.demographic_changes = {"phone": "555-555-0199"}
+    d.coverage_confirmed = True
+    d.vitals = [
+        VitalEntry(
+            code=HEART_RATE,
+            value_entered="104",
+            unit_entered="/min",
+            value=104,
+            unit="/min",
+            interpretation="H",
+            taken_at=CLINIC_NOW,
+        ),
+    ]
+    d.reviewed = {HistorySection.SURGICAL: False, HistorySection.MEDICAL: False}
+    d.new_entries = [
+        NewHistoryEntry(section=HistorySection.MEDICAL, fields={"name": "COPD", "code": "J44.9"})
+    ]
+    d.medication_status = {atorvastatin.id: MedicationStatus.STOPPED}
+    d.chief_complaint = "shortness of breath for 2 days"
+    d.hpi = {"onset": "2 days"}
+    d.hpi_severity = 7
+    signed_at = CLINIC_NOW + timedelta(minutes=7)
+    sign_visit(demo_engine, d, staff_id=None, now=signed_at)
+
+    with Session(demo_engine) as session:
+        encounter = session.get(Encounter, encounter_id)
+        assert encounter is not None
+        assert encounter.status is EncounterStatus.READY_FOR_PROVIDER
+        assert encounter.signed_at == signed_at
+        assert encounter.chief_complaint == "shortness of breath for 2 days"
+        assert (encounter.hpi_onset, encounter.hpi_severity) == ("2 days", 7)
+        assert encounter.identity_confirmed_at == CLINIC_NOW
+        patient = session.get(Patient, encounter.patient_id)
+        assert patient is not None and patient.phone == "555-555-0199"
+        pulse = session.exec(
+            select(Observation).where(Observation.encounter_id == encounter_id)
+        ).one()
+        assert (pulse.value, pulse.status, pulse.interpretation) == (
+            104,
+            ObservationStatus.FINAL,
+            "H",
+        )
+        medication = session.get(Medication, atorvastatin.id)
+        assert medication is not None and medication.status is MedicationStatus.STOPPED
+        reviews = session.exec(
+            select(HistoryReview).where(HistoryReview.encounter_id == encounter_id)
+        ).all()
+        assert {r.section for r in reviews} == {HistorySection.SURGICAL, HistorySection.MEDICAL}
+        assert session.get(RoomingDraft, encounter_id) is None
+        chart = load_chart(session, encounter_id)
+        assert "COPD" in [c.name for c in chart.conditions]
+        assert coverage_alert(chart.coverage, CLINIC_NOW.date()) is not None
+    with pytest.raises(SignError, match="already signed"):
+        sign_visit(demo_engine, d, staff_id=None, now=signed_at)
+
+
+def test_a_correction_marks_the_old_value_and_adds_the_new(demo_engine: Engine) -> None:
+    with Session(demo_engine) as session:
+        weight = session.exec(
+            select(Observation).where(Observation.code == BODY_WEIGHT).order_by(col(Observation.id))
+        ).first()
+        assert weight is not None and weight.id is not None
+        wrong_id = weight.id
+    new_id = correct_observation(
+        demo_engine,
+        wrong_id,
+        VitalEntry(
+            code=BODY_WEIGHT,
+            value_entered="77.6",
+            unit_entered="kg",
+            value=77.6,
+            unit="kg",
+            taken_at=CLINIC_NOW,
+        ),
+        staff_id=None,
+        now=CLINIC_NOW,
+    )
+    with Session(demo_engine) as session:
+        wrong = session.get(Observation, wrong_id)
+        right = session.get(Observation, new_id)
+        assert wrong is not None and right is not None
+        assert wrong.status is ObservationStatus.ENTERED_IN_ERROR
+        assert wrong.value is not None  # the wrong value is kept, marked
+        assert (right.corrects_id, right.value, right.status) == (
+            wrong_id,
+            77.6,
+            ObservationStatus.FINAL,
+        )
+    with pytest.raises(ValueError, match="already corrected"):
+        correct_observation(
+            demo_engine,
+            wrong_id,
+            VitalEntry(code=BODY_WEIGHT, value=70, unit="kg", taken_at=CLINIC_NOW),
+            staff_id=None,
+            now=CLINIC_NOW,
+        )
+
+
+def test_the_banner_says_nka_only_when_said(demo_engine: Engine) -> None:
+    encounter_id, draft = _open(demo_engine, "Whitfield")
+    with Session(demo_engine) as session:
+        chart = load_chart(session, encounter_id)
+    assert allergy_line(chart, draft).startswith("NKA")
+    harold_id, harold_draft = _open(demo_engine, "Benton")
+    with Session(demo_engine) as session:
+        harold = load_chart(session, harold_id)
+    assert allergy_line(harold, harold_draft) == "Allergies: sulfa (sulfonamide antibiotics)"

@@ -21,6 +21,9 @@ class QueueEntry:
     encounter_id: int
     patient_id: int
     mrn: str
+    family_name: str
+    given_name: str
+    birth_date: date
     time: str
     name: str
     age: str
@@ -81,6 +84,9 @@ def _entry(
         encounter_id=encounter.id,
         patient_id=patient.id,
         mrn=patient.mrn,
+        family_name=patient.family_name,
+        given_name=patient.given_name,
+        birth_date=patient.birth_date,
         time=encounter.scheduled_at.astimezone(now.tzinfo).strftime("%H:%M"),
         name=display_name(patient),
         age=format_age(patient.birth_date, now.date()) if patient.birth_date <= now.date() else "?",

@@ -371,7 +371,8 @@ def correct_observation(
 
 def allergy_line(chart: Chart, draft: VisitDraft) -> str:
     """The banner's allergy text, including what was entered in this visit."""
-    names = [a.substance for a in chart.allergies]
+    wrong = set(draft.entered_in_error.get(HistorySection.ALLERGIES, []))
+    names = [a.substance for a in chart.allergies if a.id not in wrong]
     names += [str(e.fields.get("substance")) for e in draft.entries(HistorySection.ALLERGIES)]
     if names:
         return "Allergies: " + ", ".join(names)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlmodel import Session
 
@@ -411,12 +411,12 @@ def _as_typed(entry: VitalEntry, units: ClinicUnits) -> str:
     return value + _suffix(entry.unit_entered)
 
 
-def last_reading(code: str, last: dict[str, Observation]) -> str:
+def last_reading(code: str, last: dict[str, Observation], tz: tzinfo | None) -> str:
     """``132/84 05/12``: the last stored reading, for the column beside each field."""
     observation = last.get(code)
     if observation is None or observation.value is None:
         return ""
-    when = observation.taken_at.astimezone()
+    when = observation.taken_at.astimezone(tz)
     if code == SYSTOLIC_BP:
         diastolic = last.get(DIASTOLIC_BP)
         value = f"{observation.value_entered}/{diastolic.value_entered if diastolic else '?'}"

@@ -66,3 +66,25 @@ def read_only_folder(tmp_path: Path) -> Path:
     folder.mkdir()
     folder.chmod(0o500)
     return folder
+
+
+def todays_encounter_id(engine: Engine, family_name: str) -> int:
+    """The id of today's visit for the demo patient with this family name."""
+    from sqlmodel import Session, col, select
+
+    from data.models import Encounter, Patient
+    from ma_tui.queue import local_day_bounds
+
+    start, end = local_day_bounds(CLINIC_NOW.date(), CLINIC_TZ)
+    with Session(engine) as session:
+        encounter = session.exec(
+            select(Encounter)
+            .join(Patient, col(Patient.id) == col(Encounter.patient_id))
+            .where(
+                Patient.family_name == family_name,
+                col(Encounter.scheduled_at) >= start,
+                col(Encounter.scheduled_at) < end,
+            )
+        ).one()
+        assert encounter.id is not None
+        return encounter.id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -104,3 +104,53 @@ async def test_footer_shows_the_keys(demo_engine: Engine) -> None:
     async with app.run_test():
         keys = {binding.key for _, binding, enabled, _ in app.active_bindings.values() if enabled}
         assert {"f5", "ctrl+q"} <= keys
+
+
+async def test_typing_filters_by_name_dob_or_mrn(demo_engine: Engine) -> None:
+    from tests.pilot import type_text
+
+    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW))
+    async with app.run_test() as pilot:
+        for text in ("whit da", "4/12/68", "04121968", "1968-04-12"):
+            search = app.screen.query_one("#search")
+            search.value = ""  # type: ignore[attr-defined]
+            await type_text(pilot, text)
+            names = [row[1] for row in _rows(app)]
+            assert names[0] == "Whitfield, Dana", text
+            assert all(name == "Whitfield, Dana" for name in names), text
+
+
+async def test_a_patient_not_on_todays_schedule_can_start_a_walk_in(engine: Engine) -> None:
+    from tests.pilot import type_text
+
+    with Session(engine) as session:
+        session.add(
+            Patient(
+                mrn="7000001",
+                family_name="O'Brien",
+                given_name="Siobhán",
+                birth_date=date(1986, 1, 1),
+                sex=Sex.FEMALE,
+            )
+        )
+        session.commit()
+    app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW))
+    async with app.run_test() as pilot:
+        await type_text(pilot, "o'br")
+        assert _rows(app)[0][1:5] == ["O'Brien, Siobhán", "40 y", "F", "Not scheduled"]
+        await pilot.press("enter", "y")
+        await pilot.pause()
+    with Session(engine) as session:
+        visit = session.exec(select(Encounter)).one()
+        assert visit.walk_in and visit.status is EncounterStatus.ROOMING
+
+
+async def test_odd_search_text_is_plain_text(demo_engine: Engine) -> None:
+    from tests.pilot import type_text
+
+    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW))
+    async with app.run_test() as pilot:
+        await type_text(pilot, "%' or 1=1 --")
+        assert _rows(app) == []
+        message = app.screen.query_one("#queue-empty", Static)
+        assert "No patient matches" in str(message.render())

@@ -5,17 +5,94 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from textual.pilot import Pilot
 
-from ma_tui.app import MaTuiApp
-from ma_tui.clock import fixed_clock
-from tests.conftest import CLINIC_NOW
+from tests.pilot import make_app, open_from_queue, type_text
+
+SIZE = (80, 24)
 
 
 def test_queue_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
-    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW))
-    assert snap_compare(app, terminal_size=(80, 24))
+    assert snap_compare(make_app(demo_engine), terminal_size=SIZE)
 
 
 def test_empty_queue_at_80x24(engine: Engine, snap_compare: Any) -> None:
-    app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW))
-    assert snap_compare(app, terminal_size=(80, 24))
+    assert snap_compare(make_app(engine), terminal_size=SIZE)
+
+
+def test_queue_search_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+    async def search(pilot: Pilot[None]) -> None:
+        await type_text(pilot, "b")
+
+    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=search)
+
+
+def test_walk_in_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+    async def register(pilot: Pilot[None]) -> None:
+        await pilot.press("f2")
+        await type_text(pilot, "Okafor")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "3/9/23")
+        await pilot.press("ctrl+s")
+
+    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=register)
+
+
+def test_check_in_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+    async def check_in(pilot: Pilot[None]) -> None:
+        await open_from_queue(pilot, "benton")
+        await pilot.press("enter")
+
+    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=check_in)
+
+
+def test_vitals_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+    async def vitals(pilot: Pilot[None]) -> None:
+        await open_from_queue(pilot, "benton")
+        await pilot.press("enter", "enter", "enter")
+        for value in ("168/98", "162/96", "104", "24", "38.9c"):
+            await type_text(pilot, value)
+            await pilot.press("enter")
+
+    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=vitals)
+
+
+def test_not_obtained_reasons_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+    async def reasons(pilot: Pilot[None]) -> None:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter", "f3")
+
+    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=reasons)
+
+
+def test_complaint_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+    async def complaint(pilot: Pilot[None]) -> None:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter", "ctrl+r", "4")
+        await type_text(pilot, "cough for 5 days")
+        await pilot.press("enter")
+        await type_text(pilot, "5 days")
+
+    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=complaint)
+
+
+def test_review_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+    async def review(pilot: Pilot[None]) -> None:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter")
+        await type_text(pilot, "128/82")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "76")
+        await pilot.press("enter", "enter", "enter", "enter", "enter")
+        await type_text(pilot, "171")
+        await pilot.press("ctrl+r")
+
+    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=review)
+
+
+def test_help_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+    async def help_keys(pilot: Pilot[None]) -> None:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter", "f1")
+
+    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=help_keys)

@@ -1,0 +1,132 @@
+"""Chief complaint: why the patient came, in their own words, and the HPI.
+
+The complaint field completes common complaints as you type (Right arrow takes the
+suggestion); the HPI fields that matter most for that complaint are marked.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Grid, VerticalScroll
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Label, Static
+
+from data.catalogs import complaints
+from ma_tui.registration import clean_text
+from ma_tui.rooming import HPI_FIELDS
+from screens.visit import VisitScreen
+
+HPI_LABELS = {
+    "onset": "Onset",
+    "location": "Location",
+    "duration": "Duration",
+    "character": "Character",
+    "aggravating": "Aggravating",
+    "alleviating": "Alleviating",
+    "radiation": "Radiation",
+    "timing": "Timing",
+    "severity": "Severity 0-10",
+    "associated": "Associated",
+}
+# Reading order, two per row: the order the eye reads is the order Tab goes.
+HPI_ORDER = (
+    "onset",
+    "location",
+    "duration",
+    "character",
+    "aggravating",
+    "alleviating",
+    "radiation",
+    "timing",
+    "severity",
+    "associated",
+)
+COMPLAINT_MAX = 2000
+HPI_MAX = 500
+
+
+class ComplaintScreen(VisitScreen):
+    STEP = "complaint"
+    TITLE = "Chief complaint"
+    CSS_PATH = "complaint.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = []
+
+    def compose_body(self) -> ComposeResult:
+        draft = self.visit.draft
+        names = [complaint.name for complaint in complaints()]
+        with VerticalScroll(id="complaint-body"):
+            yield Label("Chief complaint, in the patient's own words", classes="section-title")
+            yield Input(
+                value=draft.chief_complaint,
+                id="chief-complaint",
+                placeholder="e.g. cough for 5 days",
+                suggester=SuggestFromList(names, case_sensitive=False),
+                max_length=COMPLAINT_MAX,
+            )
+            yield Static(id="hpi-hint", classes="hint")
+            yield Label("History of present illness", classes="section-title")
+            with Grid(id="hpi-grid"):
+                for name in HPI_ORDER:
+                    yield Label(HPI_LABELS[name], id=f"label-{name}", classes="hpi-label")
+                    value = (
+                        ("" if draft.hpi_severity is None else str(draft.hpi_severity))
+                        if name == "severity"
+                        else draft.hpi.get(name, "")
+                    )
+                    yield Input(
+                        value=value,
+                        id=f"hpi-{name}",
+                        classes="hpi",
+                        compact=True,
+                        max_length=2 if name == "severity" else HPI_MAX,
+                    )
+            yield Static(id="complaint-error", classes="error")
+
+    def on_mount(self) -> None:
+        self._mark_prompts()
+        self.query_one("#chief-complaint", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "chief-complaint":
+            self._mark_prompts()
+
+    def _mark_prompts(self) -> None:
+        """Bold the HPI fields the catalog names for this complaint."""
+        typed = self.query_one("#chief-complaint", Input).value.lower()
+        prompts: tuple[str, ...] = ()
+        for complaint in complaints():
+            if complaint.name.lower() in typed:
+                prompts = complaint.hpi
+                break
+        for name in HPI_ORDER:
+            self.query_one(f"#label-{name}", Label).set_class(name in prompts, "prompt")
+        hint = self.query_one("#hpi-hint", Static)
+        hint.update(
+            "Ask about: " + ", ".join(HPI_LABELS[p].lower() for p in prompts) if prompts else ""
+        )
+
+    def commit_step(self) -> bool:
+        draft = self.visit.draft
+        severity_text = self.query_one("#hpi-severity", Input).value.strip()
+        error = self.query_one("#complaint-error", Static)
+        severity: int | None = None
+        if severity_text:
+            if not severity_text.isdigit() or not 0 <= int(severity_text) <= 10:
+                error.update("Severity: a whole number from 0 to 10, or leave it empty.")
+                self.query_one("#hpi-severity", Input).focus()
+                return False
+            severity = int(severity_text)
+        error.update("")
+        draft.chief_complaint = clean_text(
+            self.query_one("#chief-complaint", Input).value, limit=COMPLAINT_MAX
+        )
+        draft.hpi = {
+            name: text
+            for name in HPI_FIELDS
+            if (text := clean_text(self.query_one(f"#hpi-{name}", Input).value, limit=HPI_MAX))
+        }
+        draft.hpi_severity = severity
+        return True

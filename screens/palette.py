@@ -1,0 +1,43 @@
+"""Command palette (Ctrl+P): find a patient on today's queue and open them."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlmodel import Session
+from textual.command import Hit, Hits, Provider
+
+from ma_tui.queue import load_queue
+from ma_tui.search import matches, parse_search
+
+
+class PatientCommands(Provider):
+    """Type a name prefix, a date of birth or an MRN; Enter opens that visit."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        engine = getattr(app, "engine", None)
+        clock = getattr(app, "clock", None)
+        open_patient = getattr(app, "open_patient", None)
+        if engine is None or clock is None or open_patient is None:
+            return
+        now = clock()
+        parsed = parse_search(query, now.date())
+        if parsed is None:
+            return
+        with Session(engine) as session:
+            entries = load_queue(session, now)
+        for entry in entries:
+            if matches(
+                parsed,
+                family=entry.family_name,
+                given=entry.given_name,
+                birth_date=entry.birth_date,
+                mrn=entry.mrn,
+            ):
+                yield Hit(
+                    1.0,
+                    f"Open {entry.name}",
+                    partial(open_patient, entry.encounter_id),
+                    help=f"{entry.time}  {entry.age} {entry.sex}  {entry.status.label}",
+                )

@@ -1,0 +1,145 @@
+"""What every step of rooming shares: the visit, the banner, the step keys.
+
+Each step is a screen that edits the shared ``VisitDraft``. Moving between steps
+saves the draft to the database, so leaving for the queue, or a closed terminal,
+keeps what was entered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Protocol, cast
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from ma_tui.chart import Chart, banner_identity, load_chart
+from ma_tui.clock import Clock
+from ma_tui.rooming import STEPS, Step, VisitDraft, allergy_line, save_draft
+from screens.widgets import PatientBanner, StepBar, settle_inputs
+
+
+@dataclass
+class Visit:
+    """The visit being roomed: the stored chart and the unsigned draft."""
+
+    engine: Engine
+    clock: Clock
+    staff_id: int | None
+    chart: Chart
+    draft: VisitDraft
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def save(self) -> None:
+        with Session(self.engine) as session:
+            save_draft(session, self.draft, staff_id=self.staff_id, now=self.now())
+
+    def reload_chart(self) -> None:
+        with Session(self.engine) as session:
+            self.chart = load_chart(session, self.draft.encounter_id)
+
+
+class RoomingHost(Protocol):
+    """The app, as the steps see it: it knows how to open a step."""
+
+    def open_step(self, step: Step) -> None: ...
+
+
+class VisitScreen(Screen[None]):
+    """Base of the rooming steps. Subclasses set STEP and compose ``compose_body``.
+
+    Textual runs every class's handler along the MRO: a subclass's ``on_mount`` must
+    not call ``super().on_mount()`` (this one runs anyway), and a subclass that
+    handles ``Input.Submitted`` itself calls ``event.prevent_default()``.
+    """
+
+    STEP: ClassVar[Step]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "next_step", "Next", id="visit.next"),
+        Binding("ctrl+b", "previous_step", "Back", id="visit.previous"),
+        Binding("ctrl+r", "go_review", "Review", id="visit.review"),
+        Binding("escape", "leave", "Queue", id="visit.leave"),
+    ]
+
+    def __init__(self, visit: Visit) -> None:
+        super().__init__()
+        self.visit = visit
+
+    def compose(self) -> ComposeResult:
+        yield PatientBanner(id="banner")
+        yield StepBar(id="steps")
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self.visit.draft.step = self.STEP
+        settle_inputs(self)
+        self.refresh_banner()
+        self.query_one(StepBar).show(self.STEP)
+
+    def refresh_banner(self) -> None:
+        chart, draft = self.visit.chart, self.visit.draft
+        allergies = allergy_line(chart, draft)
+        self.query_one(PatientBanner).show(
+            banner_identity(chart.patient, self.visit.now().date()),
+            allergies,
+            alert=allergies.startswith("Allergies: ") and "not recorded" not in allergies,
+        )
+
+    # ------------------------------------------------------------ navigation
+
+    def commit_step(self) -> bool:
+        """Take what the screen holds into the draft; False keeps the MA here."""
+        return True
+
+    def go_to(self, step: Step) -> None:
+        if not self.commit_step():
+            return
+        self.visit.draft.step = step
+        self.visit.save()
+        self.app.call_later(self._open, step)
+
+    def _open(self, step: Step) -> None:
+        cast(RoomingHost, self.app).open_step(step)
+
+    def action_next_step(self) -> None:
+        index = STEPS.index(self.STEP)
+        if index + 1 < len(STEPS):
+            self.go_to(STEPS[index + 1])
+
+    def action_previous_step(self) -> None:
+        index = STEPS.index(self.STEP)
+        if index > 0:
+            self.go_to(STEPS[index - 1])
+
+    def action_go_review(self) -> None:
+        if self.STEP != "review":
+            self.go_to("review")
+
+    def action_leave(self) -> None:
+        if not self.commit_step():
+            return
+        self.visit.save()
+        self.app.pop_screen()
+        self.app.notify("Draft kept: open the patient again to go on.", timeout=4)
+
+    # ---------------------------------------------------------------- fields
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field; Enter on the step's last field, to the next step."""
+        event.stop()
+        inputs = [i for i in self.query(Input) if i.display and not i.disabled]
+        if inputs and event.input is inputs[-1]:
+            self.action_next_step()
+        else:
+            self.focus_next()

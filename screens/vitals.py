@@ -1,0 +1,261 @@
+"""Vitals: one row per vital sign, read back and flagged as each field is left.
+
+Bare numbers are in the clinic's units, shown beside every field; a suffix says
+otherwise (``38.1c``, ``13.6kg``, ``5'5"``, ``7lb4oz``). Enter moves to the next
+value; Tab also visits the qualifiers (position, arm, cuff, route, O2 flow). F3
+records a vital as not obtained, with a reason.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from sqlmodel import Session
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from data.vitals import HEAD_CIRCUMFERENCE
+from ma_tui.measurements import ClinicUnits
+from ma_tui.readback import unit_label
+from ma_tui.vitals_entry import (
+    FIELDS,
+    HEAD_MAX_AGE_DAYS,
+    NOT_OBTAINED_REASONS,
+    VitalsForm,
+    build_vitals,
+    carried_height,
+    clinic_units,
+    form_from_draft,
+    last_reading,
+    parse_time_taken,
+    read_field,
+)
+from screens.visit import VisitScreen
+
+QUALIFIERS = {
+    "temp": (("temp_route", "route", 6),),
+    "spo2": (("o2_flow", "O2 L/min", 4),),
+}
+BP_QUALIFIERS = (("position", "position", 9), ("arm", "arm", 9), ("cuff", "cuff", 7))
+
+
+class ReasonList(OptionList):
+    """The reasons a vital was not obtained, shown in place when F3 is pressed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Cancel", id="reasons.cancel"),
+    ]
+
+    def action_close(self) -> None:
+        self.display = False
+        self.screen.focus_next(".vital")
+
+
+class VitalsScreen(VisitScreen):
+    STEP = "vitals"
+    TITLE = "Vitals"
+    CSS_PATH = "vitals.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f3", "not_obtained", "Not obtained", id="vitals.not_obtained"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        with Session(self.visit.engine) as session:
+            self.units: ClinicUnits = clinic_units(session)
+        self.age_days = (self.visit.now().date() - self.visit.chart.patient.birth_date).days
+        self.form: VitalsForm = form_from_draft(self.visit.draft.vitals, self.units)
+        carried = None
+        if "height" not in self.form.values and "height" not in self.form.not_obtained:
+            last = self.visit.chart.last_vitals.get(FIELDS[6].code)
+            carried = carried_height(last, self.units, self.age_days)
+            if carried:
+                self.form.values["height"] = carried
+        self.carried = carried
+        units_line = (
+            f"Units: {unit_label(self.units.weight)} · {unit_label(self.units.height)} · "
+            f"{unit_label(self.units.temperature)}  (or type 38.1c 13.6kg 92.5cm 5'5\")"
+        )
+        with VerticalScroll(id="vitals-body"):
+            with Horizontal(classes="vital-row"):
+                yield Label("Taken at", classes="vital-label")
+                yield Input(
+                    value=self.form.taken_at,
+                    placeholder=f"{self.visit.now():%H:%M}",
+                    id="taken_at",
+                    compact=True,
+                    max_length=5,
+                )
+                yield Static(units_line, id="units-line", markup=False)
+            for spec in FIELDS:
+                if spec.code == HEAD_CIRCUMFERENCE and self.age_days >= HEAD_MAX_AGE_DAYS:
+                    continue
+                with Horizontal(classes="vital-row", id=f"row-{spec.key}"):
+                    yield Label(spec.label, classes="vital-label")
+                    yield Input(
+                        value=self.form.values.get(spec.key, ""),
+                        id=f"v-{spec.key}",
+                        classes="vital",
+                        compact=True,
+                        max_length=20,
+                    )
+                    yield from self._qualifiers(QUALIFIERS.get(spec.key, ()))
+                    yield Static(id=f"note-{spec.key}", classes="vital-note")
+                    yield Static(
+                        last_reading(
+                            spec.code, self.visit.chart.last_vitals, self.visit.now().tzinfo
+                        ),
+                        classes="vital-last",
+                        markup=False,
+                    )
+                if spec.key == "bp":
+                    with Horizontal(classes="vital-row qualifier-row"):
+                        yield from self._qualifiers(BP_QUALIFIERS)
+            yield Static(id="bmi-line", classes="bmi")
+            yield Static(id="vitals-error", classes="error")
+            yield ReasonList(
+                *[Option(reason, id=reason) for reason in NOT_OBTAINED_REASONS],
+                id="reasons",
+            )
+
+    def _qualifiers(self, qualifiers: tuple[tuple[str, str, int], ...]) -> ComposeResult:
+        for name, label, width in qualifiers:
+            yield Label(label, classes="qualifier-label")
+            qualifier = Input(
+                value=getattr(self.form, name),
+                id=f"q-{name}",
+                classes="qualifier",
+                compact=True,
+                max_length=30,
+            )
+            qualifier.styles.width = width + 1
+            yield qualifier
+
+    def on_mount(self) -> None:
+        self.query_one("#reasons", OptionList).display = False
+        for spec in FIELDS:
+            if self.query(f"#note-{spec.key}"):
+                self._show_note(spec.key)
+        self._show_bmi()
+        first = "v-bp" if not self.form.values.get("bp") else "v-pulse"
+        self.query_one(f"#{first}", Input).focus()
+
+    # ----------------------------------------------------------------- typing
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter goes to the next vital (qualifiers are for Tab); the last one, onward."""
+        event.stop()
+        event.prevent_default()  # not also VisitScreen's Enter-moves-on
+        self._read_inputs()
+        values = [i for i in self.query(Input).filter(".vital") if i.display]
+        current = self._value_input_of(event.input)
+        if current is None:  # "taken at": on to the first vital
+            values[0].focus()
+            return
+        index = values.index(current)
+        if index + 1 < len(values):
+            values[index + 1].focus()
+        else:
+            self.action_next_step()
+
+    def _value_input_of(self, field: Input) -> Input | None:
+        """The vital a field belongs to: itself, or the vital of its qualifier's row."""
+        if field.has_class("vital"):
+            return field
+        if field.id == "taken_at":
+            return None
+        row = field.parent
+        if row is not None and row.has_class("qualifier-row"):
+            return self.query_one("#v-bp", Input)
+        return next(iter(row.query(Input).filter(".vital"))) if row is not None else None
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        self._read_inputs()
+
+    def _read_inputs(self) -> None:
+        for field in self.query(Input):
+            name = field.id or ""
+            if name == "taken_at":
+                self.form.taken_at = field.value
+            elif name.startswith("v-"):
+                key = name[2:]
+                if field.value.strip() != self.form.values.get(key, "").strip():
+                    self.form.not_obtained.pop(key, None)
+                self.form.values[key] = field.value
+            elif name.startswith("q-"):
+                setattr(self.form, name[2:], field.value)
+        for spec in FIELDS:
+            if self.query(f"#note-{spec.key}"):
+                self._show_note(spec.key)
+        self._show_bmi()
+        self._show_time_error()
+
+    def _show_note(self, key: str) -> None:
+        result = read_field(key, self.form, self.units, self.age_days, self.visit.now())
+        note = self.query_one(f"#note-{key}", Static)
+        if result.error:
+            note.update(Text(result.error, style="bold red"))
+        elif result.flagged:
+            note.update(Text(result.note, style="bold red"))
+        elif key == "height" and self.carried and self.form.values.get("height") == self.carried:
+            note.update(Text(f"{result.note}  carried forward", style="cyan"))
+        else:
+            note.update(Text(result.note))
+
+    def _show_bmi(self) -> None:
+        entries, _ = build_vitals(self.form, self.units, self.age_days, self.visit.now())
+        bmi = next((e for e in entries if e.method == "calculated"), None)
+        line = self.query_one("#bmi-line", Static)
+        line.update(f"BMI {bmi.value:.1f} kg/m² (computed)" if bmi and bmi.value else "")
+
+    def _show_time_error(self) -> None:
+        error = self.query_one("#vitals-error", Static)
+        try:
+            parse_time_taken(self.form.taken_at, self.visit.now())
+        except ValueError as exc:
+            error.update(str(exc))
+            return
+        error.update("")
+
+    # ------------------------------------------------------------ not obtained
+
+    def action_not_obtained(self) -> None:
+        focused = self.focused
+        if not isinstance(focused, Input) or not (focused.id or "").startswith("v-"):
+            self.notify("Move to a vital's field first, then F3.", severity="warning")
+            return
+        self._reason_for = (focused.id or "")[2:]
+        reasons = self.query_one("#reasons", OptionList)
+        reasons.display = True
+        reasons.highlighted = 0
+        reasons.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        key = self._reason_for
+        self.form.not_obtained[key] = str(event.option.id)
+        self.form.values[key] = ""
+        field = self.query_one(f"#v-{key}", Input)
+        field.value = ""
+        event.option_list.display = False
+        self._show_note(key)
+        values = [i for i in self.query(Input).filter(".vital") if i.display]
+        index = values.index(field)
+        (values[index + 1] if index + 1 < len(values) else field).focus()
+
+    # ------------------------------------------------------------------ leave
+
+    def commit_step(self) -> bool:
+        self._read_inputs()
+        entries, errors = build_vitals(self.form, self.units, self.age_days, self.visit.now())
+        if errors:
+            key = next(iter(errors))
+            self.query_one("#vitals-error", Static).update(f"Fix before moving on: {errors[key]}")
+            target = "taken_at" if key == "taken_at" else f"v-{key}"
+            self.query_one(f"#{target}", Input).focus()
+            return False
+        self.visit.draft.vitals = entries
+        return True

@@ -1,0 +1,57 @@
+"""Widgets every clinical screen shares: the patient banner and the step bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from ma_tui.rooming import STEP_TITLES, STEPS, Step
+
+
+class PatientBanner(Static):
+    """Name, age, date of birth, sex and allergies: who this screen is about."""
+
+    DEFAULT_CSS = """
+    PatientBanner {
+        height: 2;
+        padding: 0 1;
+        background: $primary-background;
+    }
+    """
+
+    def show(self, identity: str, allergies: str, *, alert: bool) -> None:
+        text = Text(identity, style="bold")
+        text.append("\n")
+        text.append(allergies, style="bold red" if alert else "yellow")
+        self.update(text)
+
+
+class StepBar(Static):
+    """Where the MA is in the visit: Check-in › Vitals › History › Complaint › Review."""
+
+    DEFAULT_CSS = """
+    StepBar {
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
+
+    def show(self, current: Step) -> None:
+        text = Text()
+        for index, step in enumerate(STEPS):
+            if index:
+                text.append(" › ")
+            style = "bold reverse" if step == current else ""
+            text.append(f" {STEP_TITLES[step]} ", style=style)
+        self.update(text)
+
+
+def settle_inputs(screen: Screen[Any]) -> None:
+    """Apply the app's cursor-blink setting (off in snapshot tests) to a screen's inputs."""
+    blink = getattr(screen.app, "cursor_blink", True)
+    for field in screen.query(Input):
+        field.cursor_blink = bool(blink)

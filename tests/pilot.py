@@ -1,0 +1,46 @@
+"""Helpers for driving the app in Pilot tests the way an MA does."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy.engine import Engine
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from ma_tui.app import MaTuiApp
+from ma_tui.clock import fixed_clock
+from tests.conftest import CLINIC_NOW
+
+
+def make_app(engine: Engine) -> MaTuiApp:
+    return MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), cursor_blink=False)
+
+
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    """Type into the focused field, key by key, as a person would."""
+    await pilot.press(*text)
+
+
+async def open_from_queue(pilot: Pilot[None], search: str) -> None:
+    """Search the queue and press Enter on the first match."""
+    await type_text(pilot, search)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def field(app: MaTuiApp, selector: str) -> Input:
+    return app.screen.query_one(selector, Input)
+
+
+def shown(app: MaTuiApp, selector: str) -> str:
+    """The text a Static shows, however it was built (str, Text or a Rich renderable)."""
+    from rich.console import Console
+    from textual.widgets import Static
+
+    content = app.screen.query_one(selector, Static).content
+    if isinstance(content, str):
+        return content
+    console = Console(width=200, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(content)
+    return console.export_text()

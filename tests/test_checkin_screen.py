@@ -1,0 +1,69 @@
+"""Check-in, driven from the queue with the keys an MA presses."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from textual.widgets import Static
+
+from screens.checkin import CheckInScreen
+from screens.vitals import VitalsScreen
+from tests.pilot import make_app, open_from_queue, type_text
+
+
+def _text(app: object, selector: str) -> str:
+    screen = app.screen  # type: ignore[attr-defined]
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_dana_is_checked_in_with_three_enters(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        assert isinstance(app.screen, CheckInScreen)
+        banner = _text(app, "#banner")
+        for part in ("Whitfield, Dana", "58 y", "DOB 04/12/1968", "F", "NKA"):
+            assert part in banner
+        await pilot.press("enter", "enter", "enter")
+        assert isinstance(app.screen, VitalsScreen)
+        assert app.visit is not None
+        draft = app.visit.draft
+        assert draft.identity_confirmed_at is not None
+        assert draft.demographics_confirmed and draft.demographic_changes == {}
+        assert draft.coverage_confirmed and draft.coverage_changes == {}
+
+
+async def test_harold_gets_a_new_phone_and_an_insurance_warning(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "benton")
+        assert "expires in 18 days" in _text(app, "#coverage-alert")
+        assert "Allergies: sulfa" in _text(app, "#banner")
+        await pilot.press("enter", "tab")
+        await type_text(pilot, "5555550199")
+        await pilot.press("enter", "enter")
+        assert isinstance(app.screen, VitalsScreen)
+        assert app.visit is not None
+        assert app.visit.draft.demographic_changes == {"phone": "555-555-0199"}
+
+
+async def test_a_bad_phone_is_refused_with_a_message(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "benton")
+        await pilot.press("enter", "tab")
+        await type_text(pilot, "12345")
+        await pilot.press("enter")
+        assert isinstance(app.screen, CheckInScreen)
+        assert "Phone" in _text(app, "#demographics-error")
+        assert app.visit is not None and not app.visit.draft.demographics_confirmed
+
+
+async def test_nothing_clinical_before_two_identifiers(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("ctrl+n")
+        assert isinstance(app.screen, CheckInScreen)
+        await pilot.press("ctrl+r")
+        assert isinstance(app.screen, CheckInScreen)
+        assert app.visit is not None and app.visit.draft.identity_confirmed_at is None

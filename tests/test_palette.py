@@ -1,0 +1,35 @@
+"""The command palette jumps to a patient and to a step of the open visit."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from screens.checkin import CheckInScreen
+from screens.complaint import ComplaintScreen
+from tests.pilot import make_app, open_from_queue, type_text
+
+
+async def test_palette_opens_a_patient_from_the_queue(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "benton")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CheckInScreen)
+        assert app.visit is not None
+        assert app.visit.chart.patient.family_name == "Benton"
+
+
+async def test_palette_jumps_to_a_step(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter")
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "go to chief")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ComplaintScreen)

@@ -1,0 +1,83 @@
+"""Review & sign: the visit read back with flags; signing writes it in one go."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from data.models import Encounter, EncounterStatus, Observation
+from data.vitals import BODY_WEIGHT
+from ma_tui.app import MaTuiApp
+from screens.checkin import CheckInScreen
+from screens.queue import QueueScreen
+from screens.review import ReviewScreen
+from tests.pilot import make_app, open_from_queue, shown, type_text
+
+
+def _shown(app: MaTuiApp) -> str:
+    return shown(app, "#review-visit")
+
+
+async def test_review_reads_back_and_signs(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter")  # check-in
+        await type_text(pilot, "128/82")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "76")
+        await pilot.press("enter", "enter", "enter", "enter", "enter")
+        await type_text(pilot, "171")
+        await pilot.press("ctrl+r")
+        assert isinstance(app.screen, ReviewScreen)
+        visit_text = _shown(app)
+        assert "171 lb (77.6 kg)" in visit_text and "128/82 mmHg" in visit_text
+        problems = shown(app, "#review-problems")
+        assert "chief complaint" in problems
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ReviewScreen)  # not signed without a complaint
+        await pilot.press("4")
+        await type_text(pilot, "cough for 5 days")
+        await pilot.press("ctrl+r", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+    with Session(demo_engine) as session:
+        encounter = session.exec(
+            select(Encounter).where(Encounter.chief_complaint == "cough for 5 days")
+        ).one()
+        assert encounter.status is EncounterStatus.READY_FOR_PROVIDER
+        weight = session.exec(
+            select(Observation).where(
+                Observation.encounter_id == encounter.id, Observation.code == BODY_WEIGHT
+            )
+        ).one()
+        assert (weight.value_entered, weight.unit_entered, weight.value) == (
+            "171",
+            "[lb_av]",
+            77.56,
+        )
+
+
+async def test_number_keys_jump_to_a_step_and_back(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter", "ctrl+r")
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("1")
+        assert isinstance(app.screen, CheckInScreen)
+        await pilot.press("ctrl+r")
+        assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_leaving_keeps_the_draft_and_reopening_resumes(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter")
+        await type_text(pilot, "128/82")
+        await pilot.press("enter", "escape")
+        assert isinstance(app.screen, QueueScreen)
+        await open_from_queue(pilot, "whit da")
+        assert app.visit is not None
+        assert app.screen.query_one("#v-bp").value == "128/82"  # type: ignore[attr-defined]

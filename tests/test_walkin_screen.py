@@ -1,0 +1,70 @@
+"""Registering Ada Okafor, a new pediatric walk-in, from the queue."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from textual.widgets import Static
+
+from data.models import Coverage, Encounter, EncounterStatus, Patient, Sex
+from screens.checkin import CheckInScreen
+from screens.walkin import WalkInScreen
+from tests.pilot import make_app, type_text
+
+ADA = (
+    "Okafor",
+    "Ada",
+    "03/09/2023",
+    "f",
+    "5555550142",
+    "Chidi Okafor",
+    "father",
+    "Blue Meadow Health",
+    "BMH4471902",
+)
+
+
+async def test_ada_is_registered_and_opened_for_check_in(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await pilot.press("f2")
+        assert isinstance(app.screen, WalkInScreen)
+        for value in ADA:
+            await type_text(pilot, value)
+            await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CheckInScreen)
+    with Session(demo_engine) as session:
+        ada = session.exec(select(Patient).where(Patient.family_name == "Okafor")).one()
+        assert (ada.given_name, ada.birth_date, ada.sex) == ("Ada", date(2023, 3, 9), Sex.FEMALE)
+        assert ada.phone == "555-555-0142" and ada.guardian_name == "Chidi Okafor"
+        coverage = session.exec(select(Coverage).where(Coverage.patient_id == ada.id)).one()
+        assert (coverage.payer, coverage.member_id) == ("Blue Meadow Health", "BMH4471902")
+        visit = session.exec(select(Encounter).where(Encounter.patient_id == ada.id)).one()
+        assert visit.walk_in and visit.status is EncounterStatus.ROOMING
+
+
+async def test_a_minor_without_a_guardian_is_not_registered(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await pilot.press("f2")
+        for value in ("Okafor", "Ada", "3/9/23", "F", "", "", "", "", ""):
+            await type_text(pilot, value)
+            await pilot.press("enter")
+        assert isinstance(app.screen, WalkInScreen)
+        error = app.screen.query_one("#error-guardian_name", Static)
+        assert "guardian" in str(error.render())
+    with Session(demo_engine) as session:
+        assert session.exec(select(Patient).where(Patient.family_name == "Okafor")).all() == []
+
+
+async def test_bad_fields_each_say_why(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await pilot.press("f2", "ctrl+s")
+        assert isinstance(app.screen, WalkInScreen)
+        assert "required" in str(app.screen.query_one("#error-family_name", Static).render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, WalkInScreen)

@@ -21,6 +21,7 @@ from screens.history import HistoryScreen
 from screens.palette import PatientCommands
 from screens.queue import QueueScreen
 from screens.review import ReviewScreen
+from screens.signed import SignedVisitScreen
 from screens.visit import Visit, VisitScreen
 from screens.vitals import VitalsScreen
 
@@ -73,6 +74,10 @@ class MaTuiApp(App[None]):
                 return
         now = self.clock()
         with Session(self.engine) as session:
+            chart = load_chart(session, encounter_id)
+            if chart.encounter.signed_at is not None:
+                self.push_screen(SignedVisitScreen(self.engine, self.clock, chart, self.staff_id))
+                return
             try:
                 draft = open_visit(session, encounter_id, staff_id=self.staff_id, now=now)
             except ValueError as exc:

@@ -6,7 +6,20 @@ value typed in the wrong one stands out before it is signed.
 
 from __future__ import annotations
 
-from data.vitals import BY_CODE, DIASTOLIC_BP, SYSTOLIC_BP
+from data.vitals import (
+    BMI,
+    BODY_HEIGHT,
+    BODY_TEMPERATURE,
+    BODY_WEIGHT,
+    BY_CODE,
+    DIASTOLIC_BP,
+    HEAD_CIRCUMFERENCE,
+    HEART_RATE,
+    PAIN_SEVERITY,
+    RESPIRATORY_RATE,
+    SPO2,
+    SYSTOLIC_BP,
+)
 from ma_tui.units import c_to_f, cm_to_in, kg_to_lb
 
 UNIT_LABELS = {
@@ -72,11 +85,25 @@ def readback(
     return f"{typed} ({other})" if other else typed
 
 
+# Names as the review lists them: short enough to leave room for the value.
+REVIEW_NAMES = {
+    SYSTOLIC_BP: "Blood pressure",
+    DIASTOLIC_BP: "Blood pressure",
+    HEART_RATE: "Pulse",
+    RESPIRATORY_RATE: "Resp rate",
+    BODY_TEMPERATURE: "Temperature",
+    SPO2: "SpO2",
+    BODY_HEIGHT: "Height",
+    BODY_WEIGHT: "Weight",
+    BMI: "BMI",
+    HEAD_CIRCUMFERENCE: "Head circ",
+    PAIN_SEVERITY: "Pain",
+}
+
+
 def vital_name(code: str) -> str:
-    if code in (SYSTOLIC_BP, DIASTOLIC_BP):
-        return "Blood pressure"
     vital = BY_CODE.get(code)
-    return vital.name if vital else code
+    return REVIEW_NAMES.get(code) or (vital.name if vital else code)
 
 
 def flag_label(interpretation: str | None) -> str:

@@ -134,6 +134,7 @@ class VisitDraft(BaseModel):
     chief_complaint: str = ""
     hpi: dict[str, str] = Field(default_factory=dict)
     hpi_severity: int | None = None
+    room: str = ""  # the exam room the patient waits in for the provider
 
     def entries(self, section: HistorySection) -> list[NewHistoryEntry]:
         return [entry for entry in self.new_entries if entry.section == section]
@@ -223,6 +224,8 @@ def sign_visit(engine: Engine, draft: VisitDraft, *, staff_id: int | None, now: 
         for name in HPI_FIELDS:
             setattr(encounter, f"hpi_{name}", draft.hpi.get(name) or None)
         encounter.hpi_severity = draft.hpi_severity
+        if draft.room.strip():
+            encounter.room = draft.room.strip()[:16]
         encounter.signed_at = now
         encounter.signed_by_id = staff_id
         _move(session, encounter, EncounterStatus.READY_FOR_PROVIDER, staff_id, now)
@@ -369,8 +372,10 @@ def correct_observation(
         return right.id
 
 
-def allergy_line(chart: Chart, draft: VisitDraft) -> str:
+def allergy_line(chart: Chart, draft: VisitDraft | None = None) -> str:
     """The banner's allergy text, including what was entered in this visit."""
+    if draft is None:
+        draft = VisitDraft(encounter_id=chart.encounter_id, patient_id=chart.patient_id)
     wrong = set(draft.entered_in_error.get(HistorySection.ALLERGIES, []))
     names = [a.substance for a in chart.allergies if a.id not in wrong]
     names += [str(e.fields.get("substance")) for e in draft.entries(HistorySection.ALLERGIES)]
@@ -379,4 +384,4 @@ def allergy_line(chart: Chart, draft: VisitDraft) -> str:
     said_none = draft.reviewed.get(HistorySection.ALLERGIES)
     if said_none or (said_none is None and chart.no_known_allergies()):
         return "NKA (no known allergies)"
-    return "Allergies: not recorded"
+    return "Allergies not recorded: ask the patient"

@@ -425,3 +425,20 @@ def last_reading(code: str, last: dict[str, Observation], tz: tzinfo | None) -> 
             observation.value_entered, observation.unit_entered, observation.value, observation.unit
         ).split(" (")[0]
     return f"{value} {when:%m/%d}"
+
+
+def parse_correction(
+    code: str, text: str, units: ClinicUnits, age_days: int, taken: datetime
+) -> list[VitalEntry]:
+    """The right value(s) for a signed vital, parsed as its field would be.
+
+    A blood pressure is corrected as a pair (``120/80``), keeping the reading's time.
+    """
+    key = next(spec.key for spec in FIELDS if code in (spec.code, DIASTOLIC_BP))
+    form = VitalsForm(values={key: text}, taken_at=f"{taken:%H:%M}")
+    result = read_field(key, form, units, age_days, taken)
+    if result.error:
+        raise ParseError(result.error)
+    if not result.entries or result.entries[0].value is None:
+        raise ParseError("type the right value")
+    return [entry.model_copy(update={"taken_at": taken}) for entry in result.entries]

@@ -42,6 +42,7 @@ class CheckInScreen(VisitScreen):
     STEP = "checkin"
     TITLE = "Check-in"
     CSS_PATH = "checkin.tcss"
+    AUTO_FOCUS = "#confirm-identity"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "confirm_identity", "IDs confirmed", id="checkin.identity"),
     ]

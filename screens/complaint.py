@@ -52,6 +52,7 @@ class ComplaintScreen(VisitScreen):
     STEP = "complaint"
     TITLE = "Chief complaint"
     CSS_PATH = "complaint.tcss"
+    AUTO_FOCUS = "#chief-complaint"
     BINDINGS: ClassVar[list[BindingType]] = []
 
     def compose_body(self) -> ComposeResult:

@@ -144,6 +144,7 @@ class HistoryScreen(VisitScreen):
     STEP = "history"
     TITLE = "History"
     CSS_PATH = "history.tcss"
+    AUTO_FOCUS = "SectionTable"
     BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(self, visit: Visit) -> None:

@@ -14,13 +14,14 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, Static
 
 from data.vitals import DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.chart import Chart, coverage_alert
 from ma_tui.history_entry import SECTION_TITLES, SECTIONS, section_rows
 from ma_tui.readback import flag_label, readback, unit_label, vital_name
+from ma_tui.registration import clean_text
 from ma_tui.rooming import (
     HPI_FIELDS,
     SignError,
@@ -36,8 +37,10 @@ class ReviewScreen(VisitScreen):
     STEP = "review"
     TITLE = "Review & sign"
     CSS_PATH = "review.tcss"
+    AUTO_FOCUS = "#review-body"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "sign", "Sign", id="review.sign", priority=True),
+        Binding("f4", "room", "Room", id="review.room"),
         Binding("1", "jump('checkin')", "Check-in", id="review.checkin"),
         Binding("2", "jump('vitals')", "Vitals", id="review.vitals"),
         Binding("3", "jump('history')", "History", id="review.history"),
@@ -45,6 +48,15 @@ class ReviewScreen(VisitScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
+        with Horizontal(id="room-row"):
+            yield Label("Room for the provider", id="room-label")
+            yield Input(
+                value=self.visit.draft.room or (self.visit.chart.encounter.room or ""),
+                placeholder="e.g. Exam 3",
+                id="room",
+                compact=True,
+                max_length=16,
+            )
         with VerticalScroll(id="review-body"):
             yield Static(id="review-problems", classes="problems")
             yield Static(id="review-visit")
@@ -79,7 +91,21 @@ class ReviewScreen(VisitScreen):
         if step in ("checkin", "vitals", "history", "complaint"):
             self.go_to(step)  # type: ignore[arg-type]
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.prevent_default()
+        self.commit_step()
+        self.query_one("#review-body", VerticalScroll).focus()
+
+    def action_room(self) -> None:
+        self.query_one("#room", Input).focus()
+
+    def commit_step(self) -> bool:
+        self.visit.draft.room = clean_text(self.query_one("#room", Input).value, limit=16)
+        return True
+
     def action_sign(self) -> None:
+        self.commit_step()
         draft = self.visit.draft
         try:
             sign_visit(self.visit.engine, draft, staff_id=self.visit.staff_id, now=self.visit.now())

@@ -93,7 +93,7 @@ class VisitScreen(Screen[None]):
         self.query_one(PatientBanner).show(
             banner_identity(chart.patient, self.visit.now().date()),
             allergies,
-            alert=allergies.startswith("Allergies: ") and "not recorded" not in allergies,
+            alert=allergies.startswith("Allergies: "),
         )
 
     # ------------------------------------------------------------ navigation
@@ -107,9 +107,7 @@ class VisitScreen(Screen[None]):
             return
         self.visit.draft.step = step
         self.visit.save()
-        self.app.call_later(self._open, step)
-
-    def _open(self, step: Step) -> None:
+        # Now, not later: keys typed on during the change must reach the next screen.
         cast(RoomingHost, self.app).open_step(step)
 
     def action_next_step(self) -> None:

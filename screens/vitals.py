@@ -59,6 +59,7 @@ class VitalsScreen(VisitScreen):
     STEP = "vitals"
     TITLE = "Vitals"
     CSS_PATH = "vitals.tcss"
+    AUTO_FOCUS = "Input.vital"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "not_obtained", "Not obtained", id="vitals.not_obtained"),
     ]

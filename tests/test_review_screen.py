@@ -38,7 +38,9 @@ async def test_review_reads_back_and_signs(demo_engine: Engine) -> None:
         assert isinstance(app.screen, ReviewScreen)  # not signed without a complaint
         await pilot.press("4")
         await type_text(pilot, "cough for 5 days")
-        await pilot.press("ctrl+r", "ctrl+s")
+        await pilot.press("ctrl+r", "f4")
+        await type_text(pilot, "Exam 3")
+        await pilot.press("enter", "ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
     with Session(demo_engine) as session:
@@ -46,6 +48,7 @@ async def test_review_reads_back_and_signs(demo_engine: Engine) -> None:
             select(Encounter).where(Encounter.chief_complaint == "cough for 5 days")
         ).one()
         assert encounter.status is EncounterStatus.READY_FOR_PROVIDER
+        assert encounter.room == "Exam 3"
         weight = session.exec(
             select(Observation).where(
                 Observation.encounter_id == encounter.id, Observation.code == BODY_WEIGHT

@@ -96,3 +96,47 @@ def test_help_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
         await pilot.press("enter", "enter", "enter", "f1")
 
     assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=help_keys)
+
+
+def test_signed_visit_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+    async def signed(pilot: Pilot[None]) -> None:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter")
+        for value in ("128/82", "", "76", "16", "98.4", "97", "", "117", "2"):
+            await type_text(pilot, value)
+            await pilot.press("enter")
+        await pilot.press("ctrl+r", "4")
+        await type_text(pilot, "cough")
+        await pilot.press("ctrl+r", "ctrl+s")
+        await pilot.pause()
+        pilot.app.clear_notifications()
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("down", "down", "down", "down", "down", "down", "c")
+
+    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=signed)
+
+
+def test_walk_in_question_at_80x24(engine: Engine, snap_compare: Any) -> None:
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from data.models import Patient, Sex
+
+    with Session(engine) as session:
+        session.add(
+            Patient(
+                mrn="7000001",
+                family_name="O'Brien",
+                given_name="Siobhán",
+                birth_date=date(1986, 1, 1),
+                sex=Sex.FEMALE,
+            )
+        )
+        session.commit()
+
+    async def ask(pilot: Pilot[None]) -> None:
+        await type_text(pilot, "obri")
+        await pilot.press("enter")
+
+    assert snap_compare(make_app(engine), terminal_size=SIZE, run_before=ask)

@@ -1,0 +1,97 @@
+"""A signed visit opened from the queue: values shown, corrected without overwriting."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from data.models import Encounter, Observation, ObservationStatus
+from data.vitals import BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
+from ma_tui.app import MaTuiApp
+from screens.signed import SignedVisitScreen
+from tests.pilot import make_app, open_from_queue, shown, type_text
+
+
+def _rows(app: MaTuiApp) -> list[list[str]]:
+    table = app.screen.query_one("#signed-values", DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def _signed_visit(session: Session) -> Encounter:
+    return session.exec(select(Encounter).where(Encounter.chief_complaint == "cough")).one()
+
+
+async def _sign_dana(pilot: Pilot[None]) -> None:
+    await open_from_queue(pilot, "whit da")
+    await pilot.press("enter", "enter", "enter")
+    for value in ("128/82", "", "76", "16", "98.4", "97", "", "117"):
+        await type_text(pilot, value)
+        await pilot.press("enter")
+    await pilot.press("ctrl+r", "4")
+    await type_text(pilot, "cough")
+    await pilot.press("ctrl+r", "ctrl+s")
+    await pilot.pause()
+
+
+async def test_a_wrong_weight_is_corrected_and_kept(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await _sign_dana(pilot)
+        await open_from_queue(pilot, "whit da")
+        assert isinstance(app.screen, SignedVisitScreen)
+        assert "NKA" in shown(app, "#banner")
+        rows = _rows(app)
+        weight_row = next(i for i, row in enumerate(rows) if row[0] == "Weight")
+        assert rows[weight_row][1] == "117 lb (53.1 kg)"
+        await pilot.press(*["down"] * weight_row, "c")
+        await type_text(pilot, "171")
+        await pilot.press("enter")
+        rows = _rows(app)
+        assert [row[1:] for row in rows if row[0] == "Weight"] == [
+            ["117 lb (53.1 kg)", "", "entered in error"],
+            ["171 lb (77.6 kg)", "", "final"],
+        ]
+    with Session(demo_engine) as session:
+        encounter = session.exec(
+            select(Encounter).where(Encounter.chief_complaint == "cough")
+        ).one()
+        weights = session.exec(
+            select(Observation)
+            .where(Observation.encounter_id == encounter.id, Observation.code == BODY_WEIGHT)
+            .order_by(col(Observation.id))
+        ).all()
+        assert [(w.value_entered, w.status) for w in weights] == [
+            ("117", ObservationStatus.ENTERED_IN_ERROR),
+            ("171", ObservationStatus.FINAL),
+        ]
+        assert weights[1].corrects_id == weights[0].id
+
+
+async def test_a_bp_is_corrected_as_a_pair_and_bad_input_is_refused(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await _sign_dana(pilot)
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("c")
+        await type_text(pilot, "80/120")
+        await pilot.press("enter")
+        assert "higher" in shown(app, "#correct-error")
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "126/80")
+        await pilot.press("enter")
+    with Session(demo_engine) as session:
+        encounter = session.exec(
+            select(Encounter).where(Encounter.chief_complaint == "cough")
+        ).one()
+        bp = session.exec(
+            select(Observation)
+            .where(
+                Observation.encounter_id == encounter.id,
+                col(Observation.code).in_([SYSTOLIC_BP, DIASTOLIC_BP]),
+                Observation.status == ObservationStatus.FINAL,
+            )
+            .order_by(col(Observation.code))
+        ).all()
+        assert sorted(o.value_entered for o in bp) == ["126", "80"]

@@ -33,14 +33,14 @@ demo: $(VENV)/.installed
 
 ## test: install the test extras and run the whole suite, lint and types included
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 ## snapshots: re-record the screen snapshots after a deliberate UI change
 snapshots: $(VENV)/.installed-test
-	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
+	$(BIN)/python -m pytest -n auto --snapshot-update
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from data.catalogs import HPI_FIELDS
 from data.models import (
     Allergy,
     Condition,
@@ -60,17 +61,8 @@ DEMOGRAPHIC_FIELDS = (
     "guardian_phone",
 )
 COVERAGE_FIELDS = ("payer", "member_id", "group_number")
-HPI_FIELDS = (
-    "onset",
-    "location",
-    "duration",
-    "character",
-    "aggravating",
-    "alleviating",
-    "radiation",
-    "timing",
-    "associated",
-)
+# The HPI's free-text fields; severity is a number, kept apart in ``hpi_severity``.
+HPI_TEXT_FIELDS = tuple(name for name in HPI_FIELDS if name != "severity")
 HISTORY_MODELS: dict[HistorySection, type[HistoryEntry]] = {
     HistorySection.MEDICAL: Condition,
     HistorySection.SURGICAL: Procedure,
@@ -221,7 +213,7 @@ def sign_visit(engine: Engine, draft: VisitDraft, *, staff_id: int | None, now: 
         _write_vitals(session, draft, staff_id, now)
         _write_history(session, draft, staff_id, now)
         encounter.chief_complaint = draft.chief_complaint.strip()
-        for name in HPI_FIELDS:
+        for name in HPI_TEXT_FIELDS:
             setattr(encounter, f"hpi_{name}", draft.hpi.get(name) or None)
         encounter.hpi_severity = draft.hpi_severity
         if draft.room.strip():

@@ -14,9 +14,9 @@ from textual.containers import Grid, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
-from data.catalogs import complaints
+from data.catalogs import HPI_FIELDS, complaints
 from ma_tui.registration import clean_text
-from ma_tui.rooming import HPI_FIELDS
+from ma_tui.rooming import HPI_TEXT_FIELDS
 from screens.visit import VisitScreen
 
 HPI_LABELS = {
@@ -31,19 +31,7 @@ HPI_LABELS = {
     "severity": "Severity 0-10",
     "associated": "Associated",
 }
-# Reading order, two per row: the order the eye reads is the order Tab goes.
-HPI_ORDER = (
-    "onset",
-    "location",
-    "duration",
-    "character",
-    "aggravating",
-    "alleviating",
-    "radiation",
-    "timing",
-    "severity",
-    "associated",
-)
+
 COMPLAINT_MAX = 2000
 HPI_MAX = 500
 
@@ -70,7 +58,7 @@ class ComplaintScreen(VisitScreen):
             yield Static(id="hpi-hint", classes="hint")
             yield Label("History of present illness", classes="section-title")
             with Grid(id="hpi-grid"):
-                for name in HPI_ORDER:
+                for name in HPI_FIELDS:  # reading order, two per row, is Tab order
                     yield Label(HPI_LABELS[name], id=f"label-{name}", classes="hpi-label")
                     value = (
                         ("" if draft.hpi_severity is None else str(draft.hpi_severity))
@@ -102,7 +90,7 @@ class ComplaintScreen(VisitScreen):
             if complaint.name.lower() in typed:
                 prompts = complaint.hpi
                 break
-        for name in HPI_ORDER:
+        for name in HPI_FIELDS:
             self.query_one(f"#label-{name}", Label).set_class(name in prompts, "prompt")
         hint = self.query_one("#hpi-hint", Static)
         hint.update(
@@ -126,7 +114,7 @@ class ComplaintScreen(VisitScreen):
         )
         draft.hpi = {
             name: text
-            for name in HPI_FIELDS
+            for name in HPI_TEXT_FIELDS
             if (text := clean_text(self.query_one(f"#hpi-{name}", Input).value, limit=HPI_MAX))
         }
         draft.hpi_severity = severity

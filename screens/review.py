@@ -23,7 +23,7 @@ from ma_tui.history_entry import SECTION_TITLES, SECTIONS, section_rows
 from ma_tui.readback import flag_label, readback, unit_label, vital_name
 from ma_tui.registration import clean_text
 from ma_tui.rooming import (
-    HPI_FIELDS,
+    HPI_TEXT_FIELDS,
     SignError,
     VisitDraft,
     VitalEntry,
@@ -237,7 +237,7 @@ def _complaint(draft: VisitDraft) -> RenderableType:
     lines: list[RenderableType] = [
         Text("  " + (draft.chief_complaint or "(not written)"), style="bold")
     ]
-    for name in HPI_FIELDS:
+    for name in HPI_TEXT_FIELDS:
         if draft.hpi.get(name):
             lines.append(Text(f"    {name.capitalize()}: {draft.hpi[name]}"))
     if draft.hpi_severity is not None:

@@ -115,6 +115,15 @@ class FieldResult:
     error: str | None = None
 
 
+def default_cuff(age_days: int) -> str:
+    """The cuff to start from: the wrong size reads the pressure wrong."""
+    if age_days < 365:
+        return "infant"
+    if age_days < 13 * 365:
+        return "child"
+    return "adult"
+
+
 def clinic_units(session: Session) -> ClinicUnits:
     """The units a bare number means at this clinic (ClinicSetting), else lb, in, °F."""
     defaults = ClinicUnits()

@@ -29,6 +29,7 @@ from ma_tui.vitals_entry import (
     build_vitals,
     carried_height,
     clinic_units,
+    default_cuff,
     form_from_draft,
     last_reading,
     parse_time_taken,
@@ -69,6 +70,8 @@ class VitalsScreen(VisitScreen):
             self.units: ClinicUnits = clinic_units(session)
         self.age_days = (self.visit.now().date() - self.visit.chart.patient.birth_date).days
         self.form: VitalsForm = form_from_draft(self.visit.draft.vitals, self.units)
+        if not self.visit.draft.vitals:
+            self.form.cuff = default_cuff(self.age_days)
         carried = None
         if "height" not in self.form.values and "height" not in self.form.not_obtained:
             last = self.visit.chart.last_vitals.get(FIELDS[6].code)

@@ -9,15 +9,17 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from data.catalogs import HPI_FIELDS, complaints
 from ma_tui.registration import clean_text
 from ma_tui.rooming import HPI_TEXT_FIELDS
 from screens.visit import VisitScreen
+from screens.widgets import PickList
 
 HPI_LABELS = {
     "onset": "Onset",
@@ -41,7 +43,9 @@ class ComplaintScreen(VisitScreen):
     TITLE = "Chief complaint"
     CSS_PATH = "complaint.tcss"
     AUTO_FOCUS = "#chief-complaint"
-    BINDINGS: ClassVar[list[BindingType]] = []
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "quick_pick", "Common complaints", id="complaint.quick_pick"),
+    ]
 
     def compose_body(self) -> ComposeResult:
         draft = self.visit.draft
@@ -54,6 +58,10 @@ class ComplaintScreen(VisitScreen):
                 placeholder="e.g. cough for 5 days",
                 suggester=SuggestFromList(names, case_sensitive=False),
                 max_length=COMPLAINT_MAX,
+            )
+            yield PickList(
+                *[Option(complaint.name, id=complaint.name) for complaint in complaints()],
+                id="quick-pick",
             )
             yield Static(id="hpi-hint", classes="hint")
             yield Label("History of present illness", classes="section-title")
@@ -77,6 +85,19 @@ class ComplaintScreen(VisitScreen):
     def on_mount(self) -> None:
         self._mark_prompts()
         self.query_one("#chief-complaint", Input).focus()
+
+    def action_quick_pick(self) -> None:
+        self.query_one("#quick-pick", PickList).open()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """A picked complaint fills an empty field, or is added to what is there."""
+        event.stop()
+        field = self.query_one("#chief-complaint", Input)
+        picked = str(event.option.id)
+        field.value = f"{field.value.rstrip(', ')}, {picked}" if field.value.strip() else picked
+        event.option_list.display = False
+        field.focus()
+        field.cursor_position = len(field.value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "chief-complaint":

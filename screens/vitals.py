@@ -36,24 +36,13 @@ from ma_tui.vitals_entry import (
     read_field,
 )
 from screens.visit import VisitScreen
+from screens.widgets import PickList
 
 QUALIFIERS = {
     "temp": (("temp_route", "route", 6),),
     "spo2": (("o2_flow", "O2 L/min", 4),),
 }
 BP_QUALIFIERS = (("position", "position", 9), ("arm", "arm", 9), ("cuff", "cuff", 7))
-
-
-class ReasonList(OptionList):
-    """The reasons a vital was not obtained, shown in place when F3 is pressed."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Cancel", id="reasons.cancel"),
-    ]
-
-    def action_close(self) -> None:
-        self.display = False
-        self.screen.focus_next(".vital")
 
 
 class VitalsScreen(VisitScreen):
@@ -120,7 +109,7 @@ class VitalsScreen(VisitScreen):
                         yield from self._qualifiers(BP_QUALIFIERS)
             yield Static(id="bmi-line", classes="bmi")
             yield Static(id="vitals-error", classes="error")
-            yield ReasonList(
+            yield PickList(
                 *[Option(reason, id=reason) for reason in NOT_OBTAINED_REASONS],
                 id="reasons",
             )
@@ -139,7 +128,6 @@ class VitalsScreen(VisitScreen):
             yield qualifier
 
     def on_mount(self) -> None:
-        self.query_one("#reasons", OptionList).display = False
         for spec in FIELDS:
             if self.query(f"#note-{spec.key}"):
                 self._show_note(spec.key)
@@ -232,10 +220,7 @@ class VitalsScreen(VisitScreen):
             self.notify("Move to a vital's field first, then F3.", severity="warning")
             return
         self._reason_for = (focused.id or "")[2:]
-        reasons = self.query_one("#reasons", OptionList)
-        reasons.display = True
-        reasons.highlighted = 0
-        reasons.focus()
+        self.query_one("#reasons", PickList).open()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 
 from ma_tui.rooming import STEP_TITLES, STEPS, Step
 
@@ -55,3 +56,32 @@ def settle_inputs(screen: Screen[Any]) -> None:
     blink = getattr(screen.app, "cursor_blink", True)
     for field in screen.query(Input):
         field.cursor_blink = bool(blink)
+
+
+class PickList(OptionList):
+    """A short list shown in place to pick from with the arrows and Enter; Esc closes."""
+
+    DEFAULT_CSS = """
+    PickList {
+        height: auto;
+        max-height: 10;
+        border: tall $warning;
+        display: none;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Cancel", id="pick.cancel"),
+    ]
+
+    def open(self) -> None:
+        self._return_to = self.screen.focused
+        self.display = True
+        self.highlighted = 0
+        self.focus()
+
+    def action_close(self) -> None:
+        """Hide, and give the focus back to where it was before the list opened."""
+        self.display = False
+        back = getattr(self, "_return_to", None)
+        if back is not None:
+            back.focus()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, OptionList, Static
 
 from screens.complaint import ComplaintScreen
 from tests.pilot import make_app, open_from_queue, type_text
@@ -43,8 +43,28 @@ async def test_severity_must_be_0_to_10(demo_engine: Engine) -> None:
         await pilot.press("enter")
         app.open_step("complaint")
         await pilot.pause()
-        app.screen.query_one("#hpi-severity", Input).value = "11"
+        await type_text(pilot, "cough")
+        await pilot.press(*["enter"] * 9)  # through the HPI fields to severity
+        await type_text(pilot, "11")
         await pilot.press("ctrl+n")
         assert isinstance(app.screen, ComplaintScreen)
         error = app.screen.query_one("#complaint-error", Static)
         assert "0 to 10" in str(error.render())
+
+
+async def test_quick_pick_fills_the_complaint(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "ctrl+r", "4", "f2")
+        options = app.screen.query_one("#quick-pick", OptionList)
+        assert options.display and options.option_count >= 20
+        first = str(options.get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        field = app.screen.query_one("#chief-complaint", Input)
+        assert field.value == first and field.has_focus
+        await pilot.press("f2", "down", "enter")
+        second = str(options.get_option_at_index(1).prompt)
+        assert field.value == f"{first}, {second}"
+        await pilot.press("f2", "escape")
+        assert not options.display and field.has_focus

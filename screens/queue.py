@@ -47,6 +47,7 @@ STATUS_STYLES = {
     EncounterStatus.NO_SHOW: "dim strike",
 }
 OTHER_PATIENTS_LIMIT = 20
+SEARCH_MAX = 100  # longer is a paste gone wrong, not a search
 SEARCH_PLACEHOLDER = "Search: name (whit da), date of birth (4/12/68) or MRN"
 
 
@@ -71,7 +72,7 @@ class QueueScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title")
-        search = Input(placeholder=SEARCH_PLACEHOLDER, id="search")
+        search = Input(placeholder=SEARCH_PLACEHOLDER, id="search", max_length=SEARCH_MAX)
         search.border_title = "Find a patient"
         search.border_subtitle = "↑↓ move · Enter opens"
         yield search

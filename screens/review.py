@@ -115,7 +115,8 @@ class ReviewScreen(VisitScreen):
             return
         patient = self.visit.chart.patient
         self.app.notify(
-            f"Signed. {patient.given_name} {patient.family_name} is ready for the provider."
+            f"Signed. {patient.given_name} {patient.family_name} is ready for the provider.",
+            markup=False,  # names may hold [brackets]
         )
         close = getattr(self.app, "close_visit", None)
         if close is not None:

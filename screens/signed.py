@@ -160,7 +160,10 @@ class SignedVisitScreen(Screen[None]):
             correct_observation(
                 self.engine, observation.id, replacement, staff_id=self.staff_id, now=now
             )
-        self.notify(f"Corrected: {event.value.strip()} stored; the old value is kept, marked.")
+        self.notify(
+            f"Corrected: {event.value.strip()} stored; the old value is kept, marked.",
+            markup=False,
+        )
         self._hide_correction()
         self._load()
 

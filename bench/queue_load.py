@@ -1,8 +1,9 @@
 """Start-up and queue figures: how long an MA waits before today's queue shows.
 
 Prints timings for a fresh database (create + migrate), building the demo clinic,
-loading today's queue from the demo and from a large clinic's history, and the
-time from starting the app to the painted queue. Figures, not pass/fail.
+loading today's queue from the demo and from a large clinic's history, a patient
+search (run on every keystroke in the queue), and the time from starting the app
+to the painted queue. Figures, not pass/fail.
 
     python bench/queue_load.py [--patients 20000] [--visits-per-patient 5]
 """
@@ -29,6 +30,7 @@ from data.store import create_store_engine, sqlite_url
 from ma_tui.clock import fixed_clock, system_clock
 from ma_tui.demo import build_demo_clinic
 from ma_tui.queue import load_queue
+from ma_tui.search import parse_search, search_patients
 
 
 def timed(label: str, action: Callable[[], object], repeat: int = 1) -> float:
@@ -123,6 +125,22 @@ def main() -> None:
             f"({args.patients} patients, {args.patients * args.visits_per_patient} past visits)"
         )
         timed("load today's queue (large clinic)", queue(large), repeat=20)
+        large_engine = create_store_engine(sqlite_url(large))
+
+        def search(text: str) -> Callable[[], object]:
+            query = parse_search(text, now.date())
+            assert query is not None
+
+            def run() -> object:
+                with Session(large_engine) as session:
+                    return search_patients(session, query, limit=20)
+
+            return run
+
+        # The queue searches all patients on every keystroke: this is its cost.
+        timed("search a name prefix (large clinic)", search("family12 gi"), repeat=20)
+        timed("search a date of birth (large clinic)", search("1/1/1950"), repeat=20)
+        large_engine.dispose()
         start_ms = asyncio.run(app_start_to_queue(large, now)) * 1000
         print(f"{'app start to painted queue (large clinic)':<48} {start_ms:9.1f} ms")
 

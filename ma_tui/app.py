@@ -62,6 +62,13 @@ class MaTuiApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(QueueScreen(self.engine, self.clock))
 
+    async def action_quit(self) -> None:
+        """Quit, keeping what the open step holds in the visit's draft."""
+        screen = self.screen
+        if isinstance(screen, VisitScreen):
+            screen.keep_draft()
+        self.exit()
+
     # --------------------------------------------------------------- rooming
 
     def open_patient(self, encounter_id: int) -> None:

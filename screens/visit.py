@@ -124,6 +124,11 @@ class VisitScreen(Screen[None]):
         if self.STEP != "review":
             self.go_to("review")
 
+    def keep_draft(self) -> None:
+        """Save the draft with whatever of this step can be read (on quit)."""
+        self.commit_step()
+        self.visit.save()
+
     def action_leave(self) -> None:
         if not self.commit_step():
             return

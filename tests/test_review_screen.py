@@ -84,3 +84,16 @@ async def test_leaving_keeps_the_draft_and_reopening_resumes(demo_engine: Engine
         await open_from_queue(pilot, "whit da")
         assert app.visit is not None
         assert app.screen.query_one("#v-bp").value == "128/82"  # type: ignore[attr-defined]
+
+
+async def test_quitting_mid_step_keeps_what_the_step_holds(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "ctrl+r", "4")
+        await type_text(pilot, "cough for 5 days")
+        await pilot.press("ctrl+q")
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        assert app.screen.query_one("#chief-complaint").value == "cough for 5 days"  # type: ignore[attr-defined]

@@ -47,9 +47,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## bench: print start-up and queue figures
+## bench: print start-up, queue and many-terminal figures
 bench: $(VENV)/.installed
 	$(BIN)/python bench/queue_load.py
+	$(BIN)/python bench/concurrency.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache .hypothesis

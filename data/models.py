@@ -417,11 +417,18 @@ class RoomingDraft(SQLModel, table=True):
 
     Signing writes the draft out into the clinical tables in one transaction and
     deletes it; until then the draft is what survives a closed terminal.
+
+    ``holder`` is who is rooming the visit, since ``held_since``: only they may
+    resume, save or sign it. Until staff sign-in exists it is the operating-system
+    user and host of the terminal (``mia@exam-pc-3``); None on a draft saved before
+    holders were kept, which the next MA to open it takes.
     """
 
     __tablename__ = "rooming_draft"
 
     encounter_id: int = Field(foreign_key="encounter.id", primary_key=True)
     owner_id: int | None = Field(default=None, foreign_key="staff.id")
+    holder: str | None = Field(default=None, max_length=200)
+    held_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     data: str = Field(sa_type=sa.Text)  # JSON of ma_tui.rooming.VisitDraft
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -3,21 +3,30 @@
 The engine is always made here, on request, and handed to the app; nothing
 connects at import time. SQLite is the embedded default; any SQLAlchemy URL works
 (PostgreSQL for clinics with many terminals).
+
+Several ma-tui processes may share one SQLite file (MAs signed in over SSH). Every
+transaction on a SQLite file starts with ``BEGIN IMMEDIATE``: it takes the write
+lock first, so a terminal that meets another's lock waits (the busy timeout) and
+then goes on, instead of failing half-way when a read turns into a write. The rare
+"database is locked" that still gets through is retried by ``retry_on_busy``.
 """
 
 from __future__ import annotations
 
 import os
+import random
+import re
 import stat
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from platformdirs import user_data_path
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 ENV_VAR = "MA_TUI_DB"
@@ -26,10 +35,57 @@ DB_FILENAME = "clinic.db"
 SQLITE_HEADER = b"SQLite format 3\x00"
 # A write that meets another terminal's lock waits this long before it fails.
 BUSY_TIMEOUT_MS = 10_000
+# A "database is locked" that escapes the busy timeout is tried again this many
+# times in all, waiting 50 ms, 100 ms, 200 ms ... (each ±50 %) in between.
+BUSY_ATTEMPTS = 4
+BUSY_FIRST_DELAY_S = 0.05
+# SQLite's SQLITE_BUSY text; nothing else is ever retried.
+_BUSY_MESSAGE = re.compile(r"database is locked|\bbusy\b", re.IGNORECASE)
+
+_T = TypeVar("_T")
 
 
 class StoreError(Exception):
     """A database that cannot be used; the message is one line for the user."""
+
+
+class DatabaseBusy(StoreError):
+    """Other terminals kept the database locked through every retry."""
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """True for SQLite's SQLITE_BUSY ("database is locked"), and nothing else."""
+    if not isinstance(exc, OperationalError):
+        return False
+    return bool(_BUSY_MESSAGE.search(str(exc.orig if exc.orig is not None else exc)))
+
+
+def retry_on_busy(
+    action: Callable[[], _T],
+    *,
+    attempts: int = BUSY_ATTEMPTS,
+    first_delay: float = BUSY_FIRST_DELAY_S,
+    sleep: Callable[[float], None] = time.sleep,
+) -> _T:
+    """``action()``, called again after a short, growing, jittered wait while the
+    database is locked; ``DatabaseBusy`` after ``attempts`` calls in all.
+
+    Only a busy ``OperationalError`` is retried: any other error is raised at once.
+    ``action`` must be safe to run again (one whole transaction, rolled back on error).
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except OperationalError as exc:
+            if not is_busy_error(exc):
+                raise
+            if attempt == attempts:
+                raise DatabaseBusy(
+                    "the clinic's database stayed busy (other terminals are saving); "
+                    "try again in a moment"
+                ) from exc
+        sleep(first_delay * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+    raise ValueError(f"attempts must be at least 1, not {attempts}")
 
 
 def default_database_path() -> Path:
@@ -159,11 +215,38 @@ def _sqlite_engine(url: URL, *, new_file: bool, path: Path | None) -> Engine:
         _create_private_file(path)
     kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
     if path is None:
+        # One private connection that everything shares; no other process sees it,
+        # so pysqlite's own transaction handling (which tolerates nesting) stays.
         kwargs["poolclass"] = StaticPool
         kwargs["connect_args"]["check_same_thread"] = False
+    else:
+        # A file other ma-tui processes share: pysqlite emits no BEGIN of its own
+        # (SQLAlchemy's documented recipe); ``_begin_immediate`` emits ours.
+        kwargs["connect_args"]["isolation_level"] = None
     engine = sa.create_engine(url, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
+    if path is not None:
+        event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """Start every transaction holding the write lock, waiting for it if need be.
+
+    With a plain (deferred) BEGIN, a transaction that reads and then writes fails
+    at once with "database is locked" when another terminal wrote in between: the
+    busy timeout does not apply to upgrading a read lock. Taking the write lock at
+    BEGIN queues every transaction on the busy timeout instead. A read-only one
+    takes the lock too, for the few milliseconds it lasts: keep sessions short.
+    """
+    try:
+        retry_on_busy(lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+    except BaseException:
+        # SQLAlchemy never clears its "beginning" mark when this hook fails, and a
+        # connection so marked would run later statements outside any transaction:
+        # close it, so that any further use fails loudly instead.
+        connection.close()
+        raise
 
 
 def _create_private_file(path: Path) -> None:

@@ -11,6 +11,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from data.store import StoreError
 from ma_tui.chart import load_chart
 from ma_tui.clock import Clock, system_clock
 from ma_tui.rooming import STEP_TITLES, STEPS, Step, open_visit
@@ -87,8 +88,8 @@ class MaTuiApp(App[None]):
                 return
             try:
                 draft = open_visit(session, encounter_id, staff_id=self.staff_id, now=now)
-            except ValueError as exc:
-                self.notify(f"Cannot room this visit: {exc}.", severity="warning")
+            except (ValueError, StoreError) as exc:
+                self.notify(f"Cannot room this visit: {exc}.", severity="warning", markup=False)
                 return
             chart = load_chart(session, encounter_id)
         self.visit = Visit(self.engine, self.clock, self.staff_id, chart, draft)

@@ -5,12 +5,18 @@ database (``rooming_draft``) each time the MA moves between steps, so a closed
 terminal does not lose it. Signing writes the whole draft out in one transaction
 and moves the visit to "ready for provider"; after that a value is corrected only
 by marking it entered-in-error and adding the right one.
+
+A draft belongs to the MA who opened it (its ``holder``): another terminal that
+opens, saves or signs it gets ``VisitInUse``, which says who has it and since when.
 """
 
 from __future__ import annotations
 
+import getpass
+import socket
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
@@ -37,7 +43,10 @@ from data.models import (
     RoomingDraft,
     SocialHistory,
 )
+from data.store import retry_on_busy
 from ma_tui.chart import Chart
+
+_T = TypeVar("_T")
 
 Step = Literal["checkin", "vitals", "history", "complaint", "review"]
 STEPS: tuple[Step, ...] = ("checkin", "vitals", "history", "complaint", "review")
@@ -73,6 +82,7 @@ HISTORY_MODELS: dict[HistorySection, type[HistoryEntry]] = {
 }
 # Statuses from which opening a visit starts rooming it.
 ROOMABLE = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED, EncounterStatus.ROOMING})
+HOLDER_MAX = 200  # RoomingDraft.holder's length
 
 
 class SignError(Exception):
@@ -81,6 +91,34 @@ class SignError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class VisitInUse(ValueError):
+    """Another MA is rooming this visit; their draft is theirs alone.
+
+    The message reads on after "Cannot room this visit: ", e.g. "being roomed by
+    mia@exam-pc-3 since 09:12", the time in the clinic's local time (``now``'s zone).
+    """
+
+    def __init__(self, holder: str, since: datetime | None, now: datetime) -> None:
+        self.holder = holder
+        self.since = since
+        when = ""
+        if since is not None:
+            local = since.astimezone(now.tzinfo)
+            same_day = local.date() == now.astimezone(now.tzinfo).date()
+            when = f" since {local:%H:%M}" if same_day else f" since {local:%m/%d/%Y %H:%M}"
+        super().__init__(f"being roomed by {holder}{when}")
+
+
+def current_holder() -> str:
+    """Who rooms from this terminal: its operating-system user and host, until staff
+    sign-in exists. The same user on the same host resumes their own drafts."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"[:HOLDER_MAX]
 
 
 class VitalEntry(BaseModel):
@@ -139,32 +177,105 @@ class VisitDraft(BaseModel):
 
 
 def open_visit(
-    session: Session, encounter_id: int, *, staff_id: int | None, now: datetime
+    session: Session,
+    encounter_id: int,
+    *,
+    staff_id: int | None,
+    now: datetime,
+    holder: str | None = None,
 ) -> VisitDraft:
-    """Resume the visit's draft, or start rooming it: the queue then shows "Rooming"."""
-    encounter = session.get(Encounter, encounter_id)
-    if encounter is None:
-        raise LookupError(f"no visit {encounter_id}")
-    stored = session.get(RoomingDraft, encounter_id)
-    if stored is not None:
-        return VisitDraft.model_validate_json(stored.data)
-    if EncounterStatus(encounter.status) not in ROOMABLE:
-        raise ValueError(f"this visit is {EncounterStatus(encounter.status).label.lower()}")
-    _move(session, encounter, EncounterStatus.ROOMING, staff_id, now)
-    draft = VisitDraft(encounter_id=encounter_id, patient_id=encounter.patient_id)
-    save_draft(session, draft, staff_id=staff_id, now=now)
-    return draft
+    """Resume the visit's draft, or start rooming it: the queue then shows "Rooming".
+
+    ``holder`` (default: ``current_holder()``) claims the visit; while its draft is
+    held by someone else, ``VisitInUse`` says who has it. Checking and claiming are
+    one transaction, which on a shared SQLite file holds the write lock from its
+    first read: two terminals opening the same visit at once cannot both get it.
+    """
+    who = current_holder() if holder is None else holder
+
+    def claim() -> VisitDraft:
+        encounter = session.get(Encounter, encounter_id)
+        if encounter is None:
+            raise LookupError(f"no visit {encounter_id}")
+        stored = session.get(RoomingDraft, encounter_id)
+        if stored is not None:
+            _hold(session, stored, who, now)
+            return VisitDraft.model_validate_json(stored.data)
+        if EncounterStatus(encounter.status) not in ROOMABLE:
+            raise ValueError(f"this visit is {EncounterStatus(encounter.status).label.lower()}")
+        _move(session, encounter, EncounterStatus.ROOMING, staff_id, now)
+        draft = VisitDraft(encounter_id=encounter_id, patient_id=encounter.patient_id)
+        _store(session, draft, None, who, staff_id, now)
+        return draft
+
+    return _one_transaction(session, claim)
 
 
-def save_draft(session: Session, draft: VisitDraft, *, staff_id: int | None, now: datetime) -> None:
-    stored = session.get(RoomingDraft, draft.encounter_id)
+def save_draft(
+    session: Session,
+    draft: VisitDraft,
+    *,
+    staff_id: int | None,
+    now: datetime,
+    holder: str | None = None,
+) -> None:
+    """Store the draft; ``VisitInUse`` (and nothing written) if another holds it."""
+    who = current_holder() if holder is None else holder
+
+    def write() -> None:
+        stored = session.get(RoomingDraft, draft.encounter_id)
+        if stored is not None:
+            _hold(session, stored, who, now)
+        _store(session, draft, stored, who, staff_id, now)
+
+    _one_transaction(session, write)
+
+
+def _hold(session: Session, stored: RoomingDraft, holder: str, now: datetime) -> None:
+    """Refuse a draft held by someone else; take one that nobody holds."""
+    if stored.holder is None:
+        stored.holder = holder
+        stored.held_since = now
+        session.add(stored)
+    elif stored.holder != holder:
+        raise VisitInUse(stored.holder, stored.held_since, now)
+
+
+def _store(
+    session: Session,
+    draft: VisitDraft,
+    stored: RoomingDraft | None,
+    holder: str,
+    staff_id: int | None,
+    now: datetime,
+) -> None:
     if stored is None:
-        stored = RoomingDraft(encounter_id=draft.encounter_id, data="")
+        stored = RoomingDraft(
+            encounter_id=draft.encounter_id, data="", holder=holder, held_since=now
+        )
     stored.data = draft.model_dump_json()
     stored.owner_id = staff_id
     stored.updated_at = now
     session.add(stored)
-    session.commit()
+
+
+def _one_transaction(session: Session, work: Callable[[], _T]) -> _T:
+    """``work()`` and commit, as one transaction, run again if the database was busy.
+
+    Any failure rolls the session back first: nothing half-done is kept, and the
+    write lock is let go at once.
+    """
+
+    def attempt() -> _T:
+        try:
+            result = work()
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        return result
+
+    return retry_on_busy(attempt)
 
 
 def _move(
@@ -198,17 +309,38 @@ def sign_problems(draft: VisitDraft) -> list[str]:
     return problems
 
 
-def sign_visit(engine: Engine, draft: VisitDraft, *, staff_id: int | None, now: datetime) -> None:
-    """Write the whole visit in one transaction; all of it is stored, or none of it."""
+def sign_visit(
+    engine: Engine,
+    draft: VisitDraft,
+    *,
+    staff_id: int | None,
+    now: datetime,
+    holder: str | None = None,
+) -> None:
+    """Write the whole visit in one transaction; all of it is stored, or none of it.
+
+    Only the draft's holder (default: ``current_holder()``) may sign it: anyone else
+    gets ``VisitInUse`` and nothing is written.
+    """
     problems = sign_problems(draft)
     if problems:
         raise SignError(problems)
+    who = current_holder() if holder is None else holder
+    retry_on_busy(lambda: _sign(engine, draft, staff_id, now, who))
+
+
+def _sign(
+    engine: Engine, draft: VisitDraft, staff_id: int | None, now: datetime, holder: str
+) -> None:
     with Session(engine) as session, session.begin():
         encounter = session.get(Encounter, draft.encounter_id)
         patient = session.get(Patient, draft.patient_id)
         assert encounter is not None and patient is not None
         if encounter.signed_at is not None:
             raise SignError(["This visit was already signed."])
+        stored = session.get(RoomingDraft, draft.encounter_id)
+        if stored is not None and stored.holder not in (None, holder):
+            raise VisitInUse(stored.holder, stored.held_since, now)
         _write_checkin(session, draft, encounter, patient, staff_id, now)
         _write_vitals(session, draft, staff_id, now)
         _write_history(session, draft, staff_id, now)
@@ -221,7 +353,6 @@ def sign_visit(engine: Engine, draft: VisitDraft, *, staff_id: int | None, now: 
         encounter.signed_at = now
         encounter.signed_by_id = staff_id
         _move(session, encounter, EncounterStatus.READY_FOR_PROVIDER, staff_id, now)
-        stored = session.get(RoomingDraft, draft.encounter_id)
         if stored is not None:
             session.delete(stored)
 

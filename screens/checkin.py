@@ -137,8 +137,9 @@ class CheckInScreen(VisitScreen):
         return self._identity_confirmed()
 
     def action_leave(self) -> None:
-        self.visit.save()
-        self.app.pop_screen()
+        """Leave even before the identifiers are confirmed: nothing clinical is lost."""
+        if self.save_draft():
+            self.app.pop_screen()
 
     # ------------------------------------------------------------- reading
 

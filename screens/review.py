@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
+from data.store import StoreError
 from data.vitals import DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.chart import Chart, coverage_alert
 from ma_tui.history_entry import SECTION_TITLES, SECTIONS, section_rows
@@ -26,6 +27,7 @@ from ma_tui.rooming import (
     HPI_TEXT_FIELDS,
     SignError,
     VisitDraft,
+    VisitInUse,
     VitalEntry,
     sign_problems,
     sign_visit,
@@ -112,6 +114,9 @@ class ReviewScreen(VisitScreen):
         except SignError as exc:
             self.notify("Not signed: " + " ".join(exc.problems), severity="error", timeout=8)
             self._show()
+            return
+        except (VisitInUse, StoreError) as exc:
+            self.notify(f"Not signed: {exc}.", severity="error", timeout=8, markup=False)
             return
         patient = self.visit.chart.patient
         self.app.notify(

@@ -18,9 +18,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
+from data.store import StoreError
 from ma_tui.chart import Chart, banner_identity, load_chart
 from ma_tui.clock import Clock
-from ma_tui.rooming import STEPS, Step, VisitDraft, allergy_line, save_draft
+from ma_tui.rooming import STEPS, Step, VisitDraft, VisitInUse, allergy_line, save_draft
 from screens.widgets import PatientBanner, StepBar, settle_inputs
 
 
@@ -102,11 +103,21 @@ class VisitScreen(Screen[None]):
         """Take what the screen holds into the draft; False keeps the MA here."""
         return True
 
+    def save_draft(self) -> bool:
+        """Save the draft; another holder or a database kept busy is said, not raised."""
+        try:
+            self.visit.save()
+        except (VisitInUse, StoreError) as exc:
+            self.notify(f"Not saved: {exc}.", severity="error", timeout=8, markup=False)
+            return False
+        return True
+
     def go_to(self, step: Step) -> None:
         if not self.commit_step():
             return
         self.visit.draft.step = step
-        self.visit.save()
+        if not self.save_draft():
+            return
         # Now, not later: keys typed on during the change must reach the next screen.
         cast(RoomingHost, self.app).open_step(step)
 
@@ -127,12 +138,11 @@ class VisitScreen(Screen[None]):
     def keep_draft(self) -> None:
         """Save the draft with whatever of this step can be read (on quit)."""
         self.commit_step()
-        self.visit.save()
+        self.save_draft()
 
     def action_leave(self) -> None:
-        if not self.commit_step():
+        if not self.commit_step() or not self.save_draft():
             return
-        self.visit.save()
         self.app.pop_screen()
         self.app.notify("Draft kept: open the patient again to go on.", timeout=4)
 

@@ -1,0 +1,169 @@
+"""Many terminals on one SQLite file: how fast visits are signed, how long an MA waits.
+
+Starts N ma-tui processes on one database (opened as the program opens it), each
+rooming and signing M visits of its own at the same moment: open (chart, then claim
+the visit), save the draft, sign. Prints signed visits per second over all processes
+and latency percentiles of each step. Figures, not pass/fail.
+
+    python bench/concurrency.py [--processes 4] [--visits 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from data.migrate import upgrade
+from data.models import Encounter, EncounterStatus, Patient, Sex
+from data.store import create_store_engine, sqlite_url
+from data.vitals import BODY_TEMPERATURE, HEART_RATE
+from ma_tui.chart import load_chart
+from ma_tui.clock import system_clock
+from ma_tui.rooming import VitalEntry, open_visit, save_draft, sign_visit
+
+STEPS = ("open", "save", "sign", "visit")
+
+
+def fill_clinic(path: Path, visits: int, now: datetime) -> list[int]:
+    engine = create_store_engine(sqlite_url(path))
+    upgrade(engine)
+    with Session(engine) as session:
+        patients = [
+            Patient(
+                mrn=str(8_000_000 + i),
+                family_name=f"Family{i}",
+                given_name=f"Given{i}",
+                birth_date=date(1940 + i % 70, 1 + i % 12, 1 + i % 28),
+                sex=Sex.FEMALE if i % 2 else Sex.MALE,
+            )
+            for i in range(visits)
+        ]
+        session.add_all(patients)
+        session.flush()
+        encounters = [
+            Encounter(
+                patient_id=patient.id or 0,
+                scheduled_at=now + timedelta(seconds=i),
+                status=EncounterStatus.ARRIVED,
+            )
+            for i, patient in enumerate(patients)
+        ]
+        session.add_all(encounters)
+        session.commit()
+        ids = [encounter.id or 0 for encounter in encounters]
+    engine.dispose()
+    return ids
+
+
+def terminal(url: str, holder: str, visits: list[int], start: Any, results: Any) -> None:
+    """One ma-tui process: rooms and signs its visits, timing each step (seconds)."""
+    timings: dict[str, list[float]] = {step: [] for step in STEPS}
+    errors: list[str] = []
+    engine = create_store_engine(url)
+    upgrade(engine)
+    start.wait(timeout=120)
+    for encounter_id in visits:
+        try:
+            began = time.perf_counter()
+            now = system_clock()
+            with Session(engine) as session:
+                load_chart(session, encounter_id)
+                draft = open_visit(session, encounter_id, staff_id=None, now=now, holder=holder)
+            opened = time.perf_counter()
+            draft.identity_confirmed_at = now
+            draft.chief_complaint = "cough for 3 days"
+            draft.vitals = [
+                VitalEntry(
+                    code=HEART_RATE, value_entered="72", value=72, unit="/min", taken_at=now
+                ),
+                VitalEntry(
+                    code=BODY_TEMPERATURE, value_entered="37", value=37, unit="Cel", taken_at=now
+                ),
+            ]
+            with Session(engine) as session:
+                save_draft(session, draft, staff_id=None, now=now, holder=holder)
+            saved = time.perf_counter()
+            sign_visit(engine, draft, staff_id=None, now=now, holder=holder)
+            signed = time.perf_counter()
+        except Exception as exc:
+            errors.append(f"{encounter_id}: {type(exc).__name__}: {exc}")
+            continue
+        timings["open"].append(opened - began)
+        timings["save"].append(saved - opened)
+        timings["sign"].append(signed - saved)
+        timings["visit"].append(signed - began)
+    engine.dispose()
+    results.put((timings, errors))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processes", type=int, default=4, help="ma-tui processes (N)")
+    parser.add_argument("--visits", type=int, default=50, help="visits each one signs (M)")
+    args = parser.parse_args()
+    now = system_clock()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "clinic.db"
+        ids = fill_clinic(path, args.processes * args.visits, now)
+        spawn = multiprocessing.get_context("spawn")
+        start = spawn.Barrier(args.processes + 1)
+        results = spawn.Queue()
+        workers = [
+            spawn.Process(
+                target=terminal,
+                args=(
+                    sqlite_url(path),
+                    f"bench{n}@{n}",
+                    ids[n * args.visits : (n + 1) * args.visits],
+                    start,
+                    results,
+                ),
+            )
+            for n in range(args.processes)
+        ]
+        for worker in workers:
+            worker.start()
+        start.wait(timeout=120)  # every process connected and migrated
+        began = time.perf_counter()
+        reports = [results.get(timeout=600) for _ in workers]
+        elapsed = time.perf_counter() - began
+        for worker in workers:
+            worker.join()
+    timings = {step: [t for report, _ in reports for t in report[step]] for step in STEPS}
+    errors = [error for _, report_errors in reports for error in report_errors]
+    signed = len(timings["visit"])
+    print(f"{args.processes} processes x {args.visits} visits on one SQLite file (WAL)")
+    print(f"{'signed visits':<28} {signed:9d}  in {elapsed:.2f} s")
+    print(f"{'signed visits per second':<28} {signed / elapsed:9.1f}")
+    print(f"{'errors':<28} {len(errors):9d}")
+    for error in errors[:5]:
+        print(f"  {error}")
+    print(f"{'latency (ms)':<28} {'p50':>9} {'p90':>9} {'p99':>9} {'max':>9} {'mean':>9}")
+    for step in STEPS:
+        values = timings[step]
+        if not values:
+            continue
+        figures = [percentile(values, p) * 1000 for p in (0.5, 0.9, 0.99, 1.0)]
+        figures.append(statistics.fmean(values) * 1000)
+        label = "whole visit" if step == "visit" else step
+        print(f"  {label:<26} " + " ".join(f"{figure:9.1f}" for figure in figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
+from textual.command import CommandList
+from textual.pilot import Pilot
 
 from screens.checkin import CheckInScreen
 from screens.complaint import ComplaintScreen
 from tests.pilot import make_app, open_from_queue, type_text
+
+
+async def _wait_for_hits(pilot: Pilot[None]) -> None:
+    """The palette searches in the background: wait until it lists something."""
+    for _ in range(100):
+        await pilot.pause(0.05)
+        hits = pilot.app.screen.query(CommandList)
+        if hits and hits.first(CommandList).option_count:
+            return
+    raise AssertionError("the command palette found nothing")
 
 
 async def test_palette_opens_a_patient_from_the_queue(demo_engine: Engine) -> None:
@@ -14,7 +26,7 @@ async def test_palette_opens_a_patient_from_the_queue(demo_engine: Engine) -> No
     async with app.run_test() as pilot:
         await pilot.press("ctrl+p")
         await type_text(pilot, "benton")
-        await pilot.pause(0.3)
+        await _wait_for_hits(pilot)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, CheckInScreen)
@@ -29,7 +41,7 @@ async def test_palette_jumps_to_a_step(demo_engine: Engine) -> None:
         await pilot.press("enter", "enter", "enter")
         await pilot.press("ctrl+p")
         await type_text(pilot, "go to chief")
-        await pilot.pause(0.3)
+        await _wait_for_hits(pilot)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ComplaintScreen)

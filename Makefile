@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB ?= $(CURDIR)/demo/clinic.db
 
-.PHONY: run demo test lint bench snapshots clean
+.PHONY: run demo test test-postgres lint bench snapshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## test-postgres: every demo-clinic test again on PostgreSQL (an empty database it may wipe)
+test-postgres: $(VENV)/.installed-test
+	@test -n "$$MA_TUI_TEST_POSTGRES_URL" || { echo "set MA_TUI_TEST_POSTGRES_URL=postgresql+psycopg://user@host/empty_db"; exit 2; }
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
+	$(BIN)/python -m pytest -k postgresql
 
 ## snapshots: re-record the screen snapshots after a deliberate UI change
 snapshots: $(VENV)/.installed-test

@@ -48,13 +48,37 @@ def file_engine(db_path: Path) -> Iterator[Engine]:
     eng.dispose()
 
 
+# Set to a PostgreSQL URL (an empty database it may wipe) to run every demo-clinic
+# test on PostgreSQL as well, e.g. postgresql+psycopg://postgres@127.0.0.1/ma_tui_test
+POSTGRES_ENV = "MA_TUI_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", *(["postgresql"] if os.environ.get(POSTGRES_ENV) else [])]
+
+
 @pytest.fixture
-def demo_engine(engine: Engine) -> Engine:
-    """The in-memory database filled with the demo clinic for CLINIC_NOW's day."""
+def demo_sqlite(engine: Engine) -> Engine:
+    """The in-memory database with the demo clinic: what the snapshots are taken of."""
     from ma_tui.demo import build_demo_clinic
 
     build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
     return engine
+
+
+@pytest.fixture(params=BACKENDS)
+def demo_engine(request: pytest.FixtureRequest, engine: Engine) -> Iterator[Engine]:
+    """A database filled with the demo clinic for CLINIC_NOW's day, on each backend."""
+    from ma_tui.demo import build_demo_clinic
+
+    if request.param == "sqlite":
+        build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
+        yield engine
+        return
+    postgres = create_store_engine(os.environ[POSTGRES_ENV])
+    with postgres.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    upgrade(postgres)
+    build_demo_clinic(postgres, CLINIC_NOW.date(), CLINIC_TZ)
+    yield postgres
+    postgres.dispose()
 
 
 def read_only_folder(tmp_path: Path) -> Path:

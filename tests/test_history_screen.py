@@ -422,11 +422,11 @@ async def test_only_the_keys_that_apply_are_in_the_footer(demo_engine: Engine) -
 # -------------------------------------------------------------- snapshot
 
 
-def test_history_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
-    app = _app(demo_engine)
+def test_history_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    app = _app(demo_sqlite)
 
     async def open_harold(pilot: Pilot[None]) -> None:
-        app.open_patient(todays_encounter_id(demo_engine, "Benton"))
+        app.open_patient(todays_encounter_id(demo_sqlite, "Benton"))
         await pilot.pause()
         app.open_step("history")
         await pilot.pause()

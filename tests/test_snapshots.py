@@ -12,22 +12,22 @@ from tests.pilot import make_app, open_from_queue, type_text
 SIZE = (80, 24)
 
 
-def test_queue_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
-    assert snap_compare(make_app(demo_engine), terminal_size=SIZE)
+def test_queue_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE)
 
 
 def test_empty_queue_at_80x24(engine: Engine, snap_compare: Any) -> None:
     assert snap_compare(make_app(engine), terminal_size=SIZE)
 
 
-def test_queue_search_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+def test_queue_search_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def search(pilot: Pilot[None]) -> None:
         await type_text(pilot, "b")
 
-    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=search)
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=search)
 
 
-def test_walk_in_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+def test_walk_in_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def register(pilot: Pilot[None]) -> None:
         await pilot.press("f2")
         await type_text(pilot, "Okafor")
@@ -35,18 +35,18 @@ def test_walk_in_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
         await type_text(pilot, "3/9/23")
         await pilot.press("ctrl+s")
 
-    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=register)
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=register)
 
 
-def test_check_in_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+def test_check_in_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def check_in(pilot: Pilot[None]) -> None:
         await open_from_queue(pilot, "benton")
         await pilot.press("enter")
 
-    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=check_in)
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=check_in)
 
 
-def test_vitals_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+def test_vitals_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def vitals(pilot: Pilot[None]) -> None:
         await open_from_queue(pilot, "benton")
         await pilot.press("enter", "enter", "enter")
@@ -54,18 +54,18 @@ def test_vitals_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
             await type_text(pilot, value)
             await pilot.press("enter")
 
-    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=vitals)
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=vitals)
 
 
-def test_not_obtained_reasons_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+def test_not_obtained_reasons_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def reasons(pilot: Pilot[None]) -> None:
         await open_from_queue(pilot, "whit da")
         await pilot.press("enter", "enter", "enter", "f3")
 
-    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=reasons)
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=reasons)
 
 
-def test_complaint_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+def test_complaint_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def complaint(pilot: Pilot[None]) -> None:
         await open_from_queue(pilot, "whit da")
         await pilot.press("enter", "enter", "enter", "ctrl+r", "4")
@@ -73,10 +73,10 @@ def test_complaint_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
         await pilot.press("enter")
         await type_text(pilot, "5 days")
 
-    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=complaint)
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=complaint)
 
 
-def test_review_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+def test_review_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def review(pilot: Pilot[None]) -> None:
         await open_from_queue(pilot, "whit da")
         await pilot.press("enter", "enter", "enter")
@@ -87,18 +87,18 @@ def test_review_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
         await type_text(pilot, "171")
         await pilot.press("ctrl+r")
 
-    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=review)
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=review)
 
 
-def test_help_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+def test_help_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def help_keys(pilot: Pilot[None]) -> None:
         await open_from_queue(pilot, "whit da")
         await pilot.press("enter", "enter", "enter", "f1")
 
-    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=help_keys)
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=help_keys)
 
 
-def test_signed_visit_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
+def test_signed_visit_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def signed(pilot: Pilot[None]) -> None:
         await open_from_queue(pilot, "whit da")
         await pilot.press("enter", "enter", "enter")
@@ -113,7 +113,7 @@ def test_signed_visit_at_80x24(demo_engine: Engine, snap_compare: Any) -> None:
         await open_from_queue(pilot, "whit da")
         await pilot.press("down", "down", "down", "down", "down", "down", "c")
 
-    assert snap_compare(make_app(demo_engine), terminal_size=SIZE, run_before=signed)
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=signed)
 
 
 def test_walk_in_question_at_80x24(engine: Engine, snap_compare: Any) -> None:

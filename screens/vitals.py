@@ -144,12 +144,13 @@ class VitalsScreen(VisitScreen):
         self._read_inputs()
         values = [i for i in self.query(Input).filter(".vital") if i.display]
         current = self._value_input_of(event.input)
+        # set_focus, not focus(): at once, so the next key typed lands in the next field.
         if current is None:  # "taken at": on to the first vital
-            values[0].focus()
+            self.set_focus(values[0])
             return
         index = values.index(current)
         if index + 1 < len(values):
-            values[index + 1].focus()
+            self.set_focus(values[index + 1])
         else:
             self.action_next_step()
 
@@ -168,6 +169,8 @@ class VitalsScreen(VisitScreen):
         self._read_inputs()
 
     def _read_inputs(self) -> None:
+        """Take the fields into the form; redraw the notes only if something changed."""
+        before = (dict(self.form.values), dict(self.form.not_obtained), vars(self.form).copy())
         for field in self.query(Input):
             name = field.id or ""
             if name == "taken_at":
@@ -179,6 +182,9 @@ class VitalsScreen(VisitScreen):
                 self.form.values[key] = field.value
             elif name.startswith("q-"):
                 setattr(self.form, name[2:], field.value)
+        after = (dict(self.form.values), dict(self.form.not_obtained), vars(self.form).copy())
+        if after == before:
+            return
         for spec in FIELDS:
             if self.query(f"#note-{spec.key}"):
                 self._show_note(spec.key)

@@ -108,7 +108,8 @@ class CheckInScreen(VisitScreen):
         if draft.identity_confirmed_at is None:
             draft.identity_confirmed_at = self.visit.now()
         self._show_state()
-        self.query_one("#demographics-unchanged", Button).focus()
+        # set_focus, not focus(): at once, so a fast second Enter lands here.
+        self.set_focus(self.query_one("#demographics-unchanged", Button))
 
     def _finish_demographics(self) -> None:
         if not self._identity_confirmed():
@@ -119,7 +120,7 @@ class CheckInScreen(VisitScreen):
         self.visit.draft.demographic_changes = changes
         self.visit.draft.demographics_confirmed = True
         self._show_state()
-        self.query_one("#coverage-unchanged", Button).focus()
+        self.set_focus(self.query_one("#coverage-unchanged", Button))
 
     def _finish_coverage(self) -> None:
         if not self._identity_confirmed():

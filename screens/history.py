@@ -213,7 +213,7 @@ class HistoryScreen(VisitScreen):
         self._set_editing(None)
         self._show_error("")
         self._refresh(cursor=0)
-        self._table().focus()
+        self.set_focus(self._table())  # at once: keys typed on land in the new section
 
     def _refresh(self, cursor: int | None = None) -> None:
         """Redraw the section bar, the status line and the table from the draft."""
@@ -325,7 +325,7 @@ class HistoryScreen(VisitScreen):
                 self.action_previous_step()
 
     def action_add(self) -> None:
-        self._inputs()[0].focus()
+        self.set_focus(self._inputs()[0])
 
     def action_edit(self) -> None:
         row = self._current_row()
@@ -395,9 +395,9 @@ class HistoryScreen(VisitScreen):
             return
         index = inputs.index(event.input)
         if index + 1 < len(inputs):
-            inputs[index + 1].focus()
+            self.set_focus(inputs[index + 1])
         elif self._add_from_form():
-            inputs[0].focus()
+            self.set_focus(inputs[0])
 
     def _add_from_form(self) -> bool:
         """Read the form into the draft; on a problem, show it at the field to fix."""

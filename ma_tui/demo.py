@@ -69,6 +69,7 @@ from data.vitals import (
     SYSTOLIC_BP,
 )
 from ma_tui.ages import age_in_years
+from ma_tui.history_entry import TOBACCO_STATUSES
 from ma_tui.queue import local_day_bounds
 from ma_tui.units import bmi, f_to_c, in_to_cm, lb_to_kg
 
@@ -343,8 +344,8 @@ NOT_TAKING, STOPPED = MedicationStatus.NOT_TAKING, MedicationStatus.STOPPED
 RESOLVED = ConditionStatus.RESOLVED
 CHEN, BROOKS = "dr.chen", "np.brooks"
 NEVER = _Soc(TOBACCO, "never smoker", "266919005")
-FORMER = "8517006"  # SNOMED CT: ex-smoker
-EVERY_DAY = "449868002"  # SNOMED CT: smokes tobacco daily
+FORMER = TOBACCO_STATUSES["former smoker"]
+EVERY_DAY = TOBACCO_STATUSES["current every day smoker"]
 NO_SMOKE_AT_HOME = _Soc(SMOKE, "no exposure")
 _TOWNS = {"Cedar Hollow": "53598", "Millbrook": "53597", "Fox Prairie": "53596"}
 

@@ -118,6 +118,7 @@ class ReviewScreen(VisitScreen):
         except (VisitInUse, StoreError) as exc:
             self.notify(f"Not signed: {exc}.", severity="error", timeout=8, markup=False)
             return
+        self.visit.signed = True
         patient = self.visit.chart.patient
         self.app.notify(
             f"Signed. {patient.given_name} {patient.family_name} is ready for the provider.",

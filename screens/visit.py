@@ -38,9 +38,16 @@ class Visit:
     def now(self) -> datetime:
         return self.clock()
 
+    saved_json: str = ""  # the draft as last saved: an unchanged draft is not written again
+    signed: bool = False  # signing deleted the draft; nothing may write it again
+
     def save(self) -> None:
+        data = self.draft.model_dump_json()
+        if self.signed or data == self.saved_json:
+            return
         with Session(self.engine) as session:
             save_draft(session, self.draft, staff_id=self.staff_id, now=self.now())
+        self.saved_json = data
 
     def reload_chart(self) -> None:
         with Session(self.engine) as session:
@@ -102,6 +109,18 @@ class VisitScreen(Screen[None]):
     def commit_step(self) -> bool:
         """Take what the screen holds into the draft; False keeps the MA here."""
         return True
+
+    def capture_draft(self) -> None:
+        """Take what the screen shows into the draft as typed, refusing nothing.
+
+        Called each time a field is left, so a killed process loses at most the
+        field being typed. Steps whose fields are not yet in the draft override it.
+        """
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        """Each field left is saved at once (see ``capture_draft``)."""
+        self.capture_draft()
+        self.save_draft()
 
     def save_draft(self) -> bool:
         """Save the draft; another holder or a database kept busy is said, not raised."""

@@ -1,7 +1,8 @@
-"""The ``ma-tui`` command: open the clinic's queue, or build the demo clinic.
+"""The ``ma-tui`` command: open the clinic's queue, build the demo clinic, or set units.
 
-Every failure to open the database is one line on stderr and exit status 2, before
-any screen opens. The Textual app is imported only when a screen is about to open.
+Every failure to open the database, and every bad setting, is one line on stderr and
+exit status 2, before any screen opens. The Textual app is imported only when a
+screen is about to open.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -24,7 +26,11 @@ from data.store import (
 )
 from ma_tui import __version__
 
+if TYPE_CHECKING:
+    from ma_tui.settings import SettingName
+
 EXIT_BAD_DATABASE = 2
+EXIT_USAGE = 2  # a setting or value ma-tui does not know, as argparse's own errors
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +72,26 @@ def build_parser() -> argparse.ArgumentParser:
             "clinic's patients is refused."
         ),
     )
+    settings = commands.add_parser(
+        "settings",
+        parents=[db_option],
+        help="show the clinic's default units, or change one with 'set'",
+        description=(
+            "Show the units a bare number means on the vitals screen. "
+            "'settings set weight kg' changes one: weight lb|kg, height in|cm, "
+            "temperature f|c."
+        ),
+    )
+    settings_actions = settings.add_subparsers(dest="action", metavar="ACTION")
+    change = settings_actions.add_parser(
+        "set",
+        parents=[db_option],
+        help="change one unit: weight lb|kg, height in|cm, temperature f|c",
+        description="Change one of the clinic's default units and print the new value.",
+    )
+    # Checked by ma_tui.settings, not argparse choices: one clear line for any spelling.
+    change.add_argument("setting", help="weight, height or temperature")
+    change.add_argument("value", help="lb|kg, in|cm, or f|c (°F, celsius, ... also work)")
     return parser
 
 
@@ -91,6 +117,16 @@ def open_database(url: str, *, create_parent: bool) -> Engine:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    change: tuple[SettingName, str] | None = None
+    if args.command == "settings" and args.action == "set":
+        from ma_tui.settings import SettingError, parse_change
+
+        # Refused before the database is opened, so a typo creates and changes nothing.
+        try:
+            change = parse_change(args.setting, args.value)
+        except SettingError as exc:
+            print(f"ma-tui: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     env = os.environ if environ is None else environ
     cli_db: str | None = getattr(args, "db", None)
     url = resolve_database_url(cli_db, env)
@@ -103,6 +139,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         if args.command == "demo":
             return _build_demo(engine, url)
+        if args.command == "settings":
+            return _settings(engine, change)
         return _run_app(engine)
     finally:
         engine.dispose()
@@ -123,6 +161,28 @@ def _build_demo(engine: Engine, url: str) -> int:
         f"Demo clinic ready in {describe(url)}: {summary.patients} patients, "
         f"{summary.encounters_today} visits today, {summary.staff} staff."
     )
+    return 0
+
+
+def _settings(engine: Engine, change: tuple[SettingName, str] | None) -> int:
+    """Print the clinic's units, or change one (already checked) and print it."""
+    from sqlmodel import Session
+
+    from ma_tui.readback import unit_label
+    from ma_tui.settings import read_units, set_unit, unit_labels
+
+    try:
+        with Session(engine) as session:
+            if change is not None:
+                name, code = change
+                set_unit(session, name, code)
+                print(f"{name}: {unit_label(code)}")
+                return 0
+            for name, label in unit_labels(read_units(session)):
+                print(f"{name}: {label}")
+    except StoreError as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_DATABASE
     return 0
 
 

@@ -1,0 +1,267 @@
+"""The clinic's default units: every accepted spelling, refusals that change nothing, the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from data.models import ClinicSetting
+from data.store import create_store_engine, sqlite_url
+from ma_tui.cli import EXIT_USAGE, main
+from ma_tui.measurements import (
+    LENGTH_UNITS,
+    TEMPERATURE_UNITS,
+    WEIGHT_UNITS,
+    ClinicUnits,
+    parse_temperature,
+)
+from ma_tui.settings import (
+    SETTING_NAMES,
+    SettingError,
+    SettingName,
+    parse_change,
+    read_units,
+    set_unit,
+    setting_name,
+    unit_code,
+    unit_labels,
+)
+from ma_tui.vitals_entry import clinic_units
+
+# What the vitals parser reads a bare number in, per setting: nothing else may be stored.
+KNOWN_CODES: dict[SettingName, set[str]] = {
+    "weight": set(WEIGHT_UNITS),
+    "height": set(LENGTH_UNITS),
+    "temperature": set(TEMPERATURE_UNITS),
+}
+
+SPELLINGS: list[tuple[SettingName, str, str]] = [
+    *[("weight", text, "[lb_av]") for text in ("lb", "LB", "lbs", "pound", "Pounds", "[lb_av]")],
+    *[("weight", text, "kg") for text in ("kg", "KG", "kgs", "kilogram", "Kilograms")],
+    *[("height", text, "[in_i]") for text in ("in", "IN", "inch", "Inches", "[in_i]")],
+    *[("height", text, "cm") for text in ("cm", "CM", "centimeter", "Centimeters", "centimetres")],
+    *[
+        ("temperature", text, "[degF]")
+        for text in ("f", "F", "°F", "°f", "℉", "fahrenheit", "FAHRENHEIT", "[degF]")
+    ],
+    *[
+        ("temperature", text, "Cel")
+        for text in ("c", "C", "°C", "°c", "℃", "celsius", "Celsius", "Cel")
+    ],
+]
+
+
+def _rows(engine: Engine) -> dict[str, str]:
+    with Session(engine) as session:
+        return {row.key: row.value for row in session.exec(select(ClinicSetting))}
+
+
+def _file_rows(path: Path) -> dict[str, str]:
+    engine = create_store_engine(sqlite_url(path))
+    try:
+        return _rows(engine)
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------------ domain
+
+
+@pytest.mark.parametrize(("setting", "text", "code"), SPELLINGS)
+def test_every_accepted_spelling_maps_to_its_ucum_code(
+    setting: SettingName, text: str, code: str
+) -> None:
+    assert unit_code(setting, text) == code
+    assert unit_code(setting, f"  {text}\t") == code
+    assert code in KNOWN_CODES[setting]
+
+
+@pytest.mark.parametrize("text", ["weight", "Weight", " HEIGHT ", "temperature"])
+def test_setting_names_in_any_case(text: str) -> None:
+    assert setting_name(text) == text.strip().lower()
+
+
+def test_unset_clinic_reads_the_defaults(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert read_units(session) == ClinicUnits()
+        assert unit_labels(read_units(session)) == [
+            ("weight", "lb"),
+            ("height", "in"),
+            ("temperature", "°F"),
+        ]
+
+
+def test_round_trip_every_setting_both_ways(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert set_unit(session, "weight", "kilograms") == "kg"
+        assert set_unit(session, "height", "cm") == "cm"
+        assert set_unit(session, "Temperature", "°C") == "Cel"
+        assert read_units(session) == ClinicUnits(weight="kg", height="cm", temperature="Cel")
+        assert [label for _, label in unit_labels(read_units(session))] == ["kg", "cm", "°C"]
+    assert _rows(engine) == {
+        "weight_unit": "kg",
+        "height_unit": "cm",
+        "temperature_unit": "Cel",
+    }
+    with Session(engine) as session:
+        set_unit(session, "weight", "lb")
+        set_unit(session, "height", "inches")
+        set_unit(session, "temperature", "f")
+        assert read_units(session) == ClinicUnits()
+    assert _rows(engine) == {
+        "weight_unit": "[lb_av]",
+        "height_unit": "[in_i]",
+        "temperature_unit": "[degF]",
+    }
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("mass", "kg", "unknown setting 'mass': use weight, height or temperature"),
+        ("", "kg", "unknown setting '': use weight, height or temperature"),
+        ("weight", "stone", "unknown weight unit 'stone': use lb or kg"),
+        ("weight", "cm", "unknown weight unit 'cm': use lb or kg"),
+        ("height", "ft", "unknown height unit 'ft': use in or cm"),
+        ("temperature", "kelvin", "unknown temperature unit 'kelvin': use f or c"),
+        ("temperature", "", "unknown temperature unit '': use f or c"),
+    ],
+)
+def test_bad_setting_or_value_names_what_is_allowed_and_changes_nothing(
+    engine: Engine, setting: str, value: str, message: str
+) -> None:
+    with Session(engine) as session:
+        set_unit(session, "weight", "kg")
+    before = _rows(engine)
+    with Session(engine) as session, pytest.raises(SettingError) as raised:
+        set_unit(session, setting, value)
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value)
+    assert _rows(engine) == before == {"weight_unit": "kg"}
+
+
+def test_a_long_or_multiline_value_is_quoted_on_one_short_line() -> None:
+    with pytest.raises(SettingError) as raised:
+        unit_code("weight", "kg\n" + "x" * 500)
+    message = str(raised.value)
+    assert "\n" not in message and len(message) < 150
+
+
+@given(setting=st.sampled_from(SETTING_NAMES), text=st.text())
+def test_any_text_is_a_known_unit_or_a_setting_error(setting: SettingName, text: str) -> None:
+    try:
+        code = unit_code(setting, text)
+    except SettingError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert code in KNOWN_CODES[setting]
+
+
+@given(setting=st.text(), value=st.text())
+def test_any_setting_and_value_parse_or_raise_a_setting_error(setting: str, value: str) -> None:
+    try:
+        name, code = parse_change(setting, value)
+    except SettingError:
+        return
+    assert code in KNOWN_CODES[name]
+
+
+# --------------------------------------------------------------------- CLI
+
+
+def test_cli_shows_the_units_of_a_new_clinic(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["settings", "--db", str(db_path)], environ={}) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "weight: lb",
+        "height: in",
+        "temperature: °F",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "printed", "row"),
+    [
+        (["weight", "kg"], "weight: kg", ("weight_unit", "kg")),
+        (["height", "Centimeters"], "height: cm", ("height_unit", "cm")),
+        (["temperature", "c"], "temperature: °C", ("temperature_unit", "Cel")),
+        (["TEMPERATURE", "°F"], "temperature: °F", ("temperature_unit", "[degF]")),
+    ],
+)
+def test_cli_set_changes_one_unit_and_prints_it(
+    db_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    printed: str,
+    row: tuple[str, str],
+) -> None:
+    assert main(["settings", "set", *args, "--db", str(db_path)], environ={}) == 0
+    assert capsys.readouterr().out == printed + "\n"
+    assert _file_rows(db_path) == dict([row])
+    # The db option is accepted before the command too, and from the environment.
+    assert main(["--db", str(db_path), "settings"], environ={}) == 0
+    assert printed in capsys.readouterr().out.splitlines()
+    assert main(["settings"], environ={"MA_TUI_DB": str(db_path)}) == 0
+    assert printed in capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["mass", "kg"], "ma-tui: unknown setting 'mass': use weight, height or temperature"),
+        (["weight", "stone"], "ma-tui: unknown weight unit 'stone': use lb or kg"),
+        (["temperature", "k"], "ma-tui: unknown temperature unit 'k': use f or c"),
+    ],
+)
+def test_cli_bad_setting_is_one_line_exit_2_and_changes_nothing(
+    db_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(["settings", "set", "weight", "kg", "--db", str(db_path)], environ={}) == 0
+    capsys.readouterr()
+    assert main(["settings", "set", *args, "--db", str(db_path)], environ={}) == EXIT_USAGE == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message)
+    assert _file_rows(db_path) == {"weight_unit": "kg"}
+
+
+def test_cli_bad_setting_does_not_create_the_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "new.db"
+    assert main(["settings", "set", "weight", "stone", "--db", str(target)], environ={}) == 2
+    assert capsys.readouterr().err.startswith("ma-tui: ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_settings_refuses_a_bad_database_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n")
+    assert main(["settings", "set", "weight", "kg", "--db", str(notes)], environ={}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ma-tui: ") and "not a SQLite database" in err
+    assert notes.read_text() == "not a database\n"
+
+
+def test_after_set_temperature_c_a_bare_number_on_the_vitals_screen_is_celsius(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["settings", "set", "temperature", "c", "--db", str(db_path)], environ={}) == 0
+    engine = create_store_engine(sqlite_url(db_path))
+    try:
+        with Session(engine) as session:
+            units = clinic_units(session)
+    finally:
+        engine.dispose()
+    assert units.temperature == "Cel"
+    reading = parse_temperature("38.1", units)
+    assert (reading.unit_entered, reading.value) == ("Cel", 38.1)

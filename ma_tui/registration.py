@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from data.models import Coverage, Encounter, EncounterStatus, EncounterStatusChange, Patient, Sex
 from ma_tui.ages import age_in_years
@@ -59,14 +60,48 @@ class NewPatient:
     member_id: str | None
 
 
+# A terminal escape sequence, as pasted from a coloured terminal (``ESC[31m``): CSI;
+# OSC/DCS/PM/APC/SOS strings ended by BEL or ST; any other ESC and its final byte.
+_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[ -/]*[0-~]"
+)
+_DROPPED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def column_limit(model: type[SQLModel], name: str) -> int:
+    """The most characters the model's text column ``name`` holds (its VARCHAR length).
+
+    Fields take their limit from here, so what is typed always fits where it is stored
+    (PostgreSQL refuses a longer value; SQLite would keep it too long).
+    """
+    length = getattr(model.__table__.c[name].type, "length", None)  # type: ignore[attr-defined]
+    if not isinstance(length, int):
+        raise ValueError(f"{model.__name__}.{name} is not a text column with a length")
+    return length
+
+
 def clean_text(text: str, *, limit: int = NAME_MAX) -> str:
-    """Text fit to store: no control characters, single spaces, NFC, at most ``limit``."""
+    """Text fit to store: the text as it shows, NFC, single spaces, at most ``limit``.
+
+    Line breaks, tabs and other white space become one space. Invisible characters
+    are dropped, not replaced: terminal escape sequences whole, other control
+    characters (NUL, BEL, ...) and format characters (bidirectional overrides such
+    as U+202E, zero-width joiners and spaces, BOM, soft hyphen). NFC makes a name
+    pasted decomposed (macOS) the same string as one typed precomposed. Cut to
+    ``limit``, never between a letter and its combining marks.
+    """
     visible = "".join(
-        " " if unicodedata.category(ch) in {"Cc", "Zl", "Zp"} else ch
-        for ch in unicodedata.normalize("NFC", text)
-        if unicodedata.category(ch) not in {"Cf", "Cs", "Co", "Cn"} or ch == " "
+        ch
+        for ch in unicodedata.normalize("NFC", _ESCAPE.sub("", text))
+        if ch.isspace() or unicodedata.category(ch) not in _DROPPED
     )
-    return " ".join(visible.split())[:limit]
+    single = " ".join(visible.split())
+    if len(single) <= limit:
+        return single
+    cut = limit
+    while cut > 0 and unicodedata.category(single[cut]).startswith("M"):
+        cut -= 1
+    return single[:cut].rstrip()
 
 
 def parse_name(text: str, what: str) -> str:

@@ -1,7 +1,9 @@
 """Finding a patient from one line of text: name prefixes, a date of birth or an MRN.
 
 Matching ignores case and accents (``ngu`` finds Nguyễn, ``luk`` and ``ŁUK`` find
-Łukasz, ``obr`` finds O'Brien): both sides go through ``fold``. ``matches`` is the
+Łukasz, ``obr`` finds O'Brien): both sides go through ``fold``. A name prefix may
+also run on from the family name into the given name with no space, as Korean,
+Chinese and Japanese names are written (``김민준`` finds 김, 민준). ``matches`` is the
 rule; ``search_patients`` asks the database for a superset of the matches with
 portable SQL (SQLite and PostgreSQL, no schema change, no collation or extension)
 and keeps the rows ``matches`` accepts, so the two always agree.
@@ -11,7 +13,9 @@ lower case, one for one. So a name that folds to ``q...`` either starts with ``q
 in ASCII (either case), or has some other character at a position ``j`` within
 ``q``'s length after ``j`` ASCII characters that spell ``q[:j]``. The SQL walks the
 first few characters of ``q`` that way (``substr(name, j, 1)`` compared with
-``IN``/``NOT IN``); any other character keeps the row for Python to decide. No
+``IN``/``NOT IN``); any other character keeps the row for Python to decide, and so
+does the end of the name (``substr`` gives ``''``), which keeps a family name that
+folds to a part of ``q`` for the family-and-given-run-together rule. No
 LIKE pattern is built, so ``%``, ``_``, ``\\`` and quotes in the search are
 plain text by construction. Assumes deterministic collations (the defaults).
 """
@@ -88,7 +92,8 @@ class PatientQuery:
 
     - ``family``/``given``: one criterion, both prefixes must match (an unset one
       matches anything): ``whitfield, dana``.
-    - ``name``: a prefix of the family name or of the given name: ``whit``.
+    - ``name``: a prefix of the family name or of the given name: ``whit``; or of
+      both run together with no space: ``김민준``.
     - ``birth_date``: the date of birth, exactly.
     - ``mrn``: a prefix of the MRN.
 
@@ -167,8 +172,9 @@ def matches(query: PatientQuery, *, family: str, given: str, birth_date: date, m
         family_ok = query.family is None or family.startswith(query.family)
         if family_ok and (query.given is None or given.startswith(query.given)):
             return True
+    # The family name's prefix, run on into the given name: 김민준 for 김, 민준.
     return query.name is not None and (
-        family.startswith(query.name) or given.startswith(query.name)
+        f"{family}{given}".startswith(query.name) or given.startswith(query.name)
     )
 
 

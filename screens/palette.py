@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from rich.text import Text
 from sqlmodel import Session
 from textual.command import Hit, Hits, Provider
 
@@ -35,9 +36,13 @@ class PatientCommands(Provider):
                 birth_date=entry.birth_date,
                 mrn=entry.mrn,
             ):
+                prompt = f"Open {entry.name}"
                 yield Hit(
                     1.0,
-                    f"Open {entry.name}",
+                    # Text, not str: the palette reads a str as markup, and a name may
+                    # hold [brackets] (a stray [/] would even crash it).
+                    Text(prompt),
                     partial(open_patient, entry.encounter_id),
+                    text=prompt,
                     help=f"{entry.time}  {entry.age} {entry.sex}  {entry.status.label}",
                 )

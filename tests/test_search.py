@@ -218,7 +218,11 @@ def test_mrn_prefix(session: Session) -> None:
         ("luk", ["Kowalski, Łukasz"]),
         ("김", ["김, 민준"]),
         ("민준", ["김, 민준"]),
+        ("김민", ["김, 민준"]),  # family and given written together, as in Korean
+        ("김민준", ["김, 민준"]),
+        ("whitfieldda", ["Whitfield, Dana"]),
         ("o'b", ["O'Brien, Margaret"]),
+        ("O'Brien", ["O'Brien, Margaret"]),
         ("obrien", ["O'Brien, Margaret"]),
         ("O\u2019Brien", ["O'Brien, Margaret"]),
         ("abraham", ["Ábrahám, Éva"]),
@@ -238,6 +242,10 @@ def test_case_and_accents_do_not_matter(session: Session, text: str, expected: l
         ("pete", ["Peters, Paul", "Petersen, Pia"]),
         ("%", []),
         ("_", []),
+        ("%_%", []),
+        ("a%", []),
+        ("'", []),
+        ('"', []),
         ("back\\", ["Pe%ter_s, Back\\slash"]),
         ("\\", []),
         (INJECTION, ["Drop, " + INJECTION]),  # found as the literal text it is

@@ -1,0 +1,68 @@
+"""Registering a walk-in: the text a name is stored as."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ma_tui.registration import clean_text
+
+NFD = unicodedata.normalize("NFD", "Nguyễn")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("O'Brien", "O'Brien"),
+        ("Nguyễn Thị Minh", "Nguyễn Thị Minh"),
+        ("김민준", "김민준"),
+        ("Łukasz Żółć", "Łukasz Żółć"),
+        ("Zoë Ødegaard-Müller", "Zoë Ødegaard-Müller"),
+        ("[bold]x[/]", "[bold]x[/]"),  # markup is text; screens must show it literally
+        (NFD, "Nguyễn"),  # stored NFC: a name pasted decomposed (macOS) is the same string
+        ("  Mary \t Ann\r\n", "Mary Ann"),  # white space of any kind: one space
+        ("a\u2028b\u2029c\x85d", "a b c d"),
+        ("Ngu\x00yễn", "Nguyễn"),  # NUL never reaches the database
+        ("O\x07Brien\x7f", "OBrien"),  # other control characters are dropped, not spaced
+        ("Ng\x1b[31muyễn\x1b[0m", "Nguyễn"),  # a pasted colour code goes whole
+        ("x\x1b]0;title\x07y", "xy"),  # so does a terminal title
+        ("a\x1b(Bb", "ab"),
+        ("end\x1b", "end"),
+        ("\u202eevil", "evil"),  # right-to-left override
+        ("Da\u200dna\u200b\ufeff\u00ad", "Dana"),  # zero-width joiner, space, BOM, soft hyphen
+    ],
+)
+def test_clean_text(typed: str, stored: str) -> None:
+    assert clean_text(typed) == stored
+
+
+def test_clean_text_cuts_at_the_limit_between_whole_letters() -> None:
+    assert clean_text("abcd efgh", limit=5) == "abcd"  # no trailing space
+    # ẹ́ is e + U+0323 (composed by NFC) + U+0301 (stays combining): kept whole or not at all.
+    assert clean_text("abcde\u0301\u0323", limit=5) == "abcd"
+    assert clean_text("abcde\u0301\u0323", limit=6) == "abcd\u1eb9\u0301"
+    assert clean_text("x" * 10_000) == "x" * 200
+
+
+@given(st.text(), st.integers(0, 300))
+def test_clean_text_is_clean(text: str, limit: int) -> None:
+    cleaned = clean_text(text, limit=limit)
+    assert len(cleaned) <= limit
+    assert cleaned == cleaned.strip() and "  " not in cleaned
+    assert unicodedata.is_normalized("NFC", cleaned)
+    assert not any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in cleaned)
+    assert clean_text(cleaned, limit=limit) == cleaned
+
+
+def test_column_limit_is_the_stored_length_and_refuses_what_has_none() -> None:
+    from data.models import Coverage, Patient
+    from ma_tui.registration import column_limit
+
+    assert column_limit(Patient, "state") == 50
+    assert column_limit(Patient, "postal_code") == 20
+    assert column_limit(Coverage, "payer") == 200
+    with pytest.raises(ValueError, match="not a text column"):
+        column_limit(Patient, "birth_date")

@@ -277,6 +277,9 @@ class Observation(SQLModel, table=True):
     o2_flow_l_min: float | None = None
     reading_group: str | None = Field(default=None, max_length=36)
     not_obtained_reason: str | None = Field(default=None, max_length=200)
+    # Why the MA had to confirm the value before it was stored: implausible for
+    # the age, far from recent readings, or taken over a day back.
+    confirmation: str | None = Field(default=None, max_length=300)
     status: ObservationStatus = Field(
         default=ObservationStatus.FINAL, sa_type=enum_column_type(ObservationStatus)
     )

@@ -1,4 +1,4 @@
-"""Normal and critical ranges of vital signs by age, read from ``catalogs/vital_ranges.json``.
+"""Plausible, normal and critical ranges of vital signs by age (``catalogs/vital_ranges.json``).
 
 The ranges are data, not code: a clinic can review them beside their sources.
 The file is checked when it is loaded (limits in order, age bands contiguous from
@@ -50,8 +50,9 @@ class AgeGroup:
 @dataclass(frozen=True, slots=True)
 class Band:
     age: AgeGroup
-    normal: Limits  # both limits set
+    normal: Limits | None  # both limits set; None for weight, height and the like
     critical: Limits
+    plausible: Limits  # outside: implausible, stored only after a confirm
     sources: tuple[str, ...]
 
 
@@ -150,19 +151,34 @@ def _band(
     if group is None:
         raise RangeCatalogError(f"{where}: unknown age group {group_name!r}")
     where = f"{where}, {group_name}"
-    normal = _limits(raw.get("normal"), f"{where} normal")
-    if normal.low is None or normal.high is None:
+    normal = None if raw.get("normal") is None else _limits(raw["normal"], f"{where} normal")
+    plausible = _limits(raw.get("plausible", {}), f"{where} plausible")
+    if normal is None and plausible == Limits():
+        raise RangeCatalogError(f"{where}: needs normal or plausible limits")
+    if normal is not None and (normal.low is None or normal.high is None):
         raise RangeCatalogError(f"{where}: normal needs both low and high")
     critical = _limits(raw.get("critical", {}), f"{where} critical")
-    if critical.low is not None and critical.low > normal.low:
-        raise RangeCatalogError(f"{where}: critical low is above normal low")
-    if critical.high is not None and critical.high < normal.high:
-        raise RangeCatalogError(f"{where}: critical high is below normal high")
+    if normal is None and critical != Limits():
+        raise RangeCatalogError(f"{where}: critical limits need normal limits")
+    # Each level lies inside the next: normal within critical within plausible.
+    _check_inside(normal, critical, f"{where}: critical", "normal")
+    _check_inside(critical, plausible, f"{where}: plausible", "critical")
+    _check_inside(normal, plausible, f"{where}: plausible", "normal")
     cited = tuple(_str_item(s, where) for s in _list(raw.get("sources"), f"{where} sources"))
     unknown = [s for s in cited if s not in sources]
     if not cited or unknown:
         raise RangeCatalogError(f"{where}: sources must name listed sources ({unknown})")
-    return Band(age=group, normal=normal, critical=critical, sources=cited)
+    return Band(age=group, normal=normal, critical=critical, plausible=plausible, sources=cited)
+
+
+def _check_inside(inner: Limits | None, outer: Limits, what: str, inner_name: str) -> None:
+    """``outer``'s limits must not cut into ``inner``'s."""
+    if inner is None:
+        return
+    if outer.low is not None and inner.low is not None and outer.low > inner.low:
+        raise RangeCatalogError(f"{what} low is above {inner_name} low")
+    if outer.high is not None and inner.high is not None and outer.high < inner.high:
+        raise RangeCatalogError(f"{what} high is below {inner_name} high")
 
 
 def _limits(raw: object, where: str) -> Limits:

@@ -44,7 +44,8 @@ class Chart:
     medications: Sequence[Medication] = ()
     allergies: Sequence[Allergy] = ()
     last_reviews: dict[HistorySection, HistoryReview] = field(default_factory=dict)
-    last_vitals: dict[str, Observation] = field(default_factory=dict)
+    # Earlier visits' final readings per LOINC code, oldest first (not this visit's).
+    vital_history: dict[str, list[Observation]] = field(default_factory=dict)
 
     @property
     def patient_id(self) -> int:
@@ -55,6 +56,10 @@ class Chart:
     def encounter_id(self) -> int:
         assert self.encounter.id is not None
         return self.encounter.id
+
+    @property
+    def last_vitals(self) -> dict[str, Observation]:
+        return {code: rows[-1] for code, rows in self.vital_history.items() if rows}
 
     def no_known_allergies(self) -> bool:
         """NKA only when it was said explicitly, not when nothing was ever asked."""
@@ -80,7 +85,7 @@ def load_chart(session: Session, encounter_id: int) -> Chart:
         medications=_entries(session, Medication, pid),
         allergies=[a for a in _entries(session, Allergy, pid) if a.active],
         last_reviews=_last_reviews(session, pid),
-        last_vitals=_last_vitals(session, pid, exclude_encounter=encounter_id),
+        vital_history=_vital_history(session, pid, exclude_encounter=encounter_id),
     )
 
 
@@ -119,9 +124,9 @@ def _last_reviews(session: Session, patient_id: int) -> dict[HistorySection, His
     return {HistorySection(review.section): review for review in reviews}
 
 
-def _last_vitals(
+def _vital_history(
     session: Session, patient_id: int, *, exclude_encounter: int
-) -> dict[str, Observation]:
+) -> dict[str, list[Observation]]:
     rows = session.exec(
         select(Observation)
         .where(
@@ -132,7 +137,10 @@ def _last_vitals(
         )
         .order_by(col(Observation.taken_at), col(Observation.id))
     ).all()
-    return {row.code: row for row in rows}
+    history: dict[str, list[Observation]] = {}
+    for row in rows:
+        history.setdefault(row.code, []).append(row)
+    return history
 
 
 def active_medications(chart: Chart) -> list[Medication]:

@@ -426,6 +426,8 @@ def classify(code: str, value: float, age_days: int) -> Flag | None:
         return Flag("critical_low", f"critical below {show(critical.low)} {unit} for {who}")
     if critical.high is not None and value > critical.high:
         return Flag("critical_high", f"critical above {show(critical.high)} {unit} for {who}")
+    if band.normal is None:  # weight, height: no normal band, only plausible limits
+        return None
     low, high = band.normal.low, band.normal.high
     assert low is not None and high is not None  # checked when the catalog is loaded
     text = f"normal {show(low)}–{show(high)} {unit} for {who}"
@@ -434,3 +436,36 @@ def classify(code: str, value: float, age_days: int) -> Flag | None:
     if value > high:
         return Flag("high", text)
     return Flag("normal", text)
+
+
+def implausible(code: str, value: float, age_days: int) -> str | None:
+    """Why ``value`` is implausible for the age (it needs a confirm), or None if plausible.
+
+    ``"250 /min is implausible for adults (plausible 30–200 /min)"``. Such a value
+    is possible, so it is never refused, but it is far more often a slip of the
+    keyboard or of the unit than a real reading.
+    """
+    if age_days < 0 or not math.isfinite(value):
+        return None
+    ranges = vital_ranges().vitals.get(code)
+    band = ranges.band_for(age_days) if ranges else None
+    if ranges is None or band is None:
+        return None
+    limits = band.plausible
+    if (limits.low is None or value >= limits.low) and (
+        limits.high is None or value <= limits.high
+    ):
+        return None
+    unit = UNIT_TEXT.get(ranges.unit, ranges.unit)
+
+    def show(number: float) -> str:
+        return f"{number:.{ranges.decimals}f}"
+
+    if limits.low is not None and limits.high is not None:
+        expected = f"plausible {show(limits.low)}–{show(limits.high)} {unit}"
+    elif limits.low is not None:
+        expected = f"plausible from {show(limits.low)} {unit}"
+    else:
+        assert limits.high is not None
+        expected = f"plausible up to {show(limits.high)} {unit}"
+    return f"{show(value)} {unit} is implausible for {band.age.label} ({expected})"

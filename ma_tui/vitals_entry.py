@@ -8,9 +8,10 @@ the draft keeps. A field that cannot be read gives its reason and no value.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from sqlmodel import Session
 
@@ -28,11 +29,13 @@ from data.vitals import (
     SPO2,
     SYSTOLIC_BP,
 )
+from ma_tui.delta import ADULT_AGE_DAYS, History, Reading, delta_concern
 from ma_tui.measurements import (
     ClinicUnits,
     Measurement,
     classify,
     compute_bmi,
+    implausible,
     parse_bp,
     parse_head_circumference,
     parse_heart_rate,
@@ -46,7 +49,8 @@ from ma_tui.measurements import (
 )
 from ma_tui.parsing import ParseError
 from ma_tui.readback import flag_label, readback, unit_label
-from ma_tui.rooming import VitalEntry
+from ma_tui.registration import clean_text
+from ma_tui.rooming import CONFIRMATION_MAX, VitalEntry
 
 INTERPRETATION = {
     "high": "H",
@@ -65,9 +69,25 @@ NOT_OBTAINED_REASONS = (
 )
 BMI_MIN_AGE_DAYS = 2 * 365  # BMI is for age 2 and over; infants use weight-for-length
 HEAD_MAX_AGE_DAYS = 3 * 365  # head circumference is measured under 3 years
-ADULT_AGE_DAYS = 18 * 365
-MAX_BACKDATE = timedelta(days=1)
-_TIME = re.compile(r"([01]?[0-9]|2[0-3]):?([0-5][0-9])")
+# Qualifiers are free text (pasted too): cleaned like any text, cut to their columns.
+QUALIFIER_MAX = 32  # Observation.position and .site
+CUFF_MAX = 64 - len(" cuff")  # Observation.method holds "<size> cuff"
+MAX_BACKDATE = timedelta(days=1)  # further back needs a confirm
+OLDEST_TAKEN = timedelta(days=365)  # further back is refused, as VistA does
+_CLOCK = r"(?P<hour>[01]?[0-9]|2[0-3]):?(?P<minute>[0-5][0-9])"
+_TIME = re.compile(_CLOCK)
+_DATE_TIME = re.compile(
+    r"(?:(?P<year>[0-9]{4})-(?P<ymonth>[0-9]{1,2})-(?P<yday>[0-9]{1,2})"
+    r"|(?P<month>[0-9]{1,2})/(?P<day>[0-9]{1,2})) +" + _CLOCK
+)
+# A number with at most a unit word after it: the only texts a unit catch retypes.
+_PLAIN_NUMBER = re.compile(r"\s*(?P<n>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*°?\s*[a-zA-Z]*\s*")
+OTHER_UNITS: dict[str, tuple[str, ...]] = {  # suffixes a unit catch may offer, per vital
+    BODY_TEMPERATURE: ("c", "f"),
+    BODY_WEIGHT: ("kg", "lb"),
+    BODY_HEIGHT: ("cm", "in"),
+    HEAD_CIRCUMFERENCE: ("cm", "in"),
+}
 _BAND_LIMITS = re.compile(r"normal [0-9.]+–[0-9.]+|critical (?:below|above) [0-9.]+")
 
 
@@ -105,6 +125,31 @@ class VitalsForm:
     temp_route: str = "oral"
     o2_flow: str = ""
     taken_at: str = ""
+    # Field key -> the exact text the MA confirmed after a check (implausible,
+    # far from recent readings, taken long ago). Changing the text asks again.
+    confirmed: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    """The same number in the other unit, offered when only that one makes sense."""
+
+    text: str  # what the field becomes: "38.5c"
+    readback: str  # "38.5 °C (101.3 °F)"
+
+
+@dataclass(frozen=True)
+class FieldCheck:
+    """A value that is not stored until the MA confirms it or chooses the other unit."""
+
+    key: str  # the field: "temp", or "taken_at"
+    text: str  # the field's text the check is about
+    reasons: tuple[str, ...]
+    possible: bool  # False: impossible as typed, so only the other unit or a fix
+    other_unit: UnitChoice | None = None
+
+    def satisfied_by(self, form: VitalsForm) -> bool:
+        return self.possible and form.confirmed.get(self.key) == self.text
 
 
 @dataclass(frozen=True)
@@ -113,6 +158,22 @@ class FieldResult:
     note: str = ""
     flagged: bool = False
     error: str | None = None
+
+
+FIXED_UNITS = {"bp": "mmHg", "bp2": "mmHg", "pulse": "/min", "resp": "/min", "spo2": "%"}
+
+
+def field_unit(key: str, units: ClinicUnits) -> str:
+    """The unit a bare number in the field means, shown beside it."""
+    if key in FIXED_UNITS:
+        return FIXED_UNITS[key]
+    if key == "temp":
+        return unit_label(units.temperature)
+    if key == "weight":
+        return unit_label(units.weight)
+    if key in ("height", "head"):
+        return unit_label(units.height)
+    return "/10"  # pain
 
 
 def default_cuff(age_days: int) -> str:
@@ -140,17 +201,50 @@ def clinic_units(session: Session) -> ClinicUnits:
 
 
 def parse_time_taken(text: str, now: datetime) -> datetime:
-    """``9:05`` or ``0905`` today; empty means now. Never in the future, at most a day back."""
-    stripped = text.strip()
+    """When the vitals were taken, in the clinic's time.
+
+    Empty means now; ``9:05`` or ``0905`` is today; ``11/22 14:05`` (the latest
+    such day not ahead) or ``2026-11-22 14:05`` is another day. Never in the
+    future nor over a year back; more than a day back is asked about (``check_time_taken``).
+    """
+    stripped = " ".join(text.split())
     if not stripped:
         return now
-    match = _TIME.fullmatch(stripped)
-    if match is None:
-        raise ParseError("time taken: HH:MM, e.g. 09:05")
-    taken = now.replace(hour=int(match[1]), minute=int(match[2]), second=0, microsecond=0)
+    if match := _TIME.fullmatch(stripped):
+        day = now.date()
+    elif match := _DATE_TIME.fullmatch(stripped):
+        day = _taken_day(match, now)
+    else:
+        raise ParseError("time taken: HH:MM today, or MM/DD HH:MM, e.g. 09:05")
+    taken = datetime.combine(day, time(int(match["hour"]), int(match["minute"])), now.tzinfo)
     if taken > now:
         raise ParseError("time taken is in the future")
+    if now - taken > OLDEST_TAKEN:
+        raise ParseError("time taken is over a year ago")
     return taken
+
+
+def _taken_day(match: re.Match[str], now: datetime) -> date:
+    try:
+        if match["year"]:
+            return date(int(match["year"]), int(match["ymonth"]), int(match["yday"]))
+        day = date(now.year, int(match["month"]), int(match["day"]))
+    except ValueError:
+        raise ParseError("time taken: no such date") from None
+    return day if day <= now.date() else day.replace(year=now.year - 1)
+
+
+def check_time_taken(form: VitalsForm, now: datetime) -> FieldCheck | None:
+    """A time more than a day back needs a confirm: it may be a mistyped date."""
+    try:
+        taken = parse_time_taken(form.taken_at, now)
+    except ParseError:
+        return None
+    if now - taken <= MAX_BACKDATE:
+        return None
+    days = (now - taken).days
+    reason = f"taken {days} day{'s' if days != 1 else ''} ago, {taken:%m/%d/%Y %H:%M}"
+    return FieldCheck("taken_at", form.taken_at, (reason,), possible=True)
 
 
 def read_field(
@@ -208,8 +302,9 @@ def _measured(
     }
     measurement = parsers[spec.code](text)
     extra: dict[str, object] = {}
-    if spec.code == BODY_TEMPERATURE and form.temp_route.strip():
-        extra["site"] = form.temp_route.strip()
+    route = clean_text(form.temp_route, limit=QUALIFIER_MAX)
+    if spec.code == BODY_TEMPERATURE and route:
+        extra["site"] = route
     if spec.code == SPO2:
         flow = form.o2_flow.strip()
         extra["method"] = "room air"
@@ -255,9 +350,9 @@ def _blood_pressure(
     systolic, diastolic = parse_bp(text)
     group = f"{spec.key}-{taken:%H%M}"
     qualifiers = {
-        "position": form.position.strip() or None,
-        "site": form.arm.strip() or None,
-        "method": (form.cuff.strip() + " cuff") if form.cuff.strip() else None,
+        "position": clean_text(form.position, limit=QUALIFIER_MAX) or None,
+        "site": clean_text(form.arm, limit=QUALIFIER_MAX) or None,
+        "method": f"{cuff} cuff" if (cuff := clean_text(form.cuff, limit=CUFF_MAX)) else None,
     }
     entries: list[VitalEntry] = []
     flags: list[str] = []
@@ -326,25 +421,178 @@ def _as_measurement(entry: VitalEntry) -> Measurement:
 
 
 def build_vitals(
-    form: VitalsForm, units: ClinicUnits, age_days: int, now: datetime
+    form: VitalsForm,
+    units: ClinicUnits,
+    age_days: int,
+    now: datetime,
+    history: History | None = None,
 ) -> tuple[list[VitalEntry], dict[str, str]]:
-    """Every value of the form, BMI included, or the errors that keep it from the draft."""
-    errors: dict[str, str] = {}
-    try:
-        parse_time_taken(form.taken_at, now)
-    except ParseError as exc:
-        errors["taken_at"] = str(exc)
-    entries: list[VitalEntry] = []
-    for spec in FIELDS:
-        result = read_field(spec.key, form, units, age_days, now)
-        if result.error:
-            errors[spec.key] = result.error
-        entries += result.entries
+    """Every value of the form, BMI included, or the errors that keep it from the draft.
+
+    A value with a check (``check_field``) is an error until the MA confirms it;
+    once confirmed, its entries keep the reasons in ``confirmation``.
+    """
+    entries, errors = _collect(form, units, age_days, now, history or {})
     if errors:
         return [], errors
     taken = parse_time_taken(form.taken_at, now)
     bmi = bmi_entry(entries, age_days, taken)
     return entries + ([bmi] if bmi else []), {}
+
+
+def settle_vitals(
+    form: VitalsForm, units: ClinicUnits, age_days: int, now: datetime, history: History
+) -> tuple[list[VitalEntry], str]:
+    """What of a half-done form can go in the draft, and what keeps the rest out.
+
+    Used as each field is left: the values that read well are kept (so the review
+    shows them), and the first problem is returned to hold signing until it is fixed.
+    """
+    entries, errors = build_vitals(form, units, age_days, now, history)
+    if not errors:
+        return entries, ""
+    good, _ = _collect(form, units, age_days, now, history)
+    key, error = next(iter(errors.items()))
+    label = "Taken at" if key == "taken_at" else BY_KEY[key].label
+    return good, f"{label}: {error}"
+
+
+def _collect(
+    form: VitalsForm, units: ClinicUnits, age_days: int, now: datetime, past: History
+) -> tuple[list[VitalEntry], dict[str, str]]:
+    errors: dict[str, str] = {}
+    try:
+        parse_time_taken(form.taken_at, now)
+    except ParseError as exc:
+        errors["taken_at"] = str(exc)
+    if (late := check_time_taken(form, now)) and not late.satisfied_by(form):
+        errors["taken_at"] = "needs a confirm: " + "; ".join(late.reasons)
+    entries: list[VitalEntry] = []
+    for spec in FIELDS:
+        result = read_field(spec.key, form, units, age_days, now)
+        check = check_field(spec.key, form, units, age_days, now, past)
+        if result.error:
+            errors[spec.key] = result.error
+        elif check and not check.satisfied_by(form):
+            errors[spec.key] = "needs a confirm: " + "; ".join(check.reasons)
+        elif check:
+            why = "; ".join(check.reasons)[:CONFIRMATION_MAX]
+            entries += [e.model_copy(update={"confirmation": why}) for e in result.entries]
+        else:
+            entries += result.entries
+    return entries, errors
+
+
+def form_as_saved(form: VitalsForm) -> dict[str, Any]:
+    """The form as the draft keeps it (``VisitDraft.vitals_form``)."""
+    return asdict(form)
+
+
+def form_from_saved(saved: Mapping[str, Any]) -> VitalsForm:
+    """A form saved by ``form_as_saved``; anything unexpected in it is left out."""
+    form = VitalsForm()
+    for name, default in asdict(form).items():
+        value = saved.get(name)
+        if isinstance(default, dict) and isinstance(value, dict):
+            setattr(form, name, {str(k): str(v) for k, v in value.items()})
+        elif isinstance(default, str) and isinstance(value, str):
+            setattr(form, name, value)
+    return form
+
+
+def check_field(
+    key: str,
+    form: VitalsForm,
+    units: ClinicUnits,
+    age_days: int,
+    now: datetime,
+    history: History,
+) -> FieldCheck | None:
+    """What a field's value needs before it is stored: None, a confirm, or a unit choice.
+
+    Implausible for the age, or far from the patient's recent readings: a confirm.
+    Impossible or implausible as typed but sensible in the other unit: the MA is
+    shown the converted value and chooses; it is never converted silently.
+    """
+    if key == "taken_at":
+        return check_time_taken(form, now)
+    text = form.values.get(key, "").strip()
+    if not text or key in form.not_obtained:
+        return None
+    taken = _taken_or_now(form, now)
+    result = read_field(key, form, units, age_days, now)
+    if result.error:
+        choice = _other_unit(key, form, units, age_days, now, history, current=None)
+        if choice is None:  # the error beside the field says it all
+            return None
+        return FieldCheck(key, text, (result.error,), possible=False, other_unit=choice)
+    reasons = concerns(result.entries, age_days, taken, history)
+    if not reasons:
+        return None
+    current = result.entries[0].unit_entered if result.entries else None
+    choice = _other_unit(key, form, units, age_days, now, history, current=current)
+    return FieldCheck(key, text, tuple(reasons), possible=True, other_unit=choice)
+
+
+def concerns(
+    entries: Sequence[VitalEntry], age_days: int, taken: datetime, history: History
+) -> list[str]:
+    """Why these values need a confirm: implausible for the age, or far from before."""
+    reasons: list[str] = []
+    for entry in entries:
+        if entry.value is None:
+            continue
+        if why := implausible(entry.code, entry.value, age_days):
+            reasons.append(why)
+        if why := delta_concern(entry.code, entry.value, age_days, taken, history):
+            reasons.append(why)
+    return reasons
+
+
+def _other_unit(
+    key: str,
+    form: VitalsForm,
+    units: ClinicUnits,
+    age_days: int,
+    now: datetime,
+    history: History,
+    *,
+    current: str | None,
+) -> UnitChoice | None:
+    """The same number in another unit, if there it is possible and raises no concern."""
+    suffixes = OTHER_UNITS.get(BY_KEY[key].code, ())
+    match = _PLAIN_NUMBER.fullmatch(form.values.get(key, ""))
+    if not suffixes or match is None:
+        return None
+    taken = _taken_or_now(form, now)
+    for suffix in suffixes:
+        text = match["n"] + suffix
+        trial = replace(form, values={**form.values, key: text}, not_obtained={})
+        result = read_field(key, trial, units, age_days, now)
+        if result.error or not result.entries:
+            continue
+        entry = result.entries[0]
+        if entry.unit_entered == current or concerns(result.entries, age_days, taken, history):
+            continue
+        return UnitChoice(
+            text, readback(entry.value_entered, entry.unit_entered, entry.value, entry.unit)
+        )
+    return None
+
+
+def _taken_or_now(form: VitalsForm, now: datetime) -> datetime:
+    try:
+        return parse_time_taken(form.taken_at, now)
+    except ParseError:
+        return now
+
+
+def past_readings(history: Mapping[str, Sequence[Observation]]) -> dict[str, list[Reading]]:
+    """Stored observations as the delta check reads them."""
+    return {
+        code: [Reading(row.value, row.taken_at) for row in rows if row.value is not None]
+        for code, rows in history.items()
+    }
 
 
 def form_from_draft(entries: list[VitalEntry], units: ClinicUnits) -> VitalsForm:
@@ -420,22 +668,6 @@ def _as_typed(entry: VitalEntry, units: ClinicUnits) -> str:
     return value + _suffix(entry.unit_entered)
 
 
-def last_reading(code: str, last: dict[str, Observation], tz: tzinfo | None) -> str:
-    """``132/84 05/12``: the last stored reading, for the column beside each field."""
-    observation = last.get(code)
-    if observation is None or observation.value is None:
-        return ""
-    when = observation.taken_at.astimezone(tz)
-    if code == SYSTOLIC_BP:
-        diastolic = last.get(DIASTOLIC_BP)
-        value = f"{observation.value_entered}/{diastolic.value_entered if diastolic else '?'}"
-    else:
-        value = readback(
-            observation.value_entered, observation.unit_entered, observation.value, observation.unit
-        ).split(" (")[0]
-    return f"{value} {when:%m/%d}"
-
-
 def parse_correction(
     code: str, text: str, units: ClinicUnits, age_days: int, taken: datetime
 ) -> list[VitalEntry]:
@@ -451,3 +683,50 @@ def parse_correction(
     if not result.entries or result.entries[0].value is None:
         raise ParseError("type the right value")
     return [entry.model_copy(update={"taken_at": taken}) for entry in result.entries]
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+TREND_READINGS = 6  # how many earlier readings the sparkline draws
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """``▁▄█``: the shape of the last readings, oldest first; flat when all equal."""
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    span = high - low
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[round((v - low) / span * top) if span else 3] for v in values)
+
+
+def trend(code: str, history: Mapping[str, Sequence[Observation]], tz: tzinfo | None) -> str:
+    """``▃▅█ 172 lb 08/24``: the shape of earlier readings, then the last with its date.
+
+    Units are shown only where the MA might type another one (lb/kg, in/cm, °F/°C).
+    """
+    rows = [row for row in history.get(code, ()) if row.value is not None]
+    if not rows:
+        return ""
+    last = rows[-1]
+    value = last.value_entered or f"{last.value:g}"
+    if code == SYSTOLIC_BP:
+        diastolic = _paired_diastolic(last, history)
+        value += f"/{diastolic.value_entered if diastolic else '?'}"
+    elif last.unit_entered in SUFFIXES:
+        value += f" {unit_label(last.unit_entered)}"
+    line = sparkline([row.value for row in rows[-TREND_READINGS:] if row.value is not None])
+    return f"{line} {value} {last.taken_at.astimezone(tz):%m/%d}".strip()
+
+
+def _paired_diastolic(
+    systolic: Observation, history: Mapping[str, Sequence[Observation]]
+) -> Observation | None:
+    return next(
+        (
+            row
+            for row in reversed(history.get(DIASTOLIC_BP, ()))
+            if row.reading_group == systolic.reading_group
+            and row.encounter_id == systolic.encounter_id
+        ),
+        None,
+    )

@@ -8,10 +8,12 @@ records a vital as not obtained, with a reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
 from sqlmodel import Session
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -22,20 +24,30 @@ from data.vitals import HEAD_CIRCUMFERENCE
 from ma_tui.measurements import ClinicUnits
 from ma_tui.readback import unit_label
 from ma_tui.vitals_entry import (
+    BY_KEY,
     FIELDS,
     HEAD_MAX_AGE_DAYS,
     NOT_OBTAINED_REASONS,
+    FieldCheck,
+    FieldSpec,
     VitalsForm,
     build_vitals,
     carried_height,
+    check_field,
     clinic_units,
     default_cuff,
+    field_unit,
+    form_as_saved,
     form_from_draft,
-    last_reading,
+    form_from_saved,
     parse_time_taken,
+    past_readings,
     read_field,
+    settle_vitals,
+    trend,
 )
 from screens.visit import VisitScreen
+from screens.vital_check import Decision, VitalCheckScreen
 from screens.widgets import PickList
 
 QUALIFIERS = {
@@ -52,14 +64,23 @@ class VitalsScreen(VisitScreen):
     AUTO_FOCUS = "Input.vital"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "not_obtained", "Not obtained", id="vitals.not_obtained"),
+        # A priority binding runs as the key is read, before the next key is handed
+        # to a widget: digits typed right after Enter land in the next field.
+        Binding("enter", "enter_field", "Next field", show=False, priority=True),
     ]
 
     def compose_body(self) -> ComposeResult:
         with Session(self.visit.engine) as session:
             self.units: ClinicUnits = clinic_units(session)
         self.age_days = (self.visit.now().date() - self.visit.chart.patient.birth_date).days
-        self.form: VitalsForm = form_from_draft(self.visit.draft.vitals, self.units)
-        if not self.visit.draft.vitals:
+        self.history = past_readings(self.visit.chart.vital_history)
+        saved = self.visit.draft.vitals_form
+        self.form: VitalsForm = (
+            form_from_saved(saved)
+            if saved is not None
+            else form_from_draft(self.visit.draft.vitals, self.units)
+        )
+        if saved is None and not self.visit.draft.vitals:
             self.form.cuff = default_cuff(self.age_days)
         carried = None
         if "height" not in self.form.values and "height" not in self.form.not_obtained:
@@ -80,7 +101,7 @@ class VitalsScreen(VisitScreen):
                     placeholder=f"{self.visit.now():%H:%M}",
                     id="taken_at",
                     compact=True,
-                    max_length=5,
+                    max_length=16,
                 )
                 yield Static(units_line, id="units-line", markup=False)
             for spec in FIELDS:
@@ -95,15 +116,10 @@ class VitalsScreen(VisitScreen):
                         compact=True,
                         max_length=20,
                     )
+                    yield Label(field_unit(spec.key, self.units), classes="vital-unit")
                     yield from self._qualifiers(QUALIFIERS.get(spec.key, ()))
                     yield Static(id=f"note-{spec.key}", classes="vital-note")
-                    yield Static(
-                        last_reading(
-                            spec.code, self.visit.chart.last_vitals, self.visit.now().tzinfo
-                        ),
-                        classes="vital-last",
-                        markup=False,
-                    )
+                    yield Static(self._trend(spec), classes="vital-last", markup=False)
                 if spec.key == "bp":
                     with Horizontal(classes="vital-row qualifier-row"):
                         yield from self._qualifiers(BP_QUALIFIERS)
@@ -113,6 +129,11 @@ class VitalsScreen(VisitScreen):
                 *[Option(reason, id=reason) for reason in NOT_OBTAINED_REASONS],
                 id="reasons",
             )
+
+    def _trend(self, spec: FieldSpec) -> str:
+        if spec.key == "bp2":  # the BP row already shows it
+            return ""
+        return trend(spec.code, self.visit.chart.vital_history, self.visit.now().tzinfo)
 
     def _qualifiers(self, qualifiers: tuple[tuple[str, str, int], ...]) -> ComposeResult:
         for name, label, width in qualifiers:
@@ -137,15 +158,34 @@ class VitalsScreen(VisitScreen):
 
     # ----------------------------------------------------------------- typing
 
+    def action_enter_field(self) -> None:
+        """Enter in a field of this screen; anywhere else (the reasons list) as usual."""
+        focused = self.focused
+        if not isinstance(focused, Input):
+            raise SkipAction()
+        self._enter_from(focused)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter goes to the next vital (qualifiers are for Tab); the last one, onward."""
         event.stop()
         event.prevent_default()  # not also VisitScreen's Enter-moves-on
+        self._enter_from(event.input)
+
+    def _enter_from(self, field: Input) -> None:
+        """Enter goes to the next vital (qualifiers are for Tab); the last one, onward."""
         self._read_inputs()
+        current = self._value_input_of(field)
+        key = "taken_at" if current is None else (current.id or "")[2:]
+        check = self._check(key)
+        if check is not None and not check.satisfied_by(self.form):
+            self._ask(check, then=lambda: self._advance_from(current))
+            return
+        self._advance_from(current)
+
+    def _advance_from(self, current: Input | None) -> None:
+        """Focus the vital after ``current`` (the first after "taken at"); past the last, on."""
         values = [i for i in self.query(Input).filter(".vital") if i.display]
-        current = self._value_input_of(event.input)
         # set_focus, not focus(): at once, so the next key typed lands in the next field.
-        if current is None:  # "taken at": on to the first vital
+        if current is None:
             self.set_focus(values[0])
             return
         index = values.index(current)
@@ -153,6 +193,35 @@ class VitalsScreen(VisitScreen):
             self.set_focus(values[index + 1])
         else:
             self.action_next_step()
+
+    # ---------------------------------------------------------------- checks
+
+    def _check(self, key: str) -> FieldCheck | None:
+        return check_field(
+            key, self.form, self.units, self.age_days, self.visit.now(), self.history
+        )
+
+    def _ask(self, check: FieldCheck, then: Callable[[], None] | None = None) -> None:
+        """Hold the value until the MA keeps it, takes the other unit, or fixes it."""
+        field_id = "taken_at" if check.key == "taken_at" else f"v-{check.key}"
+        label = "Taken at" if check.key == "taken_at" else BY_KEY[check.key].label
+        field = self.query_one(f"#{field_id}", Input)
+
+        def decided(decision: Decision | None) -> None:
+            if decision == "keep":
+                self.form.confirmed[check.key] = check.text
+            elif decision == "unit" and check.other_unit is not None:
+                field.value = check.other_unit.text
+            else:
+                self.set_focus(field)
+                return
+            self._read_inputs(force=True)
+            self.capture_draft()
+            self.save_draft()
+            if then is not None:
+                then()
+
+        self.app.push_screen(VitalCheckScreen(f"{label} {check.text}", check), decided)
 
     def _value_input_of(self, field: Input) -> Input | None:
         """The vital a field belongs to: itself, or the vital of its qualifier's row."""
@@ -166,9 +235,9 @@ class VitalsScreen(VisitScreen):
         return next(iter(row.query(Input).filter(".vital"))) if row is not None else None
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
-        self._read_inputs()
+        self._read_inputs()  # then VisitScreen's handler saves the draft
 
-    def _read_inputs(self) -> None:
+    def _read_inputs(self, *, force: bool = False) -> None:
         """Take the fields into the form; redraw the notes only if something changed."""
         before = (dict(self.form.values), dict(self.form.not_obtained), vars(self.form).copy())
         for field in self.query(Input):
@@ -183,7 +252,7 @@ class VitalsScreen(VisitScreen):
             elif name.startswith("q-"):
                 setattr(self.form, name[2:], field.value)
         after = (dict(self.form.values), dict(self.form.not_obtained), vars(self.form).copy())
-        if after == before:
+        if after == before and not force:
             return
         for spec in FIELDS:
             if self.query(f"#note-{spec.key}"):
@@ -194,8 +263,13 @@ class VitalsScreen(VisitScreen):
     def _show_note(self, key: str) -> None:
         result = read_field(key, self.form, self.units, self.age_days, self.visit.now())
         note = self.query_one(f"#note-{key}", Static)
+        check = None if result.error else self._check(key)
         if result.error:
             note.update(Text(result.error, style="bold red"))
+        elif check is not None and not check.satisfied_by(self.form):
+            note.update(Text(f"{result.note}  ⚠ check: Enter", style="bold yellow"))
+        elif check is not None:
+            note.update(Text(f"{result.note}  ✓ confirmed", style="bold red"))
         elif result.flagged:
             note.update(Text(result.note, style="bold red"))
         elif key == "height" and self.carried and self.form.values.get("height") == self.carried:
@@ -204,7 +278,9 @@ class VitalsScreen(VisitScreen):
             note.update(Text(result.note))
 
     def _show_bmi(self) -> None:
-        entries, _ = build_vitals(self.form, self.units, self.age_days, self.visit.now())
+        entries, _ = build_vitals(
+            self.form, self.units, self.age_days, self.visit.now(), self.history
+        )
         bmi = next((e for e in entries if e.method == "calculated"), None)
         line = self.query_one("#bmi-line", Static)
         line.update(f"BMI {bmi.value:.1f} kg/m² (computed)" if bmi and bmi.value else "")
@@ -216,7 +292,8 @@ class VitalsScreen(VisitScreen):
         except ValueError as exc:
             error.update(str(exc))
             return
-        error.update("")
+        late = self._check("taken_at")
+        error.update(f"Taken at: {late.reasons[0]}" if late else "")
 
     # ------------------------------------------------------------ not obtained
 
@@ -243,14 +320,44 @@ class VitalsScreen(VisitScreen):
 
     # ------------------------------------------------------------------ leave
 
+    def action_leave(self) -> None:
+        """Back to the queue even with a value unfinished: the draft keeps it as typed."""
+        self.capture_draft()
+        if self.save_draft():
+            self.app.pop_screen()
+            self.app.notify("Draft kept: open the patient again to go on.", timeout=4)
+
+    def keep_draft(self) -> None:
+        self.capture_draft()
+        self.save_draft()
+
+    def capture_draft(self) -> None:
+        """The form as typed, and every value that reads well, go in the draft."""
+        self._read_inputs()
+        entries, unsettled = settle_vitals(
+            self.form, self.units, self.age_days, self.visit.now(), self.history
+        )
+        draft = self.visit.draft
+        draft.vitals, draft.vitals_unsettled = entries, unsettled
+        draft.vitals_form = form_as_saved(self.form)
+
     def commit_step(self) -> bool:
         self._read_inputs()
-        entries, errors = build_vitals(self.form, self.units, self.age_days, self.visit.now())
+        entries, errors = build_vitals(
+            self.form, self.units, self.age_days, self.visit.now(), self.history
+        )
         if errors:
+            self.capture_draft()  # what was typed is kept, even though it cannot go on
+            self.save_draft()
             key = next(iter(errors))
             self.query_one("#vitals-error", Static).update(f"Fix before moving on: {errors[key]}")
             target = "taken_at" if key == "taken_at" else f"v-{key}"
-            self.query_one(f"#{target}", Input).focus()
+            self.set_focus(self.query_one(f"#{target}", Input))
+            check = self._check(key)
+            if check is not None and not check.satisfied_by(self.form):
+                self._ask(check)
             return False
-        self.visit.draft.vitals = entries
+        draft = self.visit.draft
+        draft.vitals, draft.vitals_unsettled = entries, ""
+        draft.vitals_form = form_as_saved(self.form)
         return True

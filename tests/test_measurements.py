@@ -475,7 +475,17 @@ def test_no_flag_where_no_band_applies(code: str, value: float, age_days: int) -
 
 # ------------------------------------------------------------ the ranges file
 
-CODED = {SYSTOLIC_BP, DIASTOLIC_BP, HEART_RATE, RESPIRATORY_RATE, BODY_TEMPERATURE, SPO2}
+CODED = {
+    SYSTOLIC_BP,
+    DIASTOLIC_BP,
+    HEART_RATE,
+    RESPIRATORY_RATE,
+    BODY_TEMPERATURE,
+    SPO2,
+    BODY_WEIGHT,
+    BODY_HEIGHT,
+    HEAD_CIRCUMFERENCE,
+}
 
 
 def raw_catalog() -> dict[str, Any]:
@@ -493,8 +503,11 @@ def test_the_bands_are_contiguous_and_cover_every_age() -> None:
             assert before.age.to_days == after.age.from_days, code
         assert ranges.bands[-1].age.to_days is None, code
         for band in ranges.bands:
-            assert band.normal.low is not None and band.normal.high is not None
-            assert band.normal.low < band.normal.high
+            if band.normal is not None:
+                assert band.normal.low is not None and band.normal.high is not None
+                assert band.normal.low < band.normal.high
+            else:  # weight, height, head: only implausible values are caught
+                assert band.plausible.low is not None and band.plausible.high is not None
             assert band.sources and all(source in catalog.sources for source in band.sources)
     for age in range(0, 50_000, 7):
         assert all(catalog.band_for(code, age) is not None for code in CODED), age
@@ -524,6 +537,18 @@ def break_catalog(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         (
             lambda raw: raw["vitals"]["8867-4"]["bands"][0].update(critical={"low": 150}),
             "critical low",
+        ),
+        (
+            lambda raw: raw["vitals"]["8867-4"]["bands"][0].update(plausible={"high": 200}),
+            "plausible high is below critical high",
+        ),
+        (
+            lambda raw: raw["vitals"]["29463-7"]["bands"][0].pop("plausible"),
+            "needs normal or plausible",
+        ),
+        (
+            lambda raw: raw["vitals"]["29463-7"]["bands"][0].update(critical={"low": 1}),
+            "critical limits need normal",
         ),
         (lambda raw: raw["vitals"]["8867-4"].update(unit="bpm"), "unit"),
         (lambda raw: raw["vitals"]["8867-4"]["bands"][0].update(sources=["nope"]), "sources"),

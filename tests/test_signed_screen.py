@@ -29,6 +29,9 @@ async def _sign_dana(pilot: Pilot[None]) -> None:
     for value in ("128/82", "", "76", "16", "98.4", "97", "", "117"):
         await type_text(pilot, value)
         await pilot.press("enter")
+    # 117 lb is far below her last 172 lb: the delta check asks, and she keeps it (wrongly).
+    await pilot.press("down", "enter")
+    await pilot.pause()
     await pilot.press("ctrl+r", "4")
     await type_text(pilot, "cough")
     await pilot.press("ctrl+r", "ctrl+s")

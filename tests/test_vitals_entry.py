@@ -41,7 +41,7 @@ def test_time_taken_never_crashes_and_is_never_in_the_future(text: str) -> None:
     except ParseError as exc:
         assert str(exc)
     else:
-        assert CLINIC_NOW - timedelta(days=1) <= taken <= CLINIC_NOW
+        assert CLINIC_NOW - timedelta(days=365) <= taken <= CLINIC_NOW
 
 
 @given(st.dictionaries(st.sampled_from(["bp", "pulse", "temp", "weight", "pain"]), st.text()))

@@ -1,4 +1,8 @@
-"""The Textual application shell: given an engine, it opens on today's queue."""
+"""The Textual application shell: given an engine, it opens on today's queue.
+
+If this terminal left visits unfinished today (a closed terminal, a killed
+process), it first offers to resume them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -14,13 +19,22 @@ from textual.screen import Screen
 from data.store import StoreError
 from ma_tui.chart import load_chart
 from ma_tui.clock import Clock, system_clock
-from ma_tui.rooming import STEP_TITLES, STEPS, Step, open_visit
+from ma_tui.rooming import (
+    STEP_TITLES,
+    STEPS,
+    Step,
+    current_holder,
+    open_visit,
+    unfinished_visits,
+)
 from screens.checkin import CheckInScreen
 from screens.complaint import ComplaintScreen
 from screens.help import HelpScreen
 from screens.history import HistoryScreen
+from screens.keygate import KeyGate
 from screens.palette import PatientCommands
 from screens.queue import QueueScreen
+from screens.resume import ResumeScreen
 from screens.review import ReviewScreen
 from screens.signed import SignedVisitScreen
 from screens.visit import Visit, VisitScreen
@@ -35,7 +49,7 @@ STEP_SCREENS: dict[Step, type[VisitScreen]] = {
 }
 
 
-class MaTuiApp(App[None]):
+class MaTuiApp(KeyGate):
     """ma-tui. The engine is always passed in, so tests can hand it a test database."""
 
     TITLE = "ma-tui"
@@ -62,6 +76,22 @@ class MaTuiApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen(self.engine, self.clock))
+        self.offer_unfinished()
+
+    def offer_unfinished(self) -> None:
+        """Offer the visits this terminal left unfinished today; Esc goes to the queue."""
+        now = self.clock()
+        try:
+            with Session(self.engine) as session:
+                visits = unfinished_visits(session, holder=current_holder(), now=now)
+        except (SQLAlchemyError, StoreError):
+            return  # the queue shows them as Rooming all the same
+        if visits:
+            self.push_screen(ResumeScreen(visits, now), self._resume)
+
+    def _resume(self, encounter_id: int | None) -> None:
+        if encounter_id is not None:
+            self.open_patient(encounter_id)
 
     async def action_quit(self) -> None:
         """Quit, keeping what the open step holds in the visit's draft."""
@@ -103,6 +133,8 @@ class MaTuiApp(App[None]):
         """Save the visit on screen before opening another patient's."""
         if not screen.commit_step():
             return False
+        screen.capture_draft()
+        screen.note_focus()
         screen.visit.save()
         return True
 

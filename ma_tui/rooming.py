@@ -1,10 +1,13 @@
 """Rooming one visit: the draft the MA builds, saved as they go, and signing it.
 
 The draft holds everything entered but not yet signed. It is saved to the
-database (``rooming_draft``) each time the MA moves between steps, so a closed
-terminal does not lose it. Signing writes the whole draft out in one transaction
-and moves the visit to "ready for provider"; after that a value is corrected only
-by marking it entered-in-error and adding the right one.
+database (``rooming_draft``) each time the MA leaves a field, as typed, and each
+time they move between steps, so a closed terminal, a killed process or a power
+cut loses at most the field being typed; ``unfinished_visits`` lists what a
+terminal left unfinished, to offer it again when ma-tui starts. Signing writes the
+whole draft out in one transaction and moves the visit to "ready for provider";
+after that a value is corrected only by marking it entered-in-error and adding the
+right one.
 
 A draft belongs to the MA who opened it (its ``holder``): another terminal that
 opens, saves or signs it gets ``VisitInUse``, which says who has it and since when.
@@ -15,7 +18,8 @@ from __future__ import annotations
 import getpass
 import socket
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
@@ -44,7 +48,9 @@ from data.models import (
     SocialHistory,
 )
 from data.store import retry_on_busy
+from ma_tui.ages import format_age
 from ma_tui.chart import Chart
+from ma_tui.queue import local_day_bounds
 
 _T = TypeVar("_T")
 
@@ -83,6 +89,7 @@ HISTORY_MODELS: dict[HistorySection, type[HistoryEntry]] = {
 # Statuses from which opening a visit starts rooming it.
 ROOMABLE = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED, EncounterStatus.ROOMING})
 HOLDER_MAX = 200  # RoomingDraft.holder's length
+CONFIRMATION_MAX = 300  # Observation.confirmation's length
 
 
 class SignError(Exception):
@@ -137,6 +144,7 @@ class VitalEntry(BaseModel):
     reading_group: str | None = None
     not_obtained_reason: str | None = None
     taken_at: datetime
+    confirmation: str | None = None  # why the MA had to confirm it (implausible, delta...)
 
 
 class NewHistoryEntry(BaseModel):
@@ -146,7 +154,23 @@ class NewHistoryEntry(BaseModel):
     fields: dict[str, Any]
 
 
+class HistoryForm(BaseModel):
+    """The history add-form as last left: typed, not yet added to ``new_entries``."""
+
+    section: HistorySection
+    values: list[str]  # one per field of the section's form, as typed
+    editing: str | None = None  # the row the form replaces (None: a new entry)
+
+
 class VisitDraft(BaseModel):
+    """Everything entered in a visit not yet signed.
+
+    The fields up to ``room`` are what signing writes. The ones after it keep the
+    screens as the MA left them, typed but not yet taken in (a check-in edit not yet
+    confirmed, an entry half-typed in the history form, a severity not yet valid):
+    signing never reads them, so a crash cannot sign anything unchecked.
+    """
+
     encounter_id: int
     patient_id: int
     step: Step = "checkin"
@@ -156,6 +180,11 @@ class VisitDraft(BaseModel):
     coverage_confirmed: bool = False
     coverage_changes: dict[str, str | None] = Field(default_factory=dict)
     vitals: list[VitalEntry] = Field(default_factory=list)
+    # The vitals form as typed (ma_tui.vitals_entry.VitalsForm), saved as each field
+    # is left; ``vitals_unsettled`` says what keeps it from ``vitals`` (an error, a
+    # value awaiting its confirm), and while it does the visit cannot be signed.
+    vitals_form: dict[str, Any] | None = None
+    vitals_unsettled: str = ""
     reviewed: dict[HistorySection, bool] = Field(default_factory=dict)  # section -> none known
     new_entries: list[NewHistoryEntry] = Field(default_factory=list)
     medication_status: dict[int, MedicationStatus] = Field(default_factory=dict)
@@ -165,6 +194,15 @@ class VisitDraft(BaseModel):
     hpi: dict[str, str] = Field(default_factory=dict)
     hpi_severity: int | None = None
     room: str = ""  # the exam room the patient waits in for the provider
+    # Where the MA was on ``step``: the id of the field that had the focus when the
+    # draft was last saved there. Reopening the visit puts the cursor back on it.
+    field: str | None = None
+    # Check-in's demographic and insurance fields the MA edited, as last left (column
+    # -> text), confirmed or not. Only ``demographic_changes``/``coverage_changes``
+    # are signed.
+    checkin_typed: dict[str, str] = Field(default_factory=dict)
+    history_form: HistoryForm | None = None
+    hpi_severity_text: str = ""  # severity as typed; ``hpi_severity`` once it is valid
 
     def entries(self, section: HistorySection) -> list[NewHistoryEntry]:
         return [entry for entry in self.new_entries if entry.section == section]
@@ -296,7 +334,80 @@ def _move(
     )
 
 
+@dataclass(frozen=True)
+class UnfinishedVisit:
+    """A visit this terminal started rooming today and has not signed."""
+
+    encounter_id: int
+    family_name: str
+    given_name: str
+    birth_date: date
+    step: Step
+    saved_at: datetime
+
+    def describe(self, now: datetime) -> str:
+        """``Dana Whitfield, 58 y — stopped at Vitals, 09:14`` (``now``'s local time)."""
+        today = now.date()
+        age = format_age(self.birth_date, today) if self.birth_date <= today else "?"
+        saved = self.saved_at.astimezone(now.tzinfo)
+        when = f"{saved:%H:%M}" if saved.date() == today else f"{saved:%m/%d %H:%M}"
+        return (
+            f"{self.given_name} {self.family_name}, {age} — "
+            f"stopped at {STEP_TITLES[self.step]}, {when}"
+        )
+
+
+def unfinished_visits(session: Session, *, holder: str, now: datetime) -> list[UnfinishedVisit]:
+    """The unsigned drafts ``holder`` holds for visits scheduled on ``now``'s local
+    day, the one saved last first: what ma-tui offers to resume when it starts."""
+    if now.tzinfo is None:
+        raise ValueError("unfinished_visits needs an aware 'now'")
+    start, end = local_day_bounds(now.date(), now.tzinfo)
+    rows = session.exec(
+        select(RoomingDraft, Encounter, Patient)
+        .join(Encounter, col(Encounter.id) == col(RoomingDraft.encounter_id))
+        .join(Patient, col(Patient.id) == col(Encounter.patient_id))
+        .where(
+            RoomingDraft.holder == holder,
+            col(Encounter.signed_at).is_(None),
+            col(Encounter.scheduled_at) >= start,
+            col(Encounter.scheduled_at) < end,
+        )
+        .order_by(col(RoomingDraft.updated_at).desc(), col(RoomingDraft.encounter_id))
+    ).all()
+    return [
+        UnfinishedVisit(
+            encounter_id=draft.encounter_id,
+            family_name=patient.family_name,
+            given_name=patient.given_name,
+            birth_date=patient.birth_date,
+            step=_stored_step(draft.data),
+            saved_at=draft.updated_at,
+        )
+        for draft, _, patient in rows
+    ]
+
+
+def _stored_step(data: str) -> Step:
+    try:
+        return VisitDraft.model_validate_json(data).step
+    except ValueError:  # unreadable: opening it will say so; offer it from the start
+        return "checkin"
+
+
 # ------------------------------------------------------------------ signing
+
+SEVERITY_PROBLEM = "Severity: a whole number from 0 to 10, or leave it empty."
+
+
+def parse_severity(text: str) -> int | None:
+    """The HPI severity typed (``"4"``), or None when empty; ValueError otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdecimal() or not 0 <= int(text) <= 10:  # isdigit() lets "²" through
+        raise ValueError(SEVERITY_PROBLEM)
+    return int(text)
 
 
 def sign_problems(draft: VisitDraft) -> list[str]:
@@ -304,8 +415,16 @@ def sign_problems(draft: VisitDraft) -> list[str]:
     problems = []
     if draft.identity_confirmed_at is None:
         problems.append("Confirm two identifiers (name and date of birth) at check-in.")
+    if draft.vitals_unsettled:
+        problems.append(f"Vitals: {draft.vitals_unsettled}")
     if not draft.chief_complaint.strip():
         problems.append("Write the chief complaint.")
+    try:
+        parse_severity(draft.hpi_severity_text)
+    except ValueError:
+        problems.append(SEVERITY_PROBLEM)
+    if draft.history_form is not None and any(v.strip() for v in draft.history_form.values):
+        problems.append("History: add or clear the entry still in the add-form.")
     return problems
 
 

@@ -2,6 +2,8 @@
 
 Three sections, top to bottom, each finished with one Enter: the identity button,
 then "unchanged" (or edit a field and press Enter), then "verified" for insurance.
+An edit is kept in the draft as it is left, confirmed or not (``checkin_typed``), and
+shown again when the visit is reopened; only confirmed edits are signed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from data.models import Coverage, Patient
 from ma_tui.ages import age_in_years
 from ma_tui.chart import coverage_alert
 from ma_tui.parsing import ParseError, normalize_phone
-from ma_tui.registration import ADULT_AGE, clean_text
+from ma_tui.registration import ADULT_AGE, clean_text, column_limit
+from ma_tui.rooming import VisitDraft
 from screens.visit import VisitScreen
 
 # (column, label, width) per row; rows fit 80 columns.
@@ -65,14 +68,15 @@ class CheckInScreen(VisitScreen):
             yield Button("Name and date of birth match", id="confirm-identity", compact=True)
             yield Static("Demographics", classes="section-title")
             yield Button("Unchanged", id="demographics-unchanged", compact=True)
-            yield from _fields("demo", DEMOGRAPHICS, patient)
+            draft = self.visit.draft
+            yield from _fields("demo", DEMOGRAPHICS, patient, draft)
             if self._is_minor():
-                yield from _fields("demo", GUARDIAN, patient)
+                yield from _fields("demo", GUARDIAN, patient, draft)
             yield Static(id="demographics-error", classes="error")
             yield Static("Insurance", classes="section-title")
             yield Static(id="coverage-alert", classes="alert")
             yield Button("Verified, unchanged", id="coverage-unchanged", compact=True)
-            yield from _fields("cov", INSURANCE, self.visit.chart.coverage)
+            yield from _fields("cov", INSURANCE, self.visit.chart.coverage, draft)
             yield Static(id="coverage-error", classes="error")
 
     def on_mount(self) -> None:
@@ -110,6 +114,7 @@ class CheckInScreen(VisitScreen):
         self._show_state()
         # set_focus, not focus(): at once, so a fast second Enter lands here.
         self.set_focus(self.query_one("#demographics-unchanged", Button))
+        self.save_as_typed()
 
     def _finish_demographics(self) -> None:
         if not self._identity_confirmed():
@@ -121,6 +126,7 @@ class CheckInScreen(VisitScreen):
         self.visit.draft.demographics_confirmed = True
         self._show_state()
         self.set_focus(self.query_one("#coverage-unchanged", Button))
+        self.save_as_typed()
 
     def _finish_coverage(self) -> None:
         if not self._identity_confirmed():
@@ -137,8 +143,28 @@ class CheckInScreen(VisitScreen):
         """Nothing clinical is entered for a patient whose identity is unconfirmed."""
         return self._identity_confirmed()
 
+    def capture_draft(self) -> None:
+        """The fields edited, as typed, confirmed or not: a kill keeps a half-made edit.
+
+        Only what differs from what the field would show anyway (the confirmed edit,
+        else the record) is kept, so a field not touched follows the record.
+        """
+        draft, chart = self.visit.draft, self.visit.chart
+        typed: dict[str, str] = {}
+        for field in self.query(Input):
+            name = _field_name(field)
+            if field.has_class("cov"):
+                shown = _shown({}, draft.coverage_changes, chart.coverage, name)
+            else:
+                shown = _shown({}, draft.demographic_changes, chart.patient, name)
+            if field.value != shown:
+                typed[name] = field.value
+        draft.checkin_typed = typed
+
     def action_leave(self) -> None:
         """Leave even before the identifiers are confirmed: nothing clinical is lost."""
+        self.capture_draft()
+        self.note_focus()
         if self.save_draft():
             self.app.pop_screen()
 
@@ -159,7 +185,7 @@ class CheckInScreen(VisitScreen):
         error = self.query_one("#demographics-error", Static)
         for field in self.query(Input).filter(".demo"):
             name = _field_name(field)
-            value = clean_text(field.value, limit=300) or None
+            value = clean_text(field.value, limit=column_limit(Patient, name)) or None
             if value is not None and name in PHONE_FIELDS:
                 try:
                     value = normalize_phone(value)
@@ -177,7 +203,7 @@ class CheckInScreen(VisitScreen):
         changes: dict[str, str | None] = {}
         for field in self.query(Input).filter(".cov"):
             name = _field_name(field)
-            value = clean_text(field.value, limit=64) or None
+            value = clean_text(field.value, limit=column_limit(Coverage, name)) or None
             if value != (getattr(coverage, name) if coverage else None):
                 changes[name] = value
         payer = changes.get("payer", coverage.payer if coverage else None)
@@ -226,19 +252,37 @@ class CheckInScreen(VisitScreen):
             self.query_one("#coverage-unchanged", Button).focus()
 
 
+def _shown(
+    typed: dict[str, str],
+    changes: dict[str, str | None],
+    source: Patient | Coverage | None,
+    name: str,
+) -> str:
+    """What a field shows: as last left in this visit, else its confirmed edit, else
+    the record."""
+    if name in typed:
+        return typed[name]
+    if name in changes:
+        return changes[name] or ""
+    return str(getattr(source, name, None) or "") if source is not None else ""
+
+
 def _fields(
-    kind: str, rows: tuple[FieldRow, ...], source: Patient | Coverage | None
+    kind: str,
+    rows: tuple[FieldRow, ...],
+    source: Patient | Coverage | None,
+    draft: VisitDraft,
 ) -> ComposeResult:
+    changes = draft.coverage_changes if kind == "cov" else draft.demographic_changes
     for row in rows:
         with Horizontal(classes="field-row"):
             for name, label, width in row:
-                value = getattr(source, name, None) if source is not None else None
                 yield Label(label, classes="field-label")
                 field = Input(
-                    value=str(value or ""),
+                    value=_shown(draft.checkin_typed, changes, source, name),
                     id=f"{kind}-{name}",
                     classes=kind,
-                    max_length=300,
+                    max_length=column_limit(Coverage if kind == "cov" else Patient, name),
                     compact=True,
                 )
                 field.styles.width = width + 2

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from data.catalogs import HPI_FIELDS, complaints
 from ma_tui.registration import clean_text
-from ma_tui.rooming import HPI_TEXT_FIELDS
+from ma_tui.rooming import HPI_TEXT_FIELDS, SEVERITY_PROBLEM, parse_severity
 from screens.visit import VisitScreen
 from screens.widgets import PickList
 
@@ -69,7 +69,7 @@ class ComplaintScreen(VisitScreen):
                 for name in HPI_FIELDS:  # reading order, two per row, is Tab order
                     yield Label(HPI_LABELS[name], id=f"label-{name}", classes="hpi-label")
                     value = (
-                        ("" if draft.hpi_severity is None else str(draft.hpi_severity))
+                        _severity_shown(draft.hpi_severity_text, draft.hpi_severity)
                         if name == "severity"
                         else draft.hpi.get(name, "")
                     )
@@ -119,17 +119,21 @@ class ComplaintScreen(VisitScreen):
         )
 
     def commit_step(self) -> bool:
-        draft = self.visit.draft
-        severity_text = self.query_one("#hpi-severity", Input).value.strip()
+        severity = self.query_one("#hpi-severity", Input)
         error = self.query_one("#complaint-error", Static)
-        severity: int | None = None
-        if severity_text:
-            if not severity_text.isdigit() or not 0 <= int(severity_text) <= 10:
-                error.update("Severity: a whole number from 0 to 10, or leave it empty.")
-                self.query_one("#hpi-severity", Input).focus()
-                return False
-            severity = int(severity_text)
+        try:
+            parse_severity(severity.value)
+        except ValueError:
+            error.update(SEVERITY_PROBLEM)
+            severity.focus()
+            return False
         error.update("")
+        self.capture_draft()
+        return True
+
+    def capture_draft(self) -> None:
+        """The complaint and HPI as typed; a severity not yet valid is kept as text."""
+        draft = self.visit.draft
         draft.chief_complaint = clean_text(
             self.query_one("#chief-complaint", Input).value, limit=COMPLAINT_MAX
         )
@@ -138,5 +142,15 @@ class ComplaintScreen(VisitScreen):
             for name in HPI_TEXT_FIELDS
             if (text := clean_text(self.query_one(f"#hpi-{name}", Input).value, limit=HPI_MAX))
         }
-        draft.hpi_severity = severity
-        return True
+        draft.hpi_severity_text = self.query_one("#hpi-severity", Input).value
+        try:
+            draft.hpi_severity = parse_severity(draft.hpi_severity_text)
+        except ValueError:
+            draft.hpi_severity = None  # signing refuses the text until it is fixed
+
+
+def _severity_shown(text: str, severity: int | None) -> str:
+    """The severity as last typed (a draft saved before it was kept: the number)."""
+    if text or severity is None:
+        return text
+    return str(severity)

@@ -10,7 +10,9 @@ section like Enter on the table. Parsing and the draft bookkeeping live in
 ``ma_tui.history_entry``; this screen only shows them.
 
 Text left in the add-form is never dropped: moving to another section or step adds
-it, or, when it cannot be read, stays here with the message shown.
+it, or, when it cannot be read, stays here with the message shown. Until then it is
+kept in the draft as typed (``history_form``), so a killed process keeps it too, and
+every section reviewed or entry added is saved at once.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from ma_tui.history_entry import (
     value_suggestions,
 )
 from ma_tui.parsing import ParseError
+from ma_tui.rooming import HistoryForm
 from screens.confirm import ConfirmScreen
 from screens.visit import Visit, VisitScreen
 
@@ -150,10 +153,14 @@ class HistoryScreen(VisitScreen):
     def __init__(self, visit: Visit) -> None:
         super().__init__(visit)
         draft = self.visit.draft
-        # Resume at the first section not yet reviewed in this visit.
-        self.section_index = next(
-            (i for i, section in enumerate(SECTIONS) if section not in draft.reviewed), 0
-        )
+        # Resume in the section of an entry left half-typed, else at the first section
+        # not yet reviewed in this visit.
+        if draft.history_form is not None:
+            self.section_index = SECTIONS.index(draft.history_form.section)
+        else:
+            self.section_index = next(
+                (i for i, section in enumerate(SECTIONS) if section not in draft.reviewed), 0
+            )
         self.rows: list[HistoryRow] = []
         self.editing: str | None = None
 
@@ -196,6 +203,20 @@ class HistoryScreen(VisitScreen):
     def on_mount(self) -> None:
         self.query_one(Footer).compact = True
         self._show_section()
+        form = self.visit.draft.history_form
+        if form is not None and form.section == self.section:
+            for field, value in zip(self._inputs(), form.values, strict=False):
+                field.value = value
+            self._set_editing(form.editing)
+
+    def capture_draft(self) -> None:
+        """The add-form as typed, so a killed process keeps a half-typed entry."""
+        values = [field.value for field in self._inputs()]
+        self.visit.draft.history_form = (
+            HistoryForm(section=self.section, values=values, editing=self.editing)
+            if any(value.strip() for value in values)
+            else None
+        )
 
     # --------------------------------------------------------------- showing
 
@@ -307,6 +328,7 @@ class HistoryScreen(VisitScreen):
         if self.section_index + 1 < len(SECTIONS):
             self.section_index += 1
             self._show_section()
+            self.save_as_typed()
         else:
             self._refresh()
             self.action_next_step()
@@ -321,6 +343,7 @@ class HistoryScreen(VisitScreen):
             if self.section_index > 0:
                 self.section_index -= 1
                 self._show_section()
+                self.save_as_typed()
             else:
                 self.action_previous_step()
 
@@ -356,6 +379,7 @@ class HistoryScreen(VisitScreen):
             return
         self._show_error("")
         self._refresh(cursor=self._table().cursor_row + 1)
+        self.save_as_typed()
 
     def action_remove(self) -> None:
         row = self._current_row()
@@ -379,6 +403,7 @@ class HistoryScreen(VisitScreen):
             self._set_editing(None)  # its place in the list may have moved
         self._show_error(message, error=False)
         self._refresh()
+        self.save_as_typed()
 
     # ------------------------------------------------------------ the form
 
@@ -398,6 +423,7 @@ class HistoryScreen(VisitScreen):
             self.set_focus(inputs[index + 1])
         elif self._add_from_form():
             self.set_focus(inputs[0])
+            self.save_as_typed()  # a one-field form keeps the focus: no blur saves it
 
     def _add_from_form(self) -> bool:
         """Read the form into the draft; on a problem, show it at the field to fix."""
@@ -427,7 +453,9 @@ class HistoryScreen(VisitScreen):
         return self._add_from_form()
 
     def commit_step(self) -> bool:
-        return self._flush_form()
+        done = self._flush_form()
+        self.capture_draft()
+        return done
 
 
 def _cells(row: HistoryRow) -> list[Text]:

@@ -103,8 +103,11 @@ class ReviewScreen(VisitScreen):
         self.query_one("#room", Input).focus()
 
     def commit_step(self) -> bool:
-        self.visit.draft.room = clean_text(self.query_one("#room", Input).value, limit=16)
+        self.capture_draft()
         return True
+
+    def capture_draft(self) -> None:
+        self.visit.draft.room = clean_text(self.query_one("#room", Input).value, limit=16)
 
     def action_sign(self) -> None:
         self.commit_step()

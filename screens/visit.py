@@ -1,8 +1,10 @@
 """What every step of rooming shares: the visit, the banner, the step keys.
 
-Each step is a screen that edits the shared ``VisitDraft``. Moving between steps
-saves the draft to the database, so leaving for the queue, or a closed terminal,
-keeps what was entered.
+Each step is a screen that edits the shared ``VisitDraft``. Leaving a field saves
+the draft to the database as typed (``capture_draft``), with the field the MA moved
+to; so does moving between steps. A closed terminal or a killed process loses at
+most the field being typed, and reopening the visit puts the cursor back where it
+was (``resume_focus``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input
 
 from data.store import StoreError
@@ -94,6 +97,17 @@ class VisitScreen(Screen[None]):
         settle_inputs(self)
         self.refresh_banner()
         self.query_one(StepBar).show(self.STEP)
+        # After the subclass's on_mount (it runs first) has put its own focus.
+        self.call_after_refresh(self.resume_focus)
+
+    def resume_focus(self) -> None:
+        """Put the cursor back on the field the draft was saved at, if it is shown."""
+        name = self.visit.draft.field
+        if not name:
+            return
+        target = next((widget for widget in self.focus_chain if widget.id == name), None)
+        if target is not None:
+            self.set_focus(target)
 
     def refresh_banner(self) -> None:
         chart, draft = self.visit.chart, self.visit.draft
@@ -119,8 +133,22 @@ class VisitScreen(Screen[None]):
 
     def on_input_blurred(self, event: Input.Blurred) -> None:
         """Each field left is saved at once (see ``capture_draft``)."""
+        if self.app.screen is not self:  # a late blur from a screen being replaced
+            return
+        self.save_as_typed(event.input)
+
+    def save_as_typed(self, left: Widget | None = None) -> None:
+        """Save the screen as it shows, and where the cursor is (else ``left``)."""
         self.capture_draft()
+        self.note_focus(left)
         self.save_draft()
+
+    def note_focus(self, left: Widget | None = None) -> None:
+        """Record the focused field's id in the draft; with nothing focused (the
+        terminal lost the focus), the field just ``left``: focus returns there."""
+        widget = self.focused or left
+        if widget is not None and widget.id:
+            self.visit.draft.field = widget.id
 
     def save_draft(self) -> bool:
         """Save the draft; another holder or a database kept busy is said, not raised."""
@@ -135,6 +163,7 @@ class VisitScreen(Screen[None]):
         if not self.commit_step():
             return
         self.visit.draft.step = step
+        self.visit.draft.field = None  # the next step starts at its own first field
         if not self.save_draft():
             return
         # Now, not later: keys typed on during the change must reach the next screen.
@@ -157,10 +186,14 @@ class VisitScreen(Screen[None]):
     def keep_draft(self) -> None:
         """Save the draft with whatever of this step can be read (on quit)."""
         self.commit_step()
-        self.save_draft()
+        self.save_as_typed()
 
     def action_leave(self) -> None:
-        if not self.commit_step() or not self.save_draft():
+        if not self.commit_step():
+            return
+        self.capture_draft()
+        self.note_focus()
+        if not self.save_draft():
             return
         self.app.pop_screen()
         self.app.notify("Draft kept: open the patient again to go on.", timeout=4)

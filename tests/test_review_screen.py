@@ -10,6 +10,7 @@ from data.vitals import BODY_WEIGHT
 from ma_tui.app import MaTuiApp
 from screens.checkin import CheckInScreen
 from screens.queue import QueueScreen
+from screens.resume import ResumeScreen
 from screens.review import ReviewScreen
 from tests.pilot import make_app, open_from_queue, shown, type_text
 
@@ -95,5 +96,8 @@ async def test_quitting_mid_step_keeps_what_the_step_holds(demo_engine: Engine) 
         await pilot.press("ctrl+q")
     app = make_app(demo_engine)
     async with app.run_test() as pilot:
-        await open_from_queue(pilot, "whit da")
+        await pilot.pause()
+        assert isinstance(app.screen, ResumeScreen)  # started again: the visit is offered
+        await pilot.press("enter")
+        await pilot.pause()
         assert app.screen.query_one("#chief-complaint").value == "cough for 5 days"  # type: ignore[attr-defined]

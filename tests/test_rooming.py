@@ -24,6 +24,7 @@ from data.models import (
 from data.vitals import BODY_WEIGHT, HEART_RATE
 from ma_tui.chart import coverage_alert, load_chart
 from ma_tui.rooming import (
+    HistoryForm,
     NewHistoryEntry,
     SignError,
     VisitDraft,
@@ -31,8 +32,11 @@ from ma_tui.rooming import (
     allergy_line,
     correct_observation,
     open_visit,
+    parse_severity,
     save_draft,
+    sign_problems,
     sign_visit,
+    unfinished_visits,
 )
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 
@@ -206,3 +210,104 @@ def test_the_banner_says_nka_only_when_said(demo_engine: Engine) -> None:
     with Session(demo_engine) as session:
         harold = load_chart(session, harold_id)
     assert allergy_line(harold, harold_draft) == "Allergies: sulfa (sulfonamide antibiotics)"
+
+
+# ---------------------------------------------------- drafts saved as typed
+
+
+def test_a_draft_saved_before_the_typed_fields_existed_still_loads() -> None:
+    old = '{"encounter_id": 3, "patient_id": 5, "step": "complaint", "hpi_severity": 4}'
+    draft = VisitDraft.model_validate_json(old)
+    assert (draft.field, draft.checkin_typed, draft.history_form) == (None, {}, None)
+    assert (draft.hpi_severity_text, draft.hpi_severity) == ("", 4)
+    assert sign_problems(draft) == [
+        "Confirm two identifiers (name and date of birth) at check-in.",
+        "Write the chief complaint.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"), [("", None), ("  ", None), ("0", 0), ("4", 4), (" 10 ", 10)]
+)
+def test_severity_as_typed_is_read(text: str, severity: int | None) -> None:
+    assert parse_severity(text) == severity
+
+
+@pytest.mark.parametrize("text", ["11", "-1", "4.5", "four", "²"])
+def test_a_severity_not_0_to_10_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="0 to 10"):
+        parse_severity(text)
+
+
+def _signable() -> VisitDraft:
+    return VisitDraft(
+        encounter_id=1, patient_id=1, identity_confirmed_at=CLINIC_NOW, chief_complaint="cough"
+    )
+
+
+def test_what_is_only_typed_is_never_signed_unchecked() -> None:
+    assert sign_problems(_signable()) == []
+    draft = _signable()
+    draft.hpi_severity_text = "12"
+    assert sign_problems(draft) == ["Severity: a whole number from 0 to 10, or leave it empty."]
+    draft = _signable()
+    draft.history_form = HistoryForm(section=HistorySection.SURGICAL, values=["appendec", ""])
+    assert sign_problems(draft) == ["History: add or clear the entry still in the add-form."]
+    draft.history_form.values = [" ", ""]
+    draft.checkin_typed = {"phone": "555"}  # an unconfirmed edit: kept, never signed
+    assert sign_problems(draft) == []
+
+
+def test_a_signed_visit_takes_only_confirmed_checkin_edits(demo_engine: Engine) -> None:
+    encounter_id, draft = _open(demo_engine, "Whitfield")
+    draft.identity_confirmed_at = CLINIC_NOW
+    draft.chief_complaint = "cough"
+    draft.checkin_typed = {"phone": "555-555-0199", "city": "Elsewhere"}
+    sign_visit(demo_engine, draft, staff_id=None, now=CLINIC_NOW)
+    with Session(demo_engine) as session:
+        encounter = session.get(Encounter, encounter_id)
+        assert encounter is not None
+        patient = session.get(Patient, encounter.patient_id)
+        assert patient is not None
+        assert (patient.phone, patient.city) != ("555-555-0199", "Elsewhere")
+
+
+# ---------------------------------------------------- unfinished visits
+
+
+def test_my_unfinished_visits_are_today_unsigned_and_mine(demo_engine: Engine) -> None:
+    me, other = "mia@exam-pc-3", "jorge@exam-pc-5"
+    whitfield = todays_encounter_id(demo_engine, "Whitfield")
+    benton = todays_encounter_id(demo_engine, "Benton")
+    with Session(demo_engine) as session:
+        draft = open_visit(session, whitfield, staff_id=None, now=CLINIC_NOW, holder=me)
+        draft.step = "vitals"
+        later = CLINIC_NOW + timedelta(minutes=7)
+        save_draft(session, draft, staff_id=None, now=later, holder=me)
+        open_visit(session, benton, staff_id=None, now=CLINIC_NOW, holder=other)
+        visits = unfinished_visits(session, holder=me, now=CLINIC_NOW)
+        assert unfinished_visits(session, holder="nobody@nowhere", now=CLINIC_NOW) == []
+        tomorrow = CLINIC_NOW + timedelta(days=1)
+        assert unfinished_visits(session, holder=me, now=tomorrow) == []
+    assert [(v.encounter_id, v.step) for v in visits] == [(whitfield, "vitals")]
+    assert visits[0].describe(CLINIC_NOW) == "Dana Whitfield, 58 y — stopped at Vitals, 09:27"
+
+    draft.identity_confirmed_at = CLINIC_NOW
+    draft.chief_complaint = "cough"
+    sign_visit(demo_engine, draft, staff_id=None, now=later, holder=me)
+    with Session(demo_engine) as session:
+        assert unfinished_visits(session, holder=me, now=CLINIC_NOW) == []
+
+
+def test_unfinished_visits_come_last_saved_first(demo_engine: Engine) -> None:
+    me = "mia@exam-pc-3"
+    with Session(demo_engine) as session:
+        for minutes, family in ((3, "Benton"), (9, "Whitfield")):
+            encounter_id = todays_encounter_id(demo_engine, family)
+            draft = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW, holder=me)
+            now = CLINIC_NOW + timedelta(minutes=minutes)
+            save_draft(session, draft, staff_id=None, now=now, holder=me)
+        visits = unfinished_visits(session, holder=me, now=CLINIC_NOW)
+    assert [v.family_name for v in visits] == ["Whitfield", "Benton"]
+    saved_yesterday = visits[0].describe(CLINIC_NOW + timedelta(days=1))
+    assert saved_yesterday.endswith("stopped at Check-in, 11/23 09:29")

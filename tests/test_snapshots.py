@@ -57,6 +57,17 @@ def test_vitals_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=vitals)
 
 
+def test_unit_catch_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def catch(pilot: Pilot[None]) -> None:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter")
+        for value in ("128/82", "", "76", "16", "38.5"):
+            await type_text(pilot, value)
+            await pilot.press("enter")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=catch)
+
+
 def test_not_obtained_reasons_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def reasons(pilot: Pilot[None]) -> None:
         await open_from_queue(pilot, "whit da")
@@ -140,3 +151,18 @@ def test_walk_in_question_at_80x24(engine: Engine, snap_compare: Any) -> None:
         await pilot.press("enter")
 
     assert snap_compare(make_app(engine), terminal_size=SIZE, run_before=ask)
+
+
+def test_resume_offer_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    """Started again after a crash mid-visit: the unfinished visit is offered first."""
+    from sqlmodel import Session
+
+    from ma_tui.rooming import open_visit, save_draft
+    from tests.conftest import CLINIC_NOW, todays_encounter_id
+
+    encounter_id = todays_encounter_id(demo_sqlite, "Whitfield")
+    with Session(demo_sqlite) as session:
+        draft = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW)
+        draft.step = "vitals"
+        save_draft(session, draft, staff_id=None, now=CLINIC_NOW)
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE)

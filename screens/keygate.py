@@ -1,0 +1,120 @@
+"""Type-ahead that lands where the MA meant it: keys wait while the screen catches up.
+
+Textual hands each key to whatever has focus at the moment the app reads it. A key
+that moves the focus or changes the screen (Enter, Tab, Esc, a function key) takes
+effect a little later, through messages; an MA typing ahead (``76⏎16⏎``) would have
+the next digits land in the field just left, or be lost while a step's screen is
+built. So after such a key, later keys (and pastes) are held, then handed on one
+by one, each once the app has settled: in order, to the field they were meant for.
+Plain characters go straight on: they only add text where the focus already is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.message_pump import MessagePump
+
+SETTLE_MAX_SECONDS = 1.0  # never hold keys longer than this for one key
+SETTLE_MAX_ROUNDS = 8  # a screen change takes a few rounds of messages to settle
+
+
+class KeyGate(App[None]):
+    """An App that holds keys typed while it is still reacting to Enter, Tab, Esc..."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: deque[events.Event] = deque()
+        self._settling = False
+        self._replaying: events.Event | None = None
+        self._replayed = asyncio.Event()
+
+    async def on_event(self, event: events.Event) -> None:
+        if not _typed(event):
+            await super().on_event(event)
+            return
+        if event is self._replaying:
+            await super().on_event(event)
+            self._replayed.set()
+            return
+        if self._settling:
+            self._held.append(event)
+            return
+        await super().on_event(event)
+        if _moves(event):
+            self._settle()
+
+    def _settle(self) -> None:
+        self._settling = True
+        # The method, not a coroutine: one never started at exit would warn "never
+        # awaited". (mypy cannot pick between WorkType's callable forms here.)
+        self.run_worker(self._release, group="key-gate", exit_on_error=False)  # type: ignore[arg-type]
+
+    async def _release(self) -> None:
+        """Wait for the app to settle, then hand on the held keys one at a time."""
+        try:
+            await self._settled()
+            while self._held and self.is_running and self._screen_stack:
+                event = self._held.popleft()
+                self._replayed.clear()
+                self._replaying = event
+                self.post_message(event)
+                await self._replayed.wait()
+                self._replaying = None
+                if _moves(event):
+                    await self._settled()
+        finally:
+            self._replaying = None
+            self._settling = False
+            self._held.clear()  # only left when the app is closing
+
+    async def _settled(self) -> None:
+        """Until every message the last key set off has been handled, and no more follow.
+
+        A key can take several hops (the widget, a bubbled binding, a message to
+        the screen, a new screen mounting): each round waits for what is queued
+        now, until a round ends with nothing left anywhere on the screen.
+        """
+        for _ in range(SETTLE_MAX_ROUNDS):
+            await self._drained(self._pumps())
+            if self._screen_stack and all(_idle(pump) for pump in self._pumps()):
+                return
+
+    def _pumps(self) -> list[MessagePump]:
+        return [self, *self.screen.walk_children(with_self=True)]
+
+    @staticmethod
+    async def _drained(pumps: list[MessagePump]) -> None:
+        """Until each of ``pumps`` has handled what was queued to it before now."""
+        waiting = [pump for pump in pumps if pump.is_running]
+        done = [asyncio.Event() for _ in waiting]
+        for pump, event in zip(waiting, done, strict=True):
+            if not pump.call_later(event.set):
+                event.set()
+        waits = [asyncio.ensure_future(event.wait()) for event in done]
+        if not waits:
+            return
+        # A widget that never answers must not hold the keyboard.
+        _, late = await asyncio.wait(waits, timeout=SETTLE_MAX_SECONDS)
+        for wait in late:
+            wait.cancel()
+
+
+def _idle(pump: MessagePump) -> bool:
+    """Nothing waiting in the pump's queue (Textual keeps it private; absent means idle)."""
+    queue = getattr(pump, "_message_queue", None)
+    return not pump.is_running or queue is None or queue.empty()
+
+
+def _typed(event: events.Event) -> bool:
+    """A key or a paste from the terminal (not one Textual forwards internally)."""
+    return isinstance(event, events.Key | events.Paste) and not event.is_forwarded
+
+
+def _moves(event: events.Event) -> bool:
+    """Keys that may move the focus or change the screen: all but plain characters."""
+    return isinstance(event, events.Key) and not event.is_printable

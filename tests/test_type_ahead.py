@@ -1,0 +1,79 @@
+"""Typing ahead: keys sent in one burst, faster than any screen can follow, land
+where the MA meant them (screens/keygate.py).
+
+A burst is posted to the app all at once, as a terminal delivers keys typed while
+the program is busy (a step's screen being built, a draft being saved).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from textual import events
+from textual.keys import _character_to_key
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from ma_tui.app import MaTuiApp
+from screens.checkin import CheckInScreen
+from screens.vital_check import VitalCheckScreen
+from screens.vitals import VitalsScreen
+from tests.pilot import make_app, open_from_queue
+
+ENTER = "\r"
+
+
+def burst(app: MaTuiApp, keys: str) -> None:
+    """Post every key at once, without waiting for the app between them."""
+    for char in keys:
+        if char == ENTER:
+            app.post_message(events.Key("enter", ENTER))
+        else:
+            app.post_message(events.Key(_character_to_key(char), char))
+
+
+async def settle(pilot: Pilot[None], app: MaTuiApp, *, until: int = 100) -> None:
+    """Give the app time to take in the burst (bounded: a failure must not hang)."""
+    for _ in range(until):
+        await pilot.pause(0.05)
+        if not app._held and not app._settling:
+            return
+
+
+def values(app: MaTuiApp) -> dict[str, str]:
+    return {field.id or "": field.value for field in app.screen.query(Input).filter(".vital")}
+
+
+async def test_a_whole_check_in_and_vitals_typed_ahead_land_in_their_fields(
+    demo_sqlite: Engine,
+) -> None:
+    app = make_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        assert isinstance(app.screen, CheckInScreen)
+        # Three Enters confirm check-in and open vitals; the BP follows at once.
+        burst(app, f"{ENTER * 3}128/82{ENTER}{ENTER}76{ENTER}16{ENTER}98.4{ENTER}97{ENTER}")
+        await settle(pilot, app)
+        assert isinstance(app.screen, VitalsScreen)
+        typed = values(app)
+        assert (typed["v-bp"], typed["v-bp2"], typed["v-pulse"]) == ("128/82", "", "76")
+        assert (typed["v-resp"], typed["v-temp"], typed["v-spo2"]) == ("16", "98.4", "97")
+        assert app.focused is not None and app.focused.id == "v-height"
+
+
+async def test_keys_typed_after_a_caught_value_never_confirm_it(demo_sqlite: Engine) -> None:
+    app = make_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter")
+        assert isinstance(app.screen, VitalsScreen)
+        # 250 is implausible: the box opens; the digits and Enter typed on meet it,
+        # and its Enter is "fix it", never "keep".
+        burst(app, f"128/82{ENTER}{ENTER}250{ENTER}16{ENTER}")
+        await settle(pilot, app)
+        assert isinstance(app.screen, VitalsScreen)
+        assert values(app)["v-pulse"] == "250"
+        assert values(app)["v-resp"] == ""
+        assert app.focused is not None and app.focused.id == "v-pulse"
+        assert not isinstance(app.screen, VitalCheckScreen)
+        assert app.visit is not None
+        assert all(v.value != 250 for v in app.visit.draft.vitals)

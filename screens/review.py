@@ -192,6 +192,8 @@ def _vitals(vitals: list[VitalEntry]) -> RenderableType:
         value = _bp_text(vital, vitals) if vital.code == SYSTOLIC_BP else _value_text(vital)
         flag = flag_label(vital.interpretation)
         table.add_row(f"  {name}", value, Text(flag, style="bold red") if flag else "")
+        if vital.confirmation:  # the provider sees that the MA checked it again
+            table.add_row("", Text(f"confirmed: {vital.confirmation}", style="yellow"), "")
     return table
 
 

@@ -23,7 +23,14 @@ from ma_tui.clock import Clock
 from ma_tui.parsing import ParseError
 from ma_tui.readback import flag_label, readback, vital_name
 from ma_tui.rooming import allergy_line, correct_observation
-from ma_tui.vitals_entry import clinic_units, parse_correction
+from ma_tui.vitals_entry import (
+    FieldCheck,
+    NeedsConfirm,
+    clinic_units,
+    parse_correction,
+    past_readings,
+)
+from screens.vital_check import Decision, VitalCheckScreen
 from screens.widgets import PatientBanner, settle_inputs
 
 
@@ -141,6 +148,10 @@ class SignedVisitScreen(Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._store_correction(event.value)
+
+    def _store_correction(self, text: str, confirmed: str | None = None) -> None:
+        """Store the right value, after the same checks the vitals screen makes."""
         wrong = self.correcting
         if wrong is None:
             return
@@ -149,7 +160,18 @@ class SignedVisitScreen(Screen[None]):
         age_days = (self.clock().date() - self.chart.patient.birth_date).days
         error = self.query_one("#correct-error", Static)
         try:
-            right = parse_correction(wrong.code, event.value, units, age_days, wrong.taken_at)
+            right = parse_correction(
+                wrong.code,
+                text,
+                units,
+                age_days,
+                wrong.taken_at,
+                history=past_readings(self.chart.vital_history),
+                confirmed=confirmed,
+            )
+        except NeedsConfirm as held:
+            self._ask(held.check)
+            return
         except ParseError as exc:
             error.update(str(exc))
             return
@@ -161,11 +183,27 @@ class SignedVisitScreen(Screen[None]):
                 self.engine, observation.id, replacement, staff_id=self.staff_id, now=now
             )
         self.notify(
-            f"Corrected: {event.value.strip()} stored; the old value is kept, marked.",
+            f"Corrected: {text.strip()} stored; the old value is kept, marked.",
             markup=False,
         )
         self._hide_correction()
         self._load()
+
+    def _ask(self, check: FieldCheck) -> None:
+        field = self.query_one("#correct-value", Input)
+        assert self.correcting is not None
+        what = f"{vital_name(self.correcting.code)} {check.text}"
+
+        def decided(decision: Decision | None) -> None:
+            if decision == "keep":
+                self._store_correction(check.text, confirmed=check.text)
+            elif decision == "unit" and check.other_unit is not None:
+                field.value = check.other_unit.text
+                self._store_correction(field.value)
+            else:
+                field.focus()
+
+        self.app.push_screen(VitalCheckScreen(what, check), decided)
 
     def _pair(self, wrong: Observation) -> list[Observation]:
         """A BP is corrected as systolic and diastolic together."""

@@ -22,7 +22,6 @@ from textual.widgets.option_list import Option
 
 from data.vitals import HEAD_CIRCUMFERENCE
 from ma_tui.measurements import ClinicUnits
-from ma_tui.readback import unit_label
 from ma_tui.vitals_entry import (
     BY_KEY,
     FIELDS,
@@ -89,10 +88,8 @@ class VitalsScreen(VisitScreen):
             if carried:
                 self.form.values["height"] = carried
         self.carried = carried
-        units_line = (
-            f"Units: {unit_label(self.units.weight)} · {unit_label(self.units.height)} · "
-            f"{unit_label(self.units.temperature)}  (or type 38.1c 13.6kg 92.5cm 5'5\")"
-        )
+        # The clinic's unit is beside each field; this says how to type another.
+        units_line = "Other units: 38.1c 13.6kg 92.5cm 5'5\""
         with VerticalScroll(id="vitals-body"):
             with Horizontal(classes="vital-row"):
                 yield Label("Taken at", classes="vital-label")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -118,6 +118,7 @@ def test_any_text_is_none_or_a_query(text: str, today: date) -> None:
         matches(query, family=text, given=text, birth_date=today, mrn=text)
 
 
+@settings(max_examples=300)  # each example is 10,000 characters: a few hundred say enough
 @given(st.text(min_size=1, max_size=20).map(lambda piece: (piece * 10_000)[:10_000]))
 def test_long_text_is_fine(text: str) -> None:
     query = parse_search(text, TODAY)
@@ -300,6 +301,7 @@ def search_text(draw: st.DrawFn, crowd: list[tuple[str, str, date, str, bool]]) 
     return chosen.strftime("%m/%d/%Y") if isinstance(chosen, date) else chosen
 
 
+@settings(max_examples=300)  # a database round trip per example
 @given(st.data(), people)
 def test_the_database_search_agrees_with_matches(
     module_engine: Engine,

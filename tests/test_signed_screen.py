@@ -98,3 +98,30 @@ async def test_a_bp_is_corrected_as_a_pair_and_bad_input_is_refused(demo_engine:
             .order_by(col(Observation.code))
         ).all()
         assert sorted(o.value_entered for o in bp) == ["126", "80"]
+
+
+async def test_a_correction_is_checked_like_a_new_value(demo_engine: Engine) -> None:
+    """Correcting to 77.6 (lb, at this clinic) meets the same unit catch as the vitals screen."""
+    from screens.vital_check import VitalCheckScreen
+
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await _sign_dana(pilot)
+        await open_from_queue(pilot, "whit da")
+        weight_row = next(i for i, row in enumerate(_rows(app)) if row[0] == "Weight")
+        await pilot.press(*["down"] * weight_row, "c")
+        await type_text(pilot, "77.6")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, VitalCheckScreen)
+        await pilot.press("escape")  # fix it: nothing stored
+        await pilot.pause()
+        assert [row[3] for row in _rows(app) if row[0] == "Weight"] == ["final"]
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # use 77.6 kg
+        await pilot.pause()
+        assert [row[1:] for row in _rows(app) if row[0] == "Weight"] == [
+            ["117 lb (53.1 kg)", "", "entered in error"],
+            ["77.6 kg (171.1 lb)", "", "final"],
+        ]

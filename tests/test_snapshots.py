@@ -113,7 +113,7 @@ def test_signed_visit_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def signed(pilot: Pilot[None]) -> None:
         await open_from_queue(pilot, "whit da")
         await pilot.press("enter", "enter", "enter")
-        for value in ("128/82", "", "76", "16", "98.4", "97", "", "117", "2"):
+        for value in ("128/82", "", "76", "16", "98.4", "97", "", "171", "2"):
             await type_text(pilot, value)
             await pilot.press("enter")
         await pilot.press("ctrl+r", "4")

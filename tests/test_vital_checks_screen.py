@@ -21,7 +21,7 @@ from ma_tui.app import MaTuiApp
 from screens.vital_check import VitalCheckScreen
 from screens.vitals import VitalsScreen
 from tests.conftest import todays_encounter_id
-from tests.pilot import make_app, open_from_queue, type_text
+from tests.pilot import make_app, open_from_queue, shown, type_text
 
 
 async def _to_vitals(pilot: Pilot[None], search: str) -> None:
@@ -84,6 +84,11 @@ async def test_implausible_needs_a_deliberate_keep_and_is_stored_with_why(
         await pilot.pause()
         assert isinstance(app.screen, VitalsScreen) and _focused_id(app) == "v-resp"
         assert "confirmed" in _note(app, "pulse")
+        await pilot.press("ctrl+r")  # the review tells the provider it was checked again
+        await pilot.pause()
+        review = shown(app, "#review-visit")
+        assert "250 /min" in review and "CRITICAL HIGH" in review
+        assert "confirmed: 250 /min is implausible for adults" in review
     saved = _saved_draft(demo_engine, "Whitfield")
     pulse = next(v for v in saved["vitals"] if v["code"] == HEART_RATE)  # type: ignore[attr-defined]
     assert pulse["value"] == 250 and pulse["interpretation"] == "HH"
@@ -175,3 +180,29 @@ async def test_a_time_taken_days_back_asks_and_moving_on_asks_for_what_was_skipp
         assert isinstance(app.screen, VitalsScreen) and _focused_id(app) == "v-bp"
     saved = _saved_draft(demo_engine, "Whitfield")
     assert str(saved["vitals_unsettled"]).startswith("BP: needs a confirm")
+
+
+async def test_a_metric_clinic_shows_its_units_beside_each_field(demo_engine: Engine) -> None:
+    from ma_tui.settings import set_unit
+
+    with Session(demo_engine) as session:
+        for setting, unit in (("weight", "kg"), ("height", "cm"), ("temperature", "c")):
+            set_unit(session, setting, unit)
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await _to_vitals(pilot, "benton")
+        units = {
+            label.parent.id: str(label.render())
+            for label in app.screen.query(".vital-unit")
+            if label.parent is not None
+        }
+        assert units["row-temp"] == "°C" and units["row-weight"] == "kg"
+        assert units["row-height"] == "cm" and units["row-bp"] == "mmHg"
+        app.screen.query_one("#v-temp", Input).focus()
+        await pilot.pause()
+        await _enter(pilot, "38.9")
+        assert "38.9 °C (102.0 °F)" in _note(app, "temp")
+        await _enter(pilot, "91")
+        await pilot.press("enter")
+        await _enter(pilot, "95")  # a bare 95 is kg here: nothing to catch
+        assert "95 kg (209.4 lb)" in _note(app, "weight")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from data.ranges import Limits, vital_ranges
+from data.ranges import Band, Limits, VitalRanges, vital_ranges
 from data.vitals import (
     BMI,
     BODY_HEIGHT,
@@ -407,14 +407,23 @@ def compute_bmi(weight: Measurement, height: Measurement) -> Measurement:
 # ------------------------------------------------------------------ flags
 
 
-def classify(code: str, value: float, age_days: int) -> Flag | None:
-    """How ``value`` compares with the normal range for the age; None if none applies."""
+def _band(code: str, value: float, age_days: int) -> tuple[VitalRanges, Band] | None:
+    """The vital's ranges and the band for the age, when both exist and ``value`` is real."""
     if age_days < 0 or not math.isfinite(value):
         return None
     ranges = vital_ranges().vitals.get(code)
     band = ranges.band_for(age_days) if ranges else None
     if ranges is None or band is None:
         return None
+    return ranges, band
+
+
+def classify(code: str, value: float, age_days: int) -> Flag | None:
+    """How ``value`` compares with the normal range for the age; None if none applies."""
+    found = _band(code, value, age_days)
+    if found is None:
+        return None
+    ranges, band = found
     unit = UNIT_TEXT.get(ranges.unit, ranges.unit)
 
     def show(limit: float) -> str:
@@ -445,12 +454,10 @@ def implausible(code: str, value: float, age_days: int) -> str | None:
     is possible, so it is never refused, but it is far more often a slip of the
     keyboard or of the unit than a real reading.
     """
-    if age_days < 0 or not math.isfinite(value):
+    found = _band(code, value, age_days)
+    if found is None:
         return None
-    ranges = vital_ranges().vitals.get(code)
-    band = ranges.band_for(age_days) if ranges else None
-    if ranges is None or band is None:
-        return None
+    ranges, band = found
     limits = band.plausible
     if (limits.low is None or value >= limits.low) and (
         limits.high is None or value <= limits.high

@@ -30,6 +30,12 @@ async def _to_vitals(pilot: Pilot[None], search: str) -> None:
     assert isinstance(pilot.app.screen, VitalsScreen)
 
 
+async def _to_pulse(pilot: Pilot[None]) -> None:
+    """Dana's BP, no repeat: the focus is on the pulse."""
+    await _enter(pilot, "128/82")
+    await pilot.press("enter")
+
+
 async def _enter(pilot: Pilot[None], text: str) -> None:
     await type_text(pilot, text)
     await pilot.press("enter")
@@ -56,8 +62,7 @@ async def test_impossible_is_refused_beside_the_field_with_no_box(demo_engine: E
     app = make_app(demo_engine)
     async with app.run_test() as pilot:
         await _to_vitals(pilot, "whit da")
-        await _enter(pilot, "128/82")
-        await pilot.press("enter")  # no repeat BP
+        await _to_pulse(pilot)
         await _enter(pilot, "400")
         assert not isinstance(app.screen, VitalCheckScreen)
         assert "heart rate must be 20–300 /min" in _note(app, "pulse")
@@ -69,8 +74,7 @@ async def test_implausible_needs_a_deliberate_keep_and_is_stored_with_why(
     app = make_app(demo_engine)
     async with app.run_test() as pilot:
         await _to_vitals(pilot, "whit da")
-        await _enter(pilot, "128/82")
-        await pilot.press("enter")
+        await _to_pulse(pilot)
         await _enter(pilot, "250")
         assert isinstance(app.screen, VitalCheckScreen)
         # Enter alone takes the highlighted choice, "fix it": back to the field.
@@ -110,8 +114,7 @@ async def test_celsius_typed_at_a_fahrenheit_clinic_is_offered_converted(
     app = make_app(demo_engine)
     async with app.run_test() as pilot:
         await _to_vitals(pilot, "whit da")
-        await _enter(pilot, "128/82")
-        await pilot.press("enter")
+        await _to_pulse(pilot)
         await _enter(pilot, "76")
         await _enter(pilot, "16")
         await _enter(pilot, "38.5")

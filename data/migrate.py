@@ -1,7 +1,8 @@
 """Create and upgrade the schema with Alembic, from inside the program.
 
 Every start runs ``upgrade`` so that a database written by an older ma-tui is
-brought up to date in place, keeping its data.
+brought up to date in place, keeping its data, and so that the audit table's
+append-only triggers are in place on every database ma-tui opens.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from data.audit import install_append_only
 from data.store import StoreError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -46,7 +48,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``.
 
     Refuses, changing nothing, a database from a newer ma-tui and a database that
-    belongs to another program (tables, but no ma-tui schema version).
+    belongs to another program (tables, but no ma-tui schema version). At the head
+    revision, puts back any append-only trigger of the audit table that is missing.
     """
     found = current_revision(engine)
     if found is not None and found not in known_revisions():
@@ -64,3 +67,5 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        if revision in ("head", head_revision()):
+            install_append_only(connection)

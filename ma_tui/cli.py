@@ -27,10 +27,16 @@ from data.store import (
 from ma_tui import __version__
 
 if TYPE_CHECKING:
-    from ma_tui.settings import SettingName
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+    from data.models import Staff
+    from ma_tui.settings import SettingChange
 
 EXIT_BAD_DATABASE = 2
 EXIT_USAGE = 2  # a setting or value ma-tui does not know, as argparse's own errors
+EXIT_AUDIT_BROKEN = 1  # `audit verify` found a broken link in the audit chain
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,24 +81,88 @@ def build_parser() -> argparse.ArgumentParser:
     settings = commands.add_parser(
         "settings",
         parents=[db_option],
-        help="show the clinic's default units, or change one with 'set'",
+        help="show the clinic's settings (units, lockout, idle lock), or change one with 'set'",
         description=(
-            "Show the units a bare number means on the vitals screen. "
-            "'settings set weight kg' changes one: weight lb|kg, height in|cm, "
-            "temperature f|c."
+            "Show the units a bare number means on the vitals screen, how long five "
+            "wrong PINs lock an account, and how long an idle terminal waits before it "
+            "locks. 'settings set weight kg' changes one: weight lb|kg, height in|cm, "
+            "temperature f|c, lockout MINUTES, idle-lock MINUTES (1-240)."
         ),
     )
     settings_actions = settings.add_subparsers(dest="action", metavar="ACTION")
     change = settings_actions.add_parser(
         "set",
         parents=[db_option],
-        help="change one unit: weight lb|kg, height in|cm, temperature f|c",
-        description="Change one of the clinic's default units and print the new value.",
+        help=(
+            "change one: weight lb|kg, height in|cm, temperature f|c, lockout MINUTES, "
+            "idle-lock MINUTES"
+        ),
+        description="Change one of the clinic's settings and print the new value.",
     )
     # Checked by ma_tui.settings, not argparse choices: one clear line for any spelling.
-    change.add_argument("setting", help="weight, height or temperature")
-    change.add_argument("value", help="lb|kg, in|cm, or f|c (°F, celsius, ... also work)")
+    change.add_argument("setting", help="weight, height, temperature, lockout or idle-lock")
+    change.add_argument(
+        "value",
+        help="lb|kg, in|cm, or f|c (°F, celsius, ... also work); whole minutes 1-240",
+    )
+    _add_users_parser(commands, db_option)
+    _add_audit_parser(commands, db_option)
     return parser
+
+
+def _add_users_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    db_option: argparse.ArgumentParser,
+) -> None:
+    from ma_tui.account_prompts import NEW_SECRET_ENV
+
+    users = commands.add_parser(
+        "users",
+        parents=[db_option],
+        help="list staff accounts, or add, disable, enable or reset one",
+        description=(
+            "Staff accounts: each person signs in with their own username and PIN "
+            "(4-12 digits) or password (8-128 characters). A new PIN or password is "
+            "asked twice without echo, never taken from the command line; when "
+            f"standard input is not a terminal it is read from ${NEW_SECRET_ENV} "
+            "(scripted provisioning). With no action, lists the accounts."
+        ),
+    )
+    actions = users.add_subparsers(dest="action", metavar="ACTION")
+    actions.add_parser(
+        "list",
+        parents=[db_option],
+        help="every account: username, name, role, and active, disabled or locked",
+        description="List every staff account with its status.",
+    )
+    add = actions.add_parser(
+        "add",
+        parents=[db_option],
+        help="add an account; asks for its PIN or password twice",
+        description="Add a staff account. Its PIN or password is asked twice, without echo.",
+    )
+    add.add_argument("username", help="2-64 of a-z, 0-9, '.', '-', '_' (stored lower case)")
+    add.add_argument("--name", required=True, help="the full name the screens show")
+    # Checked by ma_tui.accounts, not argparse choices: one clear line for any spelling.
+    add.add_argument("--role", required=True, help="ma, nurse, provider, front_desk or admin")
+    add.add_argument("--credentials", help="CMA, RMA, MD, NP, ... (optional)")
+    for name, helped, described in (
+        (
+            "disable",
+            "stop an account signing in (never the last administrator)",
+            "Disable a staff account: it can no longer sign in. The last active "
+            "administrator cannot be disabled.",
+        ),
+        ("enable", "let a disabled account sign in again", "Enable a disabled account."),
+        (
+            "reset",
+            "set a new PIN or password (asked twice); clears a lockout",
+            "Give an account a new PIN or password, asked twice without echo; its "
+            "failed attempts and any lock are cleared.",
+        ),
+    ):
+        action = actions.add_parser(name, parents=[db_option], help=helped, description=described)
+        action.add_argument("username", help="the account's username")
 
 
 def open_database(url: str, *, create_parent: bool) -> Engine:
@@ -117,16 +187,22 @@ def open_database(url: str, *, create_parent: bool) -> Engine:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    change: tuple[SettingName, str] | None = None
+    change: SettingChange | None = None
     if args.command == "settings" and args.action == "set":
-        from ma_tui.settings import SettingError, parse_change
+        from ma_tui.settings import SettingError, parse_setting
 
         # Refused before the database is opened, so a typo creates and changes nothing.
         try:
-            change = parse_change(args.setting, args.value)
+            change = parse_setting(args.setting, args.value)
         except SettingError as exc:
             print(f"ma-tui: {exc}", file=sys.stderr)
             return EXIT_USAGE
+    if args.command == "users" and (refused := _check_users_args(args)):
+        print(f"ma-tui: {refused}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "audit" and (refused := _check_audit_args(args)):
+        print(f"ma-tui: {refused}", file=sys.stderr)
+        return EXIT_USAGE
     env = os.environ if environ is None else environ
     cli_db: str | None = getattr(args, "db", None)
     url = resolve_database_url(cli_db, env)
@@ -141,6 +217,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return _build_demo(engine, url)
         if args.command == "settings":
             return _settings(engine, change)
+        if args.command == "users":
+            return _users(engine, args, env)
+        if args.command == "audit":
+            return _audit(engine, args)
+        if (refused_code := _first_admin(engine)) is not None:
+            return refused_code
         return _run_app(engine)
     finally:
         engine.dispose()
@@ -164,26 +246,175 @@ def _build_demo(engine: Engine, url: str) -> int:
     return 0
 
 
-def _settings(engine: Engine, change: tuple[SettingName, str] | None) -> int:
-    """Print the clinic's units, or change one (already checked) and print it."""
+def _settings(engine: Engine, change: SettingChange | None) -> int:
+    """Print the clinic's settings, or change one (already checked) and print it."""
     from sqlmodel import Session
 
-    from ma_tui.readback import unit_label
-    from ma_tui.settings import read_units, set_unit, unit_labels
+    from ma_tui.settings import apply_setting, setting_lines
 
     try:
         with Session(engine) as session:
             if change is not None:
-                name, code = change
-                set_unit(session, name, code)
-                print(f"{name}: {unit_label(code)}")
+                print(apply_setting(session, change))
                 return 0
-            for name, label in unit_labels(read_units(session)):
-                print(f"{name}: {label}")
+            for line in setting_lines(session):
+                print(line)
     except StoreError as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
     return 0
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _check_users_args(args: argparse.Namespace) -> str | None:
+    """What is wrong with a ``users`` command's arguments, found before the database opens."""
+    from ma_tui.accounts import (
+        AccountError,
+        clean_credentials,
+        clean_display_name,
+        normalize_username,
+        parse_role,
+    )
+
+    try:
+        if getattr(args, "username", None) is not None:
+            normalize_username(args.username)
+        if args.action == "add":
+            clean_display_name(args.name)
+            parse_role(args.role)
+            clean_credentials(args.credentials)
+    except AccountError as exc:
+        return str(exc)
+    return None
+
+
+def _users(engine: Engine, args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """``users list|add|disable|enable|reset``; a refusal is one line and changes nothing."""
+    import getpass
+
+    from sqlmodel import Session
+
+    from ma_tui import accounts
+    from ma_tui.account_prompts import read_new_secret
+    from ma_tui.clock import system_clock
+
+    action = args.action or "list"
+    now = system_clock()
+    try:
+        if action == "list":
+            with Session(engine) as session:
+                _print_users(session, now)
+            return 0
+        username = accounts.normalize_username(args.username)
+        # Checked before the PIN is asked for; the session ends so no lock is held meanwhile.
+        with Session(engine) as session:
+            known = accounts.user_exists(session, username)
+        if action == "add" and known:
+            raise accounts.AccountError(f"username {username!r} is taken; choose another")
+        if action != "add" and not known:
+            raise accounts.AccountError(f"no user {username!r}")
+        secret = ""
+        if action in ("add", "reset"):
+            secret = read_new_secret(
+                username, interactive=_stdin_is_terminal(), environ=env, getpass=getpass.getpass
+            )
+        with Session(engine) as session:
+            if action == "add":
+                staff = accounts.add_user(
+                    session,
+                    username,
+                    args.name,
+                    args.role,
+                    secret,
+                    credentials=args.credentials,
+                    now=now,
+                )
+                print(f"Added {staff.username}: {_full_name(staff)}, {staff.role.value}.")
+            elif action == "disable":
+                accounts.disable_user(session, username, now=now)
+                print(f"Disabled {username}: they can no longer sign in.")
+            elif action == "enable":
+                accounts.enable_user(session, username, now=now)
+                print(f"Enabled {username}: they can sign in again.")
+            else:
+                accounts.reset_secret(session, username, secret, now=now)
+                print(f"New PIN or password set for {username}; failed attempts and lock cleared.")
+    except accounts.AccountError as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (EOFError, KeyboardInterrupt):
+        print(file=sys.stderr)
+        print("ma-tui: cancelled; nothing was changed", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_DATABASE
+    return 0
+
+
+def _full_name(staff: Staff) -> str:
+    return f"{staff.display_name}, {staff.credentials}" if staff.credentials else staff.display_name
+
+
+def _print_users(session: Session, now: datetime) -> None:
+    """username, name, role, status: one account a line, in aligned columns."""
+    from ma_tui.accounts import account_status, list_users
+
+    staff = list_users(session)
+    if not staff:
+        print("No staff accounts yet: add one with ma-tui users add USERNAME --name ... --role ...")
+        return
+    rows = [("username", "name", "role", "status")] + [
+        (person.username, _full_name(person), person.role.value, account_status(person, now))
+        for person in staff
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
+        print("  ".join([*cells, row[3]]))
+
+
+def _first_admin(engine: Engine) -> int | None:
+    """On a database with no active administrator, create one on the plain terminal.
+
+    Asked before any screen opens; None to go on, else the exit status. Without a
+    terminal on standard input nothing is asked: the message says which command to run.
+    """
+    import getpass
+
+    from sqlmodel import Session
+
+    from ma_tui.account_prompts import create_first_admin
+    from ma_tui.accounts import AccountError, needs_first_admin
+    from ma_tui.clock import system_clock
+
+    try:
+        with Session(engine) as session:
+            if not needs_first_admin(session):
+                return None
+        if not _stdin_is_terminal():
+            print(
+                "ma-tui: this clinic has no administrator yet; create one first with "
+                "ma-tui users add USERNAME --name 'Full Name' --role admin",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        with Session(engine) as session:
+            create_first_admin(session, ask=input, getpass=getpass.getpass, now=system_clock())
+    except AccountError as exc:
+        print(f"ma-tui: {exc}; no administrator was created", file=sys.stderr)
+        return EXIT_USAGE
+    except (EOFError, KeyboardInterrupt):
+        print(file=sys.stderr)
+        print("ma-tui: cancelled; no administrator was created", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_DATABASE
+    return None
 
 
 def _run_app(engine: Engine) -> int:
@@ -191,3 +422,156 @@ def _run_app(engine: Engine) -> int:
 
     MaTuiApp(engine).run()
     return 0
+
+
+# ------------------------------------------------------------------ audit
+
+
+def _add_audit_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    db_option: argparse.ArgumentParser,
+) -> None:
+    audit = commands.add_parser(
+        "audit",
+        parents=[db_option],
+        help="check the audit trail's hash chain, or list its events",
+        description=(
+            "The audit trail: every view, change, sign-in and export, append-only and "
+            "hash-chained. 'audit verify' checks the whole chain (exit status "
+            f"{EXIT_AUDIT_BROKEN} at the first broken link); 'audit show' lists events."
+        ),
+    )
+    actions = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser(
+        "verify",
+        parents=[db_option],
+        help=f"check every event's hash and link; exit status {EXIT_AUDIT_BROKEN} if broken",
+        description=(
+            "Recompute every event's hash and check that each links to the one before; "
+            "name the first broken link (exit status 1), or print how many events there "
+            "are and the last one's hash."
+        ),
+    )
+    show = actions.add_parser(
+        "show",
+        parents=[db_option],
+        help="list events: local time, user, action, patient MRN, entity, detail",
+        description=(
+            "List audit events, oldest first, one a line: local time, user (staff "
+            "username, else operating-system user), action, patient MRN, entity, a short "
+            "detail. Listing them is itself recorded, as a view by your OS user."
+        ),
+    )
+    show.add_argument("--patient", metavar="MRN", help="only events about this patient")
+    show.add_argument(
+        "--user", metavar="USERNAME", help="only events by this staff username or OS user"
+    )
+    show.add_argument("--since", metavar="YYYY-MM-DD", help="only events from this local day on")
+
+
+def _check_audit_args(args: argparse.Namespace) -> str | None:
+    """Refuse a bad ``--since`` before the database is opened; parse it in place."""
+    from datetime import date
+
+    text = getattr(args, "since", None)
+    if text is None:
+        return None
+    try:
+        args.since = date.fromisoformat(text.strip())
+    except ValueError:
+        return f"--since takes a date as YYYY-MM-DD, not {text!r}"
+    return None
+
+
+def _audit(engine: Engine, args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from data.audit import verify
+
+    try:
+        if args.action == "show":
+            return _audit_show(engine, args)
+        with Session(engine) as session:
+            result = verify(session)
+    except StoreError as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_DATABASE
+    print(result.message())
+    if not result.ok:
+        return EXIT_AUDIT_BROKEN
+    if result.last_hash is not None:
+        print(f"last event's hash: {result.last_hash}")
+    return 0
+
+
+def _audit_show(engine: Engine, args: argparse.Namespace) -> int:
+    """List the events asked for; the listing is recorded first, as a view by the OS user."""
+    from sqlmodel import Session, select
+
+    from data.audit import AuditAction, events, record
+    from data.models import Patient
+    from ma_tui.clock import system_clock
+
+    now = system_clock()
+    assert now.tzinfo is not None
+    filters = {"patient": args.patient, "user": args.user, "since": args.since}
+    with Session(engine) as session:
+        patient_id = None
+        if args.patient is not None:
+            patient = session.exec(select(Patient).where(Patient.mrn == args.patient)).first()
+            if patient is None:
+                print(f"ma-tui: no patient has MRN {args.patient!r}", file=sys.stderr)
+                return EXIT_USAGE
+            patient_id = patient.id
+        entries = events(
+            session,
+            patient_mrn=args.patient,
+            username=args.user,
+            since=args.since,
+            tz=None,  # this computer's local day
+        )
+        record(
+            session,
+            action=AuditAction.VIEW,
+            at=now,
+            os_user=_os_user(),
+            patient_id=patient_id,
+            entity="audit_event",
+            detail={name: value for name, value in filters.items() if value is not None}
+            | {"events": len(entries)},
+        )
+        session.commit()
+    for entry in entries:
+        when = entry.at.astimezone()  # local time, with that day's offset
+        entity = " ".join(filter(None, (entry.entity, entry.entity_id)))
+        fields = (
+            f"{when:%Y-%m-%d %H:%M:%S}",
+            f"{_printable(entry.user or '-'):<12}",
+            f"{entry.action:<14}",
+            f"{_printable(entry.patient_mrn or '-'):<9}",
+            f"{_printable(entity or '-'):<18}",
+            _printable(_shorten(entry.detail or "")),
+        )
+        print("  ".join(fields).rstrip())
+    return 0
+
+
+def _os_user() -> str:
+    """Who ran the command: the operating-system user (``unknown`` if there is none)."""
+    import getpass
+
+    try:
+        return getpass.getuser()[:64]
+    except (KeyError, OSError):  # no login name and no passwd entry
+        return "unknown"
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _printable(text: str) -> str:
+    """Text safe to print to a terminal: control and format characters become '?'."""
+    import unicodedata
+
+    return "".join("?" if unicodedata.category(ch)[0] == "C" else ch for ch in text)

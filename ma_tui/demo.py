@@ -15,6 +15,13 @@ The scene at about 09:20: the first patients are checked out, seen or waiting fo
 their provider; Dana Whitfield (09:00) and Harold Benton (10:30, early) have arrived
 and wait to be roomed; the rest of the day is scheduled. The walk-in of the
 benchmark, Ada Okafor, is deliberately not in the database.
+
+The audit trail holds what that history would have written, oldest first, in one
+unbroken hash chain: each patient registered and each visit booked by the front
+desk, each visit's chart opened and its rooming signed by the MA, and each staff
+member's first sign-in of every day they worked. Refreshing a demo wipes the audit
+trail with everything else: only here are its append-only triggers lifted, inside
+the refresh's transaction, and only on a database the demo built itself.
 """
 
 from __future__ import annotations
@@ -22,16 +29,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
+from data.audit import AuditAction, install_append_only, record, remove_append_only
 from data.models import (
     Allergy,
     AllergyCategory,
     AllergySeverity,
+    AuditEvent,
     ClinicSetting,
     Condition,
     ConditionStatus,
@@ -839,14 +849,20 @@ def build_demo_clinic(engine: Engine, today: date, tz: tzinfo) -> DemoSummary:
     with Session(engine) as session, session.begin():
         patients = session.exec(select(func.count()).select_from(Patient)).one()
         staff = session.exec(select(func.count()).select_from(Staff)).one()
-        if (patients or staff) and not is_demo_database(session):
+        events = session.exec(select(func.count()).select_from(AuditEvent)).one()
+        if (patients or staff or events) and not is_demo_database(session):
+            audited = f", {events} audit events" if events else ""
             raise StoreError(
                 f"this database holds a real clinic's data ({patients} patients, {staff} "
-                "staff) and is not a demo; refusing to overwrite it"
+                f"staff{audited}) and is not a demo; refusing to overwrite it"
             )
+        # A demo's audit trail goes with the rest of it: the append-only triggers are
+        # lifted for the wipe and back before the commit (in this one transaction).
+        remove_append_only(session.connection())
         for table in reversed(SQLModel.metadata.sorted_tables):
             session.exec(delete(table))
         _Writer(session, today, tz).write_all()
+        install_append_only(session.connection())
         return _summary(session, today, tz)
 
 
@@ -885,6 +901,8 @@ class _Writer:
         self.tz = tz
         self.staff: dict[str, int] = {}
         self.bookings = 0
+        # (when, order written, record's arguments): recorded sorted by time at the end.
+        self.audit_log: list[tuple[datetime, int, dict[str, Any]]] = []
 
     def local(self, day: date, hhmm: str, minutes: int = 0) -> datetime:
         hour, minute = (int(part) for part in hhmm.split(":"))
@@ -916,6 +934,29 @@ class _Writer:
             )
         for person in PATIENTS:
             self.patient(person)
+        self.audit_trail()
+
+    # ------------------------------------------------------------------ audit
+
+    def audit(
+        self, at: datetime, action: AuditAction, staff_id: int, patient_id: int, **more: Any
+    ) -> None:
+        arguments = {"action": action, "at": at, "staff_id": staff_id, "patient_id": patient_id}
+        self.audit_log.append((at, len(self.audit_log), arguments | more))
+
+    def audit_trail(self) -> None:
+        """Record the events the clinic's history wrote, oldest first, with each
+        person's first sign-in of the day a few minutes before their first event."""
+        first_of_day: dict[tuple[int, date], datetime] = {}
+        for at, _, arguments in self.audit_log:
+            key = (arguments["staff_id"], at.astimezone(self.tz).date())
+            first_of_day[key] = min(at, first_of_day.get(key, at))
+        sign_ins = [
+            (at - timedelta(minutes=3), -1, {"action": AuditAction.SIGN_IN, "staff_id": staff_id})
+            for (staff_id, _), at in first_of_day.items()
+        ]
+        for at, _, arguments in sorted([*self.audit_log, *sign_ins], key=lambda e: e[:2]):
+            record(self.session, **(arguments | {"at": at}))
 
     # ---------------------------------------------------------------- patient
 
@@ -970,6 +1011,14 @@ class _Writer:
                 created_at=registered,
                 updated_at=registered,
             )
+        )
+        self.audit(
+            registered,
+            AuditAction.CREATE,
+            self.staff[FRONT_DESK],
+            patient_id,
+            entity="patient",
+            entity_id=patient_id,
         )
         seen = [
             contact
@@ -1068,14 +1117,22 @@ class _Writer:
                     changed_by_id=by,
                 )
             )
+        on_visit = {"entity": "encounter", "entity_id": encounter_id}
+        booking = {"scheduled_at": self.local(day, visit.at), "visit_type": visit.visit_type}
+        self.audit(booked, AuditAction.CREATE, desk, patient_id, **on_visit, detail=booking)
         if roomed is None:
             return None
+        self.audit(roomed, AuditAction.VIEW, ma, patient_id, **on_visit)
+        vitals = 0
         if visit.vitals is not None:
             age = age_in_years(born, day)
             taken = roomed + timedelta(minutes=4)
-            self.vitals(
+            vitals = self.vitals(
                 patient_id, encounter_id, visit.vitals, taken, ma, adult=age >= 18, oral=age >= 4
             )
+        if signed is not None:
+            handed_on = {"status": EncounterStatus.READY_FOR_PROVIDER, "observations": vitals}
+            self.audit(signed, AuditAction.SIGN, ma, patient_id, **on_visit, detail=handed_on)
         return _Contact(encounter_id, roomed, visit.ma)
 
     def vitals(
@@ -1088,8 +1145,10 @@ class _Writer:
         *,
         adult: bool,
         oral: bool,
-    ) -> None:
-        """One observation row per value typed, plus BMI for adults; all signed (final)."""
+    ) -> int:
+        """One observation row per value typed, plus BMI for adults; all signed (final).
+
+        Returns the number of rows."""
 
         def row(code: str, text: str | None, **extra: object) -> Observation:
             values: dict[str, object] = {
@@ -1121,6 +1180,7 @@ class _Writer:
             index = bmi(lb_to_kg(float(vitals.wt)), in_to_cm(float(vitals.ht)))
             rows.append(row(BMI, None, value=round(index, 2), unit="kg/m2", method="calculated"))
         self.session.add_all(rows)
+        return len(rows)
 
     # ---------------------------------------------------------------- history
 

@@ -1,13 +1,18 @@
-"""The clinic's default units: read them, and change one, checked before anything is written.
+"""The clinic's settings: read them, and change one, checked before anything is written.
 
-A bare number on the vitals screen is in these units, so a wrong one turns 38.1 °C
-into a refusal and 77 kg into 77 lb. The command line is the only way to change
-them; it goes through here, which accepts the names people type (``kg``,
+Units: a bare number on the vitals screen is in these units, so a wrong one turns
+38.1 °C into a refusal and 77 kg into 77 lb. The command line is the only way to
+change them; it goes through here, which accepts the names people type (``kg``,
 ``celsius``, ``°F``) and stores only the UCUM codes the vitals parser knows.
+
+Minutes: how long five wrong PINs lock an account (``lockout``, 15 by default) and
+how long an idle terminal stays open before it locks (``idle-lock``, 5 by default),
+whole minutes from 1 to 240.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -22,6 +27,13 @@ from ma_tui.vitals_entry import clinic_units
 
 SettingName = Literal["weight", "height", "temperature"]
 SETTING_NAMES: tuple[SettingName, ...] = get_args(SettingName)
+MinutesName = Literal["lockout", "idle-lock"]
+MINUTES_NAMES: tuple[MinutesName, ...] = get_args(MinutesName)
+AnySettingName = Literal[SettingName, MinutesName]
+
+DEFAULT_LOCKOUT_MINUTES = 15
+DEFAULT_IDLE_LOCK_MINUTES = 5
+MINUTES_MIN, MINUTES_MAX = 1, 240
 
 _SHOWN_MAX = 40  # characters of a bad value echoed back in a message
 
@@ -128,13 +140,18 @@ def set_unit(session: Session, setting: str, value: str) -> str:
     Returns the UCUM code stored.
     """
     name, code = parse_change(setting, value)
-    key = _SETTINGS[name].key
+    _store(session, _SETTINGS[name].key, code)
+    return code
+
+
+def _store(session: Session, key: str, value: str) -> None:
+    """One setting row written in its own transaction, again whole while the database is busy."""
 
     def attempt() -> None:
         # The whole write again on each retry: a busy database rolled back the last one.
         try:
-            row = session.get(ClinicSetting, key) or ClinicSetting(key=key, value=code)
-            row.value = code
+            row = session.get(ClinicSetting, key) or ClinicSetting(key=key, value=value)
+            row.value = value
             session.add(row)
             session.commit()
         except BaseException:
@@ -142,4 +159,118 @@ def set_unit(session: Session, setting: str, value: str) -> str:
             raise
 
     retry_on_busy(attempt)
-    return code
+
+
+# ---------------------------------------------------------------- minutes
+
+
+@dataclass(frozen=True)
+class _Minutes:
+    key: str  # the ClinicSetting row
+    default: int
+
+
+_MINUTES: dict[MinutesName, _Minutes] = {
+    "lockout": _Minutes("lockout_minutes", DEFAULT_LOCKOUT_MINUTES),
+    "idle-lock": _Minutes("idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES),
+}
+_MINUTES_TEXT = re.compile(r"([0-9]{1,6})\s*(?:m|min|mins|minute|minutes)?")
+
+
+def minutes_name(text: str) -> MinutesName:
+    """``lockout`` or ``idle-lock`` (also ``idle_lock``, ``Idle lock``); else ``SettingError``."""
+    wanted = "-".join(text.strip().casefold().replace("_", " ").replace("-", " ").split())
+    for name in MINUTES_NAMES:
+        if wanted in (name, f"{name}-minutes"):
+            return name
+    raise SettingError(f"unknown setting {_shown(text)}: use lockout or idle-lock")
+
+
+def parse_minutes(setting: MinutesName, text: str) -> int:
+    """Whole minutes from 1 to 240 (``15``, ``15m``, ``15 minutes``); else ``SettingError``."""
+    match = _MINUTES_TEXT.fullmatch(text.strip().casefold())
+    minutes = int(match.group(1)) if match else None
+    if minutes is None or not MINUTES_MIN <= minutes <= MINUTES_MAX:
+        raise SettingError(
+            f"{setting} is whole minutes from {MINUTES_MIN} to {MINUTES_MAX}, not {_shown(text)}"
+        )
+    return minutes
+
+
+def read_minutes(session: Session, setting: MinutesName) -> int:
+    """The clinic's minutes for ``setting``; the default when unset (or not a valid value)."""
+    spec = _MINUTES[setting]
+    row = session.get(ClinicSetting, spec.key)
+    if row is None:
+        return spec.default
+    try:
+        return parse_minutes(setting, row.value)
+    except SettingError:
+        return spec.default
+
+
+def lockout_minutes(session: Session) -> int:
+    """How long five wrong PINs in a row lock an account."""
+    return read_minutes(session, "lockout")
+
+
+def idle_lock_minutes(session: Session) -> int:
+    """How long a terminal may sit untouched before it locks."""
+    return read_minutes(session, "idle-lock")
+
+
+def minutes_label(minutes: int) -> str:
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def set_minutes(session: Session, setting: str, value: str) -> int:
+    """Check the setting and minutes, then store them in one transaction; returns the minutes."""
+    name = minutes_name(setting)
+    minutes = parse_minutes(name, value)
+    _store(session, _MINUTES[name].key, str(minutes))
+    return minutes
+
+
+# ------------------------------------------------------------ every setting
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """A change the command line asked for, checked: a unit's UCUM code or minutes."""
+
+    name: AnySettingName
+    value: str  # UCUM code, or whole minutes as digits
+
+
+def parse_setting(setting: str, value: str) -> SettingChange:
+    """Any setting and its value, both checked; ``SettingError`` names the bad one."""
+    try:
+        name = minutes_name(setting)
+    except SettingError:
+        pass
+    else:
+        return SettingChange(name, str(parse_minutes(name, value)))
+    try:
+        unit = setting_name(setting)
+    except SettingError:
+        raise SettingError(
+            f"unknown setting {_shown(setting)}: use weight, height, temperature, "
+            "lockout or idle-lock"
+        ) from None
+    return SettingChange(unit, unit_code(unit, value))
+
+
+def apply_setting(session: Session, change: SettingChange) -> str:
+    """Store a checked change; returns the line that shows it (``lockout: 15 minutes``)."""
+    if change.name == "lockout" or change.name == "idle-lock":
+        minutes = set_minutes(session, change.name, change.value)
+        return f"{change.name}: {minutes_label(minutes)}"
+    code = set_unit(session, change.name, change.value)
+    return f"{change.name}: {unit_label(code)}"
+
+
+def setting_lines(session: Session) -> list[str]:
+    """Every setting as ``ma-tui settings`` shows it, one per line."""
+    units = [f"{name}: {label}" for name, label in unit_labels(read_units(session))]
+    minutes = [f"{name}: {minutes_label(read_minutes(session, name))}" for name in MINUTES_NAMES]
+    return [*units, *minutes]

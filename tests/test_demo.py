@@ -11,13 +11,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, col, select
 
+from data.audit import AuditAction, record, verify
 from data.migrate import upgrade
 from data.models import (
     Allergy,
     AllergyCategory,
+    AuditEvent,
     ClinicSetting,
     Condition,
     Coverage,
@@ -464,6 +468,54 @@ def test_every_systolic_has_its_diastolic(db: Engine, summary: DemoSummary) -> N
         assert sorted(codes) == sorted([SYSTOLIC_BP, DIASTOLIC_BP]), group
 
 
+# ------------------------------------------------------------- audit trail
+
+
+def test_the_audit_trail_verifies_and_reads_forward_in_time(
+    db: Engine, summary: DemoSummary
+) -> None:
+    with Session(db) as session:
+        result = verify(session)
+        trail = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+        staff_ids = {s.id for s in session.exec(select(Staff)).all()}
+    assert result.ok, result.message()
+    assert result.count == len(trail) > summary.patients
+    times = [event.at for event in trail]
+    assert times == sorted(times) and times[-1] <= SCENE
+    assert all(event.staff_id in staff_ids and event.os_user is None for event in trail)
+    actions = Counter(event.action for event in trail)
+    assert actions[AuditAction.CREATE] > summary.patients  # each patient and each visit
+    assert actions[AuditAction.SIGN] and actions[AuditAction.VIEW] and actions[AuditAction.SIGN_IN]
+    # Everyone signs in before their first event of the day.
+    signed_in: set[tuple[int | None, date]] = set()
+    for event in trail:
+        day = (event.staff_id, event.at.astimezone(TZ).date())
+        if event.action == AuditAction.SIGN_IN:
+            signed_in.add(day)
+        assert day in signed_in, event
+
+
+def test_dana_whitfields_past_visits_are_in_the_audit_trail(
+    db: Engine, summary: DemoSummary
+) -> None:
+    start = datetime.combine(TODAY, time.min, tzinfo=TZ)
+    with Session(db) as session:
+        dana = _patient(session, "Whitfield", "Dana")
+        past = session.exec(
+            select(Encounter).where(
+                Encounter.patient_id == dana.id, col(Encounter.scheduled_at) < start
+            )
+        ).all()
+        trail = session.exec(select(AuditEvent).where(AuditEvent.patient_id == dana.id)).all()
+    assert past
+    for visit in past:
+        about = [e for e in trail if (e.entity, e.entity_id) == ("encounter", str(visit.id))]
+        assert [e.action for e in about] == ["create", "view", "sign"]
+        sign = about[-1]
+        assert (sign.at, sign.staff_id) == (visit.signed_at, visit.signed_by_id)
+    assert [e.action for e in trail if e.entity == "patient"] == ["create"]
+
+
 # ------------------------------------------------------------------ staff
 
 
@@ -546,6 +598,32 @@ def test_a_real_clinic_is_refused_and_left_alone(empty_db: Engine) -> None:
         assert not is_demo_database(session)
 
 
+def test_refreshing_a_demo_replaces_its_audit_trail_and_keeps_it_append_only(
+    empty_db: Engine,
+) -> None:
+    build_demo_clinic(empty_db, TODAY, TZ)
+    with Session(empty_db) as session:
+        first = verify(session)
+    build_demo_clinic(empty_db, TODAY + timedelta(days=1), TZ)
+    with Session(empty_db) as session:
+        again = verify(session)
+    assert first.ok and again.ok and again.count > 0 and again.last_hash != first.last_hash
+    for statement in ("UPDATE audit_event SET os_user = 'x'", "DELETE FROM audit_event"):
+        with pytest.raises(DBAPIError, match="append-only"), empty_db.begin() as connection:
+            connection.execute(text(statement))
+
+
+def test_a_database_with_an_audit_trail_is_not_wiped(empty_db: Engine) -> None:
+    with Session(empty_db) as session:
+        record(session, action=AuditAction.EXPORT, at=SCENE, os_user="it")
+        session.commit()
+    with pytest.raises(StoreError, match=r"\(0 patients, 0 staff, 1 audit events\)"):
+        build_demo_clinic(empty_db, TODAY, TZ)
+    with Session(empty_db) as session:
+        assert verify(session).count == 1
+        assert session.exec(select(AuditEvent.os_user)).all() == ["it"]
+
+
 def test_a_clinic_with_only_staff_accounts_is_refused(empty_db: Engine) -> None:
     with Session(empty_db) as session:
         session.add(Staff(username="it.admin", display_name="IT", role=StaffRole.ADMIN))
@@ -580,6 +658,7 @@ def test_the_same_day_gives_the_same_clinic(summary: DemoSummary, db: Engine) ->
             Medication,
             HistoryReview,
             Staff,
+            AuditEvent,
         ):
             assert _dump(other, model) == _dump(db, model), model.__name__
     finally:

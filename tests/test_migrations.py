@@ -100,3 +100,72 @@ def test_migrations_render_for_postgresql_offline() -> None:
     sql = buffer.getvalue()
     assert "CREATE TABLE observation" in sql
     assert "CREATE UNIQUE INDEX ix_patient_mrn" in sql
+
+
+# ------------------------------------------------------- the audit triggers
+
+
+def _sqlite_triggers(engine: sa.Engine) -> list[str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        )
+        return list(rows.scalars())
+
+
+AUDIT_TRIGGERS = ["audit_event_no_delete", "audit_event_no_update"]
+
+
+def test_the_audit_table_is_append_only_after_migrating(file_engine: sa.Engine) -> None:
+    assert _sqlite_triggers(file_engine) == AUDIT_TRIGGERS
+    with file_engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO audit_event (at, action) VALUES ('2026-11-23 15:00:00', 'view')")
+        )
+    for statement in ("UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"):
+        with (
+            pytest.raises(sa.exc.IntegrityError, match="append-only"),
+            file_engine.begin() as connection,
+        ):
+            connection.execute(sa.text(statement))
+
+
+def test_the_audit_triggers_downgrade_and_upgrade(file_engine: sa.Engine) -> None:
+    config = alembic_config()
+    with file_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    assert _sqlite_triggers(file_engine) == []
+    upgrade(file_engine)
+    assert _sqlite_triggers(file_engine) == AUDIT_TRIGGERS
+    with file_engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_every_start_puts_back_a_dropped_audit_trigger(file_engine: sa.Engine) -> None:
+    """As a batch migration that rebuilds the table, or a tamperer, would leave it."""
+    with file_engine.begin() as connection:
+        connection.execute(sa.text("DROP TRIGGER audit_event_no_delete"))
+    assert _sqlite_triggers(file_engine) == ["audit_event_no_update"]
+    upgrade(file_engine)
+    assert _sqlite_triggers(file_engine) == AUDIT_TRIGGERS
+
+
+def test_older_revisions_get_no_triggers_early(tmp_path: Path) -> None:
+    engine = create_store_engine(sqlite_url(tmp_path / "old.db"))
+    upgrade(engine, "0005")
+    assert _sqlite_triggers(engine) == []
+    engine.dispose()
+
+
+def test_the_audit_triggers_render_for_postgresql_offline() -> None:
+    config = alembic_config()
+    config.set_main_option("sqlalchemy.url", "postgresql://clinic/db")
+    buffer = io.StringIO()
+    config.output_buffer = buffer
+    command.upgrade(config, "0005:0006", sql=True)
+    sql = buffer.getvalue()
+    assert "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger" in sql
+    for trigger, event in (("update", "UPDATE"), ("delete", "DELETE"), ("truncate", "TRUNCATE")):
+        assert f"CREATE TRIGGER audit_event_no_{trigger} BEFORE {event} ON audit_event" in sql

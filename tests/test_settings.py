@@ -21,12 +21,21 @@ from ma_tui.measurements import (
     parse_temperature,
 )
 from ma_tui.settings import (
+    MINUTES_NAMES,
     SETTING_NAMES,
+    MinutesName,
     SettingError,
     SettingName,
+    idle_lock_minutes,
+    lockout_minutes,
+    minutes_name,
     parse_change,
+    parse_minutes,
+    parse_setting,
     read_units,
+    set_minutes,
     set_unit,
+    setting_lines,
     setting_name,
     unit_code,
     unit_labels,
@@ -182,6 +191,8 @@ def test_cli_shows_the_units_of_a_new_clinic(
         "weight: lb",
         "height: in",
         "temperature: °F",
+        "lockout: 15 minutes",
+        "idle-lock: 5 minutes",
     ]
 
 
@@ -214,7 +225,10 @@ def test_cli_set_changes_one_unit_and_prints_it(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["mass", "kg"], "ma-tui: unknown setting 'mass': use weight, height or temperature"),
+        (
+            ["mass", "kg"],
+            "ma-tui: unknown setting 'mass': use weight, height, temperature, lockout or idle-lock",
+        ),
         (["weight", "stone"], "ma-tui: unknown weight unit 'stone': use lb or kg"),
         (["temperature", "k"], "ma-tui: unknown temperature unit 'k': use f or c"),
     ],
@@ -265,3 +279,136 @@ def test_after_set_temperature_c_a_bare_number_on_the_vitals_screen_is_celsius(
     assert units.temperature == "Cel"
     reading = parse_temperature("38.1", units)
     assert (reading.unit_entered, reading.value) == ("Cel", 38.1)
+
+
+# ------------------------------------------------- lockout and idle lock
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("lockout", "lockout"),
+        (" LOCKOUT ", "lockout"),
+        ("lockout_minutes", "lockout"),
+        ("idle-lock", "idle-lock"),
+        ("idle_lock", "idle-lock"),
+        ("Idle Lock", "idle-lock"),
+        ("idle-lock-minutes", "idle-lock"),
+    ],
+)
+def test_minutes_setting_names(text: str, name: MinutesName) -> None:
+    assert minutes_name(text) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [("1", 1), ("15", 15), (" 240 ", 240), ("15m", 15), ("5 min", 5), ("30 Minutes", 30)],
+)
+def test_whole_minutes_from_1_to_240(text: str, minutes: int) -> None:
+    for name in MINUTES_NAMES:
+        assert parse_minutes(name, text) == minutes
+
+
+@pytest.mark.parametrize(
+    "text", ["0", "241", "-5", "1.5", "", "fifteen", "15h", "\uff11\uff15", "9" * 30]
+)
+def test_other_minutes_are_refused_with_the_range(text: str) -> None:
+    with pytest.raises(SettingError) as raised:
+        parse_minutes("lockout", text)
+    message = str(raised.value)
+    assert message.startswith("lockout is whole minutes from 1 to 240, not ")
+    assert "\n" not in message and len(message) < 150
+
+
+def test_unset_clinic_locks_after_15_and_idles_after_5(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert (lockout_minutes(session), idle_lock_minutes(session)) == (15, 5)
+
+
+def test_minutes_round_trip_and_a_bad_stored_value_reads_the_default(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert set_minutes(session, "lockout", "30") == 30
+        assert set_minutes(session, "idle_lock", "2 min") == 2
+        assert (lockout_minutes(session), idle_lock_minutes(session)) == (30, 2)
+    assert _rows(engine) == {"lockout_minutes": "30", "idle_lock_minutes": "2"}
+    with Session(engine) as session:
+        row = session.get(ClinicSetting, "idle_lock_minutes")
+        assert row is not None
+        row.value = "forever"
+        session.add(row)
+        session.commit()
+        assert idle_lock_minutes(session) == 5
+        assert setting_lines(session)[-2:] == ["lockout: 30 minutes", "idle-lock: 5 minutes"]
+
+
+def test_bad_minutes_change_nothing(engine: Engine) -> None:
+    with Session(engine) as session:
+        set_minutes(session, "lockout", "20")
+        with pytest.raises(SettingError, match="lockout is whole minutes from 1 to 240"):
+            set_minutes(session, "lockout", "0")
+        with pytest.raises(SettingError, match="unknown setting 'lock'"):
+            set_minutes(session, "lock", "10")
+    assert _rows(engine) == {"lockout_minutes": "20"}
+
+
+@given(setting=st.sampled_from(MINUTES_NAMES), text=st.text())
+def test_any_text_is_minutes_in_range_or_a_setting_error(setting: MinutesName, text: str) -> None:
+    try:
+        minutes = parse_minutes(setting, text)
+    except SettingError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert 1 <= minutes <= 240
+
+
+@given(setting=st.text(), value=st.text())
+def test_any_change_parses_to_a_known_setting_or_a_setting_error(setting: str, value: str) -> None:
+    try:
+        change = parse_setting(setting, value)
+    except SettingError as exc:
+        assert "\n" not in str(exc)
+        return
+    if change.name in MINUTES_NAMES:
+        assert 1 <= int(change.value) <= 240
+    else:
+        assert change.value in KNOWN_CODES[setting_name(change.name)]
+
+
+@pytest.mark.parametrize(
+    ("args", "printed", "row"),
+    [
+        (["lockout", "30"], "lockout: 30 minutes", ("lockout_minutes", "30")),
+        (["idle-lock", "1"], "idle-lock: 1 minute", ("idle_lock_minutes", "1")),
+        (["Idle_Lock", "10 min"], "idle-lock: 10 minutes", ("idle_lock_minutes", "10")),
+    ],
+)
+def test_cli_set_minutes_and_show_them(
+    db_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    printed: str,
+    row: tuple[str, str],
+) -> None:
+    assert main(["settings", "set", *args, "--db", str(db_path)], environ={}) == 0
+    assert capsys.readouterr().out == printed + "\n"
+    assert _file_rows(db_path) == dict([row])
+    assert main(["settings", "--db", str(db_path)], environ={}) == 0
+    assert printed in capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["lockout", "0"], "ma-tui: lockout is whole minutes from 1 to 240, not '0'"),
+        (["idle-lock", "241"], "ma-tui: idle-lock is whole minutes from 1 to 240, not '241'"),
+        (["idle-lock", "soon"], "ma-tui: idle-lock is whole minutes from 1 to 240, not 'soon'"),
+    ],
+)
+def test_cli_bad_minutes_are_one_line_exit_2_and_create_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    target = tmp_path / "new.db"
+    assert main(["settings", "set", *args, "--db", str(target)], environ={}) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == message + "\n"
+    assert list(tmp_path.iterdir()) == []

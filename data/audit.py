@@ -1,0 +1,415 @@
+"""The audit trail: who did what to which record, when; append-only and hash-chained.
+
+Every view of a patient's record, every create, update, sign and correction,
+sign-in and sign-out (and a failed one), lock and unlock, import and export is one
+``AuditEvent`` row, written by ``record`` in the transaction of the change it
+describes: the event and the change are committed together or not at all.
+
+Append-only
+    Database triggers (migration 0006, and ``install_append_only`` on every start)
+    refuse UPDATE and DELETE on ``audit_event``, and TRUNCATE on PostgreSQL.
+
+Tamper-evident
+    Each event carries ``hash``, chained to the event before it (the one with the
+    next lower id), so a row changed or removed behind the triggers' back (someone
+    who dropped them) is found by ``verify``. For the event with id *n*::
+
+        hash(n) = SHA-256( prev_hash(n) || canonical(n) )  as 64 lower-case hex digits
+
+    where ``prev_hash(n)`` is the stored ``hash`` of the event before it (for the
+    first event it is NULL in the table and the empty string here), ``||`` is
+    concatenation of the ASCII bytes, and ``canonical(n)`` is this JSON object::
+
+        {"action":"sign","at":"2026-11-23T15:14:00.000000Z","detail":"{\\"vitals\\":9}",
+         "entity":"encounter","entity_id":"42","id":57,"os_user":null,"patient_id":7,
+         "staff_id":1}
+
+    exactly: the nine keys ``action``, ``at``, ``detail``, ``entity``,
+    ``entity_id``, ``id``, ``os_user``, ``patient_id``, ``staff_id`` in that
+    (sorted) order; no white space anywhere (separators ``,`` and ``:``); every
+    character outside ASCII escaped as ``\\uXXXX`` (UTF-16 surrogate pairs beyond
+    the BMP), as JSON's own escapes otherwise (Python's ``json.dumps(obj,
+    sort_keys=True, separators=(",", ":"), ensure_ascii=True)``); ``id``,
+    ``staff_id`` and ``patient_id`` as JSON integers or null; ``at`` as the UTC
+    time ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (always six digits of microseconds); every
+    other field as the JSON string stored in its column, or null. ``detail`` is
+    hashed as the stored text (itself JSON with sorted keys), not re-encoded. The id
+    is part of the hash, so ``record`` assigns it before writing: one more than the
+    last event's on SQLite, the table's own sequence on PostgreSQL.
+
+    The chain shows a changed, removed, inserted or reordered event; it cannot show
+    events cut off the end. ``verify`` reports the last hash: an auditor who notes
+    it can later check that the chain still passes through it.
+
+One chain, however many terminals
+    ``record`` reads the last event's hash and appends after it in one transaction
+    that no other writer can interleave with: on a SQLite file every transaction of
+    ma-tui begins IMMEDIATE (``data.store``), which already serialises writers; on
+    PostgreSQL ``record`` first takes a transaction-scoped advisory lock (which
+    needs no privilege on the table, so a role granted only INSERT and SELECT on
+    ``audit_event`` works). PostgreSQL transactions must run at READ COMMITTED (its
+    default), so the read after the lock sees the previous writer's commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, tzinfo
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col, or_, select
+
+from data.models import AuditEvent, Patient, Staff
+
+TABLE = "audit_event"
+APPEND_ONLY_MESSAGE = "audit_event is append-only"
+# SQLite and PostgreSQL both; PostgreSQL also has the TRUNCATE trigger and a function.
+TRIGGER_NO_UPDATE = "audit_event_no_update"
+TRIGGER_NO_DELETE = "audit_event_no_delete"
+TRIGGER_NO_TRUNCATE = "audit_event_no_truncate"
+PG_TRIGGER_FUNCTION = "audit_event_append_only"
+# pg_advisory_xact_lock key that serialises appends ("matuiaud" in ASCII).
+PG_LOCK_KEY = 0x6D61_7475_6961_7564
+
+HASH_FIELDS = (
+    "action",
+    "at",
+    "detail",
+    "entity",
+    "entity_id",
+    "id",
+    "os_user",
+    "patient_id",
+    "staff_id",
+)
+
+
+class AuditAction(StrEnum):
+    """What an event records; stored as its value in ``AuditEvent.action``."""
+
+    VIEW = "view"  # a patient's record (or the audit trail) was shown
+    CREATE = "create"
+    UPDATE = "update"
+    SIGN = "sign"
+    CORRECT = "correct"  # a signed value marked entered-in-error and replaced
+    SIGN_IN = "sign_in"
+    SIGN_OUT = "sign_out"
+    SIGN_IN_FAILED = "sign_in_failed"
+    LOCK = "lock"  # a screen locked when idle, or an account locked
+    UNLOCK = "unlock"
+    BREAK_GLASS = "break_glass"  # access beyond the usual, with a reason
+    IMPORT = "import"
+    EXPORT = "export"
+
+
+# ------------------------------------------------------------------- the hash
+
+
+def format_at(at: datetime) -> str:
+    """``at`` as hashed: UTC, ISO 8601, always with microseconds, ``Z``."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given; pass an aware datetime (UTC or local)")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_json(fields: Mapping[str, Any]) -> str:
+    """The canonical form of one event (see the module docstring), from its columns."""
+    at = fields["at"]
+    if not isinstance(at, datetime):
+        raise TypeError(f"at must be a datetime, not {type(at).__name__}")
+    payload = {name: fields[name] for name in HASH_FIELDS} | {"at": format_at(at)}
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def event_hash(prev_hash: str | None, fields: Mapping[str, Any]) -> str:
+    """SHA-256 of ``prev_hash`` (empty for the first event) and the canonical JSON."""
+    data = (prev_hash or "").encode("ascii") + canonical_json(fields).encode("ascii")
+    return hashlib.sha256(data).hexdigest()
+
+
+def detail_json(detail: Mapping[str, Any]) -> str:
+    """What ``record`` stores in ``detail``: JSON, sorted keys, no white space.
+
+    Dates and times become ISO 8601 text (times in UTC, as ``format_at``); any other
+    value that is not JSON is refused with ``TypeError``.
+    """
+    return json.dumps(
+        detail,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_json_default,
+    )
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return format_at(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot record a {type(value).__name__} in an audit event's detail")
+
+
+def _fields(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in HASH_FIELDS}
+
+
+# ------------------------------------------------------------------- writing
+
+
+def record(
+    session: Session,
+    *,
+    action: AuditAction,
+    at: datetime,
+    staff_id: int | None = None,
+    os_user: str | None = None,
+    patient_id: int | None = None,
+    entity: str | None = None,
+    entity_id: str | int | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event, chained to the last, in the caller's transaction (flushed,
+    not committed: the caller's commit writes it with the change it describes).
+
+    ``staff_id`` is the signed-in person; ``os_user`` the operating-system user of a
+    command-line use (or of a terminal before anyone signed in). ``entity`` and
+    ``entity_id`` name the row acted on (``"encounter"``, 42); ``detail`` says what
+    changed (stored as ``detail_json``).
+    """
+    action = AuditAction(action)
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given; pass an aware datetime (UTC or local)")
+    stored_detail = None if detail is None else detail_json(detail)
+    session.flush()  # earlier events of this session are in the table, so read below
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Held to the end of the transaction: no other appender reads the same last hash.
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+    last = connection.execute(
+        sa.select(col(AuditEvent.id), col(AuditEvent.hash))
+        .order_by(col(AuditEvent.id).desc())
+        .limit(1)
+    ).first()
+    prev_hash = None if last is None else last[1]
+    event = AuditEvent(
+        id=_next_id(connection, None if last is None else last[0]),
+        at=at.astimezone(UTC),
+        staff_id=staff_id,
+        os_user=os_user,
+        patient_id=patient_id,
+        action=action.value,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        detail=stored_detail,
+        prev_hash=prev_hash,
+    )
+    event.hash = event_hash(prev_hash, _fields(event))
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _next_id(connection: Connection, last_id: int | None) -> int:
+    """The new event's id, known before it is written because the hash covers it."""
+    if connection.dialect.name == "postgresql":
+        # The table's own sequence (so its ids never clash with another insert);
+        # under the append lock, each new id is above the last one read.
+        value = connection.execute(
+            sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id'))"), {"table": TABLE}
+        ).scalar_one()
+        return int(value)
+    return (last_id or 0) + 1
+
+
+# ----------------------------------------------------------------- verifying
+
+REASON_CHANGED = "contents changed since it was written"
+REASON_NO_HASH = "it has no hash (written outside ma-tui's audit trail)"
+REASON_FIRST = "it is the first event but links to an earlier one: events before it are missing"
+
+
+def _reason_link(previous_id: int) -> str:
+    return (
+        f"its link to event {previous_id} does not match: an event between them was "
+        f"removed, the events were reordered, or event {previous_id} was rewritten"
+    )
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of ``verify``: ok with the number of events, or the first broken link."""
+
+    ok: bool
+    count: int  # events checked: all of them when ok, else up to the broken one
+    broken_id: int | None = None
+    reason: str | None = None
+    last_hash: str | None = None  # the last event's hash, when ok (None: no events)
+
+    def message(self) -> str:
+        if self.ok:
+            events = "event" if self.count == 1 else "events"
+            return f"audit chain ok: {self.count} {events}"
+        return f"audit chain BROKEN at event {self.broken_id}: {self.reason}"
+
+
+def verify(session: Session) -> VerifyResult:
+    """Walk the whole chain in id order, recomputing every hash and checking every link."""
+    columns = [col(getattr(AuditEvent, name)) for name in (*HASH_FIELDS, "prev_hash", "hash")]
+    rows = session.execute(
+        sa.select(*columns).order_by(col(AuditEvent.id)).execution_options(yield_per=2000)
+    )
+    previous_id: int | None = None
+    previous_hash: str | None = None
+    count = 0
+    for row in rows:
+        fields = dict(zip((*HASH_FIELDS, "prev_hash", "hash"), row, strict=True))
+        event_id = fields["id"]
+        count += 1
+        if previous_id is None and fields["prev_hash"] is not None:
+            return VerifyResult(False, count, event_id, REASON_FIRST)
+        if previous_id is not None and fields["prev_hash"] != previous_hash:
+            return VerifyResult(False, count, event_id, _reason_link(previous_id))
+        if fields["hash"] is None:
+            return VerifyResult(False, count, event_id, REASON_NO_HASH)
+        if event_hash(fields["prev_hash"], fields) != fields["hash"]:
+            return VerifyResult(False, count, event_id, REASON_CHANGED)
+        previous_id, previous_hash = event_id, fields["hash"]
+    return VerifyResult(True, count, last_hash=previous_hash)
+
+
+# ------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event as ``audit show`` lists it: the row, with names instead of ids."""
+
+    id: int
+    at: datetime  # aware UTC
+    action: str
+    staff_username: str | None
+    os_user: str | None
+    patient_mrn: str | None
+    entity: str | None
+    entity_id: str | None
+    detail: str | None
+
+    @property
+    def user(self) -> str | None:
+        """Who: the staff member signed in, else the operating-system user."""
+        return self.staff_username or self.os_user
+
+
+def events(
+    session: Session,
+    *,
+    patient_mrn: str | None = None,
+    username: str | None = None,
+    since: date | None = None,
+    tz: tzinfo | None = UTC,
+) -> list[AuditEntry]:
+    """Events in the order they were written, optionally only those about one patient,
+    by one user (staff username or operating-system user), or from the start of the
+    day ``since`` in ``tz`` on (``None``: this computer's local time)."""
+    query = (
+        select(AuditEvent, Staff.username, Patient.mrn)
+        .join(Staff, col(Staff.id) == col(AuditEvent.staff_id), isouter=True)
+        .join(Patient, col(Patient.id) == col(AuditEvent.patient_id), isouter=True)
+        .order_by(col(AuditEvent.id))
+    )
+    if patient_mrn is not None:
+        query = query.where(Patient.mrn == patient_mrn)
+    if username is not None:
+        query = query.where(or_(Staff.username == username, AuditEvent.os_user == username))
+    if since is not None:
+        midnight = datetime.combine(since, time.min, tzinfo=tz)
+        if tz is None:
+            midnight = midnight.astimezone()  # local, with the offset of that day
+        query = query.where(col(AuditEvent.at) >= midnight)
+    entries = []
+    for event, staff_username, mrn in session.exec(query).all():
+        assert event.id is not None
+        entries.append(
+            AuditEntry(
+                id=event.id,
+                at=event.at,
+                action=event.action,
+                staff_username=staff_username,
+                os_user=event.os_user,
+                patient_mrn=mrn,
+                entity=event.entity,
+                entity_id=event.entity_id,
+                detail=event.detail,
+            )
+        )
+    return entries
+
+
+# --------------------------------------------------------- the triggers
+
+
+def install_append_only(connection: Connection) -> None:
+    """Create the triggers that refuse UPDATE and DELETE on the audit table, if missing.
+
+    Migration 0006 creates them; this puts back any that were dropped (a table
+    rebuilt by a batch migration on SQLite loses its triggers), and runs on every
+    start. The same definitions as migration 0006.
+    """
+    if connection.dialect.name == "sqlite":
+        for trigger, event in ((TRIGGER_NO_UPDATE, "UPDATE"), (TRIGGER_NO_DELETE, "DELETE")):
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER IF NOT EXISTS {trigger} BEFORE {event} ON {TABLE} "
+                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
+            )
+    elif connection.dialect.name == "postgresql":
+        present = set(
+            connection.execute(
+                sa.text(
+                    "SELECT tgname FROM pg_trigger "
+                    "WHERE tgrelid = CAST(:table AS regclass) AND NOT tgisinternal"
+                ),
+                {"table": TABLE},
+            ).scalars()
+        )
+        missing = [
+            (trigger, event, level)
+            for trigger, event, level in (
+                (TRIGGER_NO_UPDATE, "UPDATE", "ROW"),
+                (TRIGGER_NO_DELETE, "DELETE", "ROW"),
+                (TRIGGER_NO_TRUNCATE, "TRUNCATE", "STATEMENT"),
+            )
+            if trigger not in present
+        ]
+        if not missing:
+            return
+        connection.exec_driver_sql(
+            f"CREATE OR REPLACE FUNCTION {PG_TRIGGER_FUNCTION}() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            f"RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'restrict_violation'; "
+            "END $$"
+        )
+        for trigger, event, level in missing:
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER {trigger} BEFORE {event} ON {TABLE} "
+                f"FOR EACH {level} EXECUTE FUNCTION {PG_TRIGGER_FUNCTION}()"
+            )
+
+
+def remove_append_only(connection: Connection) -> None:
+    """Drop the triggers, in the caller's transaction: only for wiping a demo database
+    (``ma_tui.demo``) and for tests that play the tamperer."""
+    if connection.dialect.name not in ("sqlite", "postgresql"):
+        return
+    for trigger in (TRIGGER_NO_UPDATE, TRIGGER_NO_DELETE):
+        on = f" ON {TABLE}" if connection.dialect.name == "postgresql" else ""
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}{on}")
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {TRIGGER_NO_TRUNCATE} ON {TABLE}")

@@ -1,0 +1,819 @@
+"""Staff accounts: sign-in, lockout, administration, the validators, and ``ma-tui users``."""
+
+from __future__ import annotations
+
+import builtins
+import getpass
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from data.models import Staff, StaffRole
+from data.store import create_store_engine, sqlite_url
+from ma_tui import accounts, cli
+from ma_tui.account_prompts import (
+    NEW_SECRET_ENV,
+    ask_first_admin,
+    create_first_admin,
+    read_new_secret,
+)
+from ma_tui.accounts import (
+    DISABLED,
+    UNKNOWN_OR_WRONG,
+    AccountError,
+    SecretError,
+    SignInOutcome,
+    UsernameError,
+    account_status,
+    add_user,
+    authenticate,
+    check_secret,
+    disable_user,
+    enable_user,
+    list_users,
+    needs_first_admin,
+    normalize_username,
+    parse_role,
+    reset_secret,
+)
+from ma_tui.cli import main
+from ma_tui.settings import set_minutes
+from tests.conftest import CLINIC_NOW
+
+# argon2-cffi's defaults cost tens of milliseconds a hash on purpose; tests use the
+# cheapest parameters argon2 allows (the production hasher is untouched).
+PRODUCTION = accounts.PASSWORD_HASHER  # as imported, before any test swaps it
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+NOW = CLINIC_NOW  # 09:20 at the clinic
+
+
+@pytest.fixture(autouse=True)
+def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> Iterator[PasswordHasher]:
+    monkeypatch.setattr(accounts, "PASSWORD_HASHER", CHEAP)
+    yield CHEAP
+
+
+def _add(session: Session, username: str = "mia", role: StaffRole = StaffRole.MA) -> Staff:
+    return add_user(session, username, username.title(), role, "2468", now=NOW)
+
+
+def _row(engine: Engine, username: str) -> Staff:
+    with Session(engine) as session:
+        staff = session.exec(select(Staff).where(Staff.username == username)).one()
+        session.expunge(staff)
+        return staff
+
+
+def _fail(session: Session, times: int, *, at: datetime = NOW, username: str = "mia") -> None:
+    for _ in range(times):
+        assert not authenticate(session, username, "0000", now=at).ok
+
+
+# ------------------------------------------------------------------ sign-in
+
+
+def test_right_pin_signs_in_and_resets_the_failed_count(engine: Engine) -> None:
+    with Session(engine) as session:
+        _add(session)
+        _fail(session, 3)
+        assert _row(engine, "mia").failed_attempts == 3
+        result = authenticate(session, "  MIA ", "2468", now=NOW)
+    assert result.ok and result.outcome is SignInOutcome.SIGNED_IN
+    assert result.message == "" and result.audit_action == "sign_in"
+    assert result.staff is not None and result.staff.username == "mia"
+    assert result.staff.role is StaffRole.MA and result.staff_id == result.staff.id
+    assert _row(engine, "mia").failed_attempts == 0
+
+
+def test_the_signed_in_staff_stays_readable_after_the_session(file_engine: Engine) -> None:
+    with Session(file_engine) as session:
+        _add(session)
+    with Session(file_engine) as session:
+        result = authenticate(session, "mia", "2468", now=NOW)
+        # No transaction left open: another terminal can write at once.
+        assert not session.in_transaction()
+    assert result.staff is not None and result.staff.display_name == "Mia"
+
+
+def test_unknown_user_and_wrong_pin_get_the_same_message(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verified: list[str] = []
+
+    class CountingHasher(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            verified.append(str(hash))
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(
+        accounts, "PASSWORD_HASHER", CountingHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+    with Session(engine) as session:
+        _add(session)
+        wrong = authenticate(session, "mia", "1111", now=NOW)
+        unknown = authenticate(session, "nobody", "2468", now=NOW)
+        nonsense = authenticate(session, "?! \x1b[31m", "", now=NOW)
+    assert wrong.message == unknown.message == nonsense.message == UNKNOWN_OR_WRONG
+    assert UNKNOWN_OR_WRONG == "Unknown user or wrong PIN"
+    assert (wrong.outcome, unknown.outcome) == (
+        SignInOutcome.WRONG_SECRET,
+        SignInOutcome.UNKNOWN_USER,
+    )
+    # The caller's audit event still tells them apart, and knows whose account was tried.
+    assert wrong.staff_id is not None and unknown.staff_id is None
+    assert unknown.audit_action == wrong.audit_action == "sign_in_failed"
+    assert unknown.audit_detail() == {"username": "nobody", "outcome": "unknown_user"}
+    assert wrong.audit_detail() == {
+        "username": "mia",
+        "outcome": "wrong_secret",
+        "failed_attempts": 1,
+    }
+    assert "\x1b" not in nonsense.username
+    # An argon2 verify for every attempt, unknown users included (same cost, same time).
+    assert len(verified) == 3
+
+
+def test_five_failures_lock_for_the_configured_minutes(engine: Engine) -> None:
+    with Session(engine) as session:
+        _add(session)
+        for attempt in range(1, 5):
+            result = authenticate(session, "mia", "9999", now=NOW)
+            assert result.outcome is SignInOutcome.WRONG_SECRET
+            assert result.failed_attempts == attempt and result.locked_until is None
+        fifth = authenticate(session, "mia", "9999", now=NOW)
+    assert fifth.outcome is SignInOutcome.LOCKED_OUT
+    assert fifth.locked_until == NOW + timedelta(minutes=15)
+    assert fifth.message == (
+        "Locked after 5 failed attempts; try again after 09:35 or ask an administrator"
+    )
+    assert fifth.audit_detail()["locked_until"] == (NOW + timedelta(minutes=15)).isoformat()
+    stored = _row(engine, "mia")
+    assert stored.failed_attempts == 5
+    assert stored.locked_until == NOW + timedelta(minutes=15)
+    assert stored.locked_until is not None and stored.locked_until.tzinfo is not None
+
+
+def test_while_locked_the_right_pin_fails_and_the_lock_is_not_extended(engine: Engine) -> None:
+    with Session(engine) as session:
+        set_minutes(session, "lockout", "30")
+        _add(session)
+        _fail(session, 5)
+        until = NOW + timedelta(minutes=30)
+        for minutes in (0, 10, 29):
+            at = NOW + timedelta(minutes=minutes, seconds=59)
+            right = authenticate(session, "mia", "2468", now=at)
+            wrong = authenticate(session, "mia", "0000", now=at)
+            for result in (right, wrong):
+                assert not result.ok and result.outcome is SignInOutcome.LOCKED
+                assert result.locked_until == until
+                assert result.message == (
+                    "Locked after 5 failed attempts; try again after 09:50 or ask an administrator"
+                )
+        assert _row(engine, "mia").locked_until == until
+        assert _row(engine, "mia").failed_attempts == 5
+        after = authenticate(session, "mia", "2468", now=until)
+    assert after.ok
+    stored = _row(engine, "mia")
+    assert (stored.failed_attempts, stored.locked_until) == (0, None)
+
+
+def test_after_a_lock_runs_out_the_count_starts_again(engine: Engine) -> None:
+    with Session(engine) as session:
+        _add(session)
+        _fail(session, 5)
+        later = NOW + timedelta(minutes=16)
+        result = authenticate(session, "mia", "0000", now=later)
+    assert result.outcome is SignInOutcome.WRONG_SECRET and result.failed_attempts == 1
+    assert result.message == UNKNOWN_OR_WRONG
+    assert _row(engine, "mia").locked_until is None
+
+
+def test_a_lock_into_tomorrow_names_the_day(engine: Engine) -> None:
+    late = NOW.replace(hour=23, minute=50)
+    with Session(engine) as session:
+        _add(session)
+        _fail(session, 4, at=late)
+        result = authenticate(session, "mia", "0000", now=late)
+    assert result.message.startswith("Locked after 5 failed attempts; try again after Nov 24 00:05")
+
+
+def test_disabled_user_is_refused(engine: Engine) -> None:
+    with Session(engine) as session:
+        _add(session, "admin", StaffRole.ADMIN)
+        _add(session)
+        disable_user(session, "mia", now=NOW)
+        right = authenticate(session, "mia", "2468", now=NOW)
+        wrong = authenticate(session, "mia", "1111", now=NOW)
+    assert not right.ok and right.outcome is SignInOutcome.DISABLED
+    assert right.message == DISABLED == "This account is disabled; ask an administrator"
+    # Only someone who knows the PIN learns the account exists and is disabled.
+    assert wrong.message == UNKNOWN_OR_WRONG
+    with Session(engine) as session:
+        enable_user(session, "mia", now=NOW)
+        assert authenticate(session, "mia", "2468", now=NOW).ok
+
+
+def test_an_account_without_a_secret_never_signs_in(engine: Engine) -> None:
+    with Session(engine) as session:
+        session.add(Staff(username="old", display_name="Old", role=StaffRole.MA))
+        session.commit()
+        for secret in ("", "2468", "0000"):
+            result = authenticate(session, "old", secret, now=NOW)
+            assert result.outcome is SignInOutcome.WRONG_SECRET
+            assert result.message == UNKNOWN_OR_WRONG
+
+
+def test_an_old_hash_is_rehashed_with_todays_parameters(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Session(engine) as session:
+        _add(session)
+    old_hash = _row(engine, "mia").secret_hash
+    assert old_hash is not None
+    stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
+    monkeypatch.setattr(accounts, "PASSWORD_HASHER", stronger)
+    with Session(engine) as session:
+        assert authenticate(session, "mia", "2468", now=NOW).ok
+    new_hash = _row(engine, "mia").secret_hash
+    assert new_hash is not None and new_hash != old_hash
+    assert new_hash.startswith("$argon2id$") and not stronger.check_needs_rehash(new_hash)
+    with Session(engine) as session:
+        assert authenticate(session, "mia", "2468", now=NOW).ok
+        assert _row(engine, "mia").secret_hash == new_hash
+
+
+def test_production_hasher_is_argon2_cffis_default_argon2id() -> None:
+    default = PasswordHasher()
+    assert (PRODUCTION.time_cost, PRODUCTION.memory_cost, PRODUCTION.parallelism) == (
+        default.time_cost,
+        default.memory_cost,
+        default.parallelism,
+    )
+    assert PRODUCTION.type.name == "ID"
+
+
+def test_a_password_typed_decomposed_matches_one_stored_composed(engine: Engine) -> None:
+    composed = "caf\u00e9 au lait"
+    with Session(engine) as session:
+        add_user(session, "lena", "Lena", StaffRole.PROVIDER, composed, now=NOW)
+        decomposed = unicodedata.normalize("NFD", composed)
+        assert authenticate(session, "lena", decomposed, now=NOW).ok
+        assert not authenticate(session, "lena", "cafe au lait", now=NOW).ok
+
+
+def test_the_secret_is_never_stored_or_reported(engine: Engine) -> None:
+    with Session(engine) as session:
+        _add(session)
+        results = [authenticate(session, "mia", secret, now=NOW) for secret in ("2468", "97531")]
+    stored = _row(engine, "mia").secret_hash
+    assert stored is not None and stored.startswith("$argon2id$") and "2468" not in stored
+    for result in results:
+        text = json.dumps(result.audit_detail())
+        assert "2468" not in text and "97531" not in text
+
+
+# ------------------------------------------------------------- administration
+
+
+def test_last_admin_cannot_be_disabled(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert needs_first_admin(session)
+        _add(session, "helen", StaffRole.ADMIN)
+        assert not needs_first_admin(session)
+        with pytest.raises(AccountError, match="last active administrator"):
+            disable_user(session, "helen", now=NOW)
+        _add(session, "omar", StaffRole.ADMIN)
+        assert not disable_user(session, "HELEN", now=NOW).active
+        with pytest.raises(AccountError, match="'omar' is the last active administrator"):
+            disable_user(session, "omar", now=NOW)
+        assert not needs_first_admin(session)
+    assert _row(engine, "omar").active and not _row(engine, "helen").active
+
+
+def test_reset_clears_the_lock_and_replaces_the_secret(engine: Engine) -> None:
+    with Session(engine) as session:
+        _add(session)
+        _fail(session, 5)
+        assert authenticate(session, "mia", "2468", now=NOW).outcome is SignInOutcome.LOCKED
+        staff = reset_secret(session, "mia", "correct horse", now=NOW)
+        assert (staff.failed_attempts, staff.locked_until) == (0, None)
+        assert not authenticate(session, "mia", "2468", now=NOW).ok
+        assert authenticate(session, "mia", "correct horse", now=NOW).ok
+
+
+def test_add_user_checks_everything_before_writing(engine: Engine) -> None:
+    with Session(engine) as session:
+        staff = add_user(
+            session,
+            " Dr.Chen ",
+            "  Lena\tChen ",
+            "provider",
+            "5150",
+            credentials=" MD ",
+            now=NOW,
+        )
+        assert (staff.username, staff.display_name, staff.credentials) == (
+            "dr.chen",
+            "Lena Chen",
+            "MD",
+        )
+        assert staff.role is StaffRole.PROVIDER and staff.created_at == NOW
+        refusals: list[tuple[dict[str, str], str]] = [
+            ({"username": "DR.CHEN"}, "username 'dr.chen' is taken"),
+            ({"username": "x"}, "a username has 2 to 64 characters"),
+            ({"display_name": " \t "}, "a user needs a name"),
+            ({"role": "surgeon"}, "unknown role 'surgeon'"),
+            ({"secret": "12"}, "a PIN has 4 to 12 digits"),
+            ({"credentials": "C" * 40}, "credentials have at most 32 characters"),
+        ]
+        for change, message in refusals:
+            fields = {
+                "username": "jorge",
+                "display_name": "Jorge",
+                "role": "ma",
+                "secret": "1357",
+                **change,
+            }
+            with pytest.raises(AccountError, match=re.escape(message)):
+                add_user(
+                    session,
+                    fields["username"],
+                    fields["display_name"],
+                    fields["role"],
+                    fields["secret"],
+                    credentials=change.get("credentials"),
+                    now=NOW,
+                )
+        assert [s.username for s in list_users(session)] == ["dr.chen"]
+
+
+def test_unknown_users_are_named_in_admin_errors(engine: Engine) -> None:
+    with Session(engine) as session:
+        for action in (
+            lambda: disable_user(session, "ghost", now=NOW),
+            lambda: enable_user(session, "ghost", now=NOW),
+            lambda: reset_secret(session, "ghost", "2468", now=NOW),
+        ):
+            with pytest.raises(AccountError, match="no user 'ghost'"):
+                action()
+
+
+def test_account_status(engine: Engine) -> None:
+    with Session(engine) as session:
+        _add(session, "helen", StaffRole.ADMIN)
+        _add(session)
+        _add(session, "jorge")
+        _fail(session, 5)
+        disable_user(session, "jorge", now=NOW)
+        shown = {s.username: account_status(s, NOW) for s in list_users(session)}
+    assert shown == {"helen": "active", "jorge": "disabled", "mia": "locked until 09:35"}
+    with Session(engine) as session:
+        later = NOW + timedelta(minutes=15)
+        assert [account_status(s, later) for s in list_users(session)][2] == "active"
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [("ma", StaffRole.MA), (" Nurse", StaffRole.NURSE), ("front-desk", StaffRole.FRONT_DESK)],
+)
+def test_roles_in_any_case(text: str, role: StaffRole) -> None:
+    assert parse_role(text) is role
+
+
+# ---------------------------------------------------------------- validators
+
+
+@pytest.mark.parametrize(
+    ("text", "username"),
+    [("mia", "mia"), (" Dr.Chen\t", "dr.chen"), ("np.brooks", "np.brooks"), ("a_b-c.9", "a_b-c.9")],
+)
+def test_good_usernames_are_normalized(text: str, username: str) -> None:
+    assert normalize_username(text) == username
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("m", "a username has 2 to 64 characters, not 1"),
+        ("", "a username has 2 to 64 characters, not 0"),
+        ("x" * 65, "a username has 2 to 64 characters, not 65"),
+        ("mia sorensen", "has a character other than a-z, 0-9, '.', '-', '_'"),
+        ("józef", "has a character other than a-z, 0-9, '.', '-', '_'"),
+        ("\u212aate", "has a character other than"),  # KELVIN SIGN lower-cases to "k"
+        ("-mia", "must start with a letter or digit"),
+        (".mia", "must start with a letter or digit"),
+        ("mia@clinic", "has a character other than"),
+    ],
+)
+def test_bad_usernames_say_why(text: str, message: str) -> None:
+    with pytest.raises(UsernameError, match=re.escape(message)):
+        normalize_username(text)
+
+
+@given(st.text())
+def test_any_text_is_a_valid_username_or_a_username_error(text: str) -> None:
+    try:
+        name = normalize_username(text)
+    except UsernameError as exc:
+        assert isinstance(exc, AccountError) and isinstance(exc, ValueError)
+        assert str(exc) and "\n" not in str(exc) and len(str(exc)) < 150
+    else:
+        assert re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,63}", name)
+        assert normalize_username(name) == name
+
+
+@settings(max_examples=300)  # generating from a regex is slow; the property is simple
+@given(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}", fullmatch=True))
+def test_every_well_formed_username_is_accepted(text: str) -> None:
+    assert normalize_username(text) == text.lower()
+
+
+@pytest.mark.parametrize(
+    "secret", ["2468", "909090", "0" * 12, "correct horse", "p" * 128, "1234567890123", "naïve🙂pw"]
+)
+def test_good_secrets(secret: str) -> None:
+    assert check_secret(secret) == secret
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("", "the PIN or password is empty"),
+        ("123", "a PIN has 4 to 12 digits, not 3"),
+        ("abc123", "a password has at least 8 characters (or use a PIN of 4 to 12 digits)"),
+        ("١٢٣٤", "a password has at least 8 characters"),  # Arabic-Indic digits: not a PIN
+        ("p" * 129, "a password has at most 128 characters, not 129"),
+        ("pass\nword1", "cannot hold control characters"),
+        ("password\x00", "cannot hold control characters"),
+    ],
+)
+def test_bad_secrets_say_why(secret: str, message: str) -> None:
+    with pytest.raises(SecretError, match=re.escape(message)):
+        check_secret(secret)
+
+
+@given(st.text(max_size=200) | st.from_regex(r"[0-9]{0,16}", fullmatch=True))
+def test_any_text_is_an_accepted_secret_or_a_secret_error(secret: str) -> None:
+    try:
+        accepted = check_secret(secret)
+    except SecretError as exc:
+        assert isinstance(exc, AccountError) and isinstance(exc, ValueError)
+        assert str(exc) and "\n" not in str(exc) and len(str(exc)) < 150
+    else:
+        assert accepted == secret
+        assert re.fullmatch(r"[0-9]{4,12}", secret) or 8 <= len(secret) <= 128
+
+
+# One database for all the examples, on purpose: mia is added by the first.
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(username=st.text(max_size=80), secret=st.text(max_size=600))
+def test_authenticate_never_raises_on_any_input(engine: Engine, username: str, secret: str) -> None:
+    with Session(engine) as session:
+        if not list_users(session):
+            _add(session)
+        result = authenticate(session, username, secret, now=NOW)
+    assert result.ok == (username.strip().lower() == "mia" and secret == "2468")
+    assert "\n" not in result.message and len(result.username) <= 64
+    json.dumps(result.audit_detail())
+
+
+def test_authenticate_needs_an_aware_now(engine: Engine) -> None:
+    with Session(engine) as session, pytest.raises(ValueError, match="aware"):
+        authenticate(session, "mia", "2468", now=datetime(2026, 11, 23, 9, 20))
+    assert datetime.now(UTC).tzinfo is not None
+
+
+# ------------------------------------------------------------------ prompts
+
+
+class _Answers:
+    """Typed answers, one per prompt, recording each prompt."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.prompts: list[str] = []
+
+    def __call__(self, prompt: str) -> str:
+        self.prompts.append(prompt)
+        if not self.answers:
+            raise EOFError
+        return self.answers.pop(0)
+
+
+def test_new_secret_is_asked_twice_and_must_match() -> None:
+    said: list[str] = []
+    typed = _Answers("2468", "2468")
+    secret = read_new_secret("mia", interactive=True, environ={}, getpass=typed, say=said.append)
+    assert secret == "2468" and len(typed.prompts) == 2 and said == []
+    with pytest.raises(AccountError, match="the two entries differ"):
+        read_new_secret("mia", interactive=True, environ={}, getpass=_Answers("2468", "2469"))
+    typed = _Answers("12", "2468", "2469", "2468", "2468")
+    secret = read_new_secret(
+        "mia", interactive=True, environ={}, getpass=typed, say=said.append, attempts=3
+    )
+    assert secret == "2468" and len(said) == 2
+    assert said[0].startswith("a PIN has 4 to 12 digits") and "differ" in said[1]
+
+
+def test_without_a_terminal_the_secret_comes_only_from_the_environment() -> None:
+    never = _Answers()
+    assert (
+        read_new_secret("mia", interactive=False, environ={NEW_SECRET_ENV: "2468"}, getpass=never)
+        == "2468"
+    )
+    with pytest.raises(AccountError, match=NEW_SECRET_ENV):
+        read_new_secret("mia", interactive=False, environ={}, getpass=never)
+    with pytest.raises(SecretError):
+        read_new_secret("mia", interactive=False, environ={NEW_SECRET_ENV: "12"}, getpass=never)
+    assert never.prompts == []
+
+
+def test_first_admin_is_asked_for_and_retried(engine: Engine) -> None:
+    said: list[str] = []
+    with Session(engine) as session:
+        session.add(Staff(username="taken", display_name="Old", role=StaffRole.MA, active=False))
+        session.commit()
+        assert needs_first_admin(session)
+        ask = _Answers("Helen Marsh", "taken", "Helen", "  ", "Helen Marsh")
+        typed = _Answers("909090", "909091", "909090", "909090")
+        admin = create_first_admin(session, ask=ask, getpass=typed, now=NOW, say=said.append)
+        assert admin.role is StaffRole.ADMIN and admin.username == "helen"
+        assert admin.display_name == "Helen Marsh"
+        assert not needs_first_admin(session)
+        assert authenticate(session, "helen", "909090", now=NOW).ok
+    assert said[0] == "No administrator yet: create the first one."
+    assert ask.prompts == ["Username: "] * 3 + ["Full name: "] * 2
+    assert any("taken" in line for line in said)
+    assert said[-1] == "Administrator helen (Helen Marsh) created."
+
+
+def test_first_admin_gives_up_after_three_bad_answers(engine: Engine) -> None:
+    with Session(engine) as session:
+        with pytest.raises(UsernameError):
+            ask_first_admin(session, ask=_Answers("!", "?", "#"), getpass=_Answers(), say=print)
+        assert list_users(session) == []
+
+
+# --------------------------------------------------------------------- CLI
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """stdin is a terminal; each getpass answers from the list, in order."""
+    answers: list[str] = []
+    monkeypatch.setattr("sys.stdin", _Terminal())
+
+    def fake_getpass(prompt: str = "") -> str:
+        return answers.pop(0)
+
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
+    yield answers
+
+
+@pytest.fixture
+def no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO())
+
+    def refuse(prompt: str = "") -> str:
+        raise AssertionError("nothing may be asked without a terminal")
+
+    monkeypatch.setattr(getpass, "getpass", refuse)
+    monkeypatch.setattr(builtins, "input", refuse)
+
+
+def _users(db: Path, *args: str, environ: dict[str, str] | None = None) -> int:
+    return main(["users", *args, "--db", str(db)], environ=environ or {})
+
+
+def _file_users(path: Path) -> dict[str, Staff]:
+    engine = create_store_engine(sqlite_url(path))
+    try:
+        with Session(engine) as session:
+            rows = list_users(session)
+            for row in rows:
+                session.expunge(row)
+            return {row.username: row for row in rows}
+    finally:
+        engine.dispose()
+
+
+def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("ma-tui: ")
+    return lines[0]
+
+
+def test_cli_add_asks_twice_and_lists(
+    db_path: Path, terminal: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    terminal += ["909090", "909090"]
+    assert _users(db_path, "add", "Helen", "--name", "Helen Marsh", "--role", "admin") == 0
+    terminal += ["2468", "2468"]
+    assert (
+        _users(
+            db_path, "add", "mia", "--name", "Mia Sorensen", "--role", "ma", "--credentials", "CMA"
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "Added helen: Helen Marsh, admin." in out and "Added mia: Mia Sorensen, CMA, ma." in out
+    assert _users(db_path, "list") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "username  name               role   status",
+        "helen     Helen Marsh        admin  active",
+        "mia       Mia Sorensen, CMA  ma     active",
+    ]
+    assert _users(db_path) == 0  # no action: list
+    assert "mia" in capsys.readouterr().out
+    engine = create_store_engine(sqlite_url(db_path))
+    try:
+        with Session(engine) as session:
+            assert authenticate(session, "mia", "2468", now=NOW).ok
+    finally:
+        engine.dispose()
+
+
+def test_cli_add_refuses_a_mismatch_and_changes_nothing(
+    db_path: Path, terminal: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    terminal += ["2468", "2486"]
+    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma") == 2
+    assert _one_error_line(capsys) == "ma-tui: the two entries differ; nothing was changed"
+    assert _file_users(db_path) == {}
+
+
+def test_cli_scripted_provisioning_reads_the_environment(
+    db_path: Path, no_terminal: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma") == 2
+    assert NEW_SECRET_ENV in _one_error_line(capsys)
+    assert _file_users(db_path) == {}
+    env = {NEW_SECRET_ENV: "2468"}
+    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", environ=env) == 0
+    assert set(_file_users(db_path)) == {"mia"}
+
+
+def test_cli_never_takes_the_secret_as_an_argument(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        _users(db_path, "add", "mia", "2468", "--name", "Mia", "--role", "ma")
+    assert exited.value.code == 2
+    assert "unrecognized arguments: 2468" in capsys.readouterr().err
+    for option in ("--pin", "--password", "--secret"):
+        with pytest.raises(SystemExit):
+            _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", option, "2468")
+        capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add", "m", "--name", "M", "--role", "ma"], "ma-tui: a username has 2 to 64 characters"),
+        (["add", "mia", "--name", " ", "--role", "ma"], "ma-tui: a user needs a name"),
+        (["add", "mia", "--name", "Mia", "--role", "boss"], "ma-tui: unknown role 'boss'"),
+        (["disable", "Mia Sorensen"], "ma-tui: username 'Mia Sorensen' has a character"),
+    ],
+)
+def test_cli_bad_arguments_are_refused_before_the_database_opens(
+    tmp_path: Path,
+    no_terminal: None,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    target = tmp_path / "new.db"
+    assert _users(target, *args, environ={NEW_SECRET_ENV: "2468"}) == 2
+    assert _one_error_line(capsys).startswith(message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_disable_enable_reset(
+    db_path: Path, no_terminal: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = {NEW_SECRET_ENV: "909090"}
+    assert _users(db_path, "add", "helen", "--name", "Helen", "--role", "admin", environ=env) == 0
+    env = {NEW_SECRET_ENV: "2468"}
+    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", environ=env) == 0
+    capsys.readouterr()
+
+    assert _users(db_path, "disable", "helen") == 2
+    assert "last active administrator" in _one_error_line(capsys)
+    assert _users(db_path, "disable", "ghost") == 2
+    assert _one_error_line(capsys) == "ma-tui: no user 'ghost'"
+    assert _users(db_path, "reset", "ghost", environ=env) == 2
+    assert _one_error_line(capsys) == "ma-tui: no user 'ghost'"
+
+    assert _users(db_path, "disable", "MIA") == 0
+    assert not _file_users(db_path)["mia"].active
+    assert _users(db_path, "enable", "mia") == 0
+    assert _file_users(db_path)["mia"].active
+
+    # Five wrong PINs lock mia now; reset clears the lock and sets the new PIN.
+    engine = create_store_engine(sqlite_url(db_path))
+    try:
+        with Session(engine) as session:
+            _fail(session, 5, at=datetime.now().astimezone())
+        capsys.readouterr()
+        assert _users(db_path, "list") == 0
+        assert re.search(r"^mia .*locked until \d\d:\d\d$", capsys.readouterr().out, re.M)
+        assert _users(db_path, "reset", "mia", environ={NEW_SECRET_ENV: "13579"}) == 0
+        assert "failed attempts and lock cleared" in capsys.readouterr().out
+        with Session(engine) as session:
+            assert authenticate(session, "mia", "13579", now=datetime.now().astimezone()).ok
+    finally:
+        engine.dispose()
+    assert _users(db_path, "reset", "mia", environ={NEW_SECRET_ENV: "1"}) == 2
+    assert _one_error_line(capsys).startswith("ma-tui: a PIN has 4 to 12 digits")
+
+
+def test_cli_add_refuses_a_taken_username_before_asking(
+    db_path: Path, terminal: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    terminal += ["2468", "2468"]
+    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma") == 0
+    capsys.readouterr()
+    assert _users(db_path, "add", "MIA", "--name", "Other Mia", "--role", "nurse") == 2
+    assert _one_error_line(capsys) == "ma-tui: username 'mia' is taken; choose another"
+    assert terminal == []  # refused before anything was asked
+
+
+# ------------------------------------------------------------ first start
+
+
+@pytest.fixture
+def no_app(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """The queue screen is not opened; the list says whether it would have been."""
+    opened: list[bool] = []
+
+    def fake_run_app(engine: Engine) -> int:
+        opened.append(True)
+        return 0
+
+    monkeypatch.setattr(cli, "_run_app", fake_run_app)
+    return opened
+
+
+def test_first_start_without_a_terminal_says_how_to_add_an_admin(
+    db_path: Path, no_terminal: None, no_app: list[bool], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--db", str(db_path)], environ={}) == 2
+    line = _one_error_line(capsys)
+    assert "no administrator yet" in line and "ma-tui users add" in line and "--role admin" in line
+    assert no_app == []
+
+
+def test_first_start_on_a_terminal_creates_the_first_admin_then_opens(
+    db_path: Path,
+    terminal: list[str],
+    no_app: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    typed = iter(["helen", "Helen Marsh"])
+    monkeypatch.setattr(builtins, "input", lambda prompt="": next(typed))
+    terminal += ["909090", "909090"]
+    assert main(["run", "--db", str(db_path)], environ={}) == 0
+    assert no_app == [True]
+    out = capsys.readouterr().out
+    assert "No administrator yet: create the first one." in out
+    users = _file_users(db_path)
+    assert set(users) == {"helen"} and users["helen"].role is StaffRole.ADMIN
+    # The next start asks nothing.
+    monkeypatch.setattr(builtins, "input", lambda prompt="": pytest.fail("asked again"))
+    assert main(["--db", str(db_path)], environ={}) == 0
+    assert no_app == [True, True]
+
+
+def test_first_start_cancelled_creates_nothing_and_opens_nothing(
+    db_path: Path,
+    terminal: list[str],
+    no_app: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def cancel(prompt: str = "") -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(builtins, "input", cancel)
+    assert main(["--db", str(db_path)], environ={}) == 2
+    assert "no administrator was created" in capsys.readouterr().err
+    assert no_app == [] and _file_users(db_path) == {}

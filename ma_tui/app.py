@@ -7,16 +7,21 @@ process), it first offers to resume them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from time import monotonic
 from typing import ClassVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from data.store import StoreError
+from data.audit import AuditAction, record
+from data.models import Staff
+from data.store import StoreError, retry_on_busy
+from ma_tui.accounts import SignInResult
 from ma_tui.chart import load_chart
 from ma_tui.clock import Clock, system_clock
 from ma_tui.rooming import (
@@ -27,6 +32,7 @@ from ma_tui.rooming import (
     open_visit,
     unfinished_visits,
 )
+from ma_tui.settings import idle_lock_minutes
 from screens.checkin import CheckInScreen
 from screens.complaint import ComplaintScreen
 from screens.help import HelpScreen
@@ -37,8 +43,11 @@ from screens.queue import QueueScreen
 from screens.resume import ResumeScreen
 from screens.review import ReviewScreen
 from screens.signed import SignedVisitScreen
+from screens.signin import SignInScreen
 from screens.visit import Visit, VisitScreen
 from screens.vitals import VitalsScreen
+
+IDLE_CHECK_SECONDS = 1.0  # how often the idle lock looks at the time since the last key
 
 STEP_SCREENS: dict[Step, type[VisitScreen]] = {
     "checkin": CheckInScreen,
@@ -66,24 +75,155 @@ class MaTuiApp(KeyGate):
         clock: Clock = system_clock,
         staff_id: int | None = None,
         cursor_blink: bool = True,
+        sign_in: bool = True,
+        idle_lock_seconds: float | None = None,
     ) -> None:
+        """``sign_in=False`` only for tests that are not about signing in.
+
+        ``idle_lock_seconds`` overrides the clinic's idle-lock setting (tests).
+        """
         super().__init__()
         self.engine = engine
         self.cursor_blink = cursor_blink
         self.clock = clock
         self.staff_id = staff_id
+        self.staff: Staff | None = None
+        self.sign_in_required = sign_in
+        self.idle_lock_seconds = idle_lock_seconds
         self.visit: Visit | None = None
+        self._last_input = monotonic()
+        self._locked = False
 
     def on_mount(self) -> None:
+        if self.sign_in_required:
+            self.push_screen(
+                SignInScreen(self.engine, self.clock, on_attempt=self._audit_attempt),
+                self._signed_in,
+            )
+        else:
+            self._open_queue()
+
+    def _open_queue(self) -> None:
         self.push_screen(QueueScreen(self.engine, self.clock))
         self.offer_unfinished()
+
+    @property
+    def holder(self) -> str | None:
+        """Who rooms from here: the signed-in user; None falls back to the OS user."""
+        return self.staff.username if self.staff is not None else None
+
+    # --------------------------------------------------------- sign-in, lock
+
+    def _signed_in(self, staff: Staff | None) -> None:
+        if staff is None:
+            self.exit()
+            return
+        self.staff, self.staff_id = staff, staff.id
+        self._last_input = monotonic()
+        self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
+        self._open_queue()
+
+    def action_command_palette(self) -> None:
+        """No palette before sign-in or on the lock: it searches today's patients."""
+        if isinstance(self.screen, SignInScreen):
+            return
+        super().action_command_palette()
+
+    def _audit_attempt(self, result: SignInResult) -> None:
+        """Every attempt, failed ones too, is an audit event (never the secret)."""
+        self.audit(
+            AuditAction(result.audit_action),
+            staff_id=result.staff_id,
+            detail=result.audit_detail(),
+        )
+
+    def audit(
+        self,
+        action: AuditAction,
+        *,
+        staff_id: int | None = None,
+        patient_id: int | None = None,
+        entity: str | None = None,
+        entity_id: int | None = None,
+        detail: dict[str, object] | None = None,
+    ) -> None:
+        """Append an audit event in its own transaction; a failure is said, not raised."""
+        who = staff_id if staff_id is not None else self.staff_id
+
+        def write() -> None:
+            with Session(self.engine) as session, session.begin():
+                record(
+                    session,
+                    action=action,
+                    at=self.clock(),
+                    staff_id=who,
+                    os_user=None if who is not None else current_holder()[:64],
+                    patient_id=patient_id,
+                    entity=entity,
+                    entity_id=entity_id,
+                    detail=detail,
+                )
+
+        try:
+            retry_on_busy(write)
+        except (SQLAlchemyError, StoreError) as exc:
+            self.notify(f"Audit trail not written: {exc}", severity="error", markup=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+            self._last_input = monotonic()
+        await super().on_event(event)
+
+    def _idle_limit(self) -> float:
+        if self.idle_lock_seconds is not None:
+            return self.idle_lock_seconds
+        with Session(self.engine) as session:
+            return idle_lock_minutes(session) * 60.0
+
+    def _check_idle(self) -> None:
+        if self.staff is None or self._locked:
+            return
+        if monotonic() - self._last_input >= self._idle_limit():
+            self.lock()
+
+    def lock(self) -> None:
+        """Cover every screen; the open visit's draft is saved first."""
+        assert self.staff is not None
+        screen = self.screen
+        if isinstance(screen, VisitScreen):  # as typed, unchecked: nothing to say on screen
+            screen.capture_draft()
+            screen.note_focus()
+            screen.save_draft()
+        self.clear_notifications()  # a toast may name the patient
+        self._locked = True
+        self.audit(AuditAction.LOCK, detail={"reason": "idle"})
+        self.push_screen(
+            SignInScreen(
+                self.engine, self.clock, locked_user=self.staff, on_attempt=self._audit_attempt
+            ),
+            self._unlocked,
+        )
+
+    def _unlocked(self, staff: Staff | None) -> None:
+        self._locked = False
+        self._last_input = monotonic()
+        if staff is not None:
+            self.audit(AuditAction.UNLOCK, staff_id=staff.id)
+        if staff is None or self.staff is None or staff.id == self.staff.id:
+            return  # the same user: back exactly where they were
+        # Another user: their own session from the queue; the visit stays its owner's.
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.visit = None
+        self.staff, self.staff_id = staff, staff.id
+        self._open_queue()
 
     def offer_unfinished(self) -> None:
         """Offer the visits this terminal left unfinished today; Esc goes to the queue."""
         now = self.clock()
         try:
             with Session(self.engine) as session:
-                visits = unfinished_visits(session, holder=current_holder(), now=now)
+                visits = unfinished_visits(session, holder=self.holder or current_holder(), now=now)
         except (SQLAlchemyError, StoreError):
             return  # the queue shows them as Rooming all the same
         if visits:
@@ -113,16 +253,26 @@ class MaTuiApp(KeyGate):
         now = self.clock()
         with Session(self.engine) as session:
             chart = load_chart(session, encounter_id)
+        # Its own transaction, after the read: a SQLite file's write lock is one at a time.
+        self.audit(
+            AuditAction.VIEW,
+            patient_id=chart.patient_id,
+            entity="encounter",
+            entity_id=encounter_id,
+        )
+        with Session(self.engine) as session:
             if chart.encounter.signed_at is not None:
                 self.push_screen(SignedVisitScreen(self.engine, self.clock, chart, self.staff_id))
                 return
             try:
-                draft = open_visit(session, encounter_id, staff_id=self.staff_id, now=now)
+                draft = open_visit(
+                    session, encounter_id, staff_id=self.staff_id, now=now, holder=self.holder
+                )
             except (ValueError, StoreError) as exc:
                 self.notify(f"Cannot room this visit: {exc}.", severity="warning", markup=False)
                 return
             chart = load_chart(session, encounter_id)
-        self.visit = Visit(self.engine, self.clock, self.staff_id, chart, draft)
+        self.visit = Visit(self.engine, self.clock, self.staff_id, chart, draft, holder=self.holder)
         screen = STEP_SCREENS[draft.step](self.visit)
         if isinstance(current, VisitScreen):
             self.switch_screen(screen)

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from data.audit import AuditAction, record
 from data.catalogs import HPI_FIELDS
 from data.models import (
     Allergy,
@@ -474,6 +475,30 @@ def _sign(
         _move(session, encounter, EncounterStatus.READY_FOR_PROVIDER, staff_id, now)
         if stored is not None:
             session.delete(stored)
+        record(
+            session,
+            action=AuditAction.SIGN,
+            at=now,
+            staff_id=staff_id,
+            os_user=None if staff_id is not None else holder[:64],
+            patient_id=draft.patient_id,
+            entity="encounter",
+            entity_id=draft.encounter_id,
+            detail=_signed_detail(draft),
+        )
+
+
+def _signed_detail(draft: VisitDraft) -> dict[str, object]:
+    """What signing wrote, for the audit trail: which fields, not their values."""
+    return {
+        "demographics_changed": sorted(draft.demographic_changes),
+        "coverage_changed": sorted(draft.coverage_changes),
+        "vitals": len(draft.vitals),
+        "history_added": len(draft.new_entries),
+        "history_entered_in_error": sum(len(ids) for ids in draft.entered_in_error.values()),
+        "medication_status_changed": len(draft.medication_status),
+        "chief_complaint": bool(draft.chief_complaint.strip()),
+    }
 
 
 def _write_checkin(
@@ -611,6 +636,22 @@ def correct_observation(
         session.add(right)
         session.flush()
         assert right.id is not None
+        record(
+            session,
+            action=AuditAction.CORRECT,
+            at=now,
+            staff_id=staff_id,
+            os_user=None if staff_id is not None else current_holder()[:64],
+            patient_id=wrong.patient_id,
+            entity="observation",
+            entity_id=observation_id,
+            detail={
+                "code": wrong.code,
+                "was": f"{wrong.value_entered} {wrong.unit_entered}",
+                "now": f"{right.value_entered} {right.unit_entered}",
+                "replacement_id": right.id,
+            },
+        )
         return right.id
 
 

@@ -113,7 +113,13 @@ class ReviewScreen(VisitScreen):
         self.commit_step()
         draft = self.visit.draft
         try:
-            sign_visit(self.visit.engine, draft, staff_id=self.visit.staff_id, now=self.visit.now())
+            sign_visit(
+                self.visit.engine,
+                draft,
+                staff_id=self.visit.staff_id,
+                now=self.visit.now(),
+                holder=self.visit.holder,
+            )
         except SignError as exc:
             self.notify("Not signed: " + " ".join(exc.problems), severity="error", timeout=8)
             self._show()

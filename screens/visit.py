@@ -43,13 +43,17 @@ class Visit:
 
     saved_json: str = ""  # the draft as last saved: an unchanged draft is not written again
     signed: bool = False  # signing deleted the draft; nothing may write it again
+    # Who rooms it: the signed-in staff member's username; None: this terminal's OS user.
+    holder: str | None = None
 
     def save(self) -> None:
         data = self.draft.model_dump_json()
         if self.signed or data == self.saved_json:
             return
         with Session(self.engine) as session:
-            save_draft(session, self.draft, staff_id=self.staff_id, now=self.now())
+            save_draft(
+                session, self.draft, staff_id=self.staff_id, now=self.now(), holder=self.holder
+            )
         self.saved_json = data
 
     def reload_chart(self) -> None:

@@ -14,7 +14,8 @@ from tests.conftest import CLINIC_NOW
 
 
 def make_app(engine: Engine) -> MaTuiApp:
-    return MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), cursor_blink=False)
+    """The app as the screens' tests drive it: already past sign-in (tests/test_signin.py)."""
+    return MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), cursor_blink=False, sign_in=False)
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:

@@ -446,9 +446,16 @@ def _check_after_kill(db: Path, finished: list[Action], cut: Action, typed: str)
     return draft
 
 
+def _sign_in(terminal: Terminal) -> None:
+    """As the demo MA who rooms Dana (her PIN is in the README)."""
+    terminal.wait_for("sign in", what="the sign-in screen on start")
+    terminal.type(f"mia{ENTER}2468{ENTER}")
+
+
 def _check_resumed(db: Path, draft: VisitDraft, terminals: list[Terminal]) -> None:
     terminal = Terminal(db)
     terminals.append(terminal)
+    _sign_in(terminal)
     terminal.wait_for(
         "Unfinished visit",
         "Dana Whitfield",
@@ -474,6 +481,7 @@ def test_killed_at_random_moments_loses_at_most_the_field_being_typed(
         cut_at = rng.randint(1, len(DANA) - 1)  # the visit is open: there is a draft
         terminal = Terminal(db)
         terminals.append(terminal)
+        _sign_in(terminal)
         terminal.wait_for("Today's queue", what="the queue on start")
         for action in DANA[:cut_at]:
             _perform(terminal, db, action, rng)

@@ -32,7 +32,7 @@ SIZE = (80, 24)
 
 
 def _app(engine: Engine) -> MaTuiApp:
-    return MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW))
+    return MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), sign_in=False)
 
 
 async def _open_history(

@@ -24,7 +24,7 @@ def _title(app: MaTuiApp) -> str:
 
 
 async def test_queue_lists_todays_demo_schedule_in_time_order(demo_engine: Engine) -> None:
-    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW))
+    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW), sign_in=False)
     async with app.run_test(size=(80, 24)):
         rows = _rows(app)
         assert len(rows) >= 20
@@ -67,7 +67,7 @@ async def test_queue_shows_what_the_database_holds(engine: Engine) -> None:
                 Encounter(patient_id=patient.id, scheduled_at=CLINIC_NOW + timedelta(days=days))
             )
         session.commit()
-    app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW))
+    app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), sign_in=False)
     async with app.run_test():
         assert _rows(app) == [
             ["09:00", "Łukasz, Nguyễn", "6 mo", "M", "Ready for provider", "1h15", "Exam 4"]
@@ -76,7 +76,7 @@ async def test_queue_shows_what_the_database_holds(engine: Engine) -> None:
 
 
 async def test_an_empty_day_says_so(engine: Engine) -> None:
-    app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW))
+    app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), sign_in=False)
     async with app.run_test():
         message = app.screen.query_one("#queue-empty", Static)
         assert message.display
@@ -84,7 +84,7 @@ async def test_an_empty_day_says_so(engine: Engine) -> None:
 
 
 async def test_f5_shows_a_visit_another_terminal_added(demo_engine: Engine) -> None:
-    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW))
+    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW), sign_in=False)
     async with app.run_test() as pilot:
         before = len(_rows(app))
         await pilot.press("down", "down")
@@ -100,7 +100,7 @@ async def test_f5_shows_a_visit_another_terminal_added(demo_engine: Engine) -> N
 
 
 async def test_footer_shows_the_keys(demo_engine: Engine) -> None:
-    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW))
+    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW), sign_in=False)
     async with app.run_test():
         keys = {binding.key for _, binding, enabled, _ in app.active_bindings.values() if enabled}
         assert {"f5", "ctrl+q"} <= keys
@@ -109,7 +109,7 @@ async def test_footer_shows_the_keys(demo_engine: Engine) -> None:
 async def test_typing_filters_by_name_dob_or_mrn(demo_engine: Engine) -> None:
     from tests.pilot import type_text
 
-    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW))
+    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW), sign_in=False)
     async with app.run_test() as pilot:
         for text in ("whit da", "4/12/68", "04121968", "1968-04-12"):
             search = app.screen.query_one("#search")
@@ -134,7 +134,7 @@ async def test_a_patient_not_on_todays_schedule_can_start_a_walk_in(engine: Engi
             )
         )
         session.commit()
-    app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW))
+    app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), sign_in=False)
     async with app.run_test() as pilot:
         await type_text(pilot, "o'br")
         assert _rows(app)[0][1:5] == ["O'Brien, Siobhán", "40 y", "F", "Not scheduled"]
@@ -148,7 +148,7 @@ async def test_a_patient_not_on_todays_schedule_can_start_a_walk_in(engine: Engi
 async def test_odd_search_text_is_plain_text(demo_engine: Engine) -> None:
     from tests.pilot import type_text
 
-    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW))
+    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW), sign_in=False)
     async with app.run_test() as pilot:
         await type_text(pilot, "%' or 1=1 --")
         assert _rows(app) == []

@@ -70,6 +70,14 @@ async def test_a_wrong_weight_is_corrected_and_kept(demo_engine: Engine) -> None
             ("171", ObservationStatus.FINAL),
         ]
         assert weights[1].corrects_id == weights[0].id
+        # Signing and correcting are in the audit trail, in the same transactions.
+        from data.audit import events, verify
+
+        trail = [e for e in events(session) if e.patient_mrn == "1000105"]
+        actions = [e.action for e in trail]
+        assert actions[-3:] == ["sign", "view", "correct"]
+        assert '"was":"117 [lb_av]"' in (trail[-1].detail or "")
+        assert verify(session).ok
 
 
 async def test_a_bp_is_corrected_as_a_pair_and_bad_input_is_refused(demo_engine: Engine) -> None:

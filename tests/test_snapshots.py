@@ -166,3 +166,34 @@ def test_resume_offer_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
         draft.step = "vitals"
         save_draft(session, draft, staff_id=None, now=CLINIC_NOW)
     assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE)
+
+
+def _signing_app(engine: Engine) -> Any:
+    from ma_tui.app import MaTuiApp
+    from ma_tui.clock import fixed_clock
+    from tests.conftest import CLINIC_NOW
+
+    return MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), cursor_blink=False)
+
+
+def test_sign_in_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def wrong_pin(pilot: Pilot[None]) -> None:
+        await type_text(pilot, "mia")
+        await pilot.press("enter")
+        await type_text(pilot, "1111")
+        await pilot.press("enter")
+
+    assert snap_compare(_signing_app(demo_sqlite), terminal_size=SIZE, run_before=wrong_pin)
+
+
+def test_idle_lock_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def locked(pilot: Pilot[None]) -> None:
+        await type_text(pilot, "mia")
+        await pilot.press("enter")
+        await type_text(pilot, "2468")
+        await pilot.press("enter")
+        await open_from_queue(pilot, "whit da")
+        pilot.app.lock()  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(_signing_app(demo_sqlite), terminal_size=SIZE, run_before=locked)

@@ -1,0 +1,185 @@
+"""Signing in, the idle lock and unlocking where one left off: keyboard only, and no
+patient information on screen until the right PIN is typed."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from data.models import RoomingDraft, Staff
+from ma_tui.app import MaTuiApp
+from ma_tui.clock import fixed_clock
+from screens.queue import QueueScreen
+from screens.signin import SignInScreen
+from screens.vitals import VitalsScreen
+from tests.conftest import CLINIC_NOW, todays_encounter_id
+from tests.pilot import open_from_queue, type_text
+
+IDLE = 1.5  # seconds: short for a test, long enough that a busy machine is not idle
+
+
+def signing_app(engine: Engine, *, idle_lock_seconds: float | None = None) -> MaTuiApp:
+    return MaTuiApp(
+        engine,
+        clock=fixed_clock(CLINIC_NOW),
+        cursor_blink=False,
+        idle_lock_seconds=idle_lock_seconds,
+    )
+
+
+async def sign_in(pilot: Pilot[None], username: str, pin: str) -> None:
+    await type_text(pilot, username)
+    await pilot.press("enter")
+    await type_text(pilot, pin)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def message(app: MaTuiApp) -> str:
+    return str(app.screen.query_one("#signin-message", Static).render())
+
+
+def screen_text(app: MaTuiApp) -> str:
+    """Everything the terminal shows now (an SVG screenshot: its text is what shows)."""
+    return app.export_screenshot()
+
+
+async def test_sign_in_opens_the_queue_as_that_user(demo_sqlite: Engine) -> None:
+    app = signing_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        assert isinstance(app.screen, SignInScreen)
+        assert app.focused is not None and app.focused.id == "signin-username"
+        await sign_in(pilot, "mia", "2468")
+        assert isinstance(app.screen, QueueScreen)
+        assert app.staff is not None and app.staff.username == "mia"
+        await open_from_queue(pilot, "whit da")
+    with Session(demo_sqlite) as session:
+        draft = session.get(RoomingDraft, todays_encounter_id(demo_sqlite, "Whitfield"))
+        mia = session.exec(select(Staff).where(Staff.username == "mia")).one()
+        assert draft is not None and draft.holder == "mia" and draft.owner_id == mia.id
+
+
+async def test_wrong_pin_and_unknown_user_say_the_same_and_show_no_patient(
+    demo_sqlite: Engine,
+) -> None:
+    app = signing_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await sign_in(pilot, "mia", "1111")
+        wrong_pin = message(app)
+        assert isinstance(app.screen, SignInScreen)
+        assert app.screen.query_one("#signin-secret", Input).value == ""
+        await pilot.press("shift+tab")  # back to the username
+        app.screen.query_one("#signin-username", Input).value = ""
+        await sign_in(pilot, "nobody", "2468")
+        assert message(app) == wrong_pin and "wrong PIN" in wrong_pin
+        assert len(app.screen_stack) == 2  # the default screen and sign-in: no queue behind
+        assert "Whitfield" not in screen_text(app)
+        await pilot.press("ctrl+p")  # the palette would search today's patients: not here
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)
+
+
+async def test_five_wrong_pins_lock_the_account(demo_sqlite: Engine) -> None:
+    app = signing_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await type_text(pilot, "jorge")
+        await pilot.press("enter")
+        for _ in range(5):
+            await type_text(pilot, "0000")
+            await pilot.press("enter")
+            await pilot.pause()
+        await type_text(pilot, "1357")  # the right PIN, now refused
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)
+        assert "Locked" in message(app)
+
+
+async def test_idle_lock_hides_the_patient_and_the_same_pin_resumes_in_place(
+    demo_sqlite: Engine,
+) -> None:
+    app = signing_app(demo_sqlite, idle_lock_seconds=IDLE)
+    async with app.run_test() as pilot:
+        await sign_in(pilot, "mia", "2468")
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter")
+        assert isinstance(app.screen, VitalsScreen)
+        await type_text(pilot, "128/82")
+        await pilot.press("enter", "enter")
+        await type_text(pilot, "7")  # the pulse half typed when she walks away
+        await pilot.pause(IDLE + 2.5)
+        assert isinstance(app.screen, SignInScreen)
+        assert "Whitfield" not in screen_text(app) and "128/82" not in screen_text(app)
+        assert app.focused is not None and app.focused.id == "signin-secret"
+        await type_text(pilot, "2468")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, VitalsScreen)
+        assert app.screen.query_one("#v-bp", Input).value == "128/82"
+        assert app.focused is not None and app.focused.id == "v-pulse"
+        assert app.screen.query_one("#v-pulse", Input).value == "7"
+
+
+async def test_another_user_signs_in_at_the_lock_and_the_visit_stays_its_owners(
+    demo_sqlite: Engine,
+) -> None:
+    app = signing_app(demo_sqlite, idle_lock_seconds=IDLE)
+    async with app.run_test() as pilot:
+        await sign_in(pilot, "mia", "2468")
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter")
+        await type_text(pilot, "128/82")
+        await pilot.press("enter")
+        await pilot.pause(IDLE + 2.5)
+        assert isinstance(app.screen, SignInScreen)
+        await pilot.press("f2")
+        await sign_in(pilot, "jorge", "1357")
+        assert isinstance(app.screen, QueueScreen)
+        assert app.staff is not None and app.staff.username == "jorge"
+        await open_from_queue(pilot, "whit da")  # Mia's: Jorge is told, and kept out
+        assert isinstance(app.screen, QueueScreen)
+    with Session(demo_sqlite) as session:
+        draft = session.get(RoomingDraft, todays_encounter_id(demo_sqlite, "Whitfield"))
+        assert draft is not None and draft.holder == "mia"
+        vitals = json.loads(draft.data)["vitals_form"]["values"]
+        assert vitals["bp"] == "128/82"
+
+
+async def test_what_the_mA_did_is_in_the_audit_trail_and_the_chain_holds(
+    demo_sqlite: Engine,
+) -> None:
+    from data.audit import events, verify
+
+    with Session(demo_sqlite) as session:
+        before = len(events(session))
+    app = signing_app(demo_sqlite, idle_lock_seconds=IDLE)
+    async with app.run_test() as pilot:
+        await sign_in(pilot, "mia", "1111")  # wrong
+        await pilot.press("shift+tab")
+        app.screen.query_one("#signin-username", Input).value = ""
+        await sign_in(pilot, "mia", "2468")
+        await open_from_queue(pilot, "whit da")
+        await pilot.pause(IDLE + 2.5)  # locks
+        await type_text(pilot, "2468")
+        await pilot.press("enter")
+        await pilot.pause()
+    with Session(demo_sqlite) as session:
+        new = events(session)[before:]
+        assert verify(session).ok
+    assert [(e.action, e.user) for e in new] == [
+        ("sign_in_failed", "mia"),
+        ("sign_in", "mia"),
+        ("view", "mia"),
+        ("lock", "mia"),
+        ("sign_in", "mia"),  # the PIN at the lock is a sign-in attempt too
+        ("unlock", "mia"),
+    ]
+    view = new[2]
+    assert view.patient_mrn is not None and view.entity == "encounter"
+    assert "2468" not in " ".join(e.detail or "" for e in new) and "1111" not in " ".join(
+        e.detail or "" for e in new
+    )

@@ -53,6 +53,7 @@ One chain, however many terminals
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 from collections.abc import Mapping
@@ -109,6 +110,15 @@ class AuditAction(StrEnum):
 
 
 # ------------------------------------------------------------------- the hash
+
+
+def current_os_user() -> str:
+    """Who is at this terminal to the operating system (``unknown`` if it cannot say):
+    the user an event records when nobody is signed in, as on the command line."""
+    try:
+        return getpass.getuser()[:64]
+    except (KeyError, OSError):  # no login name and no passwd entry
+        return "unknown"
 
 
 def format_at(at: datetime) -> str:

@@ -18,7 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from data.audit import AuditAction, record
+from data.audit import AuditAction, current_os_user, record
 from data.models import Staff
 from data.store import StoreError, retry_on_busy
 from ma_tui.accounts import SignInResult
@@ -157,7 +157,7 @@ class MaTuiApp(KeyGate):
                     action=action,
                     at=self.clock(),
                     staff_id=who,
-                    os_user=None if who is not None else current_holder()[:64],
+                    os_user=None if who is not None else current_os_user(),
                     patient_id=patient_id,
                     entity=entity,
                     entity_id=entity_id,

@@ -508,7 +508,7 @@ def _audit_show(engine: Engine, args: argparse.Namespace) -> int:
     """List the events asked for; the listing is recorded first, as a view by the OS user."""
     from sqlmodel import Session, select
 
-    from data.audit import AuditAction, events, record
+    from data.audit import AuditAction, current_os_user, events, record
     from data.models import Patient
     from ma_tui.clock import system_clock
 
@@ -534,7 +534,7 @@ def _audit_show(engine: Engine, args: argparse.Namespace) -> int:
             session,
             action=AuditAction.VIEW,
             at=now,
-            os_user=_os_user(),
+            os_user=current_os_user(),
             patient_id=patient_id,
             entity="audit_event",
             detail={name: value for name, value in filters.items() if value is not None}
@@ -554,16 +554,6 @@ def _audit_show(engine: Engine, args: argparse.Namespace) -> int:
         )
         print("  ".join(fields).rstrip())
     return 0
-
-
-def _os_user() -> str:
-    """Who ran the command: the operating-system user (``unknown`` if there is none)."""
-    import getpass
-
-    try:
-        return getpass.getuser()[:64]
-    except (KeyError, OSError):  # no login name and no passwd entry
-        return "unknown"
 
 
 def _shorten(text: str, limit: int = 60) -> str:

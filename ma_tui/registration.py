@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
+from data.audit import AuditAction, current_os_user, record
 from data.models import Coverage, Encounter, EncounterStatus, EncounterStatusChange, Patient, Sex
 from ma_tui.ages import age_in_years
 from ma_tui.parsing import ParseError, normalize_phone, parse_date_of_birth
@@ -191,6 +192,7 @@ def register_walk_in(
     session.add(patient)
     session.flush()
     assert patient.id is not None
+    _audit_create(session, "patient", patient.id, patient.id, staff_id, now)
     if new.payer and new.member_id:
         session.add(
             Coverage(
@@ -229,5 +231,28 @@ def start_walk_in(session: Session, patient_id: int, *, now: datetime, staff_id:
         )
     )
     encounter_id = encounter.id
+    _audit_create(session, "encounter", encounter_id, patient_id, staff_id, now)
     session.commit()
     return encounter_id
+
+
+def _audit_create(
+    session: Session,
+    entity: str,
+    entity_id: int,
+    patient_id: int,
+    staff_id: int | None,
+    now: datetime,
+) -> None:
+    """A walk-in's patient or visit, recorded in the transaction that creates it."""
+    record(
+        session,
+        action=AuditAction.CREATE,
+        at=now,
+        staff_id=staff_id,
+        os_user=None if staff_id is not None else current_os_user(),
+        patient_id=patient_id,
+        entity=entity,
+        entity_id=entity_id,
+        detail={"walk_in": True},
+    )

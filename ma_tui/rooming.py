@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from data.audit import AuditAction, record
+from data.audit import AuditAction, current_os_user, record
 from data.catalogs import HPI_FIELDS
 from data.models import (
     Allergy,
@@ -480,7 +480,7 @@ def _sign(
             action=AuditAction.SIGN,
             at=now,
             staff_id=staff_id,
-            os_user=None if staff_id is not None else holder[:64],
+            os_user=None if staff_id is not None else current_os_user(),
             patient_id=draft.patient_id,
             entity="encounter",
             entity_id=draft.encounter_id,
@@ -641,7 +641,7 @@ def correct_observation(
             action=AuditAction.CORRECT,
             at=now,
             staff_id=staff_id,
-            os_user=None if staff_id is not None else current_holder()[:64],
+            os_user=None if staff_id is not None else current_os_user(),
             patient_id=wrong.patient_id,
             entity="observation",
             entity_id=observation_id,

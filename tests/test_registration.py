@@ -66,3 +66,38 @@ def test_column_limit_is_the_stored_length_and_refuses_what_has_none() -> None:
     assert column_limit(Coverage, "payer") == 200
     with pytest.raises(ValueError, match="not a text column"):
         column_limit(Patient, "birth_date")
+
+
+def test_a_walk_in_is_recorded_in_the_audit_trail(engine: object) -> None:
+    from datetime import date
+
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+    from data.audit import events, verify
+    from data.models import Sex
+    from ma_tui.registration import NewPatient, register_walk_in
+    from tests.conftest import CLINIC_NOW
+
+    assert isinstance(engine, Engine)
+    new = NewPatient(
+        family_name="Okafor",
+        given_name="Ada",
+        birth_date=date(2023, 3, 9),
+        sex=Sex.FEMALE,
+        phone=None,
+        guardian_name=None,
+        guardian_relationship=None,
+        payer=None,
+        member_id=None,
+    )
+    with Session(engine) as session:
+        encounter_id = register_walk_in(session, new, now=CLINIC_NOW, staff_id=None)
+    with Session(engine) as session:
+        trail = events(session)
+        assert [(e.action, e.entity) for e in trail] == [
+            ("create", "patient"),
+            ("create", "encounter"),
+        ]
+        assert trail[1].entity_id == str(encounter_id) and trail[0].os_user
+        assert verify(session).ok

@@ -325,10 +325,12 @@ def events(
     username: str | None = None,
     since: date | None = None,
     tz: tzinfo | None = UTC,
+    action: AuditAction | None = None,
 ) -> list[AuditEntry]:
     """Events in the order they were written, optionally only those about one patient,
-    by one user (staff username or operating-system user), or from the start of the
-    day ``since`` in ``tz`` on (``None``: this computer's local time)."""
+    by one user (staff username or operating-system user), of one ``action`` (the
+    break-glass review: ``break_glass``), or from the start of the day ``since`` in
+    ``tz`` on (``None``: this computer's local time)."""
     query = (
         select(AuditEvent, Staff.username, Patient.mrn)
         .join(Staff, col(Staff.id) == col(AuditEvent.staff_id), isouter=True)
@@ -339,6 +341,8 @@ def events(
         query = query.where(Patient.mrn == patient_mrn)
     if username is not None:
         query = query.where(or_(Staff.username == username, AuditEvent.os_user == username))
+    if action is not None:
+        query = query.where(AuditEvent.action == AuditAction(action).value)
     if since is not None:
         midnight = datetime.combine(since, time.min, tzinfo=tz)
         if tz is None:

@@ -238,6 +238,8 @@ class MaTuiApp(KeyGate):
         screen = self.screen
         if isinstance(screen, VisitScreen):
             screen.keep_draft()
+        if self.staff is not None:
+            self.audit(AuditAction.SIGN_OUT)
         self.exit()
 
     # --------------------------------------------------------------- rooming

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from data.audit import AuditAction
 from data.store import (
     ENV_VAR,
     StoreError,
@@ -467,6 +468,12 @@ def _add_audit_parser(
         "--user", metavar="USERNAME", help="only events by this staff username or OS user"
     )
     show.add_argument("--since", metavar="YYYY-MM-DD", help="only events from this local day on")
+    show.add_argument(
+        "--action",
+        dest="event_action",  # "action" is the audit subcommand (verify, show)
+        choices=[a.value for a in AuditAction],
+        help="only this kind of event, e.g. break_glass: records opened outside today's schedule",
+    )
 
 
 def _check_audit_args(args: argparse.Namespace) -> str | None:
@@ -514,7 +521,12 @@ def _audit_show(engine: Engine, args: argparse.Namespace) -> int:
 
     now = system_clock()
     assert now.tzinfo is not None
-    filters = {"patient": args.patient, "user": args.user, "since": args.since}
+    filters = {
+        "patient": args.patient,
+        "user": args.user,
+        "since": args.since,
+        "action": args.event_action,
+    }
     with Session(engine) as session:
         patient_id = None
         if args.patient is not None:
@@ -529,6 +541,7 @@ def _audit_show(engine: Engine, args: argparse.Namespace) -> int:
             username=args.user,
             since=args.since,
             tz=None,  # this computer's local day
+            action=None if args.event_action is None else AuditAction(args.event_action),
         )
         record(
             session,

@@ -18,13 +18,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from data.audit import AuditAction
 from data.models import EncounterStatus, Patient
 from ma_tui.ages import format_age
 from ma_tui.clock import Clock
 from ma_tui.queue import SEX_LETTER, QueueEntry, display_name, load_queue
-from ma_tui.registration import start_walk_in
+from ma_tui.registration import clean_text, start_walk_in
 from ma_tui.search import PatientQuery, matches, parse_search, search_patients
-from screens.confirm import ConfirmScreen
+from screens.break_glass import BreakGlassScreen
 from screens.widgets import settle_inputs
 
 REFRESH_SECONDS = 30.0
@@ -144,18 +145,27 @@ class QueueScreen(Screen[None]):
             return
         name = display_name(patient)
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                with Session(self.engine) as session:
-                    encounter_id = start_walk_in(
-                        session, patient_id, now=self.clock(), staff_id=self._staff_id()
-                    )
-                self._open_encounter(encounter_id)
+        def answered(reason: str | None) -> None:
+            if not reason:
+                return
+            audit = getattr(self.app, "audit", None)
+            if audit is not None:  # opening a record outside today's schedule
+                audit(
+                    AuditAction.BREAK_GLASS,
+                    patient_id=patient_id,
+                    entity="patient",
+                    entity_id=patient_id,
+                    detail={"reason": clean_text(reason, limit=200)},
+                )
+            with Session(self.engine) as session:
+                encounter_id = start_walk_in(
+                    session, patient_id, now=self.clock(), staff_id=self._staff_id()
+                )
+            self._open_encounter(encounter_id)
 
         self.app.push_screen(
-            ConfirmScreen(
-                f"{name} is not on today's schedule.",
-                f"Start a walk-in visit for {name}, born {patient.birth_date:%m/%d/%Y}?",
+            BreakGlassScreen(
+                name, f"Born {patient.birth_date:%m/%d/%Y}: a walk-in visit is started."
             ),
             answered,
         )

@@ -554,6 +554,19 @@ def test_audit_show_filters_by_user_and_day(
     assert everything[-1].split()[2:4] == [getpass.getuser(), "view"]
 
 
+def test_audit_show_lists_one_kind_of_event(
+    demo_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--action break_glass`` is the review list of records opened outside the schedule."""
+    db = ["--db", str(demo_file)]
+    capsys.readouterr()
+    assert main(["audit", "show", "--action", "sign", *db], environ={}) == 0
+    signs = capsys.readouterr().out.splitlines()
+    assert signs and all(line.split()[3] == "sign" for line in signs)
+    with pytest.raises(SystemExit):
+        main(["audit", "show", "--action", "nonsense", *db], environ={})
+
+
 @pytest.mark.parametrize("since", ["2026-13-01", "yesterday", "11/23/2026", ""])
 def test_a_bad_since_date_is_one_line_and_creates_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], since: str

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 from data.models import Encounter, EncounterStatus, Patient, Sex
 from ma_tui.app import MaTuiApp
 from ma_tui.clock import fixed_clock
+from screens.queue import QueueScreen
 from tests.conftest import CLINIC_NOW
 
 
@@ -138,11 +139,25 @@ async def test_a_patient_not_on_todays_schedule_can_start_a_walk_in(engine: Engi
     async with app.run_test() as pilot:
         await type_text(pilot, "o'br")
         assert _rows(app)[0][1:5] == ["O'Brien, Siobhán", "40 y", "F", "Not scheduled"]
-        await pilot.press("enter", "y")
+        await pilot.press("enter")  # not on today's schedule: why open it?
+        await pilot.pause()
+        await pilot.press("escape")  # opens nothing
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("down", "down", "down", "enter")  # other reason, typed
+        await type_text(pilot, "her daughter brought a form to complete")
+        await pilot.press("enter")
         await pilot.pause()
     with Session(engine) as session:
         visit = session.exec(select(Encounter)).one()
         assert visit.walk_in and visit.status is EncounterStatus.ROOMING
+        from data.audit import AuditAction, events
+
+        (glass,) = events(session, action=AuditAction.BREAK_GLASS)
+        assert glass.patient_mrn == "7000001"
+        assert "her daughter brought a form to complete" in (glass.detail or "")
 
 
 async def test_odd_search_text_is_plain_text(demo_engine: Engine) -> None:

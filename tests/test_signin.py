@@ -167,6 +167,7 @@ async def test_what_the_mA_did_is_in_the_audit_trail_and_the_chain_holds(
         await type_text(pilot, "2468")
         await pilot.press("enter")
         await pilot.pause()
+        await pilot.press("ctrl+q")
     with Session(demo_sqlite) as session:
         new = events(session)[before:]
         assert verify(session).ok
@@ -177,6 +178,7 @@ async def test_what_the_mA_did_is_in_the_audit_trail_and_the_chain_holds(
         ("lock", "mia"),
         ("sign_in", "mia"),  # the PIN at the lock is a sign-in attempt too
         ("unlock", "mia"),
+        ("sign_out", "mia"),
     ]
     view = new[2]
     assert view.patient_mrn is not None and view.entity == "encounter"

@@ -2,7 +2,10 @@
 
 The engine is always made here, on request, and handed to the app; nothing
 connects at import time. SQLite is the embedded default; any SQLAlchemy URL works
-(PostgreSQL for clinics with many terminals).
+(PostgreSQL for clinics with many terminals). ``sqlcipher:///PATH`` names a
+SQLite file encrypted with SQLCipher (the optional ``sqlcipher3`` module); its key
+is given to ``create_store_engine`` by the caller, never read here, and never put
+in a URL that a message shows.
 
 Several ma-tui processes may share one SQLite file (MAs signed in over SSH). Every
 transaction on a SQLite file starts with ``BEGIN IMMEDIATE``: it takes the write
@@ -13,6 +16,7 @@ then goes on, instead of failing half-way when a read turns into a write. The ra
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import re
@@ -26,10 +30,14 @@ import sqlalchemy as sa
 from platformdirs import user_data_path
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.pool import QueuePool, StaticPool
 
 ENV_VAR = "MA_TUI_DB"
+# The key of an encrypted (sqlcipher:) database; read by the command line, not here.
+KEY_ENV_VAR = "MA_TUI_DB_KEY"
+# ``sqlcipher:///PATH`` (ma-tui's own scheme) or SQLAlchemy's own spelling of it.
+ENCRYPTED_SCHEMES = ("sqlcipher", "sqlite+pysqlcipher")
 APP_NAME = "ma-tui"
 DB_FILENAME = "clinic.db"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -98,8 +106,35 @@ def resolve_database_url(cli_value: str | None, environ: Mapping[str, str]) -> s
     if not chosen.strip():
         return sqlite_url(default_database_path())
     if "://" in chosen:
-        return chosen
+        return _absolute_encrypted_url(chosen)
     return sqlite_url(Path(chosen).expanduser())
+
+
+def _absolute_encrypted_url(url: str) -> str:
+    """A ``sqlcipher:`` URL with its path made absolute, as a bare path is; others as given."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    database = parsed.database or ""
+    if parsed.drivername != "sqlcipher" or database in ("", ":memory:"):
+        return url
+    if database.startswith("file:"):
+        return url
+    absolute = str(Path(database).expanduser().resolve())
+    return parsed.set(database=absolute).render_as_string(hide_password=False)
+
+
+def is_encrypted_url(url: str) -> bool:
+    """True for a URL that names a SQLCipher-encrypted database."""
+    try:
+        return make_url(url).drivername in ENCRYPTED_SCHEMES
+    except ArgumentError:
+        return False
+
+
+def encrypted_url(path: Path) -> str:
+    return URL.create("sqlcipher", database=str(path.resolve())).render_as_string()
 
 
 def sqlite_url(path: Path) -> str:
@@ -112,6 +147,8 @@ def parse_url(url: str) -> URL:
         parsed = make_url(url)
     except ArgumentError:
         raise StoreError(f"not a database path or URL: {url!r}") from None
+    if parsed.drivername in ENCRYPTED_SCHEMES:
+        return _check_encrypted_url(parsed)
     try:
         parsed.get_dialect()
     except NoSuchModuleError:
@@ -127,9 +164,29 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
+def _check_encrypted_url(parsed: URL) -> URL:
+    if parsed.password is not None:
+        # A key in the URL ends up in shell history, ps and messages.
+        raise StoreError(
+            f"do not put the database key in the URL; give it in {KEY_ENV_VAR} "
+            "or type it when asked"
+        )
+    if (parsed.database or "") in ("", ":memory:"):
+        raise StoreError("an encrypted database needs a file path: sqlcipher:///PATH")
+    if importlib.util.find_spec("sqlcipher3") is None:
+        raise StoreError(
+            "encrypted databases need the sqlcipher3 module; install ma-tui[encryption]"
+        )
+    return parsed
+
+
 def sqlite_file(url: URL) -> Path | None:
     """The file a SQLite URL names, or None for an in-memory database."""
     database = url.database or ""
+    if url.drivername in ENCRYPTED_SCHEMES:
+        if database.startswith("file:"):
+            raise StoreError("SQLite URI filenames (file:...) are not supported; give a path")
+        return Path(database)
     if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
         return None
     if database.startswith("file:"):
@@ -137,16 +194,19 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def check_sqlite_target(path: Path, *, create_parent: bool = False) -> None:
+def check_sqlite_target(
+    path: Path, *, create_parent: bool = False, encrypted: bool = False
+) -> None:
     """Refuse a path that cannot hold the clinic's database, touching nothing.
 
-    A directory, a file that is not a SQLite database, or a place we cannot write
-    each gets a one-line reason before anything is created or changed.
+    A directory, a file that is not a SQLite database (or, when ``encrypted``, a
+    plain SQLite one), or a place we cannot write each gets a one-line reason before
+    anything is created or changed.
     """
     if path.is_dir():
         raise StoreError(f"{path} is a directory, not a database file")
     if path.exists():
-        _check_existing_file(path)
+        _check_existing_file(path, encrypted=encrypted)
         return
     parent = path.parent
     if not parent.exists():
@@ -162,7 +222,7 @@ def check_sqlite_target(path: Path, *, create_parent: bool = False) -> None:
         raise StoreError(f"cannot create {path}: {parent} is read-only")
 
 
-def _check_existing_file(path: Path) -> None:
+def _check_existing_file(path: Path, *, encrypted: bool = False) -> None:
     mode = path.stat().st_mode
     if not stat.S_ISREG(mode):
         raise StoreError(f"{path} is not a regular file")
@@ -177,7 +237,18 @@ def _check_existing_file(path: Path) -> None:
         if exc.errno == 30:  # EROFS
             raise StoreError(f"{path} is on a read-only file system") from None
         raise StoreError(f"cannot open {path}: {exc.strerror}") from None
-    if header and header != SQLITE_HEADER:
+    if encrypted and header == SQLITE_HEADER:
+        raise StoreError(
+            f"{path} is a plain SQLite database, not an encrypted one; "
+            "open it with --db PATH (without sqlcipher:)"
+        )
+    if not encrypted and header and header != SQLITE_HEADER:
+        if path.stat().st_size % 512 == 0:
+            # Whole pages of what looks like noise: most likely a SQLCipher file.
+            raise StoreError(
+                f"{path} is not a SQLite database (if it is an encrypted one, "
+                f"open it with --db {encrypted_url(path)})"
+            )
         raise StoreError(f"{path} is not a SQLite database")
     if not os.access(path.parent, os.W_OK | os.X_OK):
         # SQLite's WAL needs to create -wal and -shm files beside the database.
@@ -194,10 +265,17 @@ def _can_create_in(folder: Path) -> bool:
         return False
 
 
-def create_store_engine(url: str, *, create_parent: bool = False) -> Engine:
-    """An engine for ``url`` after checking the target; the schema is not touched."""
+def create_store_engine(url: str, *, create_parent: bool = False, key: str | None = None) -> Engine:
+    """An engine for ``url`` after checking the target; the schema is not touched.
+
+    ``key`` is the passphrase of an encrypted (``sqlcipher:``) database, ignored for
+    any other; an existing encrypted file is opened once here to check it.
+    """
     parsed = parse_url(url)
     path = sqlite_file(parsed)
+    if parsed.drivername in ENCRYPTED_SCHEMES:
+        assert path is not None
+        return _encrypted_engine(parsed, path, key, create_parent=create_parent)
     if parsed.get_backend_name() == "sqlite":
         if path is not None:
             check_sqlite_target(path, create_parent=create_parent)
@@ -210,10 +288,45 @@ def memory_engine() -> Engine:
     return _sqlite_engine(make_url("sqlite://"), new_file=False, path=None)
 
 
+def _encrypted_engine(url: URL, path: Path, key: str | None, *, create_parent: bool) -> Engine:
+    """An engine on a SQLCipher file: ``PRAGMA key`` first, then the usual pragmas."""
+    check_sqlite_target(path, create_parent=create_parent, encrypted=True)
+    if not key:
+        raise StoreError(
+            f"{path} is an encrypted database and needs its key: set {KEY_ENV_VAR}, "
+            "or run ma-tui on a terminal to be asked for it"
+        )
+    new_file = not path.exists()
+    # SQLAlchemy's pysqlcipher dialect sends ``PRAGMA key`` (quoted) on every new
+    # connection, before any listener below; the URL holding the key is never shown.
+    keyed = url.set(drivername="sqlite+pysqlcipher", password=key)
+    engine = _sqlite_engine(keyed, new_file=new_file, path=path)
+    if not new_file:
+        _check_key(engine, path)
+    return engine
+
+
+def _check_key(engine: Engine, path: Path) -> None:
+    """Read the encrypted file's schema once: a wrong key fails here, changing nothing."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+    except DBAPIError as exc:
+        engine.dispose()
+        if "not a database" in str(exc.orig):
+            raise StoreError(
+                f"cannot open the encrypted database {path}: wrong key, "
+                "or not an encrypted ma-tui database"
+            ) from None
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        raise StoreError(f"cannot open the encrypted database {path}: {reason}") from None
+
+
 def _sqlite_engine(url: URL, *, new_file: bool, path: Path | None) -> Engine:
     if new_file and path is not None:
         _create_private_file(path)
     kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
+    encrypted = url.drivername == "sqlite+pysqlcipher"
     if path is None:
         # One private connection that everything shares; no other process sees it,
         # so pysqlite's own transaction handling (which tolerates nesting) stays.
@@ -223,7 +336,11 @@ def _sqlite_engine(url: URL, *, new_file: bool, path: Path | None) -> Engine:
         # A file other ma-tui processes share: pysqlite emits no BEGIN of its own
         # (SQLAlchemy's documented recipe); ``_begin_immediate`` emits ours.
         kwargs["connect_args"]["isolation_level"] = None
+        # pysqlite's pool for a file (pysqlcipher's default keeps one per thread).
+        kwargs["poolclass"] = QueuePool
     engine = sa.create_engine(url, **kwargs)
+    if encrypted:
+        event.listen(engine, "connect", _quiet_sqlcipher)
     event.listen(engine, "connect", _sqlite_pragmas)
     if path is not None:
         event.listen(engine, "begin", _begin_immediate)
@@ -256,6 +373,15 @@ def _create_private_file(path: Path) -> None:
     except OSError as exc:
         raise StoreError(f"cannot create {path}: {exc.strerror} (read-only location?)") from None
     os.close(fd)
+
+
+def _quiet_sqlcipher(dbapi_connection: Any, _record: Any) -> None:
+    """Keep SQLCipher's own log (e.g. "hmac check failed" for a wrong key) off stderr."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA cipher_log_level = NONE")
+    finally:
+        cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -6,7 +6,7 @@ process), it first offers to resume them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from time import monotonic
 from typing import ClassVar
 
@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from data.audit import AuditAction, current_os_user, record
-from data.models import Staff
+from data.models import Staff, StaffRole
 from data.store import StoreError, retry_on_busy
 from ma_tui.accounts import SignInResult
 from ma_tui.chart import load_chart
@@ -44,6 +44,7 @@ from screens.resume import ResumeScreen
 from screens.review import ReviewScreen
 from screens.signed import SignedVisitScreen
 from screens.signin import SignInScreen
+from screens.users import UsersScreen
 from screens.visit import Visit, VisitScreen
 from screens.vitals import VitalsScreen
 
@@ -77,10 +78,12 @@ class MaTuiApp(KeyGate):
         cursor_blink: bool = True,
         sign_in: bool = True,
         idle_lock_seconds: float | None = None,
+        idle_clock: Callable[[], float] = monotonic,
     ) -> None:
         """``sign_in=False`` only for tests that are not about signing in.
 
-        ``idle_lock_seconds`` overrides the clinic's idle-lock setting (tests).
+        ``idle_lock_seconds`` overrides the clinic's idle-lock setting, and
+        ``idle_clock`` (seconds, monotonic) lets a test make time pass (tests).
         """
         super().__init__()
         self.engine = engine
@@ -91,7 +94,8 @@ class MaTuiApp(KeyGate):
         self.sign_in_required = sign_in
         self.idle_lock_seconds = idle_lock_seconds
         self.visit: Visit | None = None
-        self._last_input = monotonic()
+        self.idle_clock = idle_clock
+        self._last_input = idle_clock()
         self._locked = False
 
     def on_mount(self) -> None:
@@ -119,9 +123,22 @@ class MaTuiApp(KeyGate):
             self.exit()
             return
         self.staff, self.staff_id = staff, staff.id
-        self._last_input = monotonic()
+        self._last_input = self.idle_clock()
         self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
         self._open_queue()
+
+    def open_users(self) -> None:
+        """Staff accounts, for an administrator (F9 on the queue)."""
+        if self.staff is None or self.staff.role is not StaffRole.ADMIN:
+            self.notify("Only an administrator manages staff accounts.", severity="warning")
+            return
+        self.push_screen(
+            UsersScreen(self.engine, self.clock, self.staff, on_change=self._audit_account)
+        )
+
+    def _audit_account(self, action: str, staff: Staff, detail: dict[str, object]) -> None:
+        """An account added, disabled, enabled or given a new PIN (never the PIN)."""
+        self.audit(AuditAction(action), entity="staff", entity_id=staff.id, detail=detail)
 
     def action_command_palette(self) -> None:
         """No palette before sign-in or on the lock: it searches today's patients."""
@@ -171,7 +188,7 @@ class MaTuiApp(KeyGate):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
-            self._last_input = monotonic()
+            self._last_input = self.idle_clock()
         await super().on_event(event)
 
     def _idle_limit(self) -> float:
@@ -183,7 +200,7 @@ class MaTuiApp(KeyGate):
     def _check_idle(self) -> None:
         if self.staff is None or self._locked:
             return
-        if monotonic() - self._last_input >= self._idle_limit():
+        if self.idle_clock() - self._last_input >= self._idle_limit():
             self.lock()
 
     def lock(self) -> None:
@@ -206,7 +223,7 @@ class MaTuiApp(KeyGate):
 
     def _unlocked(self, staff: Staff | None) -> None:
         self._locked = False
-        self._last_input = monotonic()
+        self._last_input = self.idle_clock()
         if staff is not None:
             self.audit(AuditAction.UNLOCK, staff_id=staff.id)
         if staff is None or self.staff is None or staff.id == self.staff.id:

@@ -13,16 +13,18 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from data.audit import AuditAction
 from data.store import (
     ENV_VAR,
+    KEY_ENV_VAR,
     StoreError,
     create_store_engine,
     default_database_path,
     describe,
+    is_encrypted_url,
     resolve_database_url,
 )
 from ma_tui import __version__
@@ -47,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH_OR_URL",
         default=argparse.SUPPRESS,
         help=(
-            "the clinic's database: a SQLite file path or any SQLAlchemy URL "
+            "the clinic's database: a SQLite file path, sqlcipher:///PATH for an "
+            "encrypted file, or any SQLAlchemy URL "
             f"(e.g. postgresql+psycopg://user@host/clinic). Default: ${ENV_VAR}, "
             f"else {default_database_path()}"
         ),
@@ -59,7 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Room patients from the terminal, keyboard only. With no command, opens "
             "today's queue. The database is created, or upgraded in place, at start."
         ),
-        epilog=f"Environment: {ENV_VAR} names the database when --db is not given.",
+        epilog=(
+            f"Environment: {ENV_VAR} names the database when --db is not given; "
+            f"{KEY_ENV_VAR} is the key of an encrypted (sqlcipher:) one, else it is asked."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"ma-tui {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -166,11 +172,11 @@ def _add_users_parser(
         action.add_argument("username", help="the account's username")
 
 
-def open_database(url: str, *, create_parent: bool) -> Engine:
+def open_database(url: str, *, create_parent: bool, key: str | None = None) -> Engine:
     """Check, connect and migrate; any failure becomes a ``StoreError``."""
     from data.migrate import upgrade
 
-    engine = create_store_engine(url, create_parent=create_parent)
+    engine = create_store_engine(url, create_parent=create_parent, key=key)
     try:
         upgrade(engine)
     except StoreError:
@@ -209,10 +215,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     url = resolve_database_url(cli_db, env)
     using_default = not (cli_db or env.get(ENV_VAR))
     try:
-        engine = open_database(url, create_parent=using_default)
+        key = _database_key(url, env)
+        engine = open_database(url, create_parent=using_default, key=key)
     except StoreError as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
+    except (EOFError, KeyboardInterrupt):
+        print(file=sys.stderr)
+        print("ma-tui: cancelled; nothing was changed", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.command == "demo":
             return _build_demo(engine, url)
@@ -227,6 +238,29 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return _run_app(engine)
     finally:
         engine.dispose()
+
+
+def _database_key(url: str, env: Mapping[str, str]) -> str | None:
+    """The key of an encrypted database: ``$MA_TUI_DB_KEY``, else asked without echo.
+
+    None for a plain database, or when there is no terminal to ask on (the store
+    then says how to give it). A new encrypted file's key is asked twice.
+    """
+    import getpass
+    from pathlib import Path
+
+    if not is_encrypted_url(url):
+        return None
+    if env.get(KEY_ENV_VAR):
+        return env[KEY_ENV_VAR]
+    if not _stdin_is_terminal():
+        return None
+    path = Path(make_url(url).database or "")
+    key = getpass.getpass(f"Key for the encrypted database {path}: ")
+    again = "The same key again (lose it and the data is lost): "
+    if key and not path.exists() and getpass.getpass(again) != key:
+        raise StoreError("the two keys differ; nothing was created")
+    return key
 
 
 def _build_demo(engine: Engine, url: str) -> int:

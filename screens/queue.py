@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from data.audit import AuditAction
-from data.models import EncounterStatus, Patient
+from data.models import EncounterStatus, Patient, StaffRole
 from ma_tui.ages import format_age
 from ma_tui.clock import Clock
 from ma_tui.queue import SEX_LETTER, QueueEntry, display_name, load_queue
@@ -59,6 +59,7 @@ class QueueScreen(Screen[None]):
         Binding("enter", "open", "Open", id="queue.open", show=True),
         Binding("f2", "walk_in", "Walk-in", id="queue.walk_in"),
         Binding("f5", "refresh_queue", "Refresh", id="queue.refresh"),
+        Binding("f9", "staff_accounts", "Staff", id="queue.users"),
         Binding("down", "move(1)", "Down", show=False, id="queue.down"),
         Binding("up", "move(-1)", "Up", show=False, id="queue.up"),
         Binding("pagedown", "move(10)", "Page down", show=False, id="queue.page_down"),
@@ -117,6 +118,18 @@ class QueueScreen(Screen[None]):
             self._open_encounter(int(number))
         elif kind == "patient":
             self._offer_walk_in(int(number))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F9 (staff accounts) is shown only to a signed-in administrator."""
+        if action == "staff_accounts":
+            staff = getattr(self.app, "staff", None)
+            return staff is not None and staff.role is StaffRole.ADMIN
+        return True
+
+    def action_staff_accounts(self) -> None:
+        open_users = getattr(self.app, "open_users", None)
+        if open_users is not None:
+            open_users()
 
     def action_walk_in(self) -> None:
         from screens.walkin import WalkInScreen

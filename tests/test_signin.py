@@ -19,7 +19,18 @@ from screens.vitals import VitalsScreen
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 from tests.pilot import open_from_queue, type_text
 
-IDLE = 1.5  # seconds: short for a test, long enough that a busy machine is not idle
+IDLE = 300.0  # seconds of the test's idle clock, which only moves when told
+
+
+class IdleClock:
+    """Monotonic seconds that pass only when a test says so: a busy machine never
+    locks the app early, and a test need not wait minutes for it to lock."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def signing_app(engine: Engine, *, idle_lock_seconds: float | None = None) -> MaTuiApp:
@@ -28,7 +39,19 @@ def signing_app(engine: Engine, *, idle_lock_seconds: float | None = None) -> Ma
         clock=fixed_clock(CLINIC_NOW),
         cursor_blink=False,
         idle_lock_seconds=idle_lock_seconds,
+        idle_clock=IdleClock(),
     )
+
+
+async def walk_away(pilot: Pilot[None], app: MaTuiApp) -> None:
+    """Let the idle time pass, then wait (bounded) for the lock's next look."""
+    assert isinstance(app.idle_clock, IdleClock)
+    app.idle_clock.now += IDLE + 1
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if isinstance(app.screen, SignInScreen):
+            await pilot.pause()  # its on_mount puts the cursor in the PIN field
+            return
 
 
 async def sign_in(pilot: Pilot[None], username: str, pin: str) -> None:
@@ -111,7 +134,7 @@ async def test_idle_lock_hides_the_patient_and_the_same_pin_resumes_in_place(
         await type_text(pilot, "128/82")
         await pilot.press("enter", "enter")
         await type_text(pilot, "7")  # the pulse half typed when she walks away
-        await pilot.pause(IDLE + 2.5)
+        await walk_away(pilot, app)
         assert isinstance(app.screen, SignInScreen)
         assert "Whitfield" not in screen_text(app) and "128/82" not in screen_text(app)
         assert app.focused is not None and app.focused.id == "signin-secret"
@@ -134,7 +157,7 @@ async def test_another_user_signs_in_at_the_lock_and_the_visit_stays_its_owners(
         await pilot.press("enter", "enter", "enter")
         await type_text(pilot, "128/82")
         await pilot.press("enter")
-        await pilot.pause(IDLE + 2.5)
+        await walk_away(pilot, app)
         assert isinstance(app.screen, SignInScreen)
         await pilot.press("f2")
         await sign_in(pilot, "jorge", "1357")
@@ -163,7 +186,7 @@ async def test_what_the_mA_did_is_in_the_audit_trail_and_the_chain_holds(
         app.screen.query_one("#signin-username", Input).value = ""
         await sign_in(pilot, "mia", "2468")
         await open_from_queue(pilot, "whit da")
-        await pilot.pause(IDLE + 2.5)  # locks
+        await walk_away(pilot, app)  # locks
         await type_text(pilot, "2468")
         await pilot.press("enter")
         await pilot.pause()
@@ -185,3 +208,20 @@ async def test_what_the_mA_did_is_in_the_audit_trail_and_the_chain_holds(
     assert "2468" not in " ".join(e.detail or "" for e in new) and "1111" not in " ".join(
         e.detail or "" for e in new
     )
+
+
+async def test_f9_opens_staff_accounts_for_an_administrator_only(demo_sqlite: Engine) -> None:
+    from screens.users import UsersScreen
+
+    app = signing_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await sign_in(pilot, "mia", "2468")
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)  # an MA: no such key
+    app = signing_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await sign_in(pilot, "admin", "909090")
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(app.screen, UsersScreen)

@@ -197,3 +197,43 @@ def test_idle_lock_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(_signing_app(demo_sqlite), terminal_size=SIZE, run_before=locked)
+
+
+def test_staff_accounts_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    """The administrator's accounts table, after trying to disable the last administrator."""
+    from sqlmodel import Session, select
+
+    from data.models import Staff
+    from screens.users import UsersScreen
+
+    with Session(demo_sqlite) as session:
+        admin = session.exec(select(Staff).where(Staff.username == "admin")).one()
+
+    async def last_admin(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        await app.push_screen(UsersScreen(demo_sqlite, app.clock, admin))  # type: ignore[attr-defined]
+        await pilot.press("down", "down", "down", "d", "n", "up", "up", "up", "d", "y")
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=last_admin)
+
+
+def test_add_staff_account_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    """Adding an account: the two PIN entries differ, so nothing is stored."""
+    from sqlmodel import Session, select
+
+    from data.models import Staff
+    from screens.users import UsersScreen
+
+    with Session(demo_sqlite) as session:
+        admin = session.exec(select(Staff).where(Staff.username == "admin")).one()
+
+    async def mismatch(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        await app.push_screen(UsersScreen(demo_sqlite, app.clock, admin))  # type: ignore[attr-defined]
+        await pilot.press("a")
+        for value in ("jdoe", "Jane Doe", "ma", "CMA", "4821", "4822"):
+            await type_text(pilot, value)
+            await pilot.press("enter")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=mismatch)

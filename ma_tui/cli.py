@@ -291,6 +291,7 @@ def _settings(engine: Engine, change: SettingChange | None) -> int:
         with Session(engine) as session:
             if change is not None:
                 print(apply_setting(session, change))
+                _audit_cli(engine, "update", "clinic_setting", None, {"setting": change.name})
                 return 0
             for line in setting_lines(session):
                 print(line)
@@ -368,15 +369,23 @@ def _users(engine: Engine, args: argparse.Namespace, env: Mapping[str, str]) -> 
                     now=now,
                 )
                 print(f"Added {staff.username}: {_full_name(staff)}, {staff.role.value}.")
+                detail = {"username": username, "role": staff.role.value, "change": "add"}
+                _audit_cli(engine, "create", "staff", staff.id, detail)
             elif action == "disable":
-                accounts.disable_user(session, username, now=now)
+                changed = accounts.disable_user(session, username, now=now)
                 print(f"Disabled {username}: they can no longer sign in.")
+                detail = {"username": username, "change": "disable"}
+                _audit_cli(engine, "update", "staff", changed.id, detail)
             elif action == "enable":
-                accounts.enable_user(session, username, now=now)
+                changed = accounts.enable_user(session, username, now=now)
                 print(f"Enabled {username}: they can sign in again.")
+                detail = {"username": username, "change": "enable"}
+                _audit_cli(engine, "update", "staff", changed.id, detail)
             else:
-                accounts.reset_secret(session, username, secret, now=now)
+                changed = accounts.reset_secret(session, username, secret, now=now)
                 print(f"New PIN or password set for {username}; failed attempts and lock cleared.")
+                detail = {"username": username, "change": "reset_secret"}
+                _audit_cli(engine, "update", "staff", changed.id, detail)
     except accounts.AccountError as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -388,6 +397,31 @@ def _users(engine: Engine, args: argparse.Namespace, env: Mapping[str, str]) -> 
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
     return 0
+
+
+def _audit_cli(
+    engine: Engine, action: str, entity: str, entity_id: int | None, detail: Mapping[str, object]
+) -> None:
+    """A change made from the command line, recorded as by the operating-system user."""
+    from sqlmodel import Session
+
+    from data.audit import current_os_user, record
+    from data.store import retry_on_busy
+    from ma_tui.clock import system_clock
+
+    def write() -> None:
+        with Session(engine) as session, session.begin():
+            record(
+                session,
+                action=AuditAction(action),
+                at=system_clock(),
+                os_user=current_os_user(),
+                entity=entity,
+                entity_id=entity_id,
+                detail=detail,
+            )
+
+    retry_on_busy(write)
 
 
 def _full_name(staff: Staff) -> str:
@@ -438,7 +472,11 @@ def _first_admin(engine: Engine) -> int | None:
             )
             return EXIT_USAGE
         with Session(engine) as session:
-            create_first_admin(session, ask=input, getpass=getpass.getpass, now=system_clock())
+            admin = create_first_admin(
+                session, ask=input, getpass=getpass.getpass, now=system_clock()
+            )
+        detail = {"username": admin.username, "role": "admin", "change": "first_admin"}
+        _audit_cli(engine, "create", "staff", admin.id, detail)
     except AccountError as exc:
         print(f"ma-tui: {exc}; no administrator was created", file=sys.stderr)
         return EXIT_USAGE

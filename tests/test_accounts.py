@@ -647,6 +647,15 @@ def test_cli_add_asks_twice_and_lists(
     try:
         with Session(engine) as session:
             assert authenticate(session, "mia", "2468", now=NOW).ok
+            # Each account added from the command line is an audit event by the OS user.
+            from data.audit import events
+
+            added = [e for e in events(session) if e.entity == "staff"]
+            assert [(e.action, e.os_user) for e in added] == [
+                ("create", getpass.getuser()[:64]),
+                ("create", getpass.getuser()[:64]),
+            ]
+            assert "2468" not in (added[1].detail or "") and '"mia"' in (added[1].detail or "")
     finally:
         engine.dispose()
 

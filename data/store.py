@@ -31,6 +31,7 @@ from platformdirs import user_data_path
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import QueuePool, StaticPool
 
 ENV_VAR = "MA_TUI_DB"
@@ -94,6 +95,23 @@ def retry_on_busy(
                 ) from exc
         sleep(first_delay * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
     raise ValueError(f"attempts must be at least 1, not {attempts}")
+
+
+def in_one_transaction(session: OrmSession, work: Callable[[], _T]) -> _T:
+    """``work()`` then commit, as one transaction, run again whole while the database
+    is busy. Any failure rolls the session back first: nothing half-done is kept, and
+    the write lock is let go at once."""
+
+    def attempt() -> _T:
+        try:
+            result = work()
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        return result
+
+    return retry_on_busy(attempt)
 
 
 def default_database_path() -> Path:

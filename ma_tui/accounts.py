@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import Argon2Error, InvalidHashError
@@ -31,11 +29,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from data.models import Staff, StaffRole
-from data.store import retry_on_busy
+from data.store import in_one_transaction
 from ma_tui.registration import clean_text, column_limit
 from ma_tui.settings import lockout_minutes
-
-_T = TypeVar("_T")
 
 # argon2-cffi's defaults (argon2id, RFC 9106's low-memory profile). Read at call time,
 # so tests may swap in a cheap hasher; production never changes it.
@@ -270,21 +266,6 @@ def _aware(now: datetime) -> datetime:
     return now
 
 
-def _in_transaction(session: Session, work: Callable[[], _T]) -> _T:
-    """``work()`` then commit, as one transaction, again whole while the database is busy."""
-
-    def attempt() -> _T:
-        try:
-            result = work()
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        return result
-
-    return retry_on_busy(attempt)
-
-
 def _find(session: Session, username: str, *, for_update: bool = False) -> Staff | None:
     query = select(Staff).where(Staff.username == username)
     if for_update:
@@ -359,7 +340,7 @@ def authenticate(session: Session, username: str, secret: str, *, now: datetime)
         signed_in = _snapshot(session, staff)
         return SignInResult(SignInOutcome.SIGNED_IN, typed, staff=signed_in, staff_id=staff.id)
 
-    return _in_transaction(session, attempt)
+    return in_one_transaction(session, attempt)
 
 
 # -------------------------------------------------------------- administration
@@ -427,7 +408,7 @@ def add_user(
         except IntegrityError:  # another terminal took it a moment ago
             raise AccountError(f"username {_shown(name)} is taken; choose another") from None
 
-    return _in_transaction(session, work)
+    return in_one_transaction(session, work)
 
 
 def list_users(session: Session) -> list[Staff]:
@@ -466,7 +447,7 @@ def disable_user(session: Session, username: str, *, now: datetime) -> Staff:
         staff.active = False
         return _snapshot(session, staff)
 
-    return _in_transaction(session, work)
+    return in_one_transaction(session, work)
 
 
 def enable_user(session: Session, username: str, *, now: datetime) -> Staff:
@@ -478,7 +459,7 @@ def enable_user(session: Session, username: str, *, now: datetime) -> Staff:
         staff.active = True
         return _snapshot(session, staff)
 
-    return _in_transaction(session, work)
+    return in_one_transaction(session, work)
 
 
 def reset_secret(session: Session, username: str, secret: str, *, now: datetime) -> Staff:
@@ -494,7 +475,7 @@ def reset_secret(session: Session, username: str, secret: str, *, now: datetime)
         staff.locked_until = None
         return _snapshot(session, staff)
 
-    return _in_transaction(session, work)
+    return in_one_transaction(session, work)
 
 
 def user_exists(session: Session, username: str) -> bool:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import getpass
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
@@ -48,7 +47,7 @@ from data.models import (
     RoomingDraft,
     SocialHistory,
 )
-from data.store import retry_on_busy
+from data.store import in_one_transaction, retry_on_busy
 from ma_tui.ages import format_age
 from ma_tui.chart import Chart
 from ma_tui.queue import local_day_bounds
@@ -247,7 +246,7 @@ def open_visit(
         _store(session, draft, None, who, staff_id, now)
         return draft
 
-    return _one_transaction(session, claim)
+    return in_one_transaction(session, claim)
 
 
 def save_draft(
@@ -267,7 +266,7 @@ def save_draft(
             _hold(session, stored, who, now)
         _store(session, draft, stored, who, staff_id, now)
 
-    _one_transaction(session, write)
+    in_one_transaction(session, write)
 
 
 def _hold(session: Session, stored: RoomingDraft, holder: str, now: datetime) -> None:
@@ -296,25 +295,6 @@ def _store(
     stored.owner_id = staff_id
     stored.updated_at = now
     session.add(stored)
-
-
-def _one_transaction(session: Session, work: Callable[[], _T]) -> _T:
-    """``work()`` and commit, as one transaction, run again if the database was busy.
-
-    Any failure rolls the session back first: nothing half-done is kept, and the
-    write lock is let go at once.
-    """
-
-    def attempt() -> _T:
-        try:
-            result = work()
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        return result
-
-    return retry_on_busy(attempt)
 
 
 def _move(

@@ -20,7 +20,7 @@ from typing import Literal, get_args
 from sqlmodel import Session
 
 from data.models import ClinicSetting
-from data.store import retry_on_busy
+from data.store import in_one_transaction
 from ma_tui.measurements import CELSIUS, CM, FAHRENHEIT, INCH, KG, POUND, ClinicUnits
 from ma_tui.readback import unit_label
 from ma_tui.vitals_entry import clinic_units
@@ -147,18 +147,12 @@ def set_unit(session: Session, setting: str, value: str) -> str:
 def _store(session: Session, key: str, value: str) -> None:
     """One setting row written in its own transaction, again whole while the database is busy."""
 
-    def attempt() -> None:
-        # The whole write again on each retry: a busy database rolled back the last one.
-        try:
-            row = session.get(ClinicSetting, key) or ClinicSetting(key=key, value=value)
-            row.value = value
-            session.add(row)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    def write() -> None:
+        row = session.get(ClinicSetting, key) or ClinicSetting(key=key, value=value)
+        row.value = value
+        session.add(row)
 
-    retry_on_busy(attempt)
+    in_one_transaction(session, write)
 
 
 # ---------------------------------------------------------------- minutes

@@ -192,10 +192,11 @@ class MaTuiApp(KeyGate):
         await super().on_event(event)
 
     def _idle_limit(self) -> float:
-        if self.idle_lock_seconds is not None:
-            return self.idle_lock_seconds
-        with Session(self.engine) as session:
-            return idle_lock_minutes(session) * 60.0
+        """The clinic's idle-lock time, read once (at the first check after sign-in)."""
+        if self.idle_lock_seconds is None:
+            with Session(self.engine) as session:
+                self.idle_lock_seconds = idle_lock_minutes(session) * 60.0
+        return self.idle_lock_seconds
 
     def _check_idle(self) -> None:
         if self.staff is None or self._locked:

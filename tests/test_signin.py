@@ -225,3 +225,23 @@ async def test_f9_opens_staff_accounts_for_an_administrator_only(demo_sqlite: En
         await pilot.press("f9")
         await pilot.pause()
         assert isinstance(app.screen, UsersScreen)
+
+
+async def test_the_clinics_idle_lock_setting_is_the_time(demo_sqlite: Engine) -> None:
+    from ma_tui.settings import apply_setting, parse_setting
+
+    with Session(demo_sqlite) as session:
+        apply_setting(session, parse_setting("idle-lock", "2"))
+    app = signing_app(demo_sqlite)  # no override: the clinic's 2 minutes
+    async with app.run_test() as pilot:
+        await sign_in(pilot, "mia", "2468")
+        assert isinstance(app.idle_clock, IdleClock)
+        app.idle_clock.now += 100
+        await pilot.pause(1.5)
+        assert isinstance(app.screen, QueueScreen)  # 100 s: not yet
+        app.idle_clock.now += 30
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, SignInScreen):
+                break
+        assert isinstance(app.screen, SignInScreen)

@@ -16,7 +16,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,45 +24,14 @@ from sqlmodel import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from data.migrate import upgrade
-from data.models import Encounter, EncounterStatus, Patient, Sex
 from data.store import create_store_engine, sqlite_url
 from data.vitals import BODY_TEMPERATURE, HEART_RATE
 from ma_tui.chart import load_chart
 from ma_tui.clock import system_clock
 from ma_tui.rooming import VitalEntry, open_visit, save_draft, sign_visit
+from ma_tui.synthetic import arrived_clinic
 
 STEPS = ("open", "save", "sign", "visit")
-
-
-def fill_clinic(path: Path, visits: int, now: datetime) -> list[int]:
-    engine = create_store_engine(sqlite_url(path))
-    upgrade(engine)
-    with Session(engine) as session:
-        patients = [
-            Patient(
-                mrn=str(8_000_000 + i),
-                family_name=f"Family{i}",
-                given_name=f"Given{i}",
-                birth_date=date(1940 + i % 70, 1 + i % 12, 1 + i % 28),
-                sex=Sex.FEMALE if i % 2 else Sex.MALE,
-            )
-            for i in range(visits)
-        ]
-        session.add_all(patients)
-        session.flush()
-        encounters = [
-            Encounter(
-                patient_id=patient.id or 0,
-                scheduled_at=now + timedelta(seconds=i),
-                status=EncounterStatus.ARRIVED,
-            )
-            for i, patient in enumerate(patients)
-        ]
-        session.add_all(encounters)
-        session.commit()
-        ids = [encounter.id or 0 for encounter in encounters]
-    engine.dispose()
-    return ids
 
 
 def terminal(url: str, holder: str, visits: list[int], start: Any, results: Any) -> None:
@@ -120,7 +88,7 @@ def main() -> None:
     now = system_clock()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "clinic.db"
-        ids = fill_clinic(path, args.processes * args.visits, now)
+        ids = arrived_clinic(path, args.processes * args.visits, now, first_mrn=8_000_000)
         spawn = multiprocessing.get_context("spawn")
         start = spawn.Barrier(args.processes + 1)
         results = spawn.Queue()

@@ -12,7 +12,7 @@ import queue
 import random
 import threading
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,6 @@ from data.models import (
     Observation,
     Patient,
     RoomingDraft,
-    Sex,
 )
 from data.store import DatabaseBusy, create_store_engine, retry_on_busy, sqlite_url
 from data.vitals import BODY_TEMPERATURE, HEART_RATE
@@ -45,6 +44,7 @@ from ma_tui.rooming import (
     save_draft,
     sign_visit,
 )
+from ma_tui.synthetic import arrived_clinic
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 
 WORKERS = 4
@@ -54,41 +54,6 @@ VITALS_PER_VISIT = 2
 
 
 # ------------------------------------------------------------ a shared clinic
-
-
-def _busy_clinic(path: Path, visits: int) -> list[int]:
-    """A migrated SQLite file with ``visits`` arrived patients today; their visit ids."""
-    engine = create_store_engine(sqlite_url(path))
-    upgrade(engine)
-    with Session(engine) as session:
-        patients = [
-            Patient(
-                mrn=str(7_000_000 + i),
-                family_name=f"Family{i}",
-                given_name=f"Given{i}",
-                birth_date=date(1940 + i % 70, 1 + i % 12, 1 + i % 28),
-                sex=Sex.FEMALE if i % 2 else Sex.MALE,
-            )
-            for i in range(visits)
-        ]
-        session.add_all(patients)
-        session.flush()
-        encounters = []
-        for i, patient in enumerate(patients):
-            assert patient.id is not None
-            encounters.append(
-                Encounter(
-                    patient_id=patient.id,
-                    scheduled_at=CLINIC_NOW + timedelta(minutes=i),
-                    status=EncounterStatus.ARRIVED,
-                )
-            )
-        session.add_all(encounters)
-        session.commit()
-        ids = [encounter.id for encounter in encounters]
-    engine.dispose()
-    assert all(isinstance(i, int) for i in ids)
-    return [i for i in ids if i is not None]
 
 
 def _room_and_sign(engine: Engine, encounter_id: int, holder: str) -> None:
@@ -160,7 +125,9 @@ def _terminal(
 
 def test_four_terminals_sign_visits_at_once_each_exactly_once(tmp_path: Path) -> None:
     path = tmp_path / "clinic.db"
-    ids = _busy_clinic(path, WORKERS * OWN_VISITS + SHARED_VISITS)
+    ids = arrived_clinic(
+        path, WORKERS * OWN_VISITS + SHARED_VISITS, CLINIC_NOW, first_mrn=7_000_000
+    )
     shared = ids[-SHARED_VISITS:]
     holders = [f"ma{n}@exam-pc-{n}" for n in range(WORKERS)]
     spawn = multiprocessing.get_context("spawn")
@@ -300,7 +267,7 @@ def _race(
 
 def test_two_terminals_racing_for_one_visit_one_wins(tmp_path: Path) -> None:
     path = tmp_path / "clinic.db"
-    ids = _busy_clinic(path, 12)
+    ids = arrived_clinic(path, 12, CLINIC_NOW, first_mrn=7_000_000)
     engines = [create_store_engine(sqlite_url(path)) for _ in range(2)]
     holders = ["mia@exam-pc-3", "jorge@exam-pc-5"]
     for encounter_id in ids:

@@ -1,4 +1,5 @@
-"""Reference catalogs for autocomplete in the history and chief-complaint screens.
+"""Reference catalogs for autocomplete in the history, chief-complaint, walk-in and
+check-in screens.
 
 Each catalog is a JSON file in ``data/catalogs/`` with a ``source`` line saying where
 its content comes from and a list of ``items``. The loaders read a file once, check
@@ -229,6 +230,15 @@ def relations() -> tuple[CatalogItem, ...]:
 
 
 @cache
+def payers() -> tuple[CatalogItem, ...]:
+    """Health insurance payers by the name on the member ID card, in the order offered.
+
+    One file for every clinic: a clinic edits it to put its contracted payers first.
+    """
+    return _load_items("payers.json")
+
+
+@cache
 def frequencies() -> tuple[CatalogItem, ...]:
     return _load_items("frequencies.json")
 
@@ -299,6 +309,7 @@ def clear_caches() -> None:
         allergens,
         reactions,
         relations,
+        payers,
         frequencies,
         routes,
         medications,
@@ -374,6 +385,24 @@ def suggest(items: Sequence[NamedT], typed: str, *, limit: int = 8) -> list[Name
             ranked.append((tier, len(name), name.casefold(), name, position, item))
     ranked.sort(key=lambda row: row[:5])
     return [row[5] for row in ranked[:limit]]
+
+
+def names_then_aliases(items: Sequence[Named]) -> tuple[str, ...]:
+    """Every name in order, then every alias, each text once (case and spacing ignored).
+
+    What a field's grey suggestion completes from: the first that starts with what was
+    typed wins, so a name is offered before another item's alias.
+    """
+    texts = [item.name for item in items]
+    texts += [alias for item in items for alias in item.aliases]
+    seen: set[str] = set()
+    kept: list[str] = []
+    for text in texts:
+        key = _normalize(text)
+        if key not in seen:
+            seen.add(key)
+            kept.append(text)
+    return tuple(kept)
 
 
 def find(items: Sequence[NamedT], name: str) -> NamedT | None:

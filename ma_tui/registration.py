@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from data.audit import AuditAction, current_os_user, record
+from data.catalogs import names_then_aliases, payers, relations
 from data.models import Coverage, Encounter, EncounterStatus, EncounterStatusChange, Patient, Sex
 from ma_tui.ages import age_in_years
 from ma_tui.parsing import ParseError, normalize_phone, parse_date_of_birth
@@ -119,6 +120,20 @@ def parse_sex(text: str) -> Sex:
     if sex is None:
         raise ParseError("sex: F, M, X (other) or U (unknown)")
     return sex
+
+
+def payer_suggestions() -> list[str]:
+    """What a payer field completes from (``data/catalogs/payers.json``), best first.
+
+    The catalog's names in file order (a clinic's contracted payers first), then their
+    aliases; matched case-insensitively by the field. Blank stays self-pay.
+    """
+    return list(names_then_aliases(payers()))
+
+
+def guardian_relationship_suggestions() -> list[str]:
+    """What a guardian's relationship completes from: the relations catalog."""
+    return list(names_then_aliases(relations()))
 
 
 def validate_new_patient(

@@ -3,23 +3,33 @@
 Three sections, top to bottom, each finished with one Enter: the identity button,
 then "unchanged" (or edit a field and press Enter), then "verified" for insurance.
 An edit is kept in the draft as it is left, confirmed or not (``checkin_typed``), and
-shown again when the visit is reopened; only confirmed edits are signed.
+shown again when the visit is reopened; only confirmed edits are signed. The payer
+and guardian relationship complete from the catalogs (Right arrow takes the grey
+suggestion).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Button, Input, Label, Static
 
 from data.models import Coverage, Patient
 from ma_tui.ages import age_in_years
 from ma_tui.chart import coverage_alert
 from ma_tui.parsing import ParseError, normalize_phone
-from ma_tui.registration import ADULT_AGE, clean_text, column_limit
+from ma_tui.registration import (
+    ADULT_AGE,
+    clean_text,
+    column_limit,
+    guardian_relationship_suggestions,
+    payer_suggestions,
+)
 from ma_tui.rooming import VisitDraft
 from screens.visit import VisitScreen
 
@@ -39,6 +49,11 @@ INSURANCE: tuple[FieldRow, ...] = (
     (("group_number", "Group", 10),),
 )
 PHONE_FIELDS = {"phone", "guardian_phone"}
+# The fields that complete as you type, and what from.
+SUGGESTIONS: dict[str, Callable[[], list[str]]] = {
+    "guardian_relationship": guardian_relationship_suggestions,
+    "payer": payer_suggestions,
+}
 
 
 class CheckInScreen(VisitScreen):
@@ -283,10 +298,16 @@ def _fields(
                     id=f"{kind}-{name}",
                     classes=kind,
                     max_length=column_limit(Coverage if kind == "cov" else Patient, name),
+                    suggester=_suggester(name),
                     compact=True,
                 )
                 field.styles.width = width + 2
                 yield field
+
+
+def _suggester(name: str) -> Suggester | None:
+    suggestions = SUGGESTIONS.get(name)
+    return SuggestFromList(suggestions(), case_sensitive=False) if suggestions else None
 
 
 def _field_name(field: Input) -> str:

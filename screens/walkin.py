@@ -2,11 +2,13 @@
 
 Enter moves through the fields; Enter on the last one (or Ctrl+S) registers. A
 minor needs a guardian; each field that is wrong says why, and nothing is stored
-until every field is right.
+until every field is right. The relationship and payer fields complete from the
+catalogs (Right arrow takes the grey suggestion).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,10 +18,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
+from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Footer, Input, Label, Static
 
 from ma_tui.clock import Clock
-from ma_tui.registration import NewPatientForm, register_walk_in, validate_new_patient
+from ma_tui.registration import (
+    NewPatientForm,
+    guardian_relationship_suggestions,
+    payer_suggestions,
+    register_walk_in,
+    validate_new_patient,
+)
 from screens.widgets import settle_inputs
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -33,6 +42,11 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("payer", "Insurance payer", "blank for self-pay"),
     ("member_id", "Member ID", ""),
 )
+# The fields that complete as you type, and what from.
+SUGGESTIONS: dict[str, Callable[[], list[str]]] = {
+    "guardian_relationship": guardian_relationship_suggestions,
+    "payer": payer_suggestions,
+}
 
 
 class WalkInScreen(Screen[int | None]):
@@ -58,7 +72,13 @@ class WalkInScreen(Screen[int | None]):
         with VerticalScroll(id="walkin-body"), Grid(id="walkin-grid"):
             for name, label, placeholder in FIELDS:
                 yield Label(label, classes="walkin-label")
-                yield Input(id=f"new-{name}", placeholder=placeholder, compact=True, max_length=200)
+                yield Input(
+                    id=f"new-{name}",
+                    placeholder=placeholder,
+                    compact=True,
+                    max_length=200,
+                    suggester=_suggester(name),
+                )
                 yield Static(id=f"error-{name}", classes="error")
         yield Footer()
 
@@ -93,3 +113,8 @@ class WalkInScreen(Screen[int | None]):
                 session, new, now=now, staff_id=staff_id if isinstance(staff_id, int) else None
             )
         self.dismiss(encounter_id)
+
+
+def _suggester(name: str) -> Suggester | None:
+    suggestions = SUGGESTIONS.get(name)
+    return SuggestFromList(suggestions(), case_sensitive=False) if suggestions else None

@@ -23,9 +23,12 @@ from data.catalogs import (
     find,
     match_tier,
     medication_line,
+    names_then_aliases,
     suggest,
 )
-from data.models import AllergyCategory
+from data.models import AllergyCategory, Coverage
+from ma_tui.demo import PATIENTS
+from ma_tui.registration import column_limit
 
 CATALOG_DIR = Path(catalogs.__file__).parent / "catalogs"
 
@@ -38,6 +41,7 @@ LOADERS: dict[str, Callable[[], Sequence[Named]]] = {
     "allergens.json": catalogs.allergens,
     "reactions.json": catalogs.reactions,
     "relations.json": catalogs.relations,
+    "payers.json": catalogs.payers,
     "complaints.json": catalogs.complaints,
 }
 ALL_CATALOGS = [loader() for loader in LOADERS.values()]
@@ -322,6 +326,70 @@ def test_complaints_and_their_hpi_prompts() -> None:
     assert _get(complaints, "medication refill").hpi == ()
 
 
+def test_required_payers() -> None:
+    payers = catalogs.payers()
+    assert 40 <= len(payers) <= 60
+    for name in (
+        "Aetna",
+        "Anthem Blue Cross Blue Shield",
+        "Blue Cross Blue Shield",
+        "Cigna",
+        "UnitedHealthcare",
+        "Humana",
+        "Kaiser Permanente",
+        "Medicare",
+        "Medicaid",
+        "TRICARE",
+        "VA Community Care",
+        "CHIP",
+        "AARP Medicare Advantage",
+        "Ambetter",
+        "Oscar Health",
+        "Molina Healthcare",
+        "WellCare",
+        "Florida Blue",
+    ):
+        _get(payers, name)
+    assert "UHC" in _get(payers, "UnitedHealthcare").aliases
+    assert "BCBS" in _get(payers, "Blue Cross Blue Shield").aliases
+    assert "Anthem" in _get(payers, "Anthem Blue Cross Blue Shield").aliases
+    # Blank is self-pay: no payer, name or alias, says otherwise.
+    texts = names_then_aliases(payers)
+    assert not [text for text in texts if "self" in text.casefold()]
+    # Whatever is taken from the catalog fits where a payer is stored.
+    assert max(len(text) for text in texts) <= column_limit(Coverage, "payer")
+
+
+def test_the_demo_clinics_payers_are_offered_first() -> None:
+    demo = list(dict.fromkeys(cover.payer for person in PATIENTS for cover in person.cover))
+    assert set(demo) == {
+        "Blue Meadow Health",
+        "Cedar Mutual",
+        "Harborview Employer PPO",
+        "Medicare",
+        "State Medicaid",
+    }
+    first = [item.name for item in catalogs.payers()[: len(demo)]]
+    assert sorted(first) == sorted(demo)
+    assert "contracted" in catalogs.catalog_source("payers.json")
+
+
+def test_names_then_aliases() -> None:
+    items = [
+        CatalogItem("blue cross blue shield", aliases=("BCBS", "Blue Cross")),
+        CatalogItem("Blue Cross", aliases=("bcbs", "Anthem")),
+        CatalogItem("aetna"),
+    ]
+    assert names_then_aliases(items) == (
+        "blue cross blue shield",
+        "Blue Cross",
+        "aetna",
+        "BCBS",
+        "Anthem",
+    )
+    assert names_then_aliases([]) == ()
+
+
 # ------------------------------------------------------------ bad files
 
 
@@ -422,6 +490,9 @@ def test_a_good_minimal_file_loads(catalog_dir: Path) -> None:
         (catalogs.frequencies, "bid", "twice daily"),
         (catalogs.routes, "po", "oral"),
         (catalogs.complaints, "chest", "chest pain"),
+        (catalogs.payers, "uhc", "UnitedHealthcare"),
+        (catalogs.payers, "bcbstx", "Blue Cross Blue Shield of Texas"),
+        (catalogs.payers, "blue m", "Blue Meadow Health"),
     ],
 )
 def test_suggest_examples(loader: Callable[[], Sequence[Named]], typed: str, first: str) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from textual.widgets import Static
+from sqlmodel import Session
+from textual.widgets import Input, Static
 
+from data.models import RoomingDraft
+from ma_tui.rooming import VisitDraft
 from screens.checkin import CheckInScreen
 from screens.vitals import VitalsScreen
 from tests.pilot import make_app, open_from_queue, type_text
@@ -67,3 +70,30 @@ async def test_nothing_clinical_before_two_identifiers(demo_engine: Engine) -> N
         await pilot.press("ctrl+r")
         assert isinstance(app.screen, CheckInScreen)
         assert app.visit is not None and app.visit.draft.identity_confirmed_at is None
+
+
+async def test_harolds_new_payer_completes_with_the_right_arrow(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "benton")
+        await pilot.press("enter", "enter", "tab")  # identity, demographics, into Payer
+        payer = app.screen.query_one("#cov-payer", Input)
+        assert payer.has_focus and payer.value == "Medicare"
+        await type_text(pilot, "humana g")  # the old payer, selected, is typed over
+        await pilot.pause()
+        assert payer.value == "humana g"
+        assert payer.render_line(0).text.startswith("humana gold Plus")  # typed, then grey
+        await pilot.press("right")
+        assert payer.value == "Humana Gold Plus"
+        await pilot.press("tab")
+        await type_text(pilot, "H48213377")
+        await pilot.press("enter")
+        assert isinstance(app.screen, VitalsScreen)
+        assert app.visit is not None
+        encounter_id = app.visit.draft.encounter_id
+    changes = {"payer": "Humana Gold Plus", "member_id": "H48213377"}
+    with Session(demo_engine) as session:
+        stored = session.get(RoomingDraft, encounter_id)
+        assert stored is not None
+        draft = VisitDraft.model_validate_json(stored.data)
+    assert draft.coverage_confirmed and draft.coverage_changes == changes

@@ -8,9 +8,55 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ma_tui.registration import clean_text
+from data.catalogs import payers, relations
+from ma_tui.registration import clean_text, guardian_relationship_suggestions, payer_suggestions
 
 NFD = unicodedata.normalize("NFD", "Nguyễn")
+
+
+def _completes(suggestions: list[str], typed: str) -> str | None:
+    """What an Input's SuggestFromList(case_sensitive=False) offers: the first match."""
+    return next((s for s in suggestions if s.casefold().startswith(typed.casefold())), None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "offered"),
+    [
+        ("blue m", "Blue Meadow Health"),
+        ("BLUE MEADOW", "Blue Meadow Health"),
+        ("ced", "Cedar Mutual"),
+        ("harb", "Harborview Employer PPO"),
+        ("medicare", "Medicare"),
+        ("medicai", "Medicaid"),
+        ("state", "State Medicaid"),
+        ("unit", "UnitedHealthcare"),
+        ("united h", "United Healthcare"),  # an alias completes to itself
+        ("blue c", "Blue Cross Blue Shield"),
+        ("kai", "Kaiser Permanente"),
+        ("tric", "TRICARE"),
+        ("self", None),  # blank is self-pay; nothing completes to it
+    ],
+)
+def test_payer_suggestions_complete_to_the_card_name(typed: str, offered: str | None) -> None:
+    assert _completes(payer_suggestions(), typed) == offered
+
+
+def test_payer_suggestions_are_names_then_aliases() -> None:
+    suggestions = payer_suggestions()
+    names = [item.name for item in payers()]
+    assert suggestions[: len(names)] == names
+    assert {"UHC", "BCBS"} <= set(suggestions[len(names) :])
+    assert len({s.casefold() for s in suggestions}) == len(suggestions)
+    suggestions.clear()  # a caller's list is its own
+    assert payer_suggestions()
+
+
+def test_guardian_relationship_suggestions() -> None:
+    suggestions = guardian_relationship_suggestions()
+    assert suggestions[: len(relations())] == [item.name for item in relations()]
+    assert _completes(suggestions, "fa") == "father"
+    assert _completes(suggestions, "Mo") == "mother"
+    assert _completes(suggestions, "dad") == "dad"
 
 
 @pytest.mark.parametrize(

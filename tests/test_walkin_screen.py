@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from data.models import Coverage, Encounter, EncounterStatus, Patient, Sex
 from screens.checkin import CheckInScreen
@@ -68,3 +68,57 @@ async def test_bad_fields_each_say_why(demo_engine: Engine) -> None:
         assert "required" in str(app.screen.query_one("#error-family_name", Static).render())
         await pilot.press("escape")
         assert not isinstance(app.screen, WalkInScreen)
+
+
+async def test_relationship_and_payer_complete_with_the_right_arrow(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await pilot.press("f2")
+        for value in ADA[:6]:
+            await type_text(pilot, value)
+            await pilot.press("enter")
+        for prefix, completed, selector in (
+            ("fa", "father", "#new-guardian_relationship"),
+            ("blue m", "Blue Meadow Health", "#new-payer"),
+        ):
+            await type_text(pilot, prefix)
+            await pilot.pause()
+            typed = app.screen.query_one(selector, Input)
+            assert typed.has_focus and typed.value == prefix
+            assert typed.render_line(0).text.startswith(prefix + completed[len(prefix) :])  # grey
+            await pilot.press("right")
+            assert typed.value == completed
+            assert typed.render_line(0).text.startswith(completed)
+            await pilot.press("enter")
+        await type_text(pilot, "BMH4471902")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CheckInScreen)
+        assert app.screen.query_one("#cov-payer", Input).value == "Blue Meadow Health"
+    with Session(demo_engine) as session:
+        ada = session.exec(select(Patient).where(Patient.family_name == "Okafor")).one()
+        assert ada.guardian_relationship == "father"
+        coverage = session.exec(select(Coverage).where(Coverage.patient_id == ada.id)).one()
+        assert (coverage.payer, coverage.member_id) == ("Blue Meadow Health", "BMH4471902")
+
+
+async def test_a_payer_not_in_the_catalog_is_kept_as_typed(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await pilot.press("f2")
+        for value in ("Okafor", "Ada", "3/9/23", "F", "", "Chidi Okafor", "father"):
+            await type_text(pilot, value)
+            await pilot.press("enter")
+        await type_text(pilot, "Cedar Valley Co-op")  # "Cedar " is offered Cedar Mutual
+        await pilot.pause()
+        payer = app.screen.query_one("#new-payer", Input)
+        assert payer.render_line(0).text.rstrip() == "Cedar Valley Co-op"  # nothing grey
+        await pilot.press("right", "enter")  # Right at the end with nothing offered: no-op
+        await type_text(pilot, "CV1")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CheckInScreen)
+    with Session(demo_engine) as session:
+        ada = session.exec(select(Patient).where(Patient.family_name == "Okafor")).one()
+        coverage = session.exec(select(Coverage).where(Coverage.patient_id == ada.id)).one()
+        assert coverage.payer == "Cedar Valley Co-op"

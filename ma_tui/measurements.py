@@ -139,7 +139,7 @@ _INT = r"[0-9]+"
 # What else a keyboard or input method sends for these: full-width forms, curly
 # quotes and primes, the one-character degree signs. Nothing else is rewritten, so
 # a superscript or circled digit is refused rather than read as a digit.
-_TYPED = str.maketrans(
+TYPED_ASCII = str.maketrans(
     {
         **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},
         0x3000: " ",
@@ -178,13 +178,13 @@ _POUNDS_OUNCES = re.compile(rf"(?P<lb>{_INT}) ?(?:{_LB}) ?,? ?(?P<oz>{_NUM}) ?(?
 
 
 def _prepare(text: str, what: str, example: str) -> str:
-    """Trimmed, lower case, typed variants made ASCII (see ``_TYPED``), single spaces."""
+    """Trimmed, lower case, typed variants made ASCII (see ``TYPED_ASCII``), single spaces."""
     trimmed = text.strip()
     if not trimmed:
         raise ParseError(f"enter the {what}, like {example}")
     if len(trimmed) > MAX_INPUT:
         raise ParseError(f"too long for a {what}; type it like {example}")
-    normal = trimmed.translate(_TYPED).lower()
+    normal = trimmed.translate(TYPED_ASCII).lower()
     return " ".join(normal.replace("''", '"').split())
 
 

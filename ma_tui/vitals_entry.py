@@ -68,7 +68,9 @@ NOT_OBTAINED_REASONS = (
     "provider request",
 )
 BMI_MIN_AGE_DAYS = 2 * 365  # BMI is for age 2 and over; infants use weight-for-length
-HEAD_MAX_AGE_DAYS = 3 * 365  # head circumference is measured under 3 years
+# Head circumference is offered under 5 years: the WHO head-circumference-for-age
+# standard runs from birth to 5 years (the CDC chart stops at 3).
+HEAD_MAX_AGE_DAYS = 5 * 365 + 1
 # Qualifiers are free text (pasted too): cleaned like any text, cut to their columns.
 QUALIFIER_MAX = 32  # Observation.position and .site
 CUFF_MAX = 64 - len(" cuff")  # Observation.method holds "<size> cuff"
@@ -128,6 +130,8 @@ class VitalsForm:
     # Field key -> the exact text the MA confirmed after a check (implausible,
     # far from recent readings, taken long ago). Changing the text asks again.
     confirmed: dict[str, str] = field(default_factory=dict)
+    # The one-line entry as typed (``ma_tui.vitals_line``); the fields hold what it filled.
+    line: str = ""
 
 
 @dataclass(frozen=True)
@@ -290,7 +294,7 @@ def _measured(
             return _not_obtained(spec, UNABLE_TO_RATE, taken)
         return _single(pain, age_days, taken)
     if spec.code == HEAD_CIRCUMFERENCE and age_days >= HEAD_MAX_AGE_DAYS:
-        raise ParseError("head circumference is measured under 3 years")
+        raise ParseError("head circumference is measured under 5 years")
     parsers: dict[str, Callable[[str], Measurement]] = {
         HEART_RATE: parse_heart_rate,
         RESPIRATORY_RATE: parse_respiratory_rate,

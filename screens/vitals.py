@@ -1,4 +1,11 @@
-"""Vitals: one row per vital sign, read back and flagged as each field is left.
+"""Vitals: a whole set on one line, or one row per vital sign, read back and flagged.
+
+The screen opens on the one-line entry (``128/82 p76 r16 t98.4 o97 w171 pn2``, see
+``ma_tui.vitals_line``): as it is typed, the fields below fill in and the line is
+read back under it, a refused piece pointed at with the reason. Enter on the line
+asks about any value that needs a confirm, then goes to the first empty field after
+the last one it filled, or, past the last field, to the next step; Enter on an
+empty line goes to the first field.
 
 Bare numbers are in the clinic's units, shown beside every field; a suffix says
 otherwise (``38.1c``, ``13.6kg``, ``5'5"``, ``7lb4oz``). Enter moves to the next
@@ -9,6 +16,7 @@ records a vital as not obtained, with a reason.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -45,6 +53,7 @@ from ma_tui.vitals_entry import (
     settle_vitals,
     trend,
 )
+from ma_tui.vitals_line import EXAMPLE, MAX_LINE, VitalsLine, line_readback, read_line
 from screens.visit import VisitScreen
 from screens.vital_check import Decision, VitalCheckScreen
 from screens.widgets import PickList
@@ -91,6 +100,16 @@ class VitalsScreen(VisitScreen):
         # The clinic's unit is beside each field; this says how to type another.
         units_line = "Other units: 38.1c 13.6kg 92.5cm 5'5\""
         with VerticalScroll(id="vitals-body"):
+            with Horizontal(classes="vital-row"):
+                yield Label("One line", classes="vital-label")
+                yield Input(
+                    value=self.form.line,
+                    placeholder=EXAMPLE,
+                    id="vitals-line",
+                    compact=True,
+                    max_length=MAX_LINE,
+                )
+            yield Static(id="line-readback", classes="line-readback")
             with Horizontal(classes="vital-row"):
                 yield Label("Taken at", classes="vital-label")
                 yield Input(
@@ -150,8 +169,163 @@ class VitalsScreen(VisitScreen):
             if self.query(f"#note-{spec.key}"):
                 self._show_note(spec.key)
         self._show_bmi()
-        first = "v-bp" if not self.form.values.get("bp") else "v-pulse"
+        # What the line filled before (a resumed draft), as if it had just been typed.
+        self._line = self._read_line(self.form.line)
+        self._line_fills = {
+            target: (value, "")
+            for target, value in self._line.fills().items()
+            if (widget := self._widget_for(target)) is not None and widget.value == value
+        }
+        self._show_line_readback()
+        typed = {k: v for k, v in self.form.values.items() if v.strip() and k != "height"}
+        if not typed and not self.form.not_obtained:
+            first = "vitals-line"
+        else:
+            first = "v-bp" if not self.form.values.get("bp") else "v-pulse"
         self.query_one(f"#{first}", Input).focus()
+
+    # --------------------------------------------------------------- one line
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # The line as it is now, not as the event saw it: events typed ahead arrive late.
+        if event.input.id == "vitals-line" and event.input.value != self.form.line:
+            self._apply_line(event.input.value)
+
+    def _read_line(self, text: str) -> VitalsLine:
+        return read_line(text, self.form, self.units, self.age_days, self.visit.now())
+
+    def _widget_for(self, target: str) -> Input | None:
+        """The Input a line's target fills: a vital, a qualifier or the time taken."""
+        if target == "taken_at":
+            selector = "#taken_at"
+        elif target in BY_KEY:
+            selector = f"#v-{target}"
+        else:
+            selector = f"#q-{target}"
+        found = self.query(selector)
+        return found.first(Input) if found else None
+
+    def _apply_line(self, text: str) -> None:
+        """Fill the fields the line names; give back what a piece no longer there had set.
+
+        Only what changed in the line is written, so a field corrected by hand after
+        the line filled it keeps the correction until its piece of the line changes.
+        """
+        self._read_inputs()
+        self.form.line = text
+        line = self._read_line(text)
+        fills = line.fills()
+        for target in [*self._line_fills, *fills]:
+            widget = self._widget_for(target)
+            before = self._line_fills.get(target)
+            wanted = fills.get(target)
+            if widget is None or (before is not None and before[0] == wanted):
+                continue
+            if wanted is None:
+                if before is not None and widget.value == before[0]:
+                    widget.value = before[1]
+                self._line_fills.pop(target, None)
+                self.form.not_obtained.pop(target, None)
+            else:
+                self._line_fills[target] = (wanted, before[1] if before else widget.value)
+                widget.value = wanted
+        self._read_inputs()
+        for key in self._line.not_obtained.keys() - line.not_obtained.keys():
+            self.form.not_obtained.pop(key, None)
+        self.form.not_obtained.update(line.not_obtained)
+        self._line = line
+        self._read_inputs(force=True)
+        self._show_line_readback()
+
+    def _show_line_readback(self) -> None:
+        readback = self.query_one("#line-readback", Static)
+        if not self.form.line.strip():
+            readback.update(
+                Text(
+                    "A whole set in one line, any order; Enter on it empty: field by field.",
+                    style="dim",
+                )
+            )
+            return
+        parts = line_readback(self._line, self.form, self.units, self.age_days, self.visit.now())
+        styles = {"plain": "", "flag": "bold red", "error": "bold red reverse"}
+        text = Text()
+        for index, part in enumerate(parts):
+            if index:
+                text.append(" · ", style="dim")
+            text.append(part.text, style=styles[part.tone])
+        readback.update(text)
+
+    def _enter_from_line(self) -> None:
+        """A good line: confirm what needs it, then on past the last field it filled."""
+        line_input = self.query_one("#vitals-line", Input)
+        if line_input.value != self.form.line:
+            self._apply_line(line_input.value)
+        if self._line.refused:
+            self._line_problem(self._line.refused[0].error or "")
+            return
+        keys = [spec.key for spec in FIELDS if spec.key in self._line.values]
+        if "taken_at" in self._line.qualifiers:
+            keys.insert(0, "taken_at")
+        self._confirm_each(keys, then=self._advance_from_line)
+
+    def _line_problem(self, message: str) -> None:
+        self.app.bell()
+        self.notify(f"Fix the line first: {message}", severity="warning", markup=False)
+
+    def _confirm_each(self, keys: list[str], then: Callable[[], None]) -> None:
+        """Ask about each value that needs it, in turn; a value still refused stops here."""
+        for index, key in enumerate(keys):
+            check = self._check(key)
+            if check is not None and not check.satisfied_by(self.form):
+                self._ask(check, then=partial(self._confirm_each, keys[index + 1 :], then))
+                return
+            if key != "taken_at":
+                result = read_field(key, self.form, self.units, self.age_days, self.visit.now())
+                if result.error:
+                    self._line_problem(f"{BY_KEY[key].label}: {result.error}")
+                    return
+        then()
+
+    def _line_piece_of(self, key: str) -> tuple[Input, int] | None:
+        """The line and where its piece for ``key`` ends, if the field still holds its value."""
+        piece = next((p for p in self._line.pieces if p.target == key), None)
+        field = self._widget_for(key)
+        if piece is None or field is None or self._line_fills.get(key, ("",))[0] != field.value:
+            return None
+        return self.query_one("#vitals-line", Input), piece.end
+
+    def _retype_in_line(self, key: str, text: str) -> bool:
+        """Put the other unit's text in the line's piece for ``key`` (which refills the field)."""
+        piece = next((p for p in self._line.pieces if p.target == key), None)
+        if piece is None or self._line_piece_of(key) is None:
+            return False
+        letters = piece.text[: len(piece.text) - len(piece.value)]
+        line = self.form.line
+        retyped = line[: piece.start] + letters + text + line[piece.end :]
+        line_input = self.query_one("#vitals-line", Input)
+        with line_input.prevent(Input.Changed):
+            line_input.value = retyped
+        self._apply_line(retyped)
+        return True
+
+    def _advance_from_line(self) -> None:
+        """The first empty field after the last one the line filled; none left: on."""
+        values = [i for i in self.query(Input).filter(".vital") if i.display]
+        filled = {*self._line.values, *self._line.not_obtained}
+        last = max(
+            (index for index, field in enumerate(values) if (field.id or "")[2:] in filled),
+            default=-1,
+        )
+        for field in values[last + 1 :]:
+            key = (field.id or "")[2:]
+            if not field.value.strip() and key not in self.form.not_obtained:
+                self.set_focus(field)
+                return
+        if last < 0:
+            self.set_focus(values[0])
+        else:
+            self.action_next_step()
 
     # ----------------------------------------------------------------- typing
 
@@ -160,6 +334,11 @@ class VitalsScreen(VisitScreen):
         focused = self.focused
         if not isinstance(focused, Input):
             raise SkipAction()
+        if focused.id == "vitals-line":
+            # What Enter does depends on the line's text: first let the line take the
+            # keys typed before this Enter, which may still wait in its queue.
+            focused.call_later(self._enter_from_line)
+            return
         self._enter_from(focused)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -169,6 +348,9 @@ class VitalsScreen(VisitScreen):
 
     def _enter_from(self, field: Input) -> None:
         """Enter goes to the next vital (qualifiers are for Tab); the last one, onward."""
+        if field.id == "vitals-line":
+            self._enter_from_line()
+            return
         self._read_inputs()
         current = self._value_input_of(field)
         key = "taken_at" if current is None else (current.id or "")[2:]
@@ -208,9 +390,16 @@ class VitalsScreen(VisitScreen):
             if decision == "keep":
                 self.form.confirmed[check.key] = check.text
             elif decision == "unit" and check.other_unit is not None:
-                field.value = check.other_unit.text
+                if not self._retype_in_line(check.key, check.other_unit.text):
+                    field.value = check.other_unit.text
             else:
-                self.set_focus(field)
+                # Fixed where it was typed: in the line, after its piece, if it came from there.
+                in_line = self._line_piece_of(check.key)
+                if in_line is None:
+                    self.set_focus(field)
+                else:
+                    self.set_focus(in_line[0])
+                    in_line[0].cursor_position = in_line[1]
                 return
             self._read_inputs(force=True)
             self.capture_draft()
@@ -239,7 +428,9 @@ class VitalsScreen(VisitScreen):
         before = (dict(self.form.values), dict(self.form.not_obtained), vars(self.form).copy())
         for field in self.query(Input):
             name = field.id or ""
-            if name == "taken_at":
+            if name == "vitals-line":
+                self.form.line = field.value
+            elif name == "taken_at":
                 self.form.taken_at = field.value
             elif name.startswith("v-"):
                 key = name[2:]
@@ -296,6 +487,18 @@ class VitalsScreen(VisitScreen):
 
     def action_not_obtained(self) -> None:
         focused = self.focused
+        if isinstance(focused, Input) and focused.id == "vitals-line":
+            # From the line, for the first vital not yet given (BP on a new visit).
+            empty = [
+                field
+                for field in self.query(Input).filter(".vital")
+                if field.display
+                and not field.value.strip()
+                and (field.id or "")[2:] not in self.form.not_obtained
+            ]
+            if empty:
+                self.set_focus(empty[0])
+                focused = empty[0]
         if not isinstance(focused, Input) or not (focused.id or "").startswith("v-"):
             self.notify("Move to a vital's field first, then F3.", severity="warning")
             return

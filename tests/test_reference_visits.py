@@ -38,6 +38,7 @@ from data.vitals import (
     BODY_TEMPERATURE,
     BODY_WEIGHT,
     DIASTOLIC_BP,
+    HEAD_CIRCUMFERENCE,
     HEART_RATE,
     PAIN_SEVERITY,
     RESPIRATORY_RATE,
@@ -253,7 +254,7 @@ async def test_visit_2_ada_okafor_new_walk_in(demo_engine: Engine) -> None:
             pilot,
             *("enter", typed("118"), "enter", typed("26"), "enter", typed("38.1c"), "enter"),
             *(typed("99"), "enter", typed("92.5cm"), "enter", typed("13.6kg"), "enter"),
-            *(typed("u"), "enter"),
+            *(typed("48cm"), "enter", typed("u"), "enter"),
         )
         await keys(pilot, "a", typed("asthma"), "enter", "enter")  # medical
         await keys(pilot, "n")  # surgical: none
@@ -286,6 +287,7 @@ async def test_visit_2_ada_okafor_new_walk_in(demo_engine: Engine) -> None:
         assert stored(vitals[SPO2]) == ("99", "%", 99)
         assert stored(vitals[BODY_HEIGHT]) == ("92.5", "cm", 92.5)
         assert stored(vitals[BODY_WEIGHT]) == ("13.6", "kg", 13.6)
+        assert stored(vitals[HEAD_CIRCUMFERENCE]) == ("48", "cm", 48)
         assert [r.not_obtained_reason for r in vitals[PAIN_SEVERITY]] == ["unable to rate"]
         with Session(demo_engine) as session:
             patient = session.get(Patient, encounter.patient_id)

@@ -28,6 +28,7 @@ async def _to_vitals(pilot: Pilot[None], search: str) -> None:
     await open_from_queue(pilot, search)
     await pilot.press("enter", "enter", "enter")
     assert isinstance(pilot.app.screen, VitalsScreen)
+    await pilot.press("enter")  # from the empty one-line entry to the BP field
 
 
 async def _to_pulse(pilot: Pilot[None]) -> None:

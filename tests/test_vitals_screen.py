@@ -23,8 +23,11 @@ from tests.pilot import make_app, open_from_queue, type_text
 
 
 async def _to_vitals(pilot: Pilot[None], search: str) -> None:
+    """To the vitals' BP field: Enter on the empty one-line entry goes field by field."""
     await open_from_queue(pilot, search)
     await pilot.press("enter", "enter", "enter")
+    assert pilot.app.focused is not None and pilot.app.focused.id == "vitals-line"
+    await pilot.press("enter")
 
 
 async def _values(pilot: Pilot[None], *values: str) -> None:

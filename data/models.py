@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from data.folding import SEARCH_KEY, patient_search_keys
 from data.types import UTCDateTime, enum_column_type, utcnow
 
 # ---------------------------------------------------------------- vocabularies
@@ -153,6 +155,11 @@ class Staff(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+def _search_key() -> Any:
+    """A folded search key column of ``Patient`` (see ``data.folding``)."""
+    return Field(default="", sa_type=SEARCH_KEY, sa_column_kwargs={"server_default": ""})
+
+
 class Patient(SQLModel, table=True):
     __tablename__ = "patient"
 
@@ -178,6 +185,35 @@ class Patient(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # What patient search compares (``data.folding``): the names and MRN folded,
+    # and the family name run on into the given name (김민준). Derived, never set by
+    # hand: ``_fill_search_keys`` recomputes them whenever the ORM flushes a Patient.
+    # Writing around it (an INSERT or UPDATE statement, plain SQL) must set them with
+    # ``patient_search_keys``: otherwise a row keeps '' (the server default, which
+    # SQLite needs to add a NOT NULL column) or stale keys, and search misses it.
+    family_key: str = _search_key()
+    given_key: str = _search_key()
+    name_key: str = _search_key()
+    mrn_key: str = _search_key()
+
+    # Each search criterion is a range scan of one of these, already in the order
+    # the rows are wanted in (``id`` last: the same order on every database).
+    __table_args__ = (
+        sa.Index("ix_patient_search_family", "family_key", "given_key", "id"),
+        sa.Index("ix_patient_search_given", "given_key", "family_key", "id"),
+        sa.Index("ix_patient_search_name", "name_key", "id"),
+        sa.Index("ix_patient_search_mrn", "mrn_key", "id"),
+    )
+
+
+@sa.event.listens_for(Patient, "before_insert")
+@sa.event.listens_for(Patient, "before_update")
+def _fill_search_keys(_mapper: object, _connection: object, patient: Patient) -> None:
+    """Keep the search keys in step with the names and MRN at every ORM insert and update."""
+    keys = patient_search_keys(patient.family_name, patient.given_name, patient.mrn)
+    for column, value in keys.items():
+        if getattr(patient, column) != value:
+            setattr(patient, column, value)
 
 
 class Coverage(SQLModel, table=True):

@@ -1,83 +1,57 @@
 """Finding a patient from one line of text: name prefixes, a date of birth or an MRN.
 
 Matching ignores case and accents (``ngu`` finds Nguyễn, ``luk`` and ``ŁUK`` find
-Łukasz, ``obr`` finds O'Brien): both sides go through ``fold``. A name prefix may
-also run on from the family name into the given name with no space, as Korean,
-Chinese and Japanese names are written (``김민준`` finds 김, 민준). ``matches`` is the
-rule; ``search_patients`` asks the database for a superset of the matches with
-portable SQL (SQLite and PostgreSQL, no schema change, no collation or extension)
-and keeps the rows ``matches`` accepts, so the two always agree.
+Łukasz, ``obr`` finds O'Brien): both sides go through ``fold`` (``data.folding``).
+A name prefix may also run on from the family name into the given name with no
+space, as Korean, Chinese and Japanese names are written (``김민준`` finds 김, 민준).
+``matches`` is the rule; ``search_patients`` asks the database for exactly the rows
+it accepts and checks each again, so the two always agree.
 
-Why the SQL filter is a superset: ASCII letters and digits fold to exactly their
-lower case, one for one. So a name that folds to ``q...`` either starts with ``q``
-in ASCII (either case), or has some other character at a position ``j`` within
-``q``'s length after ``j`` ASCII characters that spell ``q[:j]``. The SQL walks the
-first few characters of ``q`` that way (``substr(name, j, 1)`` compared with
-``IN``/``NOT IN``); any other character keeps the row for Python to decide, and so
-does the end of the name (``substr`` gives ``''``), which keeps a family name that
-folds to a part of ``q`` for the family-and-given-run-together rule. No
-LIKE pattern is built, so ``%``, ``_``, ``\\`` and quotes in the search are
-plain text by construction. Assumes deterministic collations (the defaults).
+How the database search stays fast with a million patients: every patient row
+stores its names and MRN folded (``family_key``, ``given_key``, ``name_key`` for the
+two run together, ``mrn_key``; kept up to date by ``data.models``), each in a
+B-tree index. A prefix is then a range of one index, ``key >= prefix AND key <
+bound`` (``prefix_upper_bound``), read in order and stopped at ``limit``: each
+criterion of the query is one such range (a date of birth an equality), and the
+ranges are joined by UNION ALL rather than OR, which would defeat the indexes. A
+family and a given prefix together read one range and filter on the other
+(``_plan_family_and_given``). Folded text is only ever a bound parameter, so
+``%``, ``_``, ``\\`` and quotes in the search are plain text by construction.
 """
 
 from __future__ import annotations
 
-import string
 import unicodedata
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, true
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    ScalarSelect,
+    Select,
+    bindparam,
+    func,
+    inspect,
+    union_all,
+)
 from sqlalchemy import select as select_columns
-from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
+from data.folding import DROPPED_CATEGORIES, fold, prefix_upper_bound
 from data.models import Patient
 from ma_tui.parsing import ParseError, parse_date_of_birth
 
-# Characters that fold to exactly their ASCII lower case; everything else is "unknown".
-STABLE = tuple(string.ascii_letters + string.digits)
-# How many folded characters of a prefix go into SQL: enough to narrow, bounded in size.
-SQL_PREFIX_CHARS = 4
-SQL_BATCH = 200  # candidate rows fetched at a time
-# Apostrophes (straight, curly, modifier letter) are dropped: obrien finds O'Brien.
-_APOSTROPHES = frozenset("'`\u2018\u2019\u02bc")
-# Letters with no Unicode decomposition, which an English keyboard types as these.
-_LETTERS = str.maketrans(
-    {
-        "ł": "l",
-        "đ": "d",
-        "ð": "d",
-        "ø": "o",
-        "ħ": "h",
-        "ŧ": "t",
-        "\u0131": "i",  # dotless i
-        "ŀ": "l",
-        "æ": "ae",
-        "œ": "oe",
-        "þ": "th",
-    }
-)
-_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
-
-
-@lru_cache(maxsize=1 << 16)  # the same names are folded on every keystroke
-def fold(text: str) -> str:
-    """The key two texts are compared by: no case, no accents, no apostrophes, single spaces.
-
-    Marks are dropped after a compatibility decomposition (NFKD). That also splits
-    Hangul syllables into their letters (jamo), so ``기`` is a prefix of ``김``.
-    """
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    kept = "".join(
-        ch
-        for ch in decomposed
-        if ch not in _APOSTROPHES
-        and unicodedata.category(ch)[0] != "M"
-        and unicodedata.category(ch) not in _DROPPED_CATEGORIES
-    )
-    return " ".join(kept.translate(_LETTERS).split())
+__all__ = [
+    "PatientQuery",
+    "fold",
+    "matches",
+    "parse_search",
+    "search_patients",
+]
 
 
 def _folded(value: str | None) -> str | None:
@@ -129,7 +103,7 @@ def parse_search(text: str, today: date) -> PatientQuery | None:
       birth (``04121968``) search both.
     """
     cleaned = " ".join(
-        "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED_CATEGORIES).split()
+        "".join(ch for ch in text if unicodedata.category(ch) not in DROPPED_CATEGORIES).split()
     )
     if not cleaned:
         return None
@@ -178,75 +152,174 @@ def matches(query: PatientQuery, *, family: str, given: str, birth_date: date, m
     )
 
 
+# A family prefix this short may cover a tenth of all patients (``s``): with a given
+# prefix too, count the two ranges first, up to PROBE_ROWS index entries each.
+PROBE_BELOW = 3
+PROBE_ROWS = 2000
+
+# The SQL is built once per shape of query (which pieces, in which order) with
+# bound parameters, and reused: building it is most of the cost of a search.
+# A term is (column, parameter, how): ``=`` equal, ``prefix`` the range from the
+# parameter to ``<parameter>_end``, ``from`` no upper end (see prefix_upper_bound).
+_Term = tuple[str, str, str]
+# A piece is the index order it is read in (a key of _ORDERS) and its terms.
+_Spec = tuple[str, tuple[_Term, ...]]
+_ORDERS = {
+    "family": ("family_key", "given_key", "id"),
+    "given": ("given_key", "family_key", "id"),
+    "name": ("name_key", "id"),
+    "mrn": ("mrn_key", "id"),
+}
+_PATIENT = inspect(Patient).local_table
+_LIMIT = bindparam("limit", type_=Integer)
+_MOST = bindparam("most", type_=Integer)
+_BY_IDS = select(Patient).where(col(Patient.id).in_(bindparam("ids", expanding=True)))
+
+
 def search_patients(session: Session, query: PatientQuery, *, limit: int = 50) -> list[Patient]:
     """Active patients matching ``query``, by family then given name, at most ``limit``.
 
-    The database returns candidates in case-insensitive name order and reading stops
-    at ``limit`` matches, so a one-letter search does not read the whole table. The
-    kept rows are then put in ``fold`` order (accents ignored), which is the exact
-    order whenever everything matching fits in ``limit``.
+    Each way of matching (a family prefix, a given prefix, ...) reads at most
+    ``limit`` rows off its own index, in that index's order, and the rows are
+    merged in ``fold`` order (family, given, id). So when everything matching fits
+    in ``limit`` the result is all of it, in order. When more match it is ``limit``
+    of them, in order: the first ones of each way in its index's order.
     """
     if query.is_empty or limit <= 0:
         return []
-    family, given = col(Patient.family_name), col(Patient.given_name)
-    # Only the compared columns are read; whole rows are loaded for the few kept.
-    statement = (
-        select_columns(col(Patient.id), family, given, col(Patient.birth_date), col(Patient.mrn))
-        .where(col(Patient.active).is_(True), _candidates(query))
-        .order_by(func.lower(family), func.lower(given), col(Patient.id))
-        .execution_options(yield_per=SQL_BATCH)
-    )
-    kept: list[tuple[str, str, int]] = []
-    result = session.execute(statement)
-    try:
-        for patient_id, family_name, given_name, birth_date, mrn in result:
-            if matches(query, family=family_name, given=given_name, birth_date=birth_date, mrn=mrn):
-                kept.append((fold(family_name), fold(given_name), patient_id))
-                if len(kept) == limit:
-                    break
-    finally:
-        result.close()
-    if not kept:
+    plan = _Plan()
+    _plan_criteria(session, query, plan)
+    if not plan.pieces:
         return []
-    ids = [patient_id for *_, patient_id in sorted(kept)]
-    patients = {p.id: p for p in session.exec(select(Patient).where(col(Patient.id).in_(ids)))}
-    return [patients[patient_id] for patient_id in ids]
+    rows = session.execute(_union(tuple(plan.pieces)), {**plan.params, "limit": limit})
+    found = {row[0]: (row[1], row[2], row[0]) for row in rows}
+    ids = [patient_id for *_, patient_id in sorted(found.values())[:limit]]
+    if not ids:
+        return []
+    patients = {p.id: p for p in session.exec(_BY_IDS, params={"ids": ids})}
+    # The rule, checked again on the stored names: keys written around the ORM
+    # (plain SQL) cannot bring back someone who does not match.
+    return [
+        patient
+        for patient in (patients[patient_id] for patient_id in ids)
+        if matches(
+            query,
+            family=patient.family_name,
+            given=patient.given_name,
+            birth_date=patient.birth_date,
+            mrn=patient.mrn,
+        )
+    ]
 
 
-def _candidates(query: PatientQuery) -> ColumnElement[bool]:
-    """A SQL condition true for every patient ``matches`` accepts (and maybe a few more)."""
-    family, given = col(Patient.family_name), col(Patient.given_name)
-    criteria: list[ColumnElement[bool]] = []
-    if query.family is not None or query.given is not None:
-        parts = [
-            _prefix_filter(column, prefix)
-            for column, prefix in ((family, query.family), (given, query.given))
-            if prefix is not None
-        ]
-        criteria.append(and_(*parts))
-    if query.name is not None:
-        criteria.append(or_(_prefix_filter(family, query.name), _prefix_filter(given, query.name)))
-    if query.birth_date is not None:
-        criteria.append(col(Patient.birth_date) == query.birth_date)
-    if query.mrn is not None:
-        criteria.append(_prefix_filter(col(Patient.mrn), query.mrn))
-    return or_(false(), *criteria)
+@dataclass
+class _Plan:
+    """The pieces of one search and the values of their parameters."""
+
+    pieces: list[_Spec] = field(default_factory=list)
+    params: dict[str, object] = field(default_factory=dict)
+
+    def prefix(self, column: str, value: str) -> _Term:
+        """``column`` starts with ``value``."""
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        end = prefix_upper_bound(value)
+        if end is None:
+            return (column, name, "from")
+        self.params[f"{name}_end"] = end
+        return (column, name, "prefix")
+
+    def equal(self, column: str, value: object) -> _Term:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return (column, name, "=")
 
 
-def _prefix_filter(column: Mapped[str], prefix: str, position: int = 0) -> ColumnElement[bool]:
-    """Rows whose ``column`` may fold to something starting with ``prefix`` (see module doc).
+def _plan_criteria(session: Session, query: PatientQuery, plan: _Plan) -> None:
+    """One piece per way a patient can match ``query``, each one index range.
 
-    Character by character: an unknown character here (not an ASCII letter or
-    digit) may fold to anything, so the row stays; a letter or digit must be the
-    prefix's next one, in either case. Only single ASCII letters and digits from
-    the user's text reach SQL, always as bound parameters.
+    Together they return exactly the active patients ``matches`` accepts: a prefix
+    range of a folded key is exactly ``startswith`` on it (see ``data.folding``).
     """
-    if position == min(len(prefix), SQL_PREFIX_CHARS):
-        return true()
-    here = func.substr(column, position + 1, 1)
-    unknown = here.not_in(STABLE)
-    wanted = prefix[position]
-    if wanted not in STABLE:
-        return unknown  # a known character never folds to it
-    same = here.in_(sorted({wanted, wanted.upper()}))
-    return or_(unknown, and_(same, _prefix_filter(column, prefix, position + 1)))
+    if query.family is not None and query.given is not None:
+        _plan_family_and_given(session, query.family, query.given, plan)
+    elif query.family is not None:
+        plan.pieces.append(("family", (plan.prefix("family_key", query.family),)))
+    elif query.given is not None:
+        plan.pieces.append(("given", (plan.prefix("given_key", query.given),)))
+    if query.name is not None:
+        plan.pieces.append(("family", (plan.prefix("family_key", query.name),)))
+        plan.pieces.append(("given", (plan.prefix("given_key", query.name),)))
+        # The family name run on into the given name (김민준); it also holds the
+        # family prefixes above, but read in another order.
+        plan.pieces.append(("name", (plan.prefix("name_key", query.name),)))
+    if query.birth_date is not None:
+        # A few dozen people share a birthday even among a million: sorted at once.
+        plan.pieces.append(("family", (plan.equal("birth_date", query.birth_date),)))
+    if query.mrn is not None:
+        plan.pieces.append(("mrn", (plan.prefix("mrn_key", query.mrn),)))
+
+
+def _plan_family_and_given(session: Session, family: str, given: str, plan: _Plan) -> None:
+    """Both prefixes: the family range read in order, the given prefix a filter on it.
+
+    That reads the family names in the range up to ``limit`` matches: few unless
+    the family prefix is short. Read so, ``s zz`` would go through every family
+    name in ``s`` looking for a given name in ``zz``: for a short family prefix both
+    ranges are counted first (up to ``PROBE_ROWS``), and a given range that is
+    smaller is read instead, in given-name order. An empty one matches no one.
+    """
+    terms = (plan.prefix("family_key", family), plan.prefix("given_key", given))
+    if len(family) >= PROBE_BELOW:
+        plan.pieces.append(("family", terms))
+        return
+    counts = session.execute(_probe(terms), {**plan.params, "most": PROBE_ROWS})
+    in_family, in_given = counts.one()
+    if not in_family or not in_given:
+        return
+    plan.pieces.append(("given" if in_given < in_family else "family", terms))
+
+
+@lru_cache(maxsize=256)
+def _union(pieces: tuple[_Spec, ...]) -> Select[int | None, str, str] | CompoundSelect[Any]:
+    """The pieces' selects, each limited, joined by UNION ALL."""
+    selects = [
+        _select(terms).order_by(*(_column(name) for name in _ORDERS[order])).limit(_LIMIT)
+        for order, terms in pieces
+    ]
+    if len(selects) == 1:
+        return selects[0]
+    return union_all(*(piece.subquery().select() for piece in selects))
+
+
+@lru_cache(maxsize=16)
+def _probe(terms: tuple[_Term, _Term]) -> Select[int, int]:
+    """How many patients each term covers, counted up to the parameter ``most``."""
+
+    def count_up_to(term: _Term) -> ScalarSelect[int]:
+        rows = select_columns(_column("id")).where(_condition(term)).limit(_MOST).subquery()
+        return select_columns(func.count()).select_from(rows).scalar_subquery()
+
+    return select_columns(count_up_to(terms[0]), count_up_to(terms[1]))
+
+
+def _select(terms: tuple[_Term, ...]) -> Select[int | None, str, str]:
+    """Active patients meeting ``terms``: their id and the keys results sort by."""
+    return select_columns(_column("id"), _column("family_key"), _column("given_key")).where(
+        _column("active").is_(True), *(_condition(term) for term in terms)
+    )
+
+
+def _condition(term: _Term) -> ColumnElement[bool]:
+    column_name, name, how = term
+    column = _column(column_name)
+    if how == "=":
+        return column == bindparam(name)
+    if how == "from":
+        return column >= bindparam(name)
+    # A prefix as a range an index reads; the text is only ever a bound parameter.
+    return (column >= bindparam(name)) & (column < bindparam(f"{name}_end"))
+
+
+def _column(name: str) -> ColumnElement[Any]:
+    return _PATIENT.c[name]

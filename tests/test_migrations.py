@@ -17,6 +17,7 @@ from sqlalchemy.schema import CreateTable
 from sqlmodel import SQLModel
 
 from data import models  # noqa: F401
+from data.folding import patient_search_keys
 from data.migrate import alembic_config, current_revision, head_revision, upgrade
 from data.store import StoreError, create_store_engine, sqlite_url
 
@@ -169,3 +170,68 @@ def test_the_audit_triggers_render_for_postgresql_offline() -> None:
     assert "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger" in sql
     for trigger, event in (("update", "UPDATE"), ("delete", "DELETE"), ("truncate", "TRUNCATE")):
         assert f"CREATE TRIGGER audit_event_no_{trigger} BEFORE {event} ON audit_event" in sql
+
+
+# ------------------------------------------------------------ the search keys
+
+
+def _patient_columns(engine: sa.Engine) -> set[str]:
+    return {column["name"] for column in sa.inspect(engine).get_columns("patient")}
+
+
+def test_upgrading_fills_the_search_keys_of_existing_patients(tmp_path: Path) -> None:
+    """0007 folds the names of the patients already there; downgrading keeps them."""
+    engine = create_store_engine(sqlite_url(tmp_path / "old.db"))
+    upgrade(engine, "0006")
+    people = [
+        ("7000001", "Nguyễn", "Văn Đức"),
+        ("7000002", "O'Brien", "Margaret"),
+        ("A-3", "김", "민준"),
+    ]
+    with engine.begin() as connection:
+        for mrn, family, given in people:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO patient (mrn, family_name, given_name, birth_date, sex, "
+                    "interpreter_needed, active, created_at, updated_at) VALUES "
+                    "(:mrn, :family, :given, '1968-04-12', 'female', 0, 1, "
+                    "'2026-01-05 15:00:00', '2026-01-05 15:00:00')"
+                ),
+                {"mrn": mrn, "family": family, "given": given},
+            )
+        # A row that refers to a patient: the columns are added and dropped in place.
+        connection.execute(
+            sa.text(
+                "INSERT INTO encounter (patient_id, scheduled_at, visit_type, status, "
+                "status_changed_at, walk_in, created_at) VALUES (1, '2026-01-05 15:00:00', "
+                "'follow-up', 'scheduled', '2026-01-05 15:00:00', 0, '2026-01-05 15:00:00')"
+            )
+        )
+    upgrade(engine)
+    keys = "SELECT family_key, given_key, name_key, mrn_key FROM patient ORDER BY id"
+    with engine.connect() as connection:
+        rows = [tuple(row) for row in connection.execute(sa.text(keys))]
+    assert rows == [
+        tuple(patient_search_keys(family, given, mrn).values()) for mrn, family, given in people
+    ]
+    assert rows[0] == ("nguyen", "van duc", "nguyenvan duc", "7000001")
+
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    assert not _patient_columns(engine) & {"family_key", "given_key", "name_key", "mrn_key"}
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM encounter")).scalar() == 1
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert [tuple(row) for row in connection.execute(sa.text(keys))] == rows
+    engine.dispose()
+
+
+def test_the_search_key_columns_compare_by_code_point_on_postgresql() -> None:
+    """COLLATE "C": a prefix range on a linguistic collation would not be a prefix test."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    ddl = str(CreateTable(SQLModel.metadata.tables["patient"]).compile(dialect=dialect))
+    for key in ("family_key", "given_key", "name_key", "mrn_key"):
+        assert f"{key} VARCHAR COLLATE \"C\" DEFAULT '' NOT NULL" in ddl

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from data.folding import prefix_upper_bound
 from data.migrate import upgrade
 from data.models import Patient, Sex
 from data.store import memory_engine
@@ -340,3 +344,182 @@ def test_the_database_search_agrees_with_matches(
         session.rollback()
     assert ids == expected
     assert keys == sorted(keys)
+
+
+@settings(max_examples=200)  # a database round trip per example
+@given(st.data(), people, st.integers(1, 4))
+def test_a_limited_search_returns_that_many_matches_in_order(
+    module_engine: Engine,
+    data: st.DataObject,
+    crowd: list[tuple[str, str, date, str, bool]],
+    limit: int,
+) -> None:
+    """Fewer places than matches: every one shown matches, and no place is left empty."""
+    text = data.draw(search_text(crowd))
+    query = parse_search(text, TODAY)
+    if query is None:
+        return
+    with Session(module_engine) as session:
+        for number, (family, given_name, born, mrn, active) in enumerate(crowd):
+            session.add(
+                Patient(
+                    mrn=f"{mrn}{number}",
+                    family_name=family,
+                    given_name=given_name,
+                    birth_date=born,
+                    sex=Sex.UNKNOWN,
+                    active=active,
+                )
+            )
+        session.flush()
+        expected = {
+            p.id
+            for p in session.exec(select(Patient)).all()
+            if p.active
+            and matches(
+                query, family=p.family_name, given=p.given_name, birth_date=p.birth_date, mrn=p.mrn
+            )
+        }
+        found = search_patients(session, query, limit=limit)
+        ids = [p.id for p in found]
+        keys = [(fold(p.family_name), fold(p.given_name), p.id) for p in found]
+        session.rollback()
+    assert set(ids) <= expected
+    assert len(ids) == len(set(ids)) == min(limit, len(expected))
+    assert keys == sorted(keys)
+
+
+# ------------------------------------------------------------ the search keys
+
+
+def stored_keys(patient: Patient) -> tuple[str, str, str, str]:
+    return (patient.family_key, patient.given_key, patient.name_key, patient.mrn_key)
+
+
+def test_search_keys_are_filled_on_insert_and_kept_up_to_date(session: Session) -> None:
+    patient = Patient(
+        mrn="K-77", family_name="Nguyễn", given_name="Văn Đức", birth_date=TODAY, sex=Sex.MALE
+    )
+    session.add(patient)
+    session.flush()
+    assert stored_keys(patient) == ("nguyen", "van duc", "nguyenvan duc", "k-77")
+    patient.family_name, patient.mrn = "D\u2019Árcy", "X1"
+    session.flush()
+    session.expire(patient)  # read back what the database holds
+    assert stored_keys(patient) == ("darcy", "van duc", "darcyvan duc", "x1")
+    assert find(session, "darc") == ["D\u2019Árcy, Văn Đức"]
+    assert find(session, "nguy") == ["Nguyễn, Lan"]  # the other Nguyễn, not this one
+
+
+def test_search_keys_cannot_be_set_by_hand(session: Session) -> None:
+    patient = Patient(
+        mrn="K-78", family_name="Whitfield", given_name="Zed", birth_date=TODAY, sex=Sex.MALE
+    )
+    patient.family_key = "someone else"
+    session.add(patient)
+    session.flush()
+    assert patient.family_key == "whitfield"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "bound"),
+    [
+        ("smi", "smj"),
+        ("a", "b"),
+        ("z", "{"),
+        ("\ud7ff", "\ue000"),  # the surrogates are never in a text: skipped
+        ("a\U0010ffff", "b"),
+        ("\U0010ffff", None),
+    ],
+)
+def test_prefix_upper_bound(prefix: str, bound: str | None) -> None:
+    assert prefix_upper_bound(prefix) == bound
+
+
+@given(st.text(min_size=1, max_size=6), st.text(max_size=6))
+def test_a_prefix_range_is_exactly_starts_with(prefix: str, text: str) -> None:
+    """``prefix <= key < bound``, the range the indexes read, in code-point order."""
+    bound = prefix_upper_bound(prefix)
+    for key in (text, prefix + text):
+        in_range = key >= prefix and (bound is None or key < bound)
+        assert in_range == key.startswith(prefix)
+
+
+# ------------------------------------------------------------ the query plans
+
+
+def plans(engine: Engine, session: Session, text: str) -> list[list[str]]:
+    """SQLite's plan of each statement one search ran, line by line."""
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        find(session, text)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    connection = session.connection()
+    return [
+        [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+        for sql, params in statements
+        if sql.lstrip().upper().startswith("SELECT")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "indexes"),
+    [
+        ("whit", {"ix_patient_search_family", "ix_patient_search_given", "ix_patient_search_name"}),
+        ("whitfield, dana", {"ix_patient_search_family"}),
+        (
+            "whit da",
+            {"ix_patient_search_family", "ix_patient_search_given", "ix_patient_search_name"},
+        ),
+        (", dana", {"ix_patient_search_given"}),
+        ("4/12/68", {"ix_patient_birth_date"}),
+        ("1000", {"ix_patient_search_mrn"}),
+        ("04121968", {"ix_patient_birth_date", "ix_patient_search_mrn"}),
+        ("w d", {"ix_patient_search_family", "ix_patient_search_given", "ix_patient_search_name"}),
+    ],
+)
+def test_every_search_reads_indexes_never_the_whole_table(
+    module_engine: Engine, session: Session, text: str, indexes: set[str]
+) -> None:
+    """Structural, not timing: each criterion is an index range (or the primary key)."""
+    found = plans(module_engine, session, text)
+    assert found, "no statement ran"
+    lines = [line for plan in found for line in plan]
+    assert not [line for line in lines if re.match(r"SCAN patient\b", line)], lines
+    used = {match for line in lines for match in re.findall(r"INDEX (\w+)", line)}
+    assert used == indexes, lines
+    # Read in index order and stopped at the limit: only a date of birth is sorted.
+    sorts = [line for line in lines if line.startswith("USE TEMP B-TREE")]
+    assert len(sorts) == sum("(birth_date=?)" in line for line in lines), lines
+    # Whole rows are then loaded by primary key, for the few found.
+    if find(session, text):
+        assert any("PRIMARY KEY" in line for line in found[-1]), found[-1]
+
+
+def test_a_rare_given_name_under_a_common_family_prefix_reads_the_given_index(
+    module_engine: Engine, session: Session
+) -> None:
+    """``s zo``: the given range is the smaller, so it is read, not every family in s."""
+    for number in range(40):
+        session.add(
+            Patient(
+                mrn=f"S{number}",
+                family_name=f"Sa{number:02d}",
+                given_name="Zoë" if number % 20 == 7 else "Ann",
+                birth_date=TODAY,
+                sex=Sex.UNKNOWN,
+            )
+        )
+    session.flush()
+    assert find(session, "s zo") == ["Sa07, Zoë", "Sa27, Zoë"]
+    assert find(session, "s, zo") == ["Sa07, Zoë", "Sa27, Zoë"]
+    _probe, read, _load = plans(module_engine, session, "s, zo")
+    assert read == [
+        "SEARCH patient USING INDEX ix_patient_search_given (given_key>? AND given_key<?)"
+    ]

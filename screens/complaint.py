@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
@@ -45,6 +46,9 @@ class ComplaintScreen(VisitScreen):
     AUTO_FOCUS = "#chief-complaint"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "quick_pick", "Common complaints", id="complaint.quick_pick"),
+        # The HPI grid is two fields a row: Up and Down skip the field beside.
+        Binding("down", "hpi_row(1)", "Row below", show=False, id="complaint.row_below"),
+        Binding("up", "hpi_row(-1)", "Row above", show=False, id="complaint.row_above"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -85,6 +89,26 @@ class ComplaintScreen(VisitScreen):
     def on_mount(self) -> None:
         self._mark_prompts()
         self.query_one("#chief-complaint", Input).focus()
+
+    def action_hpi_row(self, rows: int) -> None:
+        """The HPI field a row below or above; from the complaint, Down is the first."""
+        focused = self.focused
+        if not isinstance(focused, Input):
+            raise SkipAction()
+        names = list(HPI_FIELDS)
+        if focused.id == "chief-complaint":
+            if rows < 0:
+                raise SkipAction()
+            self.set_focus(self.query_one(f"#hpi-{names[0]}", Input))
+            return
+        name = (focused.id or "").removeprefix("hpi-")
+        if name not in names:
+            raise SkipAction()
+        index = names.index(name) + 2 * rows
+        if index < 0:
+            self.set_focus(self.query_one("#chief-complaint", Input))
+        elif index < len(names):
+            self.set_focus(self.query_one(f"#hpi-{names[index]}", Input))
 
     def action_quick_pick(self) -> None:
         self.query_one("#quick-pick", PickList).open()

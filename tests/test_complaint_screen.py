@@ -68,3 +68,29 @@ async def test_quick_pick_fills_the_complaint(demo_engine: Engine) -> None:
         assert field.value == f"{first}, {second}"
         await pilot.press("f2", "escape")
         assert not options.display and field.has_focus
+
+
+async def test_up_and_down_move_a_row_in_the_hpi_grid(demo_engine: Engine) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "benton")
+        await pilot.press("enter")
+        app.open_step("complaint")
+        await pilot.pause()
+        await type_text(pilot, "shortness of breath")
+        await pilot.press("down")  # the complaint: Down is the first HPI field
+        await type_text(pilot, "2 days")  # onset
+        await pilot.press("down", "down")  # duration, aggravating (two a row)
+        await type_text(pilot, "walking")
+        await pilot.press("down", "down")  # radiation, severity
+        await type_text(pilot, "7")
+        await pilot.press("up")
+        focused = app.focused
+        assert isinstance(focused, Input) and focused.id == "hpi-radiation"
+        await pilot.press("up", "up", "up", "up")  # up past onset: the complaint
+        assert app.focused is not None and app.focused.id == "chief-complaint"
+        await pilot.press("ctrl+r")
+        assert app.visit is not None
+        draft = app.visit.draft
+    assert draft.hpi == {"onset": "2 days", "aggravating": "walking"}
+    assert draft.hpi_severity == 7

@@ -50,6 +50,7 @@ from data.catalogs import (
     frequencies,
     medication_line,
     medications,
+    names_then_aliases,
     procedures,
     reactions,
     relations,
@@ -219,20 +220,20 @@ def suggestions(section: HistorySection, field: int) -> list[str]:
 @cache
 def _suggestions(section: HistorySection, field: int) -> tuple[str, ...]:
     if section == HistorySection.MEDICAL or (section == HistorySection.FAMILY and field == 1):
-        return _names_then_aliases(conditions())
+        return names_then_aliases(conditions())
     if section == HistorySection.SURGICAL and field == 0:
-        return _names_then_aliases(procedures())
+        return names_then_aliases(procedures())
     if section == HistorySection.FAMILY and field == 0:
-        return _names_then_aliases(relations())
+        return names_then_aliases(relations())
     if section == HistorySection.SOCIAL and field == 0:
         return tuple(SOCIAL_LABELS.values())
     if section == HistorySection.MEDICATIONS:
         return _medication_lines()
     if section == HistorySection.ALLERGIES:
         if field == 0:
-            return _names_then_aliases(allergens())
+            return names_then_aliases(allergens())
         if field == 1:
-            return _names_then_aliases(reactions())
+            return names_then_aliases(reactions())
         if field == 2:
             return tuple(severity.value for severity in AllergySeverity)
     return ()
@@ -249,10 +250,6 @@ def value_suggestions(category_text: str) -> list[str]:
     if category == SocialCategory.SECONDHAND_SMOKE:
         return list(SECONDHAND_CHOICES)
     return []
-
-
-def _names_then_aliases(items: Sequence[CatalogItem]) -> tuple[str, ...]:
-    return _unique([item.name for item in items] + [a for item in items for a in item.aliases])
 
 
 @cache

@@ -10,13 +10,11 @@ suggestion).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Button, Input, Label, Static
 
 from data.models import Coverage, Patient
@@ -27,11 +25,10 @@ from ma_tui.registration import (
     ADULT_AGE,
     clean_text,
     column_limit,
-    guardian_relationship_suggestions,
-    payer_suggestions,
 )
 from ma_tui.rooming import VisitDraft
 from screens.visit import VisitScreen
+from screens.widgets import registration_suggester
 
 # (column, label, width) per row; rows fit 80 columns.
 FieldRow = tuple[tuple[str, str, int], ...]
@@ -49,11 +46,6 @@ INSURANCE: tuple[FieldRow, ...] = (
     (("group_number", "Group", 10),),
 )
 PHONE_FIELDS = {"phone", "guardian_phone"}
-# The fields that complete as you type, and what from.
-SUGGESTIONS: dict[str, Callable[[], list[str]]] = {
-    "guardian_relationship": guardian_relationship_suggestions,
-    "payer": payer_suggestions,
-}
 
 
 class CheckInScreen(VisitScreen):
@@ -298,16 +290,11 @@ def _fields(
                     id=f"{kind}-{name}",
                     classes=kind,
                     max_length=column_limit(Coverage if kind == "cov" else Patient, name),
-                    suggester=_suggester(name),
+                    suggester=registration_suggester(name),
                     compact=True,
                 )
                 field.styles.width = width + 2
                 yield field
-
-
-def _suggester(name: str) -> Suggester | None:
-    suggestions = SUGGESTIONS.get(name)
-    return SuggestFromList(suggestions(), case_sensitive=False) if suggestions else None
 
 
 def _field_name(field: Input) -> str:

@@ -8,7 +8,6 @@ catalogs (Right arrow takes the grey suggestion).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -18,18 +17,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
-from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Footer, Input, Label, Static
 
 from ma_tui.clock import Clock
 from ma_tui.registration import (
     NewPatientForm,
-    guardian_relationship_suggestions,
-    payer_suggestions,
     register_walk_in,
     validate_new_patient,
 )
-from screens.widgets import settle_inputs
+from screens.widgets import registration_suggester, settle_inputs
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("family_name", "Family name", ""),
@@ -42,11 +38,6 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("payer", "Insurance payer", "blank for self-pay"),
     ("member_id", "Member ID", ""),
 )
-# The fields that complete as you type, and what from.
-SUGGESTIONS: dict[str, Callable[[], list[str]]] = {
-    "guardian_relationship": guardian_relationship_suggestions,
-    "payer": payer_suggestions,
-}
 
 
 class WalkInScreen(Screen[int | None]):
@@ -77,7 +68,7 @@ class WalkInScreen(Screen[int | None]):
                     placeholder=placeholder,
                     compact=True,
                     max_length=200,
-                    suggester=_suggester(name),
+                    suggester=registration_suggester(name),
                 )
                 yield Static(id=f"error-{name}", classes="error")
         yield Footer()
@@ -113,8 +104,3 @@ class WalkInScreen(Screen[int | None]):
                 session, new, now=now, staff_id=staff_id if isinstance(staff_id, int) else None
             )
         self.dismiss(encounter_id)
-
-
-def _suggester(name: str) -> Suggester | None:
-    suggestions = SUGGESTIONS.get(name)
-    return SuggestFromList(suggestions(), case_sensitive=False) if suggestions else None

@@ -7,9 +7,23 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Input, OptionList, Static
 
+from ma_tui.registration import guardian_relationship_suggestions, payer_suggestions
 from ma_tui.rooming import STEP_TITLES, STEPS, Step
+
+# Patient fields (walk-in and check-in) that complete as you type, and what from.
+REGISTRATION_SUGGESTIONS = {
+    "guardian_relationship": guardian_relationship_suggestions,
+    "payer": payer_suggestions,
+}
+
+
+def registration_suggester(name: str) -> Suggester | None:
+    """The grey suggestion of a patient field (Right arrow takes it), if it has one."""
+    suggestions = REGISTRATION_SUGGESTIONS.get(name)
+    return SuggestFromList(suggestions(), case_sensitive=False) if suggestions else None
 
 
 class PatientBanner(Static):

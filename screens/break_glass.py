@@ -58,7 +58,7 @@ class BreakGlassScreen(ModalScreen[str | None]):
             other.display = False
             yield other
             yield Static("↓ ↑ Enter: choose · Esc: open nothing", id="glass-keys")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         reasons = self.query_one(OptionList)

@@ -26,7 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.suggester import Suggester, SuggestFromList
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from data.models import HistorySection, MedicationStatus
 from ma_tui.history_entry import (
@@ -201,7 +201,6 @@ class HistoryScreen(VisitScreen):
         return SuggestFromList(choices, case_sensitive=False) if choices else None
 
     def on_mount(self) -> None:
-        self.query_one(Footer).compact = True
         self._show_section()
         form = self.visit.draft.history_form
         if form is not None and form.section == self.section:

@@ -82,7 +82,7 @@ class QueueScreen(Screen[None]):
         table.can_focus = False  # the search field keeps the keys; arrows move the rows
         yield table
         yield Static(id="queue-empty")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#queue-table", DataTable)

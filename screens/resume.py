@@ -49,7 +49,7 @@ class ResumeScreen(ModalScreen[int | None]):
             )
             keys = "↑↓ pick · " if many else ""
             yield Static(f"{keys}Enter: resume · Esc: go to the queue", id="resume-keys")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

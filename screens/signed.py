@@ -59,7 +59,7 @@ class SignedVisitScreen(Screen[None]):
         yield Label("", id="correct-label")
         yield Input(id="correct-value", compact=True, max_length=20)
         yield Static(id="correct-error", classes="error")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         settle_inputs(self)

@@ -74,7 +74,7 @@ class SignInScreen(Screen[Staff]):
             yield Label("PIN or password", classes="signin-label")
             yield Input(id="signin-secret", password=True, max_length=SECRET_MAX, compact=True)
             yield Static(id="signin-message", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         blink = getattr(self.app, "cursor_blink", True)

@@ -126,7 +126,7 @@ class UsersScreen(Screen[None]):
             table.add_column(label, key=key, width=width)
         yield table
         yield Static(id="users-message", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._load()
@@ -347,7 +347,7 @@ class AddUserScreen(_SecretForm):
                 yield from self.secret_rows()
             yield Static(id="form-error", markup=False)
             yield Static(FORM_KEYS, id="form-keys")
-        yield Footer()
+        yield Footer(compact=True)
 
     def action_save(self) -> None:
         first, second = self._take_secrets()
@@ -417,7 +417,7 @@ class ResetSecretScreen(_SecretForm):
                 yield from self.secret_rows()
             yield Static(id="form-error", markup=False)
             yield Static(FORM_KEYS, id="form-keys")
-        yield Footer()
+        yield Footer(compact=True)
 
     def action_save(self) -> None:
         first, second = self._take_secrets()

@@ -91,7 +91,7 @@ class VisitScreen(Screen[None]):
         yield PatientBanner(id="banner")
         yield StepBar(id="steps")
         yield from self.compose_body()
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError

@@ -47,7 +47,7 @@ class VitalCheckScreen(ModalScreen[Decision]):
                 options.append(Option(Text(f"Keep {check.text}: I checked it again"), id="keep"))
             yield OptionList(*options, id="check-choices")
             yield Static("↓ ↑ choose, Enter: do it, Esc: fix it", id="check-keys")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         choices = self.query_one(OptionList)

@@ -165,10 +165,15 @@ class VitalsScreen(VisitScreen):
             yield qualifier
 
     def on_mount(self) -> None:
-        for spec in FIELDS:
-            if self.query(f"#note-{spec.key}"):
-                self._show_note(spec.key)
-        self._show_bmi()
+        # Looked up once: a CSS query on every key press costs more than the parsing.
+        self._inputs: dict[str, Input] = {i.id or "": i for i in self.query(Input)}
+        self._notes: dict[str, Static] = {
+            spec.key: self.query_one(f"#note-{spec.key}", Static)
+            for spec in FIELDS
+            if f"v-{spec.key}" in self._inputs
+        }
+        self._shown: dict[str, Text] = {}  # what each Static shows: unchanged, not redrawn
+        self._redraw(None)
         # What the line filled before (a resumed draft), as if it had just been typed.
         self._line = self._read_line(self.form.line)
         self._line_fills = {
@@ -202,8 +207,7 @@ class VitalsScreen(VisitScreen):
             selector = f"#v-{target}"
         else:
             selector = f"#q-{target}"
-        found = self.query(selector)
-        return found.first(Input) if found else None
+        return self._inputs.get(selector.removeprefix("#"))
 
     def _apply_line(self, text: str) -> None:
         """Fill the fields the line names; give back what a piece no longer there had set.
@@ -211,7 +215,7 @@ class VitalsScreen(VisitScreen):
         Only what changed in the line is written, so a field corrected by hand after
         the line filled it keeps the correction until its piece of the line changes.
         """
-        self._read_inputs()
+        changed = self._take_inputs()
         self.form.line = text
         line = self._read_line(text)
         fills = line.fills()
@@ -229,22 +233,29 @@ class VitalsScreen(VisitScreen):
             else:
                 self._line_fills[target] = (wanted, before[1] if before else widget.value)
                 widget.value = wanted
-        self._read_inputs()
+        filled = self._take_inputs()
+        reasons = {*self._line.not_obtained, *line.not_obtained}
         for key in self._line.not_obtained.keys() - line.not_obtained.keys():
             self.form.not_obtained.pop(key, None)
         self.form.not_obtained.update(line.not_obtained)
         self._line = line
-        self._read_inputs(force=True)
+        self._redraw(None if changed is None or filled is None else changed | filled | reasons)
         self._show_line_readback()
 
+    def _show(self, static_id: str, text: Text) -> None:
+        """Update a Static only when its text changes: each update lays the screen out."""
+        if self._shown.get(static_id) != text:
+            self._shown[static_id] = text
+            self.query_one(f"#{static_id}", Static).update(text)
+
     def _show_line_readback(self) -> None:
-        readback = self.query_one("#line-readback", Static)
         if not self.form.line.strip():
-            readback.update(
+            self._show(
+                "line-readback",
                 Text(
                     "A whole set in one line, any order; Enter on it empty: field by field.",
                     style="dim",
-                )
+                ),
             )
             return
         parts = line_readback(self._line, self.form, self.units, self.age_days, self.visit.now())
@@ -254,7 +265,7 @@ class VitalsScreen(VisitScreen):
             if index:
                 text.append(" · ", style="dim")
             text.append(part.text, style=styles[part.tone])
-        readback.update(text)
+        self._show("line-readback", text)
 
     def _enter_from_line(self) -> None:
         """A good line: confirm what needs it, then on past the last field it filled."""
@@ -424,64 +435,83 @@ class VitalsScreen(VisitScreen):
         self._read_inputs()  # then VisitScreen's handler saves the draft
 
     def _read_inputs(self, *, force: bool = False) -> None:
-        """Take the fields into the form; redraw the notes only if something changed."""
-        before = (dict(self.form.values), dict(self.form.not_obtained), vars(self.form).copy())
-        for field in self.query(Input):
-            name = field.id or ""
+        """Take the fields into the form; redraw what changed (everything if ``force``)."""
+        changed = self._take_inputs()
+        self._redraw(None if force else changed)
+
+    def _take_inputs(self) -> set[str] | None:
+        """Take the fields into the form: the vitals whose value changed (None: all may have)."""
+        form = self.form
+        values, reasons = dict(form.values), dict(form.not_obtained)
+        rest = {k: v for k, v in vars(form).items() if k not in ("values", "not_obtained", "line")}
+        for name, field in self._inputs.items():
             if name == "vitals-line":
-                self.form.line = field.value
+                form.line = field.value
             elif name == "taken_at":
-                self.form.taken_at = field.value
+                form.taken_at = field.value
             elif name.startswith("v-"):
                 key = name[2:]
-                if field.value.strip() != self.form.values.get(key, "").strip():
-                    self.form.not_obtained.pop(key, None)
-                self.form.values[key] = field.value
+                if field.value.strip() != form.values.get(key, "").strip():
+                    form.not_obtained.pop(key, None)
+                form.values[key] = field.value
             elif name.startswith("q-"):
-                setattr(self.form, name[2:], field.value)
-        after = (dict(self.form.values), dict(self.form.not_obtained), vars(self.form).copy())
-        if after == before and not force:
+                setattr(form, name[2:], field.value)
+        if rest != {k: v for k, v in vars(form).items() if k in rest}:
+            return None  # a qualifier, the time or a confirm: every note may read otherwise
+        return {
+            key
+            for key in {*values, *form.values, *reasons, *form.not_obtained}
+            if values.get(key) != form.values.get(key)
+            or reasons.get(key) != form.not_obtained.get(key)
+        }
+
+    def _redraw(self, changed: set[str] | None) -> None:
+        """The notes of the changed vitals (None: all), BMI and the time taken, as they read now."""
+        if changed is not None and not changed:
             return
-        for spec in FIELDS:
-            if self.query(f"#note-{spec.key}"):
-                self._show_note(spec.key)
-        self._show_bmi()
-        self._show_time_error()
+        keys = set(self._notes) if changed is None else changed & set(self._notes)
+        if keys & {"bp", "bp2"}:
+            keys |= {"bp", "bp2"}  # the two readings share their qualifiers
+        for key in keys:
+            self._show_note(key)
+        if changed is None or changed & {"height", "weight"}:
+            self._show_bmi()
+        if changed is None:
+            self._show_time_error()
 
     def _show_note(self, key: str) -> None:
         result = read_field(key, self.form, self.units, self.age_days, self.visit.now())
-        note = self.query_one(f"#note-{key}", Static)
         check = None if result.error else self._check(key)
         if result.error:
-            note.update(Text(result.error, style="bold red"))
+            text = Text(result.error, style="bold red")
         elif check is not None and not check.satisfied_by(self.form):
-            note.update(Text(f"{result.note}  ⚠ check: Enter", style="bold yellow"))
+            text = Text(f"{result.note}  ⚠ check: Enter", style="bold yellow")
         elif check is not None:
-            note.update(Text(f"{result.note}  ✓ confirmed", style="bold red"))
+            text = Text(f"{result.note}  ✓ confirmed", style="bold red")
         elif result.flagged:
-            note.update(Text(result.note, style="bold red"))
+            text = Text(result.note, style="bold red")
         elif key == "height" and self.carried and self.form.values.get("height") == self.carried:
-            note.update(Text(f"{result.note}  carried forward", style="cyan"))
+            text = Text(f"{result.note}  carried forward", style="cyan")
         else:
-            note.update(Text(result.note))
+            text = Text(result.note)
+        self._show(f"note-{key}", text)
 
     def _show_bmi(self) -> None:
         entries, _ = build_vitals(
             self.form, self.units, self.age_days, self.visit.now(), self.history
         )
         bmi = next((e for e in entries if e.method == "calculated"), None)
-        line = self.query_one("#bmi-line", Static)
-        line.update(f"BMI {bmi.value:.1f} kg/m² (computed)" if bmi and bmi.value else "")
+        shown = f"BMI {bmi.value:.1f} kg/m² (computed)" if bmi and bmi.value else ""
+        self._show("bmi-line", Text(shown))
 
     def _show_time_error(self) -> None:
-        error = self.query_one("#vitals-error", Static)
         try:
             parse_time_taken(self.form.taken_at, self.visit.now())
         except ValueError as exc:
-            error.update(str(exc))
+            self._show("vitals-error", Text(str(exc)))
             return
         late = self._check("taken_at")
-        error.update(f"Taken at: {late.reasons[0]}" if late else "")
+        self._show("vitals-error", Text(f"Taken at: {late.reasons[0]}" if late else ""))
 
     # ------------------------------------------------------------ not obtained
 
@@ -550,7 +580,7 @@ class VitalsScreen(VisitScreen):
             self.capture_draft()  # what was typed is kept, even though it cannot go on
             self.save_draft()
             key = next(iter(errors))
-            self.query_one("#vitals-error", Static).update(f"Fix before moving on: {errors[key]}")
+            self._show("vitals-error", Text(f"Fix before moving on: {errors[key]}"))
             target = "taken_at" if key == "taken_at" else f"v-{key}"
             self.set_focus(self.query_one(f"#{target}", Input))
             check = self._check(key)

@@ -71,7 +71,7 @@ class WalkInScreen(Screen[int | None]):
                     suggester=registration_suggester(name),
                 )
                 yield Static(id=f"error-{name}", classes="error")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         settle_inputs(self)

@@ -53,8 +53,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## bench: print start-up, queue and many-terminal figures
+## bench: keys per reference visit, UI latency, search, signing, memory, start-up (about 15 min)
 bench: $(VENV)/.installed
+	$(BIN)/python bench/keystrokes.py
+	$(BIN)/python bench/ui.py
+	$(BIN)/python bench/search.py
 	$(BIN)/python bench/queue_load.py
 	$(BIN)/python bench/concurrency.py
 

@@ -104,7 +104,9 @@ def main() -> None:
         timed("create + migrate a new database", fresh, repeat=5)
         demo = create_store_engine(sqlite_url(root / "demo.db"))
         upgrade(demo)
-        timed("build the demo clinic", lambda: build_demo_clinic(demo, now.date(), now.tzinfo))
+        tz = now.tzinfo
+        assert tz is not None  # system_clock() is aware
+        timed("build the demo clinic", lambda: build_demo_clinic(demo, now.date(), tz))
 
         def queue(engine_path: Path) -> Callable[[], object]:
             engine = create_store_engine(sqlite_url(engine_path))

@@ -6,7 +6,9 @@ effect a little later, through messages; an MA typing ahead (``76⏎16⏎``) wou
 the next digits land in the field just left, or be lost while a step's screen is
 built. So after such a key, later keys (and pastes) are held, then handed on one
 by one, each once the app has settled: in order, to the field they were meant for.
-Plain characters go straight on: they only add text where the focus already is.
+Plain characters go straight on: they only add text where the focus already is,
+unless the focus is not a field and the character is one of its commands (``a`` on
+the history table opens the add-form: ``atobacco`` must not mark a medication ``t``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.message_pump import MessagePump
+from textual.widgets import Input
 
 SETTLE_MAX_SECONDS = 1.0  # never hold keys longer than this for one key
 SETTLE_MAX_ROUNDS = 8  # a screen change takes a few rounds of messages to settle
@@ -44,9 +47,22 @@ class KeyGate(App[None]):
         if self._settling:
             self._held.append(event)
             return
+        moves = self._moves(event)  # asked before the key acts: it may move the focus
         await super().on_event(event)
-        if _moves(event):
+        if moves:
             self._settle()
+
+    def _moves(self, event: events.Event) -> bool:
+        """Keys that may move the focus or change the screen: all but plain characters,
+        and a plain character that is a command where the focus is (``a`` on a table)."""
+        if not isinstance(event, events.Key):
+            return False
+        if not event.is_printable:
+            return True
+        focused = self.screen.focused if self._screen_stack else None
+        if isinstance(focused, Input):
+            return False  # a field takes its characters as text
+        return event.key in self.screen.active_bindings
 
     def _settle(self) -> None:
         self._settling = True
@@ -60,12 +76,13 @@ class KeyGate(App[None]):
             await self._settled()
             while self._held and self.is_running and self._screen_stack:
                 event = self._held.popleft()
+                moves = self._moves(event)
                 self._replayed.clear()
                 self._replaying = event
                 self.post_message(event)
                 await self._replayed.wait()
                 self._replaying = None
-                if _moves(event):
+                if moves:
                     await self._settled()
         finally:
             self._replaying = None
@@ -113,8 +130,3 @@ def _idle(pump: MessagePump) -> bool:
 def _typed(event: events.Event) -> bool:
     """A key or a paste from the terminal (not one Textual forwards internally)."""
     return isinstance(event, events.Key | events.Paste) and not event.is_forwarded
-
-
-def _moves(event: events.Event) -> bool:
-    """Keys that may move the focus or change the screen: all but plain characters."""
-    return isinstance(event, events.Key) and not event.is_printable

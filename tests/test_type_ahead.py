@@ -77,3 +77,20 @@ async def test_keys_typed_after_a_caught_value_never_confirm_it(demo_sqlite: Eng
         assert not isinstance(app.screen, VitalCheckScreen)
         assert app.visit is not None
         assert all(v.value != 250 for v in app.visit.draft.vitals)
+
+
+async def test_a_command_letter_typed_ahead_holds_what_follows(demo_sqlite: Engine) -> None:
+    """``a`` on the medications table opens the add-form; the name typed on at once
+    goes into the form, and its ``s`` never marks the highlighted medication stopped."""
+    app = make_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        app.open_step("history")
+        await pilot.pause()
+        await pilot.press("enter", "enter", "enter", "enter")  # to medications
+        await pilot.pause()
+        burst(app, "asimvastatin 20 mg")
+        await settle(pilot, app)
+        assert app.screen.query_one("#medications-0", Input).value == "simvastatin 20 mg"
+        assert app.visit is not None
+        assert app.visit.draft.medication_status == {}  # no status was set on any row

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB ?= $(CURDIR)/demo/clinic.db
 
-.PHONY: run demo test test-postgres lint bench snapshots clean
+.PHONY: run demo test test-thorough test-postgres lint bench snapshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## test-thorough: the suite with 5,000 examples a property test (far longer than make test)
+test-thorough: $(VENV)/.installed-test
+	MA_TUI_HYPOTHESIS=thorough $(BIN)/python -m pytest -n auto
 
 ## test-postgres: every demo-clinic test again on PostgreSQL (an empty database it may wipe)
 test-postgres: $(VENV)/.installed-test

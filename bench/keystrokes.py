@@ -38,6 +38,7 @@ from data.models import (
     Allergy,
     AllergySeverity,
     Condition,
+    Coverage,
     Encounter,
     EncounterStatus,
     FamilyHistory,
@@ -52,6 +53,7 @@ from data.models import (
 )
 from data.store import create_store_engine, sqlite_url
 from data.vitals import (
+    BMI,
     BODY_HEIGHT,
     BODY_TEMPERATURE,
     BODY_WEIGHT,
@@ -319,6 +321,10 @@ def check_dana(engine: Engine) -> None:
         expect("height", _stored(v[BODY_HEIGHT]), [("65", "[in_i]", 165.1)])
         expect("weight", _stored(v[BODY_WEIGHT]), [("171", "[lb_av]", 77.56)])
         expect("pain", _stored(v[PAIN_SEVERITY]), [("2", "{score}", 2)])
+        expect("BMI 28.5 ± 0.1", abs((v[BMI][0].value or 0) - 28.5) <= 0.1, True)
+        expect(
+            "flags", [r.interpretation for rows in v.values() for r in rows if r.interpretation], []
+        )
         meds = {
             m.name: m
             for m in session.exec(select(Medication).where(Medication.patient_id == patient.id))
@@ -326,6 +332,7 @@ def check_dana(engine: Engine) -> None:
         expect("metformin", meds["metformin"].status, MedicationStatus.TAKING)
         lisinopril = meds["lisinopril"]
         expect("lisinopril", (lisinopril.dose, lisinopril.frequency), ("10 mg", "once daily"))
+        expect("lisinopril added in this visit", lisinopril.encounter_id, encounter.id)
         reviews = _reviews(session, encounter)
         expect("sections reviewed", set(reviews), set(HistorySection))
         expect("NKA", reviews[HistorySection.ALLERGIES].none_known, True)
@@ -370,6 +377,7 @@ def check_ada(engine: Engine) -> None:
         expect("pulse", _stored(v[HEART_RATE]), [("118", "/min", 118)])
         expect("resp", _stored(v[RESPIRATORY_RATE]), [("26", "/min", 26)])
         expect("temp", _stored(v[BODY_TEMPERATURE]), [("38.1", "Cel", 38.1)])
+        expect("fever flagged", v[BODY_TEMPERATURE][0].interpretation, "H")
         expect("SpO2", _stored(v[SPO2]), [("99", "%", 99)])
         expect("height", _stored(v[BODY_HEIGHT]), [("92.5", "cm", 92.5)])
         expect("weight", _stored(v[BODY_WEIGHT]), [("13.6", "kg", 13.6)])
@@ -415,6 +423,7 @@ def check_harold(engine: Engine) -> None:
         patient, encounter = _latest_visit(session, "Benton")
         _signed(encounter)
         expect("phone", patient.phone, "555-555-0199")
+        expect("insurance verified", _coverage_verified(session, patient), encounter.signed_at)
         v = _vitals(session, encounter)
         expect("BP", _stored(v[SYSTOLIC_BP]), [("168", "mm[Hg]", 168), ("162", "mm[Hg]", 162)])
         expect("BP", _stored(v[DIASTOLIC_BP]), [("98", "mm[Hg]", 98), ("96", "mm[Hg]", 96)])
@@ -476,10 +485,13 @@ def _reviews(session: Session, encounter: Encounter) -> dict[HistorySection, His
 
 
 def _coverage(session: Session, patient: Patient) -> tuple[str, str] | None:
-    from data.models import Coverage
-
     row = session.exec(select(Coverage).where(Coverage.patient_id == patient.id)).first()
     return (row.payer, row.member_id) if row is not None else None
+
+
+def _coverage_verified(session: Session, patient: Patient) -> datetime | None:
+    row = session.exec(select(Coverage).where(Coverage.patient_id == patient.id)).first()
+    return row.last_verified_at if row is not None else None
 
 
 VISITS = (
@@ -500,10 +512,12 @@ def demo_clinic(folder: Path) -> Engine:
     return engine
 
 
-async def run_visit(engine: Engine, visit: Visit, style: str) -> Typist:
-    """Room one visit from the queue to signed; fails if the app did not get back there."""
+async def run_visit(
+    engine: Engine, visit: Visit, style: str, size: tuple[int, int] = SIZE
+) -> Typist:
+    """Room one visit from the queue to signed, then check every stored value."""
     app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), cursor_blink=False, sign_in=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         typist = Typist(pilot)
         await visit.room(typist, style)
         await pilot.pause()

@@ -55,19 +55,6 @@ async def test_keys_and_switches_are_timed_on_the_real_screens(tmp_path: Path) -
     assert all(t > 0 for t in bare.all_cpu())
 
 
-async def test_the_memory_session_signs_the_patient_it_rooms(tmp_path: Path) -> None:
-    path = tmp_path / "clinic.db"
-    ids = arrived_clinic(path, 1, ui.CLINIC_NOW, first_mrn=ui.FIRST_MRN)
-    rss = await ui.room_patients(path, [str(ui.FIRST_MRN)])
-    assert len(rss) == 2  # the queue shown, then the patient signed
-    assert all(mb > 0 for mb in rss)
-    engine = create_store_engine(sqlite_url(path))
-    try:
-        assert ui.signed_count(engine, ids, vitals=ui.VITALS_STORED) == 1
-    finally:
-        engine.dispose()
-
-
 def test_a_bare_cold_start_says_when_it_is_ready() -> None:
     seconds = ui.cold_start_once(ui.BARE_CHILD, [], dict(os.environ))
     assert seconds > 0

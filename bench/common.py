@@ -16,9 +16,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
+# The benchmarks' clinic day, as the tests': Monday 2026-11-23, 09:20 in Chicago,
+# with Dana Whitfield (09:00) waiting. The demo clinic is built for that day.
+CLINIC_TZ = ZoneInfo("America/Chicago")
+CLINIC_NOW = datetime(2026, 11, 23, 9, 20, tzinfo=CLINIC_TZ)
 
 if str(ROOT) not in sys.path:  # scripts run as ``python bench/x.py`` from anywhere
     sys.path.insert(0, str(ROOT))

@@ -24,7 +24,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -32,7 +31,7 @@ from textual.pilot import Pilot
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import record
+from bench.common import CLINIC_NOW, record
 from data.migrate import upgrade
 from data.models import (
     Allergy,
@@ -71,8 +70,6 @@ from ma_tui.demo import build_demo_clinic
 from screens.queue import QueueScreen
 
 SECONDS_PER_KEY = 0.28  # keystroke-level model: an average skilled typist
-# The reference visits' day: Monday 2026-11-23, 09:20 at the clinic (units °F, lb, in).
-CLINIC_NOW = datetime(2026, 11, 23, 9, 20, tzinfo=ZoneInfo("America/Chicago"))
 SIZE = (80, 24)
 
 

@@ -85,7 +85,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -98,7 +97,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
 
-from bench.common import ROOT, percentile, record, summary_ms
+from bench.common import CLINIC_NOW, ROOT, percentile, record, summary_ms
 from data.migrate import upgrade
 from data.models import (
     Condition,
@@ -142,9 +141,6 @@ from screens.queue import QueueScreen
 from screens.review import ReviewScreen
 from screens.vitals import VitalsScreen
 
-CLINIC_TZ = ZoneInfo("America/Chicago")
-# A Monday morning at the clinic, as in the tests: Dana Whitfield (09:00) is waiting.
-CLINIC_NOW = datetime(2026, 11, 23, 9, 20, tzinfo=CLINIC_TZ)
 SIZE = (80, 24)  # the smallest terminal ma-tui supports
 HOLDER = "bench@ui"
 FIRST_MRN = 7_000_000

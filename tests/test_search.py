@@ -305,6 +305,21 @@ def search_text(draw: st.DrawFn, crowd: list[tuple[str, str, date, str, bool]]) 
     return chosen.strftime("%m/%d/%Y") if isinstance(chosen, date) else chosen
 
 
+def _add_crowd(session: Session, crowd: list[tuple[str, str, date, str, bool]]) -> None:
+    """The generated patients, each MRN made unique by its place in the crowd."""
+    for number, (family, given_name, born, mrn, active) in enumerate(crowd):
+        session.add(
+            Patient(
+                mrn=f"{mrn}{number}",
+                family_name=family,
+                given_name=given_name,
+                birth_date=born,
+                sex=Sex.UNKNOWN,
+                active=active,
+            )
+        )
+
+
 @settings(max_examples=300)  # a database round trip per example
 @given(st.data(), people)
 def test_the_database_search_agrees_with_matches(
@@ -317,17 +332,7 @@ def test_the_database_search_agrees_with_matches(
     if query is None:
         return
     with Session(module_engine) as session:
-        for number, (family, given_name, born, mrn, active) in enumerate(crowd):
-            session.add(
-                Patient(
-                    mrn=f"{mrn}{number}",
-                    family_name=family,
-                    given_name=given_name,
-                    birth_date=born,
-                    sex=Sex.UNKNOWN,
-                    active=active,
-                )
-            )
+        _add_crowd(session, crowd)
         session.flush()
         everyone = session.exec(select(Patient)).all()
         expected = {
@@ -360,17 +365,7 @@ def test_a_limited_search_returns_that_many_matches_in_order(
     if query is None:
         return
     with Session(module_engine) as session:
-        for number, (family, given_name, born, mrn, active) in enumerate(crowd):
-            session.add(
-                Patient(
-                    mrn=f"{mrn}{number}",
-                    family_name=family,
-                    given_name=given_name,
-                    birth_date=born,
-                    sex=Sex.UNKNOWN,
-                    active=active,
-                )
-            )
+        _add_crowd(session, crowd)
         session.flush()
         expected = {
             p.id

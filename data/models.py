@@ -21,6 +21,8 @@ from sqlmodel import Field, SQLModel
 from data.folding import SEARCH_KEY, patient_search_keys
 from data.types import UTCDateTime, enum_column_type, utcnow
 
+SOURCE_ID_MAX = 200  # an imported resource's identifier, ``system|value``
+
 # ---------------------------------------------------------------- vocabularies
 
 
@@ -235,6 +237,10 @@ class Coverage(SQLModel, table=True):
     last_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_verified_by_id: int | None = Field(default=None, foreign_key="staff.id")
     active: bool = True
+    # Where this row came from when it was imported (``ma_tui.fhir``): the source
+    # resource's first identifier as ``system|value``, else ``Type/id``; None when
+    # entered in ma-tui. A re-import finds the row by it, so it never duplicates.
+    source_id: str | None = Field(default=None, max_length=SOURCE_ID_MAX)
 
 
 # ------------------------------------------------------------------ the visit
@@ -273,6 +279,8 @@ class Encounter(SQLModel, table=True):
     signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     signed_by_id: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # The imported Appointment this visit was scheduled from (see Coverage.source_id).
+    source_id: str | None = Field(default=None, max_length=SOURCE_ID_MAX, index=True)
 
 
 class EncounterStatusChange(SQLModel, table=True):
@@ -343,6 +351,10 @@ class HistoryEntry(SQLModel):
     recorded_by_id: int | None = Field(default=None, foreign_key="staff.id")
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reviewed_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    # Where this row came from when it was imported (``ma_tui.fhir``): the source
+    # resource's first identifier as ``system|value``, else ``Type/id``; None when
+    # entered in ma-tui. A re-import finds the row by it, so it never duplicates.
+    source_id: str | None = Field(default=None, max_length=SOURCE_ID_MAX)
 
 
 class Condition(HistoryEntry, table=True):

@@ -8,19 +8,30 @@ change them; it goes through here, which accepts the names people type (``kg``,
 Minutes: how long five wrong PINs lock an account (``lockout``, 15 by default) and
 how long an idle terminal stays open before it locks (``idle-lock``, 5 by default),
 whole minutes from 1 to 240.
+
+FHIR: ``mrn-system`` is the identifier system of the clinic's MRNs, the URI its EHR
+gives them (``urn:oid:...``), which FHIR export writes and import matches. Each
+database also gets a UUID of its own, on first use, that exported resource ids
+are made from, so two clinics' exports never share an id. ``export-folder`` is
+where the review screen's one-key export writes visits (an absolute folder, e.g.
+the interface engine's pickup folder); by default ma-tui's data folder.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, get_args
 
+from platformdirs import user_data_path
 from sqlmodel import Session
 
 from data.models import ClinicSetting
 from data.store import in_one_transaction
+from ma_tui.fhir.codes import DEFAULT_MRN_SYSTEM
 from ma_tui.measurements import CELSIUS, CM, FAHRENHEIT, INCH, KG, POUND, ClinicUnits
 from ma_tui.readback import unit_label
 from ma_tui.vitals_entry import clinic_units
@@ -29,7 +40,8 @@ SettingName = Literal["weight", "height", "temperature"]
 SETTING_NAMES: tuple[SettingName, ...] = get_args(SettingName)
 MinutesName = Literal["lockout", "idle-lock"]
 MINUTES_NAMES: tuple[MinutesName, ...] = get_args(MinutesName)
-AnySettingName = Literal[SettingName, MinutesName]
+FhirSettingName = Literal["mrn-system", "export-folder"]
+AnySettingName = Literal[SettingName, MinutesName, FhirSettingName]
 
 DEFAULT_LOCKOUT_MINUTES = 15
 DEFAULT_IDLE_LOCK_MINUTES = 5
@@ -225,6 +237,84 @@ def set_minutes(session: Session, setting: str, value: str) -> int:
     return minutes
 
 
+# ------------------------------------------------------------------- FHIR
+
+MRN_SYSTEM_KEY = "fhir_mrn_system"
+CLINIC_ID_KEY = "fhir_clinic_id"
+URI_MAX = 255
+# An absolute URI without spaces: scheme, colon, the rest (urn:oid:1.2.3, https://...).
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")
+
+
+EXPORT_FOLDER_KEY = "fhir_export_folder"
+PATH_MAX = 1000
+
+
+def _fhir_setting_name(text: str) -> FhirSettingName | None:
+    wanted = "-".join(text.strip().casefold().replace("_", " ").replace("-", " ").split())
+    if wanted == "mrn-system":
+        return "mrn-system"
+    if wanted == "export-folder":
+        return "export-folder"
+    return None
+
+
+def default_export_folder() -> Path:
+    return user_data_path("ma-tui", appauthor=False) / "exports"
+
+
+def parse_export_folder(text: str) -> str:
+    """An absolute folder path; it need not exist yet (the export makes it)."""
+    folder = text.strip()
+    if not folder or len(folder) > PATH_MAX or not Path(folder).is_absolute():
+        raise SettingError(f"export-folder is an absolute folder path, not {_shown(text)}")
+    if any(ord(ch) < 32 for ch in folder):
+        raise SettingError("export-folder may not hold control characters")
+    return folder
+
+
+def read_export_folder(session: Session) -> Path:
+    """Where one-key visit exports go: the clinic's folder, else ma-tui's own."""
+    row = session.get(ClinicSetting, EXPORT_FOLDER_KEY)
+    try:
+        return Path(parse_export_folder(row.value)) if row is not None else default_export_folder()
+    except SettingError:
+        return default_export_folder()
+
+
+def parse_mrn_system(text: str) -> str:
+    """An absolute URI (``urn:oid:2.16.840.1.113883.3.1234``, ``https://ehr.example/mrn``)."""
+    uri = text.strip()
+    if len(uri) > URI_MAX or not _URI.fullmatch(uri):
+        raise SettingError(
+            f"mrn-system is the URI your EHR gives its MRNs (urn:oid:..., https://...), "
+            f"not {_shown(text)}"
+        )
+    return uri
+
+
+def read_mrn_system(session: Session) -> str:
+    """The clinic's MRN identifier system; ma-tui's own when unset."""
+    row = session.get(ClinicSetting, MRN_SYSTEM_KEY)
+    try:
+        return parse_mrn_system(row.value) if row is not None else DEFAULT_MRN_SYSTEM
+    except SettingError:
+        return DEFAULT_MRN_SYSTEM
+
+
+def clinic_id(session: Session) -> uuid.UUID:
+    """This database's own UUID, made and stored on first use."""
+    row = session.get(ClinicSetting, CLINIC_ID_KEY)
+    if row is not None:
+        try:
+            return uuid.UUID(row.value)
+        except ValueError:
+            pass  # damaged by hand: make a new one below
+    made = uuid.uuid4()
+    _store(session, CLINIC_ID_KEY, str(made))
+    return made
+
+
 # ------------------------------------------------------------ every setting
 
 
@@ -233,11 +323,16 @@ class SettingChange:
     """A change the command line asked for, checked: a unit's UCUM code or minutes."""
 
     name: AnySettingName
-    value: str  # UCUM code, or whole minutes as digits
+    value: str  # UCUM code, whole minutes as digits, or the MRN system's URI
 
 
 def parse_setting(setting: str, value: str) -> SettingChange:
     """Any setting and its value, both checked; ``SettingError`` names the bad one."""
+    fhir_name = _fhir_setting_name(setting)
+    if fhir_name == "mrn-system":
+        return SettingChange(fhir_name, parse_mrn_system(value))
+    if fhir_name == "export-folder":
+        return SettingChange(fhir_name, parse_export_folder(value))
     try:
         name = minutes_name(setting)
     except SettingError:
@@ -249,13 +344,17 @@ def parse_setting(setting: str, value: str) -> SettingChange:
     except SettingError:
         raise SettingError(
             f"unknown setting {_shown(setting)}: use weight, height, temperature, "
-            "lockout or idle-lock"
+            "lockout, idle-lock, mrn-system or export-folder"
         ) from None
     return SettingChange(unit, unit_code(unit, value))
 
 
 def apply_setting(session: Session, change: SettingChange) -> str:
     """Store a checked change; returns the line that shows it (``lockout: 15 minutes``)."""
+    if change.name == "mrn-system" or change.name == "export-folder":
+        key = MRN_SYSTEM_KEY if change.name == "mrn-system" else EXPORT_FOLDER_KEY
+        _store(session, key, change.value)
+        return f"{change.name}: {change.value}"
     if change.name == "lockout" or change.name == "idle-lock":
         minutes = set_minutes(session, change.name, change.value)
         return f"{change.name}: {minutes_label(minutes)}"
@@ -267,4 +366,8 @@ def setting_lines(session: Session) -> list[str]:
     """Every setting as ``ma-tui settings`` shows it, one per line."""
     units = [f"{name}: {label}" for name, label in unit_labels(read_units(session))]
     minutes = [f"{name}: {minutes_label(read_minutes(session, name))}" for name in MINUTES_NAMES]
-    return [*units, *minutes]
+    fhir = [
+        f"mrn-system: {read_mrn_system(session)}",
+        f"export-folder: {read_export_folder(session)}",
+    ]
+    return [*units, *minutes, *fhir]

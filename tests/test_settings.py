@@ -26,12 +26,19 @@ from ma_tui.settings import (
     MinutesName,
     SettingError,
     SettingName,
+    apply_setting,
+    clinic_id,
+    default_export_folder,
     idle_lock_minutes,
     lockout_minutes,
     minutes_name,
     parse_change,
+    parse_export_folder,
     parse_minutes,
+    parse_mrn_system,
     parse_setting,
+    read_export_folder,
+    read_mrn_system,
     read_units,
     set_minutes,
     set_unit,
@@ -193,6 +200,8 @@ def test_cli_shows_the_units_of_a_new_clinic(
         "temperature: °F",
         "lockout: 15 minutes",
         "idle-lock: 5 minutes",
+        "mrn-system: urn:ma-tui:mrn",
+        f"export-folder: {default_export_folder()}",
     ]
 
 
@@ -230,7 +239,8 @@ def test_cli_set_changes_one_setting_and_prints_it(
     [
         (
             ["mass", "kg"],
-            "ma-tui: unknown setting 'mass': use weight, height, temperature, lockout or idle-lock",
+            "ma-tui: unknown setting 'mass': use weight, height, temperature, lockout, idle-lock, "
+            "mrn-system or export-folder",
         ),
         (["weight", "stone"], "ma-tui: unknown weight unit 'stone': use lb or kg"),
         (["temperature", "k"], "ma-tui: unknown temperature unit 'k': use f or c"),
@@ -341,7 +351,7 @@ def test_minutes_round_trip_and_a_bad_stored_value_reads_the_default(engine: Eng
         session.add(row)
         session.commit()
         assert idle_lock_minutes(session) == 5
-        assert setting_lines(session)[-2:] == ["lockout: 30 minutes", "idle-lock: 5 minutes"]
+        assert setting_lines(session)[-4:-2] == ["lockout: 30 minutes", "idle-lock: 5 minutes"]
 
 
 def test_bad_minutes_change_nothing(engine: Engine) -> None:
@@ -373,6 +383,10 @@ def test_any_change_parses_to_a_known_setting_or_a_setting_error(setting: str, v
         return
     if change.name in MINUTES_NAMES:
         assert 1 <= int(change.value) <= 240
+    elif change.name == "mrn-system":
+        assert change.value == parse_mrn_system(change.value) and " " not in change.value
+    elif change.name == "export-folder":
+        assert Path(change.value).is_absolute()
     else:
         assert change.value in KNOWN_CODES[setting_name(change.name)]
 
@@ -393,3 +407,44 @@ def test_cli_bad_minutes_are_one_line_exit_2_and_create_nothing(
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == message + "\n"
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------- FHIR
+
+
+def test_mrn_system_is_ma_tuis_own_until_set_then_the_ehrs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "c.db")
+    assert (
+        main(["settings", "set", "mrn-system", " urn:oid:2.16.840.1.113883.3.42 ", "--db", db]) == 0
+    )
+    assert capsys.readouterr().out == "mrn-system: urn:oid:2.16.840.1.113883.3.42\n"
+    engine = create_store_engine(sqlite_url(Path(db)))
+    with Session(engine) as session:
+        assert read_mrn_system(session) == "urn:oid:2.16.840.1.113883.3.42"
+    engine.dispose()
+
+
+@pytest.mark.parametrize("bad", ["", "not a uri", "mrn", "urn:has space", "x" * 300])
+def test_an_mrn_system_that_is_not_an_absolute_uri_is_refused(bad: str) -> None:
+    with pytest.raises(SettingError, match="URI your EHR gives its MRNs"):
+        parse_mrn_system(bad)
+
+
+def test_clinic_id_is_made_once_and_kept(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert read_mrn_system(session) == "urn:ma-tui:mrn"
+        first = clinic_id(session)
+    with Session(engine) as session:
+        assert clinic_id(session) == first
+
+
+def test_export_folder_is_an_absolute_folder(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as session:
+        assert read_export_folder(session) == default_export_folder()
+        apply_setting(session, parse_setting("export_folder", str(tmp_path / "out")))
+        assert read_export_folder(session) == tmp_path / "out"
+    for bad in ("", "relative/folder", "/tmp/a\x07b"):
+        with pytest.raises(SettingError, match="export-folder"):
+            parse_export_folder(bad)

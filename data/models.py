@@ -279,6 +279,9 @@ class Encounter(SQLModel, table=True):
     signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     signed_by_id: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # The booked slot's length (FHIR Appointment end - start); None for a walk-in,
+    # or a visit scheduled before ma-tui kept it.
+    scheduled_minutes: int | None = None
     # The imported Appointment this visit was scheduled from (see Coverage.source_id).
     source_id: str | None = Field(default=None, max_length=SOURCE_ID_MAX, index=True)
 

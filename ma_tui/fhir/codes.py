@@ -51,6 +51,9 @@ DATA_ABSENT_EXTENSION = "http://hl7.org/fhir/StructureDefinition/data-absent-rea
 DEFAULT_MRN_SYSTEM = "urn:ma-tui:mrn"
 LOCAL_SYSTEM_PREFIX = "urn:ma-tui:"
 
+ENTERED_IN_ERROR = "entered-in-error"  # a status and a verification status, both ways
+GROUP_CLASS = "group"  # coverage-class: the group number
+PLAN_CLASS = "plan"  # coverage-class: the plan
 MRN_TYPE_CODE = "MR"  # v2-0203: medical record number
 MEMBER_TYPE_CODE = "MB"  # v2-0203: member number (insurance)
 GUARDIAN_CODE = "GUARD"  # v3-RoleCode: guardian, in Patient.contact.relationship

@@ -73,7 +73,6 @@ _PARTICIPANT = "PART"  # v3-ParticipationType: the MA who signed the rooming
 _AMBULATORY = "AMB"  # v3-ActCode
 _XHTML = "http://www.w3.org/1999/xhtml"
 _NO_KNOWN_ALLERGY_DISPLAY = "No known allergy (situation)"
-_ERROR = "entered-in-error"
 # Visits that never took place have no period: their status changes are not a start.
 _NOT_HELD = frozenset(
     {EncounterStatus.SCHEDULED, EncounterStatus.CANCELLED, EncounterStatus.NO_SHOW}
@@ -358,7 +357,7 @@ def _identifiers(kind: str, row_id: int | None, source_id: str | None) -> list[J
 
 
 def _error_or(entered_in_error: bool, status: str) -> str:
-    return _ERROR if entered_in_error else status
+    return codes.ENTERED_IN_ERROR if entered_in_error else status
 
 
 # --------------------------------------------------------------- patient
@@ -467,8 +466,8 @@ def _coverage(run: _Run, coverage: Coverage, subject: JSON) -> JSON:
         },
         "payor": [{"display": coverage.payer}],
         "class": [
-            _coverage_class("group", coverage.group_number),
-            _coverage_class("plan", coverage.plan_name, name=coverage.plan_name),
+            _coverage_class(codes.GROUP_CLASS, coverage.group_number),
+            _coverage_class(codes.PLAN_CLASS, coverage.plan_name, name=coverage.plan_name),
         ],
         "order": coverage.priority if coverage.priority > 0 else None,
     }

@@ -75,9 +75,6 @@ _Entry = TypeVar("_Entry", bound=HistoryEntry)
 _T = TypeVar("_T")
 
 # Shared vocabulary not (yet) in ``codes``; listed for moving there.
-_GROUP_CLASS = "group"  # coverage-class code of the group number
-_PLAN_CLASS = "plan"  # coverage-class code of the plan
-_ENTERED_IN_ERROR = "entered-in-error"  # Appointment, Coverage, MedicationStatement, verification
 _REFUTED = "refuted"  # AllergyIntolerance and Condition verification status
 _NO_KNOWN_ALLERGY_WORDS = frozenset({"no known allergies", "no known allergy", "nka"})
 # An Appointment participant that is a place or a thing, never the provider.
@@ -245,6 +242,9 @@ class _Run:
     patient_keys: dict[str, str] = field(default_factory=dict)  # fullUrl, Patient/id -> MRN
     rejected_patients: dict[str, str] = field(default_factory=dict)  # same keys -> where
     providers: list[tuple[int, str]] | None = None  # (staff id, name key), read once
+    # MRN -> patient id of patients found in the database: each resource of a patient
+    # looks it up again. Patients are never deleted, so a found id stays right.
+    patient_ids: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -666,9 +666,20 @@ def _patient_mrn(resource: JSON, mrn_system: str) -> str:
     )
 
 
-def _patient_by_mrn(session: Session, mrn: str) -> _PatientRef | None:
-    patient_id = session.exec(select(Patient.id).where(Patient.mrn == mrn)).first()
-    return _PatientRef(patient_id, mrn) if patient_id is not None else None
+_PATIENT_IDS_KEPT = 100_000  # MRNs remembered at most; a bigger import starts over
+
+
+def _patient_by_mrn(work: _Work, mrn: str) -> _PatientRef | None:
+    known = work.run.patient_ids
+    patient_id = known.get(mrn)
+    if patient_id is None:
+        patient_id = work.session.exec(select(Patient.id).where(Patient.mrn == mrn)).first()
+        if patient_id is None:
+            return None
+        if len(known) >= _PATIENT_IDS_KEPT:
+            known.clear()
+        known[mrn] = patient_id
+    return _PatientRef(patient_id, mrn)
 
 
 def _reference_keys(reference: str) -> list[str]:
@@ -687,7 +698,7 @@ def _patient_of(work: _Work, value: Any, what: str) -> _PatientRef:
     keys = _reference_keys(text) if text else []
     for key in keys:
         mrn = work.run.patient_keys.get(key)
-        found = _patient_by_mrn(work.session, mrn) if mrn else None
+        found = _patient_by_mrn(work, mrn) if mrn else None
         if found is not None:
             return found
     for key in keys:
@@ -695,7 +706,7 @@ def _patient_of(work: _Work, value: Any, what: str) -> _PatientRef:
         if where is not None:
             raise _Rejected(f"its patient ({where}) was rejected")
     mrn = _mrn_value(reference.get("identifier"), work.context.mrn_system)
-    found = _patient_by_mrn(work.session, mrn.strip()) if mrn else None
+    found = _patient_by_mrn(work, mrn.strip()) if mrn else None
     if found is not None:
         return found
     raise _Rejected(
@@ -871,7 +882,7 @@ def _guardian(value: Any) -> tuple[str | None, str | None, str | None]:
 
 
 def _import_coverage(work: _Work, resource: JSON) -> _Result:
-    if resource.get("status") == _ENTERED_IN_ERROR:
+    if resource.get("status") == codes.ENTERED_IN_ERROR:
         return _Result("skipped", "entered in error")
     patient = _patient_of(work, resource.get("beneficiary"), "beneficiary")
     values = _coverage_values(resource)
@@ -901,10 +912,10 @@ def _coverage_values(resource: JSON) -> dict[str, Any]:
             "no member ID (identifier of type MB, or subscriberId)",
         ),
         "group_number": _column_text(
-            _coverage_class(resource, _GROUP_CLASS), Coverage, "group_number", "class (group)"
+            _coverage_class(resource, codes.GROUP_CLASS), Coverage, "group_number", "class (group)"
         ),
         "plan_name": _column_text(
-            _coverage_class(resource, _PLAN_CLASS, name_first=True),
+            _coverage_class(resource, codes.PLAN_CLASS, name_first=True),
             Coverage,
             "plan_name",
             "class (plan)",
@@ -1143,7 +1154,7 @@ def _import_allergy(work: _Work, resource: JSON) -> _Result:
         codes.concept_text(resource.get("code")), Allergy, "substance", "code.text"
     )
     label = _shortened(f"AllergyIntolerance {substance or '?'} (MRN {patient.mrn})", 120)
-    if verification == _ENTERED_IN_ERROR:
+    if verification == codes.ENTERED_IN_ERROR:
         return _mark_error(work, Allergy, patient, resource, "allergy", substance, label)
     if verification == _REFUTED:
         return _Result("skipped", "refuted: not an allergy", label)
@@ -1229,7 +1240,7 @@ def _import_medication(work: _Work, resource: JSON) -> _Result:
     )
     label = _shortened(f"MedicationStatement {name or '?'} (MRN {patient.mrn})", 120)
     status_code = _str(resource.get("status")) or ""
-    if status_code == _ENTERED_IN_ERROR:
+    if status_code == codes.ENTERED_IN_ERROR:
         return _mark_error(work, Medication, patient, resource, "medication", name, label)
     if status_code not in codes.MEDICATION_STATUS_IN:
         raise _Rejected(f"unknown medication status {_shown(status_code)}")
@@ -1280,7 +1291,7 @@ def _import_condition(work: _Work, resource: JSON) -> _Result:
     verification = _status_code(resource.get("verificationStatus"), codes.CONDITION_VERIFICATION)
     name = _column_text(codes.concept_text(resource.get("code")), Condition, "name", "code.text")
     label = _shortened(f"Condition {name or '?'} (MRN {patient.mrn})", 120)
-    if verification == _ENTERED_IN_ERROR:
+    if verification == codes.ENTERED_IN_ERROR:
         return _mark_error(work, Condition, patient, resource, "condition", name, label)
     if verification == _REFUTED:
         return _Result("skipped", "refuted: not a condition", label)

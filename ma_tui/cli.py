@@ -28,6 +28,7 @@ from data.store import (
     resolve_database_url,
 )
 from ma_tui import __version__
+from ma_tui.fhir import commands as fhir_commands
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -93,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Show the units a bare number means on the vitals screen, how long five "
             "wrong PINs lock an account, and how long an idle terminal waits before it "
             "locks. 'settings set weight kg' changes one: weight lb|kg, height in|cm, "
-            "temperature f|c, lockout MINUTES, idle-lock MINUTES (1-240)."
+            "temperature f|c, lockout MINUTES, idle-lock MINUTES (1-240), and "
+            "mrn-system URI: the identifier system of the EHR's MRNs, for FHIR; "
+            "export-folder PATH: where the review screen's F6 writes visits."
         ),
     )
     settings_actions = settings.add_subparsers(dest="action", metavar="ACTION")
@@ -102,18 +105,25 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[db_option],
         help=(
             "change one: weight lb|kg, height in|cm, temperature f|c, lockout MINUTES, "
-            "idle-lock MINUTES"
+            "idle-lock MINUTES, mrn-system URI, export-folder PATH"
         ),
         description="Change one of the clinic's settings and print the new value.",
     )
     # Checked by ma_tui.settings, not argparse choices: one clear line for any spelling.
-    change.add_argument("setting", help="weight, height, temperature, lockout or idle-lock")
+    change.add_argument(
+        "setting",
+        help="weight, height, temperature, lockout, idle-lock, mrn-system or export-folder",
+    )
     change.add_argument(
         "value",
-        help="lb|kg, in|cm, or f|c (°F, celsius, ... also work); whole minutes 1-240",
+        help=(
+            "lb|kg, in|cm, or f|c (°F, celsius, ... also work); whole minutes 1-240; "
+            "a URI for mrn-system (urn:oid:...); an absolute folder for export-folder"
+        ),
     )
     _add_users_parser(commands, db_option)
     _add_audit_parser(commands, db_option)
+    fhir_commands.add_parsers(commands, db_option)
     return parser
 
 
@@ -210,6 +220,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if args.command == "audit" and (refused := _check_audit_args(args)):
         print(f"ma-tui: {refused}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "export" and (refused := fhir_commands.check_export_args(args)):
+        print(f"ma-tui: {refused}", file=sys.stderr)
+        return EXIT_USAGE
     env = os.environ if environ is None else environ
     cli_db: str | None = getattr(args, "db", None)
     url = resolve_database_url(cli_db, env)
@@ -233,6 +246,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return _users(engine, args, env)
         if args.command == "audit":
             return _audit(engine, args)
+        if args.command == "export":
+            return fhir_commands.run_export(engine, args)
+        if args.command == "import":
+            return fhir_commands.run_import(engine, args)
         if (refused_code := _first_admin(engine)) is not None:
             return refused_code
         return _run_app(engine)

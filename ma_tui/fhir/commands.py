@@ -1,0 +1,317 @@
+"""``ma-tui export fhir`` and ``ma-tui import fhir``: the command-line side of FHIR.
+
+Export writes a Bundle to a file (made private, written whole or not at all) or to
+standard output, and records who exported which patients. Import reads Bundles
+and NDJSON files, shows a progress bar on a terminal, prints what was created,
+updated, skipped and rejected, and exits 1 when anything was rejected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from ma_tui.fhir.export import ExportSummary, Selection
+    from ma_tui.fhir.reader import ReadItem
+
+EXIT_REJECTED = 1  # import: at least one resource was rejected (the rest were imported)
+EXIT_USAGE = 2
+EXIT_NOTHING = 1  # export: the selection matched nothing
+
+
+def add_parsers(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    db_option: argparse.ArgumentParser,
+) -> None:
+    _add_export_parser(commands, db_option)
+    _add_import_parser(commands, db_option)
+
+
+def _add_export_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    db_option: argparse.ArgumentParser,
+) -> None:
+    export = commands.add_parser(
+        "export",
+        parents=[db_option],
+        help="write visits as a FHIR R4 Bundle (export fhir --date YYYY-MM-DD -o FILE)",
+        description=(
+            "Write visits, with their patients, coverage, vitals and history, as one "
+            "FHIR R4 (US Core) Bundle of type collection. Each exported patient is "
+            "recorded in the audit trail."
+        ),
+    )
+    export.add_argument("format", choices=["fhir"], help="the format: fhir (R4 JSON)")
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every patient and every visit")
+    which.add_argument("--encounter", metavar="ID", help="one visit, by its number")
+    which.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="the visits scheduled that day (this computer's zone)"
+    )
+    which.add_argument("--patient", metavar="MRN", help="one patient: history and every visit")
+    export.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default="-",
+        help="where to write the Bundle (default: standard output); made readable only by you",
+    )
+
+
+def _add_import_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    db_option: argparse.ArgumentParser,
+) -> None:
+    imported = commands.add_parser(
+        "import",
+        parents=[db_option],
+        help="read patients, coverage, the schedule and history from FHIR files",
+        description=(
+            "Read FHIR R4 Bundles (JSON) or NDJSON files: Patient, Coverage, "
+            "Appointment (the schedule), AllergyIntolerance, MedicationStatement and "
+            "Condition. A patient already here (same MRN identifier) is updated, never "
+            "duplicated. Prints what was created, updated, skipped and rejected, with "
+            f"why; exit status {EXIT_REJECTED} when anything was rejected."
+        ),
+    )
+    imported.add_argument("format", choices=["fhir"], help="the format: fhir (R4 JSON or NDJSON)")
+    imported.add_argument("files", metavar="FILE", nargs="+", type=Path, help="Bundle or NDJSON")
+
+
+def check_export_args(args: argparse.Namespace) -> str | None:
+    """Refuse a bad ``--date`` or ``--encounter`` before the database opens; parse in place."""
+    if args.date is not None:
+        try:
+            args.date = date.fromisoformat(args.date.strip())
+        except ValueError:
+            return f"--date takes a date as YYYY-MM-DD, not {args.date!r}"
+    if args.encounter is not None:
+        text = args.encounter.strip()
+        if not text.isascii() or not text.isdigit():
+            return f"--encounter takes a visit number, not {args.encounter!r}"
+        args.encounter = int(text)
+    return None
+
+
+def selection_of(args: argparse.Namespace) -> Selection:
+    from ma_tui.fhir.export import Selection
+
+    return Selection(
+        encounter_id=args.encounter,
+        day=args.date,
+        mrn=args.patient.strip() if args.patient is not None else None,
+        everything=bool(args.all),
+    )
+
+
+# ------------------------------------------------------------------ export
+
+
+def run_export(engine: Engine, args: argparse.Namespace) -> int:
+    from ma_tui.clock import system_clock
+    from ma_tui.fhir.export import ExportError, ExportSummary
+
+    now = system_clock()
+    summary = ExportSummary()
+    try:
+        if args.output == "-":
+            count = export_bundle(engine, selection_of(args), sys.stdout, summary, now=now)
+        else:
+            count = _export_to_file(engine, args, Path(args.output), summary, now=now)
+    except ExportError as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_NOTHING
+    except OSError as exc:
+        print(f"ma-tui: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    where = "standard output" if args.output == "-" else args.output
+    print(
+        f"Exported {len(summary.patient_ids)} patients, {len(summary.encounter_ids)} visits "
+        f"({count} resources) to {where}.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _export_to_file(
+    engine: Engine, args: argparse.Namespace, target: Path, summary: ExportSummary, *, now: datetime
+) -> int:
+    return write_atomically(
+        target, lambda out: export_bundle(engine, selection_of(args), out, summary, now=now)
+    )
+
+
+def write_atomically(target: Path, write: Callable[[TextIO], int]) -> int:
+    """Write next to the target, then rename: a failed export leaves no half file.
+    The file is readable by its owner only (mkstemp's mode 0600): it holds PHI."""
+    folder = target.parent if str(target.parent) else Path(".")
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            written = write(out)
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return written
+
+
+def export_visit_file(
+    engine: Engine, encounter_id: int, *, now: datetime, staff_id: int | None
+) -> Path:
+    """One visit's Bundle, written to the clinic's export folder; the file written.
+
+    The file is named by visit number and time, never by the patient's name or MRN.
+    Raises ``ExportError`` (no such visit) or ``OSError`` (the folder is not writable).
+    """
+    from sqlmodel import Session
+
+    from ma_tui.fhir.export import ExportSummary, Selection
+    from ma_tui.settings import read_export_folder
+
+    with Session(engine) as session:
+        folder = read_export_folder(session)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = folder / f"visit-{encounter_id}-{now:%Y%m%d-%H%M%S}.fhir.json"
+    selection = Selection(encounter_id=encounter_id)
+    summary = ExportSummary()
+    write_atomically(
+        target,
+        lambda out: export_bundle(engine, selection, out, summary, now=now, staff_id=staff_id),
+    )
+    return target
+
+
+def export_bundle(
+    engine: Engine,
+    selection: Selection,
+    out: TextIO,
+    summary: ExportSummary,
+    *,
+    now: datetime,
+    staff_id: int | None = None,
+) -> int:
+    """Write the selection's Bundle to ``out`` and audit each patient exported; the
+    number of resources written. Shared by the command line and the review screen."""
+    from sqlmodel import Session
+
+    from data.audit import AuditAction, current_os_user, record
+    from data.store import retry_on_busy
+    from ma_tui.fhir.export import ExportContext, export_resources, write_bundle
+    from ma_tui.settings import clinic_id, read_mrn_system
+
+    assert now.tzinfo is not None
+    with Session(engine) as session:
+        context = ExportContext(
+            mrn_system=read_mrn_system(session), clinic_id=clinic_id(session), tz=now.tzinfo
+        )
+        resources = export_resources(session, selection, context, summary)
+        # An empty selection raises here, before a byte of the Bundle is written.
+        first = next(resources, None)
+        head = [] if first is None else [first]
+        count = write_bundle(itertools.chain(head, resources), out, timestamp=now)
+    out.flush()
+
+    def audit() -> None:
+        with Session(engine) as session, session.begin():
+            for patient_id in summary.patient_ids:
+                record(
+                    session,
+                    action=AuditAction.EXPORT,
+                    at=now,
+                    staff_id=staff_id,
+                    os_user=None if staff_id is not None else current_os_user(),
+                    patient_id=patient_id,
+                    entity="patient",
+                    entity_id=patient_id,
+                    detail={"format": "fhir", "encounters": len(summary.encounter_ids)},
+                )
+
+    retry_on_busy(audit)
+    return count
+
+
+# ------------------------------------------------------------------ import
+
+
+def run_import(engine: Engine, args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from data.audit import current_os_user
+    from ma_tui.clock import system_clock
+    from ma_tui.fhir.importer import ImportContext, import_resources
+    from ma_tui.fhir.reader import read_files, total_bytes
+    from ma_tui.settings import read_mrn_system
+
+    paths: list[Path] = list(args.files)
+    with Session(engine) as session:
+        context = ImportContext(
+            mrn_system=read_mrn_system(session), now=system_clock(), os_user=current_os_user()
+        )
+    with _ProgressBar(2 * total_bytes(paths)) as advance:
+
+        def read() -> Iterable[ReadItem]:
+            return read_files(paths, on_progress=advance)
+
+        report = import_resources(engine, read, context)
+    for line in report.summary_lines():
+        print(line)
+    return EXIT_REJECTED if report.rejected else 0
+
+
+class _ProgressBar:
+    """A rich progress bar over bytes read, on standard error when it is a terminal
+    (both passes of the import: the total is twice the files' size)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.progress: Progress | None = None
+
+    def __enter__(self) -> Callable[[int], None]:
+        if not sys.stderr.isatty() or self.total == 0:
+            return _ignore
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("Importing"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.progress.start()
+        task = self.progress.add_task("import", total=self.total)
+        progress = self.progress
+
+        def advance(done: int) -> None:
+            progress.advance(task, done)
+
+        return advance
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _ignore(_done: int) -> None:
+    return None

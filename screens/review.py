@@ -1,7 +1,8 @@
 """Review & sign: the whole visit on one screen, every value read back with its flag.
 
 Number keys jump to a step to fix something (Ctrl+R comes back here); Ctrl+S signs
-the visit in one transaction and hands the patient to the provider.
+the visit in one transaction and hands the patient to the provider. F6 signs it the
+same way and then writes it as a FHIR Bundle to the clinic's export folder.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import ClassVar
 
+from ma_tui.fhir.export import ExportError
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -20,6 +22,7 @@ from textual.widgets import Input, Label, Static
 from data.store import StoreError
 from data.vitals import DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.chart import Chart, coverage_alert
+from ma_tui.fhir.commands import export_visit_file
 from ma_tui.history_entry import SECTION_TITLES, SECTIONS, section_rows
 from ma_tui.readback import flag_label, readback, unit_label, vital_name
 from ma_tui.registration import clean_text
@@ -43,6 +46,7 @@ class ReviewScreen(VisitScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "sign", "Sign", id="review.sign", priority=True),
         Binding("f4", "room", "Room", id="review.room"),
+        Binding("f6", "sign_and_export", "Sign+export", id="review.export"),
         Binding("1", "jump('checkin')", "Check-in", id="review.checkin"),
         Binding("2", "jump('vitals')", "Vitals", id="review.vitals"),
         Binding("3", "jump('history')", "History", id="review.history"),
@@ -110,6 +114,35 @@ class ReviewScreen(VisitScreen):
         self.visit.draft.room = clean_text(self.query_one("#room", Input).value, limit=16)
 
     def action_sign(self) -> None:
+        if self._sign():
+            self._close()
+
+    def action_sign_and_export(self) -> None:
+        """Sign, then send the signed visit to the export folder (its values exist
+        in the record only once signed)."""
+        if not self._sign():
+            return
+        try:
+            path = export_visit_file(
+                self.visit.engine,
+                self.visit.draft.encounter_id,
+                now=self.visit.now(),
+                staff_id=self.visit.staff_id,
+            )
+        except (ExportError, OSError, StoreError) as exc:
+            self.app.notify(
+                f"Signed, but not exported: {exc}. Open the visit from the queue and press F6 "
+                "to try again.",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+        else:
+            self.app.notify(f"Exported to {path}", markup=False, timeout=6)
+        self._close()
+
+    def _sign(self) -> bool:
+        """Sign the visit; False (and why, on screen) when it cannot be."""
         self.commit_step()
         draft = self.visit.draft
         try:
@@ -123,16 +156,19 @@ class ReviewScreen(VisitScreen):
         except SignError as exc:
             self.notify("Not signed: " + " ".join(exc.problems), severity="error", timeout=8)
             self._show()
-            return
+            return False
         except (VisitInUse, StoreError) as exc:
             self.notify(f"Not signed: {exc}.", severity="error", timeout=8, markup=False)
-            return
+            return False
         self.visit.signed = True
         patient = self.visit.chart.patient
         self.app.notify(
             f"Signed. {patient.given_name} {patient.family_name} is ready for the provider.",
             markup=False,  # names may hold [brackets]
         )
+        return True
+
+    def _close(self) -> None:
         close = getattr(self.app, "close_visit", None)
         if close is not None:
             close()

@@ -2,12 +2,14 @@
 
 ``c`` on a value asks for the right one; the wrong value is kept, marked
 entered-in-error, and the right one is stored beside it (FHIR's correction rule).
+F6 writes the visit, corrections included, as a FHIR Bundle to the export folder.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from ma_tui.fhir.export import ExportError
 from rich.text import Text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -17,9 +19,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from data.models import Observation, ObservationStatus
+from data.store import StoreError
 from data.vitals import BMI, DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.chart import Chart, banner_identity
 from ma_tui.clock import Clock
+from ma_tui.fhir.commands import export_visit_file
 from ma_tui.parsing import ParseError
 from ma_tui.readback import flag_label, readback, vital_name
 from ma_tui.rooming import allergy_line, correct_observation
@@ -40,6 +44,7 @@ class SignedVisitScreen(Screen[None]):
     AUTO_FOCUS = "#signed-values"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "correct", "Correct value", id="signed.correct"),
+        Binding("f6", "export", "Export", id="signed.export"),
         Binding("escape", "leave", "Queue", id="signed.leave"),
     ]
 
@@ -123,6 +128,16 @@ class SignedVisitScreen(Screen[None]):
                 Text("entered in error" if wrong else "final", style=style),
                 key=str(row.id),
             )
+
+    def action_export(self) -> None:
+        try:
+            path = export_visit_file(
+                self.engine, self.chart.encounter_id, now=self.clock(), staff_id=self.staff_id
+            )
+        except (ExportError, OSError, StoreError) as exc:
+            self.notify(f"Not exported: {exc}.", severity="error", timeout=10, markup=False)
+            return
+        self.notify(f"Exported to {path}", markup=False, timeout=6)
 
     # ------------------------------------------------------------ correcting
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from textual.pilot import Pilot
@@ -10,6 +13,7 @@ from textual.widgets import DataTable
 from data.models import Encounter, Observation, ObservationStatus
 from data.vitals import BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.app import MaTuiApp
+from ma_tui.settings import apply_setting, parse_setting
 from screens.signed import SignedVisitScreen
 from tests.pilot import make_app, open_from_queue, shown, type_text
 
@@ -17,6 +21,10 @@ from tests.pilot import make_app, open_from_queue, shown, type_text
 def _rows(app: MaTuiApp) -> list[list[str]]:
     table = app.screen.query_one("#signed-values", DataTable)
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def _codings(concept: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+    return [{"system": c["system"], "code": c["code"]} for c in concept.get("coding", [])]
 
 
 def _signed_visit(session: Session) -> Encounter:
@@ -38,7 +46,11 @@ async def _sign_dana(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
-async def test_a_wrong_weight_is_corrected_and_kept(demo_engine: Engine) -> None:
+async def test_a_wrong_weight_is_corrected_kept_and_exported(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
+    with Session(demo_engine) as session:
+        apply_setting(session, parse_setting("export-folder", str(tmp_path)))
     app = make_app(demo_engine)
     async with app.run_test() as pilot:
         await _sign_dana(pilot)
@@ -56,6 +68,15 @@ async def test_a_wrong_weight_is_corrected_and_kept(demo_engine: Engine) -> None
             ["117 lb (53.1 kg)", "", "entered in error"],
             ["171 lb (77.6 kg)", "", "final"],
         ]
+        await pilot.press("f6")  # the corrected visit, as FHIR
+    (exported,) = tmp_path.glob("visit-*.fhir.json")
+    weights_sent = [
+        (o["status"], o["valueQuantity"]["value"])
+        for o in (e["resource"] for e in json.loads(exported.read_text())["entry"])
+        if o["resourceType"] == "Observation"
+        and {"system": "http://loinc.org", "code": BODY_WEIGHT} in _codings(o["code"])
+    ]
+    assert weights_sent == [("entered-in-error", 53.07), ("final", 77.56)]
     with Session(demo_engine) as session:
         encounter = session.exec(
             select(Encounter).where(Encounter.chief_complaint == "cough")
@@ -75,8 +96,8 @@ async def test_a_wrong_weight_is_corrected_and_kept(demo_engine: Engine) -> None
 
         trail = [e for e in events(session) if e.patient_mrn == "1000105"]
         actions = [e.action for e in trail]
-        assert actions[-3:] == ["sign", "view", "correct"]
-        assert '"was":"117 [lb_av]"' in (trail[-1].detail or "")
+        assert actions[-4:] == ["sign", "view", "correct", "export"]
+        assert '"was":"117 [lb_av]"' in (trail[-2].detail or "")
         assert verify(session).ok
 
 

@@ -57,13 +57,14 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## bench: keys per reference visit, UI latency, search, signing, memory, start-up (about 15 min)
+## bench: keys per reference visit, UI latency, search, signing, memory, start-up, FHIR (about 25 min)
 bench: $(VENV)/.installed
 	$(BIN)/python bench/keystrokes.py
 	$(BIN)/python bench/ui.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/queue_load.py
 	$(BIN)/python bench/concurrency.py
+	$(BIN)/python bench/fhir_exchange.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import ClassVar
 
-from ma_tui.fhir.export import ExportError
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -23,6 +22,7 @@ from data.store import StoreError
 from data.vitals import DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.chart import Chart, coverage_alert
 from ma_tui.fhir.commands import export_visit_file
+from ma_tui.fhir.export import ExportError
 from ma_tui.history_entry import SECTION_TITLES, SECTIONS, section_rows
 from ma_tui.readback import flag_label, readback, unit_label, vital_name
 from ma_tui.registration import clean_text

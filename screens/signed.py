@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ma_tui.fhir.export import ExportError
 from rich.text import Text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -24,6 +23,7 @@ from data.vitals import BMI, DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.chart import Chart, banner_identity
 from ma_tui.clock import Clock
 from ma_tui.fhir.commands import export_visit_file
+from ma_tui.fhir.export import ExportError
 from ma_tui.parsing import ParseError
 from ma_tui.readback import flag_label, readback, vital_name
 from ma_tui.rooming import allergy_line, correct_observation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -120,3 +121,19 @@ def test_import_reports_each_rejected_resource_imports_the_rest_and_exits_1(
         ).all()
     assert mrns == ["N-1"]
     assert len(imported) == 1 and "Nakamura" not in (imported[0].detail or "")
+
+
+def test_on_a_terminal_the_import_shows_a_progress_bar_and_off_one_it_does_not(
+    demo_db: tuple[Engine, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, db = demo_db
+    path = tmp_path / "one.ndjson"
+    path.write_text(json.dumps({"resourceType": "Practitioner", "id": "x"}) + "\n")
+    assert main(["import", "fhir", str(path), "--db", db]) == 0
+    assert "Importing" not in capsys.readouterr().err  # a pipe or a log file: no bar
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["import", "fhir", str(path), "--db", db]) == 0
+    assert "Importing one.ndjson" in capsys.readouterr().err

@@ -260,7 +260,8 @@ def run_import(engine: Engine, args: argparse.Namespace) -> int:
         context = ImportContext(
             mrn_system=read_mrn_system(session), now=system_clock(), os_user=current_os_user()
         )
-    with _ProgressBar(2 * total_bytes(paths)) as advance:
+    label = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
+    with _ProgressBar(2 * total_bytes(paths), label) as advance:
 
         def read() -> Iterable[ReadItem]:
             return read_files(paths, on_progress=advance)
@@ -275,8 +276,9 @@ class _ProgressBar:
     """A rich progress bar over bytes read, on standard error when it is a terminal
     (both passes of the import: the total is twice the files' size)."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, label: str) -> None:
         self.total = total
+        self.label = label  # the files, as the summary names them
         self.progress: Progress | None = None
 
     def __enter__(self) -> Callable[[int], None]:
@@ -285,16 +287,16 @@ class _ProgressBar:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
-            DownloadColumn,
             Progress,
+            TaskProgressColumn,
             TextColumn,
             TimeRemainingColumn,
         )
 
         self.progress = Progress(
-            TextColumn("Importing"),
+            TextColumn(f"Importing {self.label}"),
             BarColumn(),
-            DownloadColumn(),
+            TaskProgressColumn(),
             TimeRemainingColumn(),
             console=Console(stderr=True),
             transient=True,

@@ -56,7 +56,9 @@ JSON = dict[str, Any]
 
 
 def context(**changes: Any) -> ImportContext:
-    default = ImportContext(mrn_system=MRN_SYSTEM, now=CLINIC_NOW, os_user="tester")
+    default = ImportContext(
+        mrn_system=MRN_SYSTEM, now=CLINIC_NOW, os_user="tester", keep_every_outcome=True
+    )
     return replace(default, **changes)
 
 
@@ -563,7 +565,10 @@ def test_an_invalid_resource_is_rejected_with_the_field_and_the_value(
     assert (outcome.action, outcome.reason) == ("rejected", reason)
 
 
-def test_the_summary_counts_by_type_and_lists_what_was_not_imported(engine: Engine) -> None:
+@pytest.mark.parametrize("keep_every_outcome", [True, False])
+def test_the_summary_counts_by_type_and_lists_what_was_not_imported(
+    engine: Engine, keep_every_outcome: bool
+) -> None:
     observation = {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}
     report = run(
         engine,
@@ -572,6 +577,7 @@ def test_the_summary_counts_by_type_and_lists_what_was_not_imported(engine: Engi
         item(patient(mrn="N-2", birthDate="1990-02-30"), "p.ndjson line 4"),
         item(observation, "o.ndjson line 1"),
         item(observation, "o.ndjson line 2"),
+        keep_every_outcome=keep_every_outcome,
     )
     assert report.counts()["Patient"] == {"created": 1, "rejected": 1}
     assert report.summary_lines() == [
@@ -581,6 +587,9 @@ def test_the_summary_counts_by_type_and_lists_what_was_not_imported(engine: Engi
         "REJECTED p.ndjson line 2: Expecting value",
         "REJECTED p.ndjson line 4 Patient: birthDate: '1990-02-30' is not a valid date",
     ]
+    # A big import keeps the counts and the lines worth printing, not every outcome.
+    assert len(report.outcomes) == (5 if keep_every_outcome else 0)
+    assert len(report.notable) == 2
 
 
 # ------------------------------------------------------- nothing half-written

@@ -127,30 +127,38 @@ class Outcome:
 
 @dataclass
 class ImportReport:
-    outcomes: list[Outcome]
+    """What an import did: counts per resource type and action, and each outcome worth
+    a line (rejected, skipped, or with a remark). Every outcome is kept only when
+    ``keep_every_outcome``: a million-resource import must not hold a million."""
+
+    keep_every_outcome: bool = False
+    tallies: dict[str, Counter[Action]] = field(default_factory=dict)
+    notable: list[Outcome] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)  # when keep_every_outcome
+
+    def add(self, outcome: Outcome) -> None:
+        self.tallies.setdefault(outcome.resource_type, Counter())[outcome.action] += 1
+        if self.keep_every_outcome:
+            self.outcomes.append(outcome)
+        if _is_unimported_type(outcome):
+            return
+        if outcome.action in ("rejected", "skipped") or outcome.reason:
+            self.notable.append(outcome)
 
     def counts(self) -> dict[str, Counter[Action]]:
         """How many of each action, per resource type, types in the order first met."""
-        counts: dict[str, Counter[Action]] = {}
-        for outcome in self.outcomes:
-            counts.setdefault(outcome.resource_type, Counter())[outcome.action] += 1
-        return counts
+        return self.tallies
 
     @property
     def rejected(self) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes if outcome.action == "rejected"]
+        return [outcome for outcome in self.notable if outcome.action == "rejected"]
 
     def summary_lines(self) -> list[str]:
         """One line per resource type with its counts, then one per resource that was
         rejected, skipped or imported with a remark. A type ma-tui does not import is
         said once, on its count line, not once per resource."""
-        lines = [self._count_line(kind, counted) for kind, counted in self.counts().items()]
-        for outcome in self.outcomes:
-            if _is_unimported_type(outcome):
-                continue
-            if outcome.action in ("rejected", "skipped") or outcome.reason:
-                lines.append(_outcome_line(outcome))
-        return lines
+        lines = [self._count_line(kind, counted) for kind, counted in self.tallies.items()]
+        return lines + [_outcome_line(outcome) for outcome in self.notable]
 
     def _count_line(self, kind: str, counted: Counter[Action]) -> str:
         parts = ", ".join(f"{counted[action]} {action}" for action in ACTIONS if counted[action])
@@ -168,6 +176,7 @@ class ImportContext:
     staff_id: int | None = None  # who imports (audit); None on the command line
     os_user: str | None = None
     batch_size: int = 200  # resources per committed transaction
+    keep_every_outcome: bool = False  # ImportReport.outcomes: for small imports and tests
 
 
 def import_resources(
@@ -181,14 +190,14 @@ def import_resources(
     if context.now.tzinfo is None:
         raise ValueError("naive datetime given; pass an aware datetime (UTC or local)")
     run = _Run(context, _clinic_id(engine))
-    outcomes: list[Outcome] = []
+    report = ImportReport(keep_every_outcome=context.keep_every_outcome)
     patients_first = (item for item in read() if _in_first_pass(item))
-    for batch in _batches(patients_first, context.batch_size):
-        outcomes.extend(_commit_batch(engine, run, batch))
     the_rest = (item for item in read() if not _in_first_pass(item))
-    for batch in _batches(the_rest, context.batch_size):
-        outcomes.extend(_commit_batch(engine, run, batch))
-    return ImportReport(outcomes)
+    for items in (patients_first, the_rest):
+        for batch in _batches(items, context.batch_size):
+            for outcome in _commit_batch(engine, run, batch):
+                report.add(outcome)
+    return report
 
 
 # ---------------------------------------------------------------- reporting

@@ -57,7 +57,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## bench: keys per reference visit, UI latency, search, signing, memory, start-up, FHIR (about 25 min)
+## bench: keys per reference visit, UI latency, search, signing, memory, start-up, FHIR (about 20 min)
 bench: $(VENV)/.installed
 	$(BIN)/python bench/keystrokes.py
 	$(BIN)/python bench/ui.py

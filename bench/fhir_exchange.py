@@ -8,7 +8,7 @@ clinic with ``export_resources``. Peak memory is traced by ``tracemalloc`` in a
 separate run of the import, so that the timings are not slowed by tracing.
 Figures, not pass/fail; merged into ``bench/results.json``.
 
-    python bench/fhir_exchange.py [--patients 20000] [--quick]
+    python bench/fhir_exchange.py [--patients 2000] [--quick]
 """
 
 from __future__ import annotations
@@ -214,7 +214,7 @@ def _lines(f: dict[str, Any]) -> Iterator[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--patients", type=int, default=20_000, help="synthetic patients")
+    parser.add_argument("--patients", type=int, default=2_000, help="synthetic patients")
     parser.add_argument("--quick", action="store_true", help="500 patients: a smoke run")
     args = parser.parse_args(argv)
     patients = 500 if args.quick else args.patients

@@ -40,7 +40,7 @@ test: $(VENV)/.installed-test
 
 ## test-thorough: the suite with 5,000 examples a property test (far longer than make test)
 test-thorough: $(VENV)/.installed-test
-	MA_TUI_HYPOTHESIS=thorough $(BIN)/python -m pytest -n auto
+	MA_TUI_HYPOTHESIS=thorough MA_TUI_CRASH_RUNS=12 $(BIN)/python -m pytest -n auto
 
 ## test-postgres: every demo-clinic test again on PostgreSQL (an empty database it may wipe)
 test-postgres: $(VENV)/.installed-test

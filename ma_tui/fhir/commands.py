@@ -9,7 +9,6 @@ updated, skipped and rejected, and exits 1 when anything was rejected.
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import sys
 import tempfile
@@ -217,11 +216,9 @@ def export_bundle(
         context = ExportContext(
             mrn_system=read_mrn_system(session), clinic_id=clinic_id(session), tz=now.tzinfo
         )
+        # An empty selection raises ExportError here, before a byte is written.
         resources = export_resources(session, selection, context, summary)
-        # An empty selection raises here, before a byte of the Bundle is written.
-        first = next(resources, None)
-        head = [] if first is None else [first]
-        count = write_bundle(itertools.chain(head, resources), out, timestamp=now)
+        count = write_bundle(resources, out, timestamp=now)
     out.flush()
 
     def audit() -> None:

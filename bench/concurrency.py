@@ -23,13 +23,13 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data.migrate import upgrade
-from data.store import create_store_engine, sqlite_url
-from data.vitals import BODY_TEMPERATURE, HEART_RATE
-from ma_tui.chart import load_chart
-from ma_tui.clock import system_clock
-from ma_tui.rooming import VitalEntry, open_visit, save_draft, sign_visit
-from ma_tui.synthetic import arrived_clinic
+from ma_tui.core.clock import system_clock
+from ma_tui.data.catalogs.vitals import BODY_TEMPERATURE, HEART_RATE
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.store import create_store_engine, sqlite_url
+from ma_tui.demo.synthetic import arrived_clinic
+from ma_tui.patients.chart import load_chart
+from ma_tui.visits.rooming import VitalEntry, open_visit, save_draft, sign_visit
 
 STEPS = ("open", "save", "sign", "visit")
 

@@ -32,26 +32,8 @@ from textual.pilot import Pilot
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import CLINIC_NOW, record
-from data.migrate import upgrade
-from data.models import (
-    Allergy,
-    AllergySeverity,
-    Condition,
-    Coverage,
-    Encounter,
-    EncounterStatus,
-    FamilyHistory,
-    HistoryReview,
-    HistorySection,
-    Medication,
-    MedicationStatus,
-    Observation,
-    Patient,
-    SocialCategory,
-    SocialHistory,
-)
-from data.store import create_store_engine, sqlite_url
-from data.vitals import (
+from ma_tui.core.clock import fixed_clock
+from ma_tui.data.catalogs.vitals import (
     BMI,
     BODY_HEIGHT,
     BODY_TEMPERATURE,
@@ -64,10 +46,26 @@ from data.vitals import (
     SPO2,
     SYSTOLIC_BP,
 )
-from ma_tui.app import MaTuiApp
-from ma_tui.clock import fixed_clock
-from ma_tui.demo import build_demo_clinic
-from screens.queue import QueueScreen
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.history import (
+    Allergy,
+    AllergySeverity,
+    Condition,
+    FamilyHistory,
+    HistoryReview,
+    HistorySection,
+    Medication,
+    MedicationStatus,
+    SocialCategory,
+    SocialHistory,
+)
+from ma_tui.data.models.observations import Observation
+from ma_tui.data.models.patients import Coverage, Patient
+from ma_tui.data.models.visits import Encounter, EncounterStatus
+from ma_tui.data.store import create_store_engine, sqlite_url
+from ma_tui.demo.clinic import build_demo_clinic
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.queue.queue import QueueScreen
 
 SECONDS_PER_KEY = 0.28  # keystroke-level model: an average skilled typist
 SIZE = (80, 24)

@@ -24,13 +24,14 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data.migrate import upgrade
-from data.models import Encounter, Patient, Sex
-from data.store import create_store_engine, sqlite_url
-from ma_tui.clock import fixed_clock, system_clock
-from ma_tui.demo import build_demo_clinic
-from ma_tui.queue import load_queue
-from ma_tui.search import parse_search, search_patients
+from ma_tui.core.clock import fixed_clock, system_clock
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.patients import Patient, Sex
+from ma_tui.data.models.visits import Encounter
+from ma_tui.data.store import create_store_engine, sqlite_url
+from ma_tui.demo.clinic import build_demo_clinic
+from ma_tui.patients.search import parse_search, search_patients
+from ma_tui.visits.queue import load_queue
 
 
 def timed(label: str, action: Callable[[], object], repeat: int = 1) -> float:
@@ -73,7 +74,7 @@ def fill_large_clinic(path: Path, now: datetime, patients: int, visits: int) -> 
 
 
 async def app_start_to_queue(path: Path, now: datetime) -> float:
-    from ma_tui.app import MaTuiApp
+    from ma_tui.screens.app import MaTuiApp
 
     engine = create_store_engine(sqlite_url(path))
     start = time.perf_counter()

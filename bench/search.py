@@ -33,12 +33,12 @@ from sqlmodel import Session, SQLModel
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import record, summary_ms
-from data.folding import patient_search_keys
-from data.migrate import upgrade
-from data.models import Patient, Sex
-from data.store import create_store_engine, sqlite_url
-from ma_tui.parsing import ParseError, parse_date_of_birth
-from ma_tui.search import parse_search, search_patients
+from ma_tui.core.parsing import ParseError, parse_date_of_birth
+from ma_tui.data.folding import patient_search_keys
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.patients import Patient, Sex
+from ma_tui.data.store import create_store_engine, sqlite_url
+from ma_tui.patients.search import parse_search, search_patients
 
 TODAY = date(2026, 11, 23)
 LIMIT = 50  # the queue's OTHER_PATIENTS_LIMIT order of magnitude

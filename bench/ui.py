@@ -44,7 +44,7 @@ How each is measured:
   the figure. Bytecode is cached (``PYTHONPYCACHEPREFIX``, one start of each first,
   untimed), as on any machine after the first start. The sign-in screen variant is
   printed too.
-- Signing: ``ma_tui.rooming.sign_visit`` on a synthetic clinic's visits, each draft
+- Signing: ``ma_tui.visits.rooming.sign_visit`` on a synthetic clinic's visits, each draft
   complete as the screens would leave it (check-in confirmed, every vital read by
   ``build_vitals``, history entries parsed and added, every section reviewed, chief
   complaint, HPI and severity), timed in wall time (``perf_counter``): it is I/O and
@@ -98,18 +98,8 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from bench.common import CLINIC_NOW, ROOT, percentile, record, summary_ms
-from data.migrate import upgrade
-from data.models import (
-    Condition,
-    Encounter,
-    EncounterStatus,
-    HistorySection,
-    Medication,
-    Observation,
-    Patient,
-)
-from data.store import create_store_engine, sqlite_url
-from data.vitals import (
+from ma_tui.core.clock import fixed_clock
+from ma_tui.data.catalogs.vitals import (
     BODY_TEMPERATURE,
     BODY_WEIGHT,
     DIASTOLIC_BP,
@@ -119,11 +109,15 @@ from data.vitals import (
     SPO2,
     SYSTOLIC_BP,
 )
-from ma_tui.app import MaTuiApp
-from ma_tui.chart import load_chart
-from ma_tui.clock import fixed_clock
-from ma_tui.demo import build_demo_clinic
-from ma_tui.history_entry import (
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.history import Condition, HistorySection, Medication
+from ma_tui.data.models.observations import Observation
+from ma_tui.data.models.patients import Patient
+from ma_tui.data.models.visits import Encounter, EncounterStatus
+from ma_tui.data.store import create_store_engine, sqlite_url
+from ma_tui.demo.clinic import build_demo_clinic
+from ma_tui.demo.synthetic import arrived_clinic
+from ma_tui.history.entry import (
     SECTIONS,
     add_entry,
     current_rows,
@@ -131,15 +125,16 @@ from ma_tui.history_entry import (
     mark_reviewed,
     parse_entry,
 )
-from ma_tui.rooming import VisitDraft, open_visit, save_draft, sign_visit
-from ma_tui.synthetic import arrived_clinic
-from ma_tui.vitals_entry import VitalsForm, build_vitals, clinic_units, form_as_saved
-from screens.checkin import CheckInScreen
-from screens.complaint import ComplaintScreen
-from screens.history import HistoryScreen
-from screens.queue import QueueScreen
-from screens.review import ReviewScreen
-from screens.vitals import VitalsScreen
+from ma_tui.patients.chart import load_chart
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.queue.queue import QueueScreen
+from ma_tui.screens.visit.checkin import CheckInScreen
+from ma_tui.screens.visit.complaint import ComplaintScreen
+from ma_tui.screens.visit.history import HistoryScreen
+from ma_tui.screens.visit.review import ReviewScreen
+from ma_tui.screens.visit.vitals import VitalsScreen
+from ma_tui.visits.rooming import VisitDraft, open_visit, save_draft, sign_visit
+from ma_tui.vitals.entry import VitalsForm, build_vitals, clinic_units, form_as_saved
 
 SIZE = (80, 24)  # the smallest terminal ma-tui supports
 HOLDER = "bench@ui"
@@ -466,7 +461,7 @@ import sys
 from ma_tui.cli import open_database
 
 engine = open_database(sys.argv[1], create_parent=False)
-from ma_tui.app import MaTuiApp
+from ma_tui.screens.app import MaTuiApp
 
 sign_in = sys.argv[2] == "sign-in"
 TARGET = "SignInScreen" if sign_in else "QueueScreen"
@@ -516,7 +511,7 @@ class ColdStart:
 
 def measure_cold_start(repeat: int, folder: Path, *, sign_in_variant: bool) -> ColdStart:
     """Alternating fresh starts of the bare app and ma-tui (queue, then sign-in)."""
-    from ma_tui.clock import system_clock
+    from ma_tui.core.clock import system_clock
 
     path = folder / "cold.db"
     demo_database(path, system_clock()).dispose()  # the queue of today, as `ma-tui demo`

@@ -44,7 +44,7 @@ Tamper-evident
 One chain, however many terminals
     ``record`` reads the last event's hash and appends after it in one transaction
     that no other writer can interleave with: on a SQLite file every transaction of
-    ma-tui begins IMMEDIATE (``data.store``), which already serialises writers; on
+    ma-tui begins IMMEDIATE (``ma_tui.data.store``), which already serialises writers; on
     PostgreSQL ``record`` first takes a transaction-scoped advisory lock (which
     needs no privilege on the table, so a role granted only INSERT and SELECT on
     ``audit_event`` works). PostgreSQL transactions must run at READ COMMITTED (its
@@ -66,7 +66,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, or_, select
 
-from data.models import AuditEvent, Patient, Staff
+from ma_tui.data.models.audit import AuditEvent
+from ma_tui.data.models.patients import Patient
+from ma_tui.data.models.staff import Staff
 
 TABLE = "audit_event"
 APPEND_ONLY_MESSAGE = "audit_event is append-only"
@@ -419,7 +421,7 @@ def install_append_only(connection: Connection) -> None:
 
 def remove_append_only(connection: Connection) -> None:
     """Drop the triggers, in the caller's transaction: only for wiping a demo database
-    (``ma_tui.demo``) and for tests that play the tamperer."""
+    (``ma_tui.demo.clinic``) and for tests that play the tamperer."""
     if connection.dialect.name not in ("sqlite", "postgresql"):
         return
     for trigger in (TRIGGER_NO_UPDATE, TRIGGER_NO_DELETE):

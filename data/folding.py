@@ -1,7 +1,7 @@
 """Folding text for patient search, and the folded keys stored beside each patient.
 
 ``fold`` is the one comparison key of search: no case, no accents, no apostrophes,
-single spaces, Hangul split into its letters (jamo). ``ma_tui.search`` matches
+single spaces, Hangul split into its letters (jamo). ``ma_tui.patients.search`` matches
 with it, and every ``Patient`` row stores its names and MRN folded
 (``patient_search_keys``, filled at each insert and update by ``data.models``), so
 that a prefix search is a B-tree range scan:

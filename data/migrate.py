@@ -16,8 +16,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from data.audit import install_append_only
-from data.store import StoreError
+from ma_tui.data.audit import install_append_only
+from ma_tui.data.store import StoreError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+SOURCE_ID_MAX = 200  # an imported resource's identifier, ``system|value``
+
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """An aware datetime stored as naive UTC.

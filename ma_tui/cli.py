@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from data.audit import AuditAction
-from data.store import (
+from ma_tui import __version__
+from ma_tui.data.audit import AuditAction
+from ma_tui.data.store import (
     ENV_VAR,
     KEY_ENV_VAR,
     StoreError,
@@ -27,7 +28,6 @@ from data.store import (
     is_encrypted_url,
     resolve_database_url,
 )
-from ma_tui import __version__
 from ma_tui.fhir import commands as fhir_commands
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
     from sqlmodel import Session
 
-    from data.models import Staff
-    from ma_tui.settings import SettingChange
+    from ma_tui.clinic.settings import SettingChange
+    from ma_tui.data.models.staff import Staff
 
 EXIT_BAD_DATABASE = 2
 EXIT_USAGE = 2  # a setting or value ma-tui does not know, as argparse's own errors
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         description="Change one of the clinic's settings and print the new value.",
     )
-    # Checked by ma_tui.settings, not argparse choices: one clear line for any spelling.
+    # Checked by ma_tui.clinic.settings, not argparse choices: one clear line for any spelling.
     change.add_argument(
         "setting",
         help="weight, height, temperature, lockout, idle-lock, mrn-system or export-folder",
@@ -131,7 +131,7 @@ def _add_users_parser(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     db_option: argparse.ArgumentParser,
 ) -> None:
-    from ma_tui.account_prompts import NEW_SECRET_ENV
+    from ma_tui.staff.prompts import NEW_SECRET_ENV
 
     users = commands.add_parser(
         "users",
@@ -160,7 +160,7 @@ def _add_users_parser(
     )
     add.add_argument("username", help="2-64 of a-z, 0-9, '.', '-', '_' (stored lower case)")
     add.add_argument("--name", required=True, help="the full name the screens show")
-    # Checked by ma_tui.accounts, not argparse choices: one clear line for any spelling.
+    # Checked by ma_tui.staff.accounts, not argparse choices: one clear line for any spelling.
     add.add_argument("--role", required=True, help="ma, nurse, provider, front_desk or admin")
     add.add_argument("--credentials", help="CMA, RMA, MD, NP, ... (optional)")
     for name, helped, described in (
@@ -184,7 +184,7 @@ def _add_users_parser(
 
 def open_database(url: str, *, create_parent: bool, key: str | None = None) -> Engine:
     """Check, connect and migrate; any failure becomes a ``StoreError``."""
-    from data.migrate import upgrade
+    from ma_tui.data.migrate import upgrade
 
     engine = create_store_engine(url, create_parent=create_parent, key=key)
     try:
@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = build_parser().parse_args(argv)
     change: SettingChange | None = None
     if args.command == "settings" and args.action == "set":
-        from ma_tui.settings import SettingError, parse_setting
+        from ma_tui.clinic.settings import SettingError, parse_setting
 
         # Refused before the database is opened, so a typo creates and changes nothing.
         try:
@@ -281,8 +281,8 @@ def _database_key(url: str, env: Mapping[str, str]) -> str | None:
 
 
 def _build_demo(engine: Engine, url: str) -> int:
-    from ma_tui.clock import system_clock
-    from ma_tui.demo import build_demo_clinic
+    from ma_tui.core.clock import system_clock
+    from ma_tui.demo.clinic import build_demo_clinic
 
     now = system_clock()
     assert now.tzinfo is not None
@@ -302,7 +302,7 @@ def _settings(engine: Engine, change: SettingChange | None) -> int:
     """Print the clinic's settings, or change one (already checked) and print it."""
     from sqlmodel import Session
 
-    from ma_tui.settings import apply_setting, setting_lines
+    from ma_tui.clinic.settings import apply_setting, setting_lines
 
     try:
         with Session(engine) as session:
@@ -324,7 +324,7 @@ def _stdin_is_terminal() -> bool:
 
 def _check_users_args(args: argparse.Namespace) -> str | None:
     """What is wrong with a ``users`` command's arguments, found before the database opens."""
-    from ma_tui.accounts import (
+    from ma_tui.staff.accounts import (
         AccountError,
         clean_credentials,
         clean_display_name,
@@ -350,9 +350,9 @@ def _users(engine: Engine, args: argparse.Namespace, env: Mapping[str, str]) -> 
 
     from sqlmodel import Session
 
-    from ma_tui import accounts
-    from ma_tui.account_prompts import read_new_secret
-    from ma_tui.clock import system_clock
+    from ma_tui.core.clock import system_clock
+    from ma_tui.staff import accounts
+    from ma_tui.staff.prompts import read_new_secret
 
     action = args.action or "list"
     now = system_clock()
@@ -422,9 +422,9 @@ def _audit_cli(
     """A change made from the command line, recorded as by the operating-system user."""
     from sqlmodel import Session
 
-    from data.audit import current_os_user, record
-    from data.store import retry_on_busy
-    from ma_tui.clock import system_clock
+    from ma_tui.core.clock import system_clock
+    from ma_tui.data.audit import current_os_user, record
+    from ma_tui.data.store import retry_on_busy
 
     def write() -> None:
         with Session(engine) as session, session.begin():
@@ -447,7 +447,7 @@ def _full_name(staff: Staff) -> str:
 
 def _print_users(session: Session, now: datetime) -> None:
     """username, name, role, status: one account a line, in aligned columns."""
-    from ma_tui.accounts import account_status, list_users
+    from ma_tui.staff.accounts import account_status, list_users
 
     staff = list_users(session)
     if not staff:
@@ -473,9 +473,9 @@ def _first_admin(engine: Engine) -> int | None:
 
     from sqlmodel import Session
 
-    from ma_tui.account_prompts import create_first_admin
-    from ma_tui.accounts import AccountError, needs_first_admin
-    from ma_tui.clock import system_clock
+    from ma_tui.core.clock import system_clock
+    from ma_tui.staff.accounts import AccountError, needs_first_admin
+    from ma_tui.staff.prompts import create_first_admin
 
     try:
         with Session(engine) as session:
@@ -508,7 +508,7 @@ def _first_admin(engine: Engine) -> int | None:
 
 
 def _run_app(engine: Engine) -> int:
-    from ma_tui.app import MaTuiApp
+    from ma_tui.screens.app import MaTuiApp
 
     MaTuiApp(engine).run()
     return 0
@@ -582,7 +582,7 @@ def _check_audit_args(args: argparse.Namespace) -> str | None:
 def _audit(engine: Engine, args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
-    from data.audit import verify
+    from ma_tui.data.audit import verify
 
     try:
         if args.action == "show":
@@ -604,9 +604,9 @@ def _audit_show(engine: Engine, args: argparse.Namespace) -> int:
     """List the events asked for; the listing is recorded first, as a view by the OS user."""
     from sqlmodel import Session, select
 
-    from data.audit import AuditAction, current_os_user, events, record
-    from data.models import Patient
-    from ma_tui.clock import system_clock
+    from ma_tui.core.clock import system_clock
+    from ma_tui.data.audit import AuditAction, current_os_user, events, record
+    from ma_tui.data.models.patients import Patient
 
     now = system_clock()
     assert now.tzinfo is not None

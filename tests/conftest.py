@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import Engine
 
-from data.migrate import upgrade
-from data.store import create_store_engine, memory_engine, sqlite_url
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.store import create_store_engine, memory_engine, sqlite_url
 
 # Examples for every parser and validator (issue 4): 500 in `make test`, which must
 # stay under 10 minutes on a 2-core machine; 5,000 in `make test-thorough`
@@ -65,7 +65,7 @@ BACKENDS = ["sqlite", *(["postgresql"] if os.environ.get(POSTGRES_ENV) else [])]
 @pytest.fixture
 def demo_sqlite(engine: Engine) -> Engine:
     """The in-memory database with the demo clinic: what the snapshots are taken of."""
-    from ma_tui.demo import build_demo_clinic
+    from ma_tui.demo.clinic import build_demo_clinic
 
     build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
     return engine
@@ -74,7 +74,7 @@ def demo_sqlite(engine: Engine) -> Engine:
 @pytest.fixture(params=BACKENDS)
 def demo_engine(request: pytest.FixtureRequest, engine: Engine) -> Iterator[Engine]:
     """A database filled with the demo clinic for CLINIC_NOW's day, on each backend."""
-    from ma_tui.demo import build_demo_clinic
+    from ma_tui.demo.clinic import build_demo_clinic
 
     if request.param == "sqlite":
         build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
@@ -104,8 +104,9 @@ def todays_encounter_id(engine: Engine, family_name: str) -> int:
     """The id of today's visit for the demo patient with this family name."""
     from sqlmodel import Session, col, select
 
-    from data.models import Encounter, Patient
-    from ma_tui.queue import local_day_bounds
+    from ma_tui.data.models.patients import Patient
+    from ma_tui.data.models.visits import Encounter
+    from ma_tui.visits.queue import local_day_bounds
 
     start, end = local_day_bounds(CLINIC_NOW.date(), CLINIC_TZ)
     with Session(engine) as session:

@@ -8,8 +8,8 @@ from sqlalchemy.engine import Engine
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from ma_tui.app import MaTuiApp
-from ma_tui.clock import fixed_clock
+from ma_tui.core.clock import fixed_clock
+from ma_tui.screens.app import MaTuiApp
 from tests.conftest import CLINIC_NOW
 
 

@@ -19,16 +19,13 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from data.models import Staff, StaffRole
-from data.store import create_store_engine, sqlite_url
-from ma_tui import accounts, cli
-from ma_tui.account_prompts import (
-    NEW_SECRET_ENV,
-    ask_first_admin,
-    create_first_admin,
-    read_new_secret,
-)
-from ma_tui.accounts import (
+from ma_tui import cli
+from ma_tui.cli import main
+from ma_tui.clinic.settings import set_minutes
+from ma_tui.data.models.staff import Staff, StaffRole
+from ma_tui.data.store import create_store_engine, sqlite_url
+from ma_tui.staff import accounts
+from ma_tui.staff.accounts import (
     DISABLED,
     UNKNOWN_OR_WRONG,
     AccountError,
@@ -47,8 +44,12 @@ from ma_tui.accounts import (
     parse_role,
     reset_secret,
 )
-from ma_tui.cli import main
-from ma_tui.settings import set_minutes
+from ma_tui.staff.prompts import (
+    NEW_SECRET_ENV,
+    ask_first_admin,
+    create_first_admin,
+    read_new_secret,
+)
 from tests.conftest import CLINIC_NOW
 
 # argon2-cffi's defaults cost tens of milliseconds a hash on purpose; tests use the
@@ -648,7 +649,7 @@ def test_cli_add_asks_twice_and_lists(
         with Session(engine) as session:
             assert authenticate(session, "mia", "2468", now=NOW).ok
             # Each account added from the command line is an audit event by the OS user.
-            from data.audit import events
+            from ma_tui.data.audit import events
 
             added = [e for e in events(session) if e.entity == "staff"]
             assert [(e.action, e.os_user) for e in added] == [

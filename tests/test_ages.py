@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ma_tui.ages import age_in_years, format_age
+from ma_tui.core.ages import age_in_years, format_age
 
 dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
 

@@ -25,7 +25,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from data.audit import (
+from ma_tui.cli import EXIT_AUDIT_BROKEN, EXIT_USAGE, main
+from ma_tui.data.audit import (
     HASH_FIELDS,
     REASON_CHANGED,
     REASON_FIRST,
@@ -39,10 +40,11 @@ from data.audit import (
     remove_append_only,
     verify,
 )
-from data.migrate import upgrade
-from data.models import AuditEvent, Patient, Sex, Staff, StaffRole
-from data.store import create_store_engine, memory_engine, sqlite_url
-from ma_tui.cli import EXIT_AUDIT_BROKEN, EXIT_USAGE, main
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.audit import AuditEvent
+from ma_tui.data.models.patients import Patient, Sex
+from ma_tui.data.models.staff import Staff, StaffRole
+from ma_tui.data.store import create_store_engine, memory_engine, sqlite_url
 from tests.conftest import CLINIC_NOW, POSTGRES_ENV
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -103,7 +105,7 @@ def test_an_empty_trail_is_an_unbroken_chain(engine: Engine) -> None:
 
 
 def test_an_auditor_can_recompute_a_hash_from_the_docstring(engine: Engine) -> None:
-    """The canonical form, written out independently of data.audit."""
+    """The canonical form, written out independently of ma_tui.data.audit."""
     with Session(engine) as session:
         first = record(session, action=AuditAction.SIGN_IN, at=T0, os_user="mia")
         second = record(

@@ -19,9 +19,9 @@ from bench.search import (
     patient_rows,
     run,
 )
-from data.folding import patient_search_keys
-from data.models import Patient
-from ma_tui.search import fold, matches, parse_search
+from ma_tui.data.folding import patient_search_keys
+from ma_tui.data.models.patients import Patient
+from ma_tui.patients.search import fold, matches, parse_search
 
 
 def test_the_rows_carry_the_keys_the_orm_would_give() -> None:

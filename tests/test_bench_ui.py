@@ -9,11 +9,11 @@ import os
 from pathlib import Path
 
 from bench import ui
-from data.store import create_store_engine, sqlite_url
-from ma_tui.history_entry import SECTIONS
-from ma_tui.synthetic import arrived_clinic
-from screens.checkin import CheckInScreen
-from screens.vitals import VitalsScreen
+from ma_tui.data.store import create_store_engine, sqlite_url
+from ma_tui.demo.synthetic import arrived_clinic
+from ma_tui.history.entry import SECTIONS
+from ma_tui.screens.visit.checkin import CheckInScreen
+from ma_tui.screens.visit.vitals import VitalsScreen
 
 
 def test_signing_complete_visits_is_timed_and_each_visit_signed(tmp_path: Path) -> None:

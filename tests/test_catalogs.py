@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from data import catalogs
-from data.catalogs import (
+from ma_tui.data import catalogs
+from ma_tui.data.catalogs import (
     HPI_FIELDS,
     CatalogError,
     CatalogItem,
@@ -26,11 +26,12 @@ from data.catalogs import (
     names_then_aliases,
     suggest,
 )
-from data.models import AllergyCategory, Coverage
-from ma_tui.demo import PATIENTS
-from ma_tui.registration import column_limit
+from ma_tui.data.models.history import AllergyCategory
+from ma_tui.data.models.patients import Coverage
+from ma_tui.demo.clinic import PATIENTS
+from ma_tui.patients.registration import column_limit
 
-CATALOG_DIR = Path(catalogs.__file__).parent / "catalogs"
+CATALOG_DIR = Path(catalogs.__file__).parent
 
 LOADERS: dict[str, Callable[[], Sequence[Named]]] = {
     "conditions.json": catalogs.conditions,

@@ -6,10 +6,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from textual.widgets import Input, Static
 
-from data.models import RoomingDraft
-from ma_tui.rooming import VisitDraft
-from screens.checkin import CheckInScreen
-from screens.vitals import VitalsScreen
+from ma_tui.data.models.visits import RoomingDraft
+from ma_tui.screens.visit.checkin import CheckInScreen
+from ma_tui.screens.visit.vitals import VitalsScreen
+from ma_tui.visits.rooming import VisitDraft
 from tests.pilot import make_app, open_from_queue, type_text
 
 

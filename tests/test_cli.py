@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from data.models import Patient
-from data.store import create_store_engine, sqlite_url
 from ma_tui.cli import build_parser, main
+from ma_tui.data.models.patients import Patient
+from ma_tui.data.store import create_store_engine, sqlite_url
 from tests.conftest import read_only_folder
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from textual.widgets import Input, Label, OptionList, Static
 
-from screens.complaint import ComplaintScreen
+from ma_tui.screens.visit.complaint import ComplaintScreen
 from tests.pilot import make_app, open_from_queue, type_text
 
 

@@ -22,20 +22,21 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, func, select
 
-from data.migrate import upgrade
-from data.models import (
-    ClinicSetting,
+from ma_tui.data.catalogs.vitals import BODY_TEMPERATURE, HEART_RATE
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.observations import Observation
+from ma_tui.data.models.patients import Patient
+from ma_tui.data.models.settings import ClinicSetting
+from ma_tui.data.models.visits import (
     Encounter,
     EncounterStatus,
     EncounterStatusChange,
-    Observation,
-    Patient,
     RoomingDraft,
 )
-from data.store import DatabaseBusy, create_store_engine, retry_on_busy, sqlite_url
-from data.vitals import BODY_TEMPERATURE, HEART_RATE
-from ma_tui.chart import load_chart
-from ma_tui.rooming import (
+from ma_tui.data.store import DatabaseBusy, create_store_engine, retry_on_busy, sqlite_url
+from ma_tui.demo.synthetic import arrived_clinic
+from ma_tui.patients.chart import load_chart
+from ma_tui.visits.rooming import (
     VisitDraft,
     VisitInUse,
     VitalEntry,
@@ -44,7 +45,6 @@ from ma_tui.rooming import (
     save_draft,
     sign_visit,
 )
-from ma_tui.synthetic import arrived_clinic
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 
 WORKERS = 4
@@ -460,8 +460,8 @@ def test_nothing_but_a_locked_database_is_retried(error: Exception) -> None:
 async def test_a_second_ma_is_told_who_has_the_visit(demo_engine: Engine) -> None:
     from textual.widgets._toast import Toast
 
-    from data.models import RoomingDraft
-    from screens.queue import QueueScreen
+    from ma_tui.data.models.visits import RoomingDraft
+    from ma_tui.screens.queue.queue import QueueScreen
     from tests.conftest import todays_encounter_id
     from tests.pilot import make_app, open_from_queue
 

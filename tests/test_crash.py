@@ -36,8 +36,8 @@ from pathlib import Path
 
 import pytest
 
-from data.models import HistorySection
-from ma_tui.rooming import STEP_TITLES, VisitDraft
+from ma_tui.data.models.history import HistorySection
+from ma_tui.visits.rooming import STEP_TITLES, VisitDraft
 
 if os.name != "posix":  # pragma: no cover - pseudo-terminals are POSIX
     pytest.skip("needs a POSIX pseudo-terminal", allow_module_level=True)

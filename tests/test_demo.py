@@ -16,38 +16,31 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, col, select
 
-from data.audit import AuditAction, record, verify
-from data.migrate import upgrade
-from data.models import (
+from ma_tui.core.ages import age_in_years
+from ma_tui.data.audit import AuditAction, record, verify
+from ma_tui.data.catalogs.vitals import BMI, BODY_HEIGHT, BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.audit import AuditEvent
+from ma_tui.data.models.history import (
     Allergy,
     AllergyCategory,
-    AuditEvent,
-    ClinicSetting,
     Condition,
-    Coverage,
-    Encounter,
-    EncounterStatus,
-    EncounterStatusChange,
     FamilyHistory,
     HistoryReview,
     HistorySection,
     Medication,
     MedicationStatus,
-    Observation,
-    ObservationStatus,
-    Patient,
     Procedure,
-    Sex,
     SocialCategory,
     SocialHistory,
-    Staff,
-    StaffRole,
 )
-from data.store import StoreError, memory_engine
-from data.vitals import BMI, BODY_HEIGHT, BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
-from ma_tui import units
-from ma_tui.ages import age_in_years
-from ma_tui.demo import (
+from ma_tui.data.models.observations import Observation, ObservationStatus
+from ma_tui.data.models.patients import Coverage, Patient, Sex
+from ma_tui.data.models.settings import ClinicSetting
+from ma_tui.data.models.staff import Staff, StaffRole
+from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatusChange
+from ma_tui.data.store import StoreError, memory_engine
+from ma_tui.demo.clinic import (
     DEMO_MARKER_KEY,
     DEMO_STAFF,
     TYPED_UNITS,
@@ -55,6 +48,7 @@ from ma_tui.demo import (
     build_demo_clinic,
     is_demo_database,
 )
+from ma_tui.vitals import units
 
 TODAY = date(2026, 11, 23)  # a Monday
 TZ = ZoneInfo("America/Chicago")

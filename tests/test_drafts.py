@@ -12,14 +12,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from textual.widgets import OptionList
 
-from data.models import EncounterStatus, HistorySection, RoomingDraft
-from ma_tui.app import MaTuiApp
-from ma_tui.rooming import VisitDraft, open_visit, save_draft, sign_problems
-from screens.checkin import CheckInScreen
-from screens.complaint import ComplaintScreen
-from screens.history import HistoryScreen
-from screens.queue import QueueScreen
-from screens.resume import ResumeScreen
+from ma_tui.data.models.history import HistorySection
+from ma_tui.data.models.visits import EncounterStatus, RoomingDraft
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.queue.queue import QueueScreen
+from ma_tui.screens.queue.resume import ResumeScreen
+from ma_tui.screens.visit.checkin import CheckInScreen
+from ma_tui.screens.visit.complaint import ComplaintScreen
+from ma_tui.screens.visit.history import HistoryScreen
+from ma_tui.visits.rooming import VisitDraft, open_visit, save_draft, sign_problems
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 from tests.pilot import field, make_app, open_from_queue, type_text
 

@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from data.migrate import upgrade
-from data.models import Patient
-from data.store import (
+from ma_tui import cli
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.patients import Patient
+from ma_tui.data.store import (
     BUSY_TIMEOUT_MS,
     KEY_ENV_VAR,
     StoreError,
@@ -25,8 +26,7 @@ from data.store import (
     resolve_database_url,
     sqlite_url,
 )
-from ma_tui import cli
-from ma_tui.demo import build_demo_clinic
+from ma_tui.demo.clinic import build_demo_clinic
 from tests.conftest import CLINIC_NOW, CLINIC_TZ
 
 KEY = 'correct "horse" battery'

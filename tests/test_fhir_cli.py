@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from data.audit import AuditAction
-from data.migrate import upgrade
-from data.models import AuditEvent, Patient
-from data.store import create_store_engine, sqlite_url
 from ma_tui.cli import main
-from ma_tui.demo import build_demo_clinic
+from ma_tui.data.audit import AuditAction
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.audit import AuditEvent
+from ma_tui.data.models.patients import Patient
+from ma_tui.data.store import create_store_engine, sqlite_url
+from ma_tui.demo.clinic import build_demo_clinic
 from tests.conftest import CLINIC_NOW, CLINIC_TZ
 
 

@@ -20,31 +20,25 @@ from fhir.resources.R4B import get_fhir_model_class
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
-from data.migrate import upgrade
-from data.models import (
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.history import (
     Allergy,
     AllergyCategory,
     AllergySeverity,
     Condition,
-    Coverage,
-    Encounter,
-    EncounterStatus,
-    EncounterStatusChange,
     FamilyHistory,
     HistoryReview,
     HistorySection,
     Medication,
-    Observation,
-    ObservationStatus,
-    Patient,
-    Sex,
     SocialCategory,
     SocialHistory,
-    Staff,
-    StaffRole,
 )
-from data.store import memory_engine
-from ma_tui.demo import build_demo_clinic
+from ma_tui.data.models.observations import Observation, ObservationStatus
+from ma_tui.data.models.patients import Coverage, Patient, Sex
+from ma_tui.data.models.staff import Staff, StaffRole
+from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatusChange
+from ma_tui.data.store import memory_engine
+from ma_tui.demo.clinic import build_demo_clinic
 from ma_tui.fhir.export import (
     ExportContext,
     ExportError,

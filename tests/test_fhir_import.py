@@ -14,27 +14,23 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, func, select
 
-from data.audit import AuditAction, verify
-from data.migrate import upgrade
-from data.models import (
+from ma_tui.data.audit import AuditAction, verify
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.audit import AuditEvent
+from ma_tui.data.models.history import (
     Allergy,
     AllergyCategory,
-    AuditEvent,
     Condition,
     ConditionStatus,
-    Coverage,
-    Encounter,
-    EncounterStatus,
-    EncounterStatusChange,
     HistoryReview,
     HistorySection,
     Medication,
     MedicationStatus,
-    Patient,
-    Sex,
-    Staff,
 )
-from data.store import memory_engine
+from ma_tui.data.models.patients import Coverage, Patient, Sex
+from ma_tui.data.models.staff import Staff
+from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatusChange
+from ma_tui.data.store import memory_engine
 from ma_tui.fhir import importer
 from ma_tui.fhir.importer import ImportContext, ImportReport, Outcome, import_resources
 from ma_tui.fhir.reader import ReadItem
@@ -682,8 +678,8 @@ def test_each_row_written_is_audited_with_field_names_only(engine: Engine) -> No
 def test_what_ma_tui_exports_imports_into_another_clinic_as_the_same_values(
     demo_sqlite: Engine,
 ) -> None:
+    from ma_tui.clinic.settings import clinic_id
     from ma_tui.fhir.export import ExportContext, Selection, export_resources
-    from ma_tui.settings import clinic_id
 
     with Session(demo_sqlite) as session:
         exported_by = ExportContext("urn:ma-tui:mrn", clinic_id(session), CLINIC_TZ)

@@ -19,12 +19,14 @@ from fhir.resources.R4B import get_fhir_model_class
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from data.migrate import upgrade
-from data.models import Allergy, Condition, Coverage, Encounter, Medication, Patient
-from data.store import create_store_engine, sqlite_url
 from ma_tui.cli import main
-from ma_tui.demo import build_demo_clinic
-from screens.queue import QueueScreen
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.history import Allergy, Condition, Medication
+from ma_tui.data.models.patients import Coverage, Patient
+from ma_tui.data.models.visits import Encounter
+from ma_tui.data.store import create_store_engine, sqlite_url
+from ma_tui.demo.clinic import build_demo_clinic
+from ma_tui.screens.queue.queue import QueueScreen
 from tests.conftest import CLINIC_NOW, CLINIC_TZ
 from tests.pilot import make_app, open_from_queue, type_text
 

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from data.catalogs import medication_line, medications
-from data.models import HistorySection, MedicationStatus, SocialCategory
-from ma_tui.chart import Chart, load_chart
-from ma_tui.history_entry import (
+from ma_tui.core.parsing import ParseError
+from ma_tui.data.catalogs import medication_line, medications
+from ma_tui.data.models.history import HistorySection, MedicationStatus, SocialCategory
+from ma_tui.history.entry import (
     FORMS,
     SECTIONS,
     EntryError,
@@ -38,8 +38,8 @@ from ma_tui.history_entry import (
     suggestions,
     value_suggestions,
 )
-from ma_tui.parsing import ParseError
-from ma_tui.rooming import VisitDraft, open_visit
+from ma_tui.patients.chart import Chart, load_chart
+from ma_tui.visits.rooming import VisitDraft, open_visit
 from tests.conftest import CLINIC_NOW, CLINIC_TZ, todays_encounter_id
 
 # ------------------------------------------------------------ reference visits

@@ -9,7 +9,8 @@ from sqlmodel import Session, col, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from data.models import (
+from ma_tui.core.clock import fixed_clock
+from ma_tui.data.models.history import (
     Allergy,
     Condition,
     HistoryReview,
@@ -18,14 +19,13 @@ from data.models import (
     MedicationStatus,
     SocialHistory,
 )
-from ma_tui.app import MaTuiApp
-from ma_tui.chart import load_chart
-from ma_tui.clock import fixed_clock
-from ma_tui.rooming import VisitDraft
-from screens.complaint import ComplaintScreen
-from screens.confirm import ConfirmScreen
-from screens.history import HistoryScreen
-from screens.queue import QueueScreen
+from ma_tui.patients.chart import load_chart
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.queue.queue import QueueScreen
+from ma_tui.screens.visit.complaint import ComplaintScreen
+from ma_tui.screens.visit.history import HistoryScreen
+from ma_tui.screens.widgets.confirm import ConfirmScreen
+from ma_tui.visits.rooming import VisitDraft
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 
 SIZE = (80, 24)

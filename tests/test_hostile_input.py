@@ -2,7 +2,7 @@
 
 What is decided here, and tested:
 
-- Names and free text are stored NFC (``ma_tui.registration.clean_text``): a name
+- Names and free text are stored NFC (``ma_tui.patients.registration.clean_text``): a name
   pasted decomposed (as macOS copies it) is the same string as one typed
   precomposed, so equality, exports and the unique checks agree. Everything else is
   stored exactly as typed, any script, brackets included; screens show it literally.
@@ -30,16 +30,19 @@ from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from data.models import Condition, Encounter, Observation, Patient, Sex
-from data.vitals import SYSTOLIC_BP
-from ma_tui.app import MaTuiApp
-from screens.checkin import CheckInScreen
-from screens.complaint import ComplaintScreen
-from screens.history import HistoryScreen
-from screens.queue import QueueScreen
-from screens.review import ReviewScreen
-from screens.vitals import VitalsScreen
-from screens.walkin import WalkInScreen
+from ma_tui.data.catalogs.vitals import SYSTOLIC_BP
+from ma_tui.data.models.history import Condition
+from ma_tui.data.models.observations import Observation
+from ma_tui.data.models.patients import Patient, Sex
+from ma_tui.data.models.visits import Encounter
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.queue.queue import QueueScreen
+from ma_tui.screens.queue.walkin import WalkInScreen
+from ma_tui.screens.visit.checkin import CheckInScreen
+from ma_tui.screens.visit.complaint import ComplaintScreen
+from ma_tui.screens.visit.history import HistoryScreen
+from ma_tui.screens.visit.review import ReviewScreen
+from ma_tui.screens.visit.vitals import VitalsScreen
 from tests.conftest import todays_encounter_id
 from tests.pilot import field, make_app, open_from_queue, shown, type_text
 

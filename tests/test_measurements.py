@@ -14,8 +14,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from data.ranges import RangeCatalogError, parse_catalog, vital_ranges
-from data.vitals import (
+from ma_tui.core.parsing import ParseError
+from ma_tui.data.catalogs.ranges import RangeCatalogError, parse_catalog, vital_ranges
+from ma_tui.data.catalogs.vitals import (
     BODY_HEIGHT,
     BODY_TEMPERATURE,
     BODY_WEIGHT,
@@ -28,8 +29,8 @@ from data.vitals import (
     SPO2,
     SYSTOLIC_BP,
 )
-from ma_tui import units as conv
-from ma_tui.measurements import (
+from ma_tui.vitals import units as conv
+from ma_tui.vitals.measurements import (
     HEAD_CIRCUMFERENCE_LIMITS,
     HEIGHT_LIMITS,
     TEMPERATURE_LIMITS,
@@ -49,7 +50,6 @@ from ma_tui.measurements import (
     parse_temperature,
     parse_weight,
 )
-from ma_tui.parsing import ParseError
 
 US = ClinicUnits()  # the reference visits' clinic: °F, lb, in
 METRIC = ClinicUnits(weight="kg", height="cm", temperature="Cel")
@@ -489,7 +489,7 @@ CODED = {
 
 
 def raw_catalog() -> dict[str, Any]:
-    text = resources.files("data").joinpath("catalogs", "vital_ranges.json").read_text("utf-8")
+    text = resources.files("ma_tui.data.catalogs").joinpath("vital_ranges.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

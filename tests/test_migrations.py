@@ -16,10 +16,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 from sqlmodel import SQLModel
 
-from data import models  # noqa: F401
-from data.folding import patient_search_keys
-from data.migrate import alembic_config, current_revision, head_revision, upgrade
-from data.store import StoreError, create_store_engine, sqlite_url
+from ma_tui.data import models  # noqa: F401
+from ma_tui.data.folding import patient_search_keys
+from ma_tui.data.migrate import alembic_config, current_revision, head_revision, upgrade
+from ma_tui.data.store import StoreError, create_store_engine, sqlite_url
 
 
 def _revisions_oldest_first() -> list[str]:

@@ -11,32 +11,26 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, select
 
-from data.models import (
+from ma_tui.data.catalogs.vitals import BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
+from ma_tui.data.models.audit import AuditEvent
+from ma_tui.data.models.history import (
     Allergy,
     AllergyCategory,
     AllergySeverity,
-    AuditEvent,
     Condition,
-    Coverage,
-    Encounter,
-    EncounterStatus,
-    EncounterStatusChange,
     FamilyHistory,
     HistoryReview,
     HistorySection,
     Medication,
     MedicationStatus,
-    Observation,
-    ObservationStatus,
-    Patient,
     Procedure,
-    Sex,
     SocialCategory,
     SocialHistory,
-    Staff,
-    StaffRole,
 )
-from data.vitals import BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
+from ma_tui.data.models.observations import Observation, ObservationStatus
+from ma_tui.data.models.patients import Coverage, Patient, Sex
+from ma_tui.data.models.staff import Staff, StaffRole
+from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatusChange
 
 TAKEN = datetime(2026, 11, 23, 9, 12, tzinfo=ZoneInfo("America/Chicago"))
 

@@ -6,8 +6,8 @@ from sqlalchemy.engine import Engine
 from textual.command import CommandList
 from textual.pilot import Pilot
 
-from screens.checkin import CheckInScreen
-from screens.complaint import ComplaintScreen
+from ma_tui.screens.visit.checkin import CheckInScreen
+from ma_tui.screens.visit.complaint import ComplaintScreen
 from tests.pilot import make_app, open_from_queue, type_text
 
 

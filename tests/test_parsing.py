@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ma_tui.parsing import (
+from ma_tui.core.parsing import (
     MAX_AGE_YEARS,
     ParseError,
     normalize_phone,

@@ -8,10 +8,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from textual.widgets import DataTable, Static
 
-from data.models import Encounter, EncounterStatus, Patient, Sex
-from ma_tui.app import MaTuiApp
-from ma_tui.clock import fixed_clock
-from screens.queue import QueueScreen
+from ma_tui.core.clock import fixed_clock
+from ma_tui.data.models.patients import Patient, Sex
+from ma_tui.data.models.visits import Encounter, EncounterStatus
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.queue.queue import QueueScreen
 from tests.conftest import CLINIC_NOW
 
 
@@ -153,7 +154,7 @@ async def test_a_patient_not_on_todays_schedule_can_start_a_walk_in(engine: Engi
     with Session(engine) as session:
         visit = session.exec(select(Encounter)).one()
         assert visit.walk_in and visit.status is EncounterStatus.ROOMING
-        from data.audit import AuditAction, events
+        from ma_tui.data.audit import AuditAction, events
 
         (glass,) = events(session, action=AuditAction.BREAK_GLASS)
         assert glass.patient_mrn == "7000001"

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ma_tui.readback import flag_label, format_number, readback
+from ma_tui.vitals.readback import flag_label, format_number, readback
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from data.catalogs import payers, relations
-from ma_tui.registration import clean_text, guardian_relationship_suggestions, payer_suggestions
+from ma_tui.data.catalogs import payers, relations
+from ma_tui.patients.registration import (
+    clean_text,
+    guardian_relationship_suggestions,
+    payer_suggestions,
+)
 
 NFD = unicodedata.normalize("NFD", "Nguyễn")
 
@@ -104,8 +108,8 @@ def test_clean_text_is_clean(text: str, limit: int) -> None:
 
 
 def test_column_limit_is_the_stored_length_and_refuses_what_has_none() -> None:
-    from data.models import Coverage, Patient
-    from ma_tui.registration import column_limit
+    from ma_tui.data.models.patients import Coverage, Patient
+    from ma_tui.patients.registration import column_limit
 
     assert column_limit(Patient, "state") == 50
     assert column_limit(Patient, "postal_code") == 20
@@ -120,9 +124,9 @@ def test_a_walk_in_is_recorded_in_the_audit_trail(engine: object) -> None:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-    from data.audit import events, verify
-    from data.models import Sex
-    from ma_tui.registration import NewPatient, register_walk_in
+    from ma_tui.data.audit import events, verify
+    from ma_tui.data.models.patients import Sex
+    from ma_tui.patients.registration import NewPatient, register_walk_in
     from tests.conftest import CLINIC_NOW
 
     assert isinstance(engine, Engine)

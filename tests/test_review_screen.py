@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from data.models import Encounter, EncounterStatus, Observation
-from data.vitals import BODY_WEIGHT
-from ma_tui.app import MaTuiApp
-from screens.checkin import CheckInScreen
-from screens.queue import QueueScreen
-from screens.resume import ResumeScreen
-from screens.review import ReviewScreen
+from ma_tui.data.catalogs.vitals import BODY_WEIGHT
+from ma_tui.data.models.observations import Observation
+from ma_tui.data.models.visits import Encounter, EncounterStatus
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.queue.queue import QueueScreen
+from ma_tui.screens.queue.resume import ResumeScreen
+from ma_tui.screens.visit.checkin import CheckInScreen
+from ma_tui.screens.visit.review import ReviewScreen
 from tests.pilot import make_app, open_from_queue, shown, type_text
 
 

@@ -8,22 +8,18 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from data.models import (
+from ma_tui.data.catalogs.vitals import BODY_WEIGHT, HEART_RATE
+from ma_tui.data.models.history import HistoryReview, HistorySection, Medication, MedicationStatus
+from ma_tui.data.models.observations import Observation, ObservationStatus
+from ma_tui.data.models.patients import Patient
+from ma_tui.data.models.visits import (
     Encounter,
     EncounterStatus,
     EncounterStatusChange,
-    HistoryReview,
-    HistorySection,
-    Medication,
-    MedicationStatus,
-    Observation,
-    ObservationStatus,
-    Patient,
     RoomingDraft,
 )
-from data.vitals import BODY_WEIGHT, HEART_RATE
-from ma_tui.chart import coverage_alert, load_chart
-from ma_tui.rooming import (
+from ma_tui.patients.chart import coverage_alert, load_chart
+from ma_tui.visits.rooming import (
     HistoryForm,
     NewHistoryEntry,
     SignError,

@@ -14,11 +14,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from data.folding import prefix_upper_bound
-from data.migrate import upgrade
-from data.models import Patient, Sex
-from data.store import memory_engine
-from ma_tui.search import PatientQuery, fold, matches, parse_search, search_patients
+from ma_tui.data.folding import prefix_upper_bound
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.patients import Patient, Sex
+from ma_tui.data.store import memory_engine
+from ma_tui.patients.search import PatientQuery, fold, matches, parse_search, search_patients
 
 TODAY = date(2026, 11, 23)
 INJECTION = "'; DROP TABLE patient; --"

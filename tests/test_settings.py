@@ -10,17 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from data.models import ClinicSetting
-from data.store import create_store_engine, sqlite_url
 from ma_tui.cli import EXIT_USAGE, main
-from ma_tui.measurements import (
-    LENGTH_UNITS,
-    TEMPERATURE_UNITS,
-    WEIGHT_UNITS,
-    ClinicUnits,
-    parse_temperature,
-)
-from ma_tui.settings import (
+from ma_tui.clinic.settings import (
     MINUTES_NAMES,
     SETTING_NAMES,
     MinutesName,
@@ -47,7 +38,16 @@ from ma_tui.settings import (
     unit_code,
     unit_labels,
 )
-from ma_tui.vitals_entry import clinic_units
+from ma_tui.data.models.settings import ClinicSetting
+from ma_tui.data.store import create_store_engine, sqlite_url
+from ma_tui.vitals.entry import clinic_units
+from ma_tui.vitals.measurements import (
+    LENGTH_UNITS,
+    TEMPERATURE_UNITS,
+    WEIGHT_UNITS,
+    ClinicUnits,
+    parse_temperature,
+)
 
 # What the vitals parser reads a bare number in, per setting: nothing else may be stored.
 KNOWN_CODES: dict[SettingName, set[str]] = {

@@ -10,11 +10,12 @@ from sqlmodel import Session, col, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from data.models import Encounter, Observation, ObservationStatus
-from data.vitals import BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
-from ma_tui.app import MaTuiApp
-from ma_tui.settings import apply_setting, parse_setting
-from screens.signed import SignedVisitScreen
+from ma_tui.clinic.settings import apply_setting, parse_setting
+from ma_tui.data.catalogs.vitals import BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
+from ma_tui.data.models.observations import Observation, ObservationStatus
+from ma_tui.data.models.visits import Encounter
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.visit.signed import SignedVisitScreen
 from tests.pilot import make_app, open_from_queue, shown, type_text
 
 
@@ -92,7 +93,7 @@ async def test_a_wrong_weight_is_corrected_kept_and_exported(
         ]
         assert weights[1].corrects_id == weights[0].id
         # Signing and correcting are in the audit trail, in the same transactions.
-        from data.audit import events, verify
+        from ma_tui.data.audit import events, verify
 
         trail = [e for e in events(session) if e.patient_mrn == "1000105"]
         actions = [e.action for e in trail]
@@ -131,7 +132,7 @@ async def test_a_bp_is_corrected_as_a_pair_and_bad_input_is_refused(demo_engine:
 
 async def test_a_correction_is_checked_like_a_new_value(demo_engine: Engine) -> None:
     """Correcting to 77.6 (lb, at this clinic) meets the same unit catch as the vitals screen."""
-    from screens.vital_check import VitalCheckScreen
+    from ma_tui.screens.visit.vital_check import VitalCheckScreen
 
     app = make_app(demo_engine)
     async with app.run_test() as pilot:

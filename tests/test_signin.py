@@ -10,12 +10,13 @@ from sqlmodel import Session, select
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from data.models import RoomingDraft, Staff
-from ma_tui.app import MaTuiApp
-from ma_tui.clock import fixed_clock
-from screens.queue import QueueScreen
-from screens.signin import SignInScreen
-from screens.vitals import VitalsScreen
+from ma_tui.core.clock import fixed_clock
+from ma_tui.data.models.staff import Staff
+from ma_tui.data.models.visits import RoomingDraft
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.queue.queue import QueueScreen
+from ma_tui.screens.staff.signin import SignInScreen
+from ma_tui.screens.visit.vitals import VitalsScreen
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 from tests.pilot import open_from_queue, type_text
 
@@ -175,7 +176,7 @@ async def test_another_user_signs_in_at_the_lock_and_the_visit_stays_its_owners(
 async def test_what_the_mA_did_is_in_the_audit_trail_and_the_chain_holds(
     demo_sqlite: Engine,
 ) -> None:
-    from data.audit import events, verify
+    from ma_tui.data.audit import events, verify
 
     with Session(demo_sqlite) as session:
         before = len(events(session))
@@ -211,7 +212,7 @@ async def test_what_the_mA_did_is_in_the_audit_trail_and_the_chain_holds(
 
 
 async def test_f9_opens_staff_accounts_for_an_administrator_only(demo_sqlite: Engine) -> None:
-    from screens.users import UsersScreen
+    from ma_tui.screens.staff.users import UsersScreen
 
     app = signing_app(demo_sqlite)
     async with app.run_test() as pilot:
@@ -228,7 +229,7 @@ async def test_f9_opens_staff_accounts_for_an_administrator_only(demo_sqlite: En
 
 
 async def test_the_clinics_idle_lock_setting_is_the_time(demo_sqlite: Engine) -> None:
-    from ma_tui.settings import apply_setting, parse_setting
+    from ma_tui.clinic.settings import apply_setting, parse_setting
 
     with Session(demo_sqlite) as session:
         apply_setting(session, parse_setting("idle-lock", "2"))

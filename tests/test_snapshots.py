@@ -133,7 +133,7 @@ def test_walk_in_question_at_80x24(engine: Engine, snap_compare: Any) -> None:
 
     from sqlmodel import Session
 
-    from data.models import Patient, Sex
+    from ma_tui.data.models.patients import Patient, Sex
 
     with Session(engine) as session:
         session.add(
@@ -158,7 +158,7 @@ def test_resume_offer_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     """Started again after a crash mid-visit: the unfinished visit is offered first."""
     from sqlmodel import Session
 
-    from ma_tui.rooming import open_visit, save_draft
+    from ma_tui.visits.rooming import open_visit, save_draft
     from tests.conftest import CLINIC_NOW, todays_encounter_id
 
     encounter_id = todays_encounter_id(demo_sqlite, "Whitfield")
@@ -170,8 +170,8 @@ def test_resume_offer_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
 
 
 def _signing_app(engine: Engine) -> Any:
-    from ma_tui.app import MaTuiApp
-    from ma_tui.clock import fixed_clock
+    from ma_tui.core.clock import fixed_clock
+    from ma_tui.screens.app import MaTuiApp
     from tests.conftest import CLINIC_NOW
 
     return MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), cursor_blink=False)
@@ -204,8 +204,8 @@ def test_staff_accounts_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None
     """The administrator's accounts table, after trying to disable the last administrator."""
     from sqlmodel import Session, select
 
-    from data.models import Staff
-    from screens.users import UsersScreen
+    from ma_tui.data.models.staff import Staff
+    from ma_tui.screens.staff.users import UsersScreen
 
     with Session(demo_sqlite) as session:
         admin = session.exec(select(Staff).where(Staff.username == "admin")).one()
@@ -223,8 +223,8 @@ def test_add_staff_account_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> N
     """Adding an account: the two PIN entries differ, so nothing is stored."""
     from sqlmodel import Session, select
 
-    from data.models import Staff
-    from screens.users import UsersScreen
+    from ma_tui.data.models.staff import Staff
+    from ma_tui.screens.staff.users import UsersScreen
 
     with Session(demo_sqlite) as session:
         admin = session.exec(select(Staff).where(Staff.username == "admin")).one()

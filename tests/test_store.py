@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from data.store import (
+from ma_tui.data.store import (
     BUSY_TIMEOUT_MS,
     ENV_VAR,
     StoreError,

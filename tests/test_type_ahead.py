@@ -13,10 +13,10 @@ from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from ma_tui.app import MaTuiApp
-from screens.checkin import CheckInScreen
-from screens.vital_check import VitalCheckScreen
-from screens.vitals import VitalsScreen
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.visit.checkin import CheckInScreen
+from ma_tui.screens.visit.vital_check import VitalCheckScreen
+from ma_tui.screens.visit.vitals import VitalsScreen
 from tests.pilot import make_app, open_from_queue
 
 ENTER = "\r"

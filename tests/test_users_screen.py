@@ -11,12 +11,12 @@ from sqlmodel import Session, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from data.models import Staff, StaffRole
-from ma_tui import accounts
-from ma_tui.accounts import SignInOutcome, authenticate
-from ma_tui.app import MaTuiApp
-from screens.confirm import ConfirmScreen
-from screens.users import AddUserScreen, ResetSecretScreen, UsersScreen
+from ma_tui.data.models.staff import Staff, StaffRole
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.staff.users import AddUserScreen, ResetSecretScreen, UsersScreen
+from ma_tui.screens.widgets.confirm import ConfirmScreen
+from ma_tui.staff import accounts
+from ma_tui.staff.accounts import SignInOutcome, authenticate
 from tests.conftest import CLINIC_NOW
 from tests.pilot import field, make_app, shown, type_text
 

@@ -14,11 +14,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from data.vitals import BODY_HEIGHT, BODY_TEMPERATURE, BODY_WEIGHT, HEAD_CIRCUMFERENCE, HEART_RATE
-from ma_tui.delta import Reading, delta_concern
-from ma_tui.measurements import ClinicUnits, implausible
-from ma_tui.parsing import ParseError
-from ma_tui.vitals_entry import (
+from ma_tui.core.parsing import ParseError
+from ma_tui.data.catalogs.vitals import (
+    BODY_HEIGHT,
+    BODY_TEMPERATURE,
+    BODY_WEIGHT,
+    HEAD_CIRCUMFERENCE,
+    HEART_RATE,
+)
+from ma_tui.vitals.delta import Reading, delta_concern
+from ma_tui.vitals.entry import (
     VitalsForm,
     build_vitals,
     check_field,
@@ -29,6 +34,7 @@ from ma_tui.vitals_entry import (
     settle_vitals,
     sparkline,
 )
+from ma_tui.vitals.measurements import ClinicUnits, implausible
 from tests.conftest import CLINIC_NOW
 
 ADULT = 50 * 365

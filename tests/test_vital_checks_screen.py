@@ -15,11 +15,11 @@ from sqlmodel import Session
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
-from data.models import RoomingDraft
-from data.vitals import BODY_TEMPERATURE, BODY_WEIGHT, HEART_RATE
-from ma_tui.app import MaTuiApp
-from screens.vital_check import VitalCheckScreen
-from screens.vitals import VitalsScreen
+from ma_tui.data.catalogs.vitals import BODY_TEMPERATURE, BODY_WEIGHT, HEART_RATE
+from ma_tui.data.models.visits import RoomingDraft
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.visit.vital_check import VitalCheckScreen
+from ma_tui.screens.visit.vitals import VitalsScreen
 from tests.conftest import todays_encounter_id
 from tests.pilot import make_app, open_from_queue, shown, type_text
 
@@ -187,7 +187,7 @@ async def test_a_time_taken_days_back_asks_and_moving_on_asks_for_what_was_skipp
 
 
 async def test_a_metric_clinic_shows_its_units_beside_each_field(demo_engine: Engine) -> None:
-    from ma_tui.settings import set_unit
+    from ma_tui.clinic.settings import set_unit
 
     with Session(demo_engine) as session:
         for setting, unit in (("weight", "kg"), ("height", "cm"), ("temperature", "c")):

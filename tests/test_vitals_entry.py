@@ -8,10 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from data.vitals import BODY_TEMPERATURE, BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
-from ma_tui.measurements import ClinicUnits
-from ma_tui.parsing import ParseError
-from ma_tui.vitals_entry import (
+from ma_tui.core.parsing import ParseError
+from ma_tui.data.catalogs.vitals import BODY_TEMPERATURE, BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
+from ma_tui.vitals.entry import (
     VitalsForm,
     build_vitals,
     default_cuff,
@@ -20,6 +19,7 @@ from ma_tui.vitals_entry import (
     parse_time_taken,
     short_band,
 )
+from ma_tui.vitals.measurements import ClinicUnits
 from tests.conftest import CLINIC_NOW
 
 ADULT = 50 * 365

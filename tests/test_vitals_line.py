@@ -8,9 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ma_tui.measurements import ClinicUnits
-from ma_tui.vitals_entry import NOT_OBTAINED_REASONS, VitalsForm
-from ma_tui.vitals_line import (
+from ma_tui.vitals.entry import NOT_OBTAINED_REASONS, VitalsForm
+from ma_tui.vitals.line import (
     MAX_LINE,
     VITAL_LETTERS,
     VitalsLine,
@@ -18,6 +17,7 @@ from ma_tui.vitals_line import (
     parse_vitals_line,
     read_line,
 )
+from ma_tui.vitals.measurements import ClinicUnits
 from tests.conftest import CLINIC_NOW
 
 US = ClinicUnits()

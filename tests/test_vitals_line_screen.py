@@ -11,8 +11,7 @@ from sqlmodel import Session
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from data.models import RoomingDraft
-from data.vitals import (
+from ma_tui.data.catalogs.vitals import (
     BODY_HEIGHT,
     BODY_TEMPERATURE,
     BODY_WEIGHT,
@@ -21,11 +20,12 @@ from data.vitals import (
     SPO2,
     SYSTOLIC_BP,
 )
-from ma_tui.app import MaTuiApp
-from ma_tui.rooming import VisitDraft
-from screens.history import HistoryScreen
-from screens.vital_check import VitalCheckScreen
-from screens.vitals import VitalsScreen
+from ma_tui.data.models.visits import RoomingDraft
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.visit.history import HistoryScreen
+from ma_tui.screens.visit.vital_check import VitalCheckScreen
+from ma_tui.screens.visit.vitals import VitalsScreen
+from ma_tui.visits.rooming import VisitDraft
 from tests.conftest import todays_encounter_id
 from tests.pilot import field, make_app, open_from_queue, shown, type_text
 

@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from data.vitals import (
+from ma_tui.data.catalogs.vitals import (
     BMI,
     BODY_HEIGHT,
     BODY_TEMPERATURE,
@@ -17,8 +17,8 @@ from data.vitals import (
     SPO2,
     SYSTOLIC_BP,
 )
-from ma_tui.app import MaTuiApp
-from screens.vitals import VitalsScreen
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.visit.vitals import VitalsScreen
 from tests.pilot import make_app, open_from_queue, type_text
 
 

@@ -8,9 +8,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from textual.widgets import Input, Static
 
-from data.models import Coverage, Encounter, EncounterStatus, Patient, Sex
-from screens.checkin import CheckInScreen
-from screens.walkin import WalkInScreen
+from ma_tui.data.models.patients import Coverage, Patient, Sex
+from ma_tui.data.models.visits import Encounter, EncounterStatus
+from ma_tui.screens.queue.walkin import WalkInScreen
+from ma_tui.screens.visit.checkin import CheckInScreen
 from tests.pilot import make_app, type_text
 
 ADA = (

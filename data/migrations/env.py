@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-from data import models  # noqa: F401  (registers every table on the metadata)
+from ma_tui.data import models  # noqa: F401  (registers every table on the metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -33,7 +33,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        raise RuntimeError("ma-tui migrations run through data.migrate with a connection")
+        raise RuntimeError("ma-tui migrations run through ma_tui.data.migrate with a connection")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

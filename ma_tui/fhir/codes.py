@@ -3,7 +3,8 @@
 Export (``ma_tui.fhir.export``) and import (``ma_tui.fhir.importer``) use these
 same tables, so a value written out is read back as the same value. Codes come
 from HL7 FHIR R4 and its terminology (terminology.hl7.org), US Core, LOINC
-(vital signs as in ``data.vitals``) and SNOMED CT (tobacco status, no known allergy).
+(vital signs as in ``ma_tui.data.catalogs.vitals``) and SNOMED CT (tobacco status,
+no known allergy).
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from data.models import (
+from ma_tui.data.models.history import (
     AllergyCategory,
     AllergySeverity,
     ConditionStatus,
-    EncounterStatus,
     MedicationStatus,
     SocialCategory,
 )
+from ma_tui.data.models.visits import EncounterStatus
 
 # ------------------------------------------------------------------ systems
 
@@ -136,7 +137,7 @@ SUBSCRIBER_RELATIONSHIPS = frozenset(
     {"child", "parent", "spouse", "common", "other", "self", "injured"}
 )
 
-# Not-obtained reasons of the vitals screen (``ma_tui.vitals_entry``) as
+# Not-obtained reasons of the vitals screen (``ma_tui.vitals.entry``) as
 # data-absent-reason codes; the reason's own words go in the text beside the code.
 DATA_ABSENT_CODES: dict[str, str] = {
     "patient declined": "asked-declined",

@@ -119,7 +119,7 @@ def selection_of(args: argparse.Namespace) -> Selection:
 
 
 def run_export(engine: Engine, args: argparse.Namespace) -> int:
-    from ma_tui.clock import system_clock
+    from ma_tui.core.clock import system_clock
     from ma_tui.fhir.export import ExportError, ExportSummary
 
     now = system_clock()
@@ -177,8 +177,8 @@ def export_visit_file(
     """
     from sqlmodel import Session
 
+    from ma_tui.clinic.settings import read_export_folder
     from ma_tui.fhir.export import ExportSummary, Selection
-    from ma_tui.settings import read_export_folder
 
     with Session(engine) as session:
         folder = read_export_folder(session)
@@ -206,10 +206,10 @@ def export_bundle(
     number of resources written. Shared by the command line and the review screen."""
     from sqlmodel import Session
 
-    from data.audit import AuditAction, current_os_user, record
-    from data.store import retry_on_busy
+    from ma_tui.clinic.settings import clinic_id, read_mrn_system
+    from ma_tui.data.audit import AuditAction, current_os_user, record
+    from ma_tui.data.store import retry_on_busy
     from ma_tui.fhir.export import ExportContext, export_resources, write_bundle
-    from ma_tui.settings import clinic_id, read_mrn_system
 
     assert now.tzinfo is not None
     with Session(engine) as session:
@@ -246,11 +246,11 @@ def export_bundle(
 def run_import(engine: Engine, args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
-    from data.audit import current_os_user
-    from ma_tui.clock import system_clock
+    from ma_tui.clinic.settings import read_mrn_system
+    from ma_tui.core.clock import system_clock
+    from ma_tui.data.audit import current_os_user
     from ma_tui.fhir.importer import ImportContext, import_resources
     from ma_tui.fhir.reader import read_files, total_bytes
-    from ma_tui.settings import read_mrn_system
 
     paths: list[Path] = list(args.files)
     with Session(engine) as session:

@@ -25,28 +25,8 @@ from uuid import UUID
 
 from sqlmodel import Session, col, select
 
-from data.catalogs import HPI_FIELDS
-from data.models import (
-    Allergy,
-    Condition,
-    Coverage,
-    Encounter,
-    EncounterStatus,
-    EncounterStatusChange,
-    FamilyHistory,
-    HistoryEntry,
-    HistoryReview,
-    HistorySection,
-    Medication,
-    Observation,
-    ObservationStatus,
-    Patient,
-    Procedure,
-    SocialCategory,
-    SocialHistory,
-    Staff,
-)
-from data.vitals import (
+from ma_tui.data.catalogs import HPI_FIELDS
+from ma_tui.data.catalogs.vitals import (
     BMI,
     BODY_HEIGHT,
     BODY_WEIGHT,
@@ -58,8 +38,24 @@ from data.vitals import (
     SPO2,
     SYSTOLIC_BP,
 )
+from ma_tui.data.models.history import (
+    Allergy,
+    Condition,
+    FamilyHistory,
+    HistoryEntry,
+    HistoryReview,
+    HistorySection,
+    Medication,
+    Procedure,
+    SocialCategory,
+    SocialHistory,
+)
+from ma_tui.data.models.observations import Observation, ObservationStatus
+from ma_tui.data.models.patients import Coverage, Patient
+from ma_tui.data.models.staff import Staff
+from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatusChange
 from ma_tui.fhir import codes
-from ma_tui.queue import local_day_bounds
+from ma_tui.visits.queue import local_day_bounds
 
 JSON = dict[str, Any]
 _Entry = TypeVar("_Entry", bound=HistoryEntry)

@@ -42,31 +42,26 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
 
-from data.audit import AuditAction, record
-from data.models import (
-    SOURCE_ID_MAX,
+from ma_tui.clinic.settings import CLINIC_ID_KEY
+from ma_tui.core.parsing import ParseError, normalize_phone
+from ma_tui.data.audit import AuditAction, record
+from ma_tui.data.models.history import (
     Allergy,
     AllergyCategory,
-    ClinicSetting,
     Condition,
-    Coverage,
-    Encounter,
-    EncounterStatus,
-    EncounterStatusChange,
     HistoryEntry,
     HistoryReview,
     HistorySection,
     Medication,
-    Patient,
-    Sex,
-    Staff,
-    StaffRole,
 )
-from data.store import is_busy_error, retry_on_busy
+from ma_tui.data.models.patients import Coverage, Patient, Sex
+from ma_tui.data.models.settings import ClinicSetting
+from ma_tui.data.models.staff import Staff, StaffRole
+from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatusChange
+from ma_tui.data.store import is_busy_error, retry_on_busy
+from ma_tui.data.types import SOURCE_ID_MAX
 from ma_tui.fhir import codes
-from ma_tui.parsing import ParseError, normalize_phone
-from ma_tui.registration import clean_text, column_limit
-from ma_tui.settings import CLINIC_ID_KEY
+from ma_tui.patients.registration import clean_text, column_limit
 
 Action = Literal["created", "updated", "unchanged", "skipped", "rejected"]
 JSON = dict[str, Any]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import data.types
+import ma_tui.data.types
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -50,8 +50,8 @@ def upgrade() -> None:
         sa.Column("guardian_relationship", sa.String(length=50), nullable=True),
         sa.Column("guardian_phone", sa.String(length=40), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", data.types.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", ma_tui.data.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("patient", schema=None) as batch_op:
@@ -81,9 +81,9 @@ def upgrade() -> None:
         sa.Column("credentials", sa.String(length=32), nullable=True),
         sa.Column("secret_hash", sa.String(length=255), nullable=True),
         sa.Column("failed_attempts", sa.Integer(), nullable=False),
-        sa.Column("locked_until", data.types.UTCDateTime(), nullable=True),
+        sa.Column("locked_until", ma_tui.data.types.UTCDateTime(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("staff", schema=None) as batch_op:
@@ -92,7 +92,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.Column("staff_id", sa.Integer(), nullable=True),
         sa.Column("os_user", sa.String(length=64), nullable=True),
         sa.Column("patient_id", sa.Integer(), nullable=True),
@@ -130,7 +130,7 @@ def upgrade() -> None:
         sa.Column("subscriber_relationship", sa.String(length=32), nullable=False),
         sa.Column("effective_date", sa.Date(), nullable=True),
         sa.Column("expiry_date", sa.Date(), nullable=True),
-        sa.Column("last_verified_at", data.types.UTCDateTime(), nullable=True),
+        sa.Column("last_verified_at", ma_tui.data.types.UTCDateTime(), nullable=True),
         sa.Column("last_verified_by_id", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -150,7 +150,7 @@ def upgrade() -> None:
         "encounter",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("patient_id", sa.Integer(), nullable=False),
-        sa.Column("scheduled_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("scheduled_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.Column("provider_id", sa.Integer(), nullable=True),
         sa.Column("visit_type", sa.String(length=64), nullable=False),
         sa.Column("room", sa.String(length=16), nullable=True),
@@ -171,7 +171,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("status_changed_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("status_changed_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.Column("walk_in", sa.Boolean(), nullable=False),
         sa.Column("chief_complaint", sa.String(length=2000), nullable=True),
         sa.Column("hpi_onset", sa.String(length=500), nullable=True),
@@ -184,11 +184,11 @@ def upgrade() -> None:
         sa.Column("hpi_timing", sa.String(length=500), nullable=True),
         sa.Column("hpi_severity", sa.Integer(), nullable=True),
         sa.Column("hpi_associated", sa.String(length=1000), nullable=True),
-        sa.Column("identity_confirmed_at", data.types.UTCDateTime(), nullable=True),
+        sa.Column("identity_confirmed_at", ma_tui.data.types.UTCDateTime(), nullable=True),
         sa.Column("identity_confirmed_by_id", sa.Integer(), nullable=True),
-        sa.Column("signed_at", data.types.UTCDateTime(), nullable=True),
+        sa.Column("signed_at", ma_tui.data.types.UTCDateTime(), nullable=True),
         sa.Column("signed_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("created_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["identity_confirmed_by_id"],
             ["staff.id"],
@@ -234,7 +234,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("changed_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("changed_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.Column("changed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["changed_by_id"],

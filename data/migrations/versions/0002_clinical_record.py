@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import data.types
+import ma_tui.data.types
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -49,9 +49,9 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=1000), nullable=True),
         sa.Column("entered_in_error", sa.Boolean(), nullable=False),
         sa.Column("encounter_id", sa.Integer(), nullable=True),
-        sa.Column("recorded_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
-        sa.Column("reviewed_at", data.types.UTCDateTime(), nullable=True),
+        sa.Column("reviewed_at", ma_tui.data.types.UTCDateTime(), nullable=True),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["encounter_id"],
@@ -89,9 +89,9 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=1000), nullable=True),
         sa.Column("entered_in_error", sa.Boolean(), nullable=False),
         sa.Column("encounter_id", sa.Integer(), nullable=True),
-        sa.Column("recorded_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
-        sa.Column("reviewed_at", data.types.UTCDateTime(), nullable=True),
+        sa.Column("reviewed_at", ma_tui.data.types.UTCDateTime(), nullable=True),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["encounter_id"],
@@ -124,9 +124,9 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=1000), nullable=True),
         sa.Column("entered_in_error", sa.Boolean(), nullable=False),
         sa.Column("encounter_id", sa.Integer(), nullable=True),
-        sa.Column("recorded_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
-        sa.Column("reviewed_at", data.types.UTCDateTime(), nullable=True),
+        sa.Column("reviewed_at", ma_tui.data.types.UTCDateTime(), nullable=True),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["encounter_id"],
@@ -172,7 +172,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("none_known", sa.Boolean(), nullable=False),
-        sa.Column("reviewed_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("reviewed_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["encounter_id"],
@@ -216,9 +216,9 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=1000), nullable=True),
         sa.Column("entered_in_error", sa.Boolean(), nullable=False),
         sa.Column("encounter_id", sa.Integer(), nullable=True),
-        sa.Column("recorded_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
-        sa.Column("reviewed_at", data.types.UTCDateTime(), nullable=True),
+        sa.Column("reviewed_at", ma_tui.data.types.UTCDateTime(), nullable=True),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["encounter_id"],
@@ -271,8 +271,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("corrects_id", sa.Integer(), nullable=True),
-        sa.Column("taken_at", data.types.UTCDateTime(), nullable=False),
-        sa.Column("entered_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("taken_at", ma_tui.data.types.UTCDateTime(), nullable=False),
+        sa.Column("entered_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.Column("entered_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["corrects_id"],
@@ -310,9 +310,9 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=1000), nullable=True),
         sa.Column("entered_in_error", sa.Boolean(), nullable=False),
         sa.Column("encounter_id", sa.Integer(), nullable=True),
-        sa.Column("recorded_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
-        sa.Column("reviewed_at", data.types.UTCDateTime(), nullable=True),
+        sa.Column("reviewed_at", ma_tui.data.types.UTCDateTime(), nullable=True),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["encounter_id"],
@@ -361,9 +361,9 @@ def upgrade() -> None:
         sa.Column("note", sa.String(length=1000), nullable=True),
         sa.Column("entered_in_error", sa.Boolean(), nullable=False),
         sa.Column("encounter_id", sa.Integer(), nullable=True),
-        sa.Column("recorded_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("recorded_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
-        sa.Column("reviewed_at", data.types.UTCDateTime(), nullable=True),
+        sa.Column("reviewed_at", ma_tui.data.types.UTCDateTime(), nullable=True),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["encounter_id"],

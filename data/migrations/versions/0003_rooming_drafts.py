@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import data.types
+import ma_tui.data.types
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("encounter_id", sa.Integer(), nullable=False),
         sa.Column("owner_id", sa.Integer(), nullable=True),
         sa.Column("data", sa.Text(), nullable=False),
-        sa.Column("updated_at", data.types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", ma_tui.data.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["encounter_id"],
             ["encounter.id"],

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import data.types
+import ma_tui.data.types
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("rooming_draft", schema=None) as batch_op:
         batch_op.add_column(sa.Column("holder", sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column("held_since", data.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("held_since", ma_tui.data.types.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:

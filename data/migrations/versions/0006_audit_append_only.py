@@ -5,7 +5,7 @@ Revises: 0005
 Create Date: 2026-11-24
 
 The definitions are written out here, as they were at this revision;
-``data.audit.install_append_only`` holds the same ones and puts back any trigger
+``ma_tui.data.audit.install_append_only`` holds the same ones and puts back any trigger
 that goes missing later. On SQLite a batch migration that rebuilds audit_event
 drops its triggers with the old table: the start-up check restores them, but such
 a migration should recreate them itself too.

@@ -4,10 +4,10 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-24
 
-Existing rows are filled in batches with ``data.folding``'s keys, as the ORM fills
+Existing rows are filled in batches with ``ma_tui.data.folding``'s keys, as the ORM fills
 new ones (``data.models``). The keys are compared by code point: SQLite's default
 BINARY collation does that; on PostgreSQL the columns are ``COLLATE "C"`` (see
-``data.folding``). The indexes are made after the fill, which is faster.
+``ma_tui.data.folding``). The indexes are made after the fill, which is faster.
 
 The columns are added NOT NULL with a server default of '', the only way SQLite
 adds a NOT NULL column without copying the table; copying ``patient`` would fail
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import context, op
 
-from data.folding import SEARCH_KEY, patient_search_keys
+from ma_tui.data.folding import SEARCH_KEY, patient_search_keys
 
 revision: str = "0007"
 down_revision: str | None = "0006"

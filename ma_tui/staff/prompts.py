@@ -1,0 +1,152 @@
+"""Plain-terminal prompts for staff accounts, asked before any screen opens.
+
+A new PIN or password is typed twice without echo (``getpass``) and never taken from
+the command line, where ``ps`` and the shell's history would show it. With no
+terminal on standard input (scripted provisioning) it is read from
+``$MA_TUI_NEW_SECRET`` instead. The first start of a database with no active
+administrator asks for one here.
+
+Every prompt takes its ``ask``/``getpass``/``say`` callables, so tests drive it
+without a terminal. ``ma_tui.staff.accounts`` (argon2, the database) is imported only when
+a prompt runs, so ``ma-tui --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from ma_tui.data.models.staff import Staff
+
+NEW_SECRET_ENV = "MA_TUI_NEW_SECRET"
+FIRST_ADMIN_ATTEMPTS = 3
+
+Ask = Callable[[str], str]
+Say = Callable[[str], None]
+_T = TypeVar("_T")
+
+
+def read_new_secret(
+    username: str,
+    *,
+    interactive: bool,
+    environ: Mapping[str, str],
+    getpass: Ask,
+    say: Say = print,
+    attempts: int = 1,
+) -> str:
+    """A new PIN or password for ``username``, checked; ``AccountError`` otherwise.
+
+    On a terminal it is asked twice and the two must match, up to ``attempts``
+    times (each refusal is said, the last raised). Without one it comes from
+    ``$MA_TUI_NEW_SECRET``.
+    """
+    from ma_tui.staff.accounts import AccountError, check_secret
+
+    if not interactive:
+        secret = environ.get(NEW_SECRET_ENV)
+        if secret is None:
+            raise AccountError(
+                "standard input is not a terminal: to set a PIN or password without "
+                f"one (scripted provisioning), put it in ${NEW_SECRET_ENV}"
+            )
+        return check_secret(secret)
+    for attempt in range(1, attempts + 1):
+        last = attempt == attempts
+        first = getpass(f"New PIN or password for {username}: ")
+        try:
+            check_secret(first)
+        except AccountError as exc:
+            if last:
+                raise
+            say(f"{exc}; try again")
+            continue
+        if getpass("The same again, to confirm: ") == first:
+            return first
+        if last:
+            raise AccountError("the two entries differ; nothing was changed")
+        say("the two entries differ; try again")
+    raise ValueError(f"attempts must be at least 1, not {attempts}")
+
+
+def _ask_until(ask: Ask, prompt: str, check: Callable[[str], _T], say: Say, attempts: int) -> _T:
+    """``check(ask(prompt))``, asked again after each refusal, up to ``attempts`` times."""
+    from ma_tui.staff.accounts import AccountError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return check(ask(prompt))
+        except AccountError as exc:
+            if attempt == attempts:
+                raise
+            say(f"{exc}; try again")
+    raise ValueError(f"attempts must be at least 1, not {attempts}")
+
+
+@dataclass(frozen=True)
+class FirstAdmin:
+    username: str
+    display_name: str
+    secret: str
+
+
+def ask_first_admin(
+    session: Session,
+    *,
+    ask: Ask,
+    getpass: Ask,
+    say: Say = print,
+    attempts: int = FIRST_ADMIN_ATTEMPTS,
+) -> FirstAdmin:
+    """Username, full name and PIN (twice) of the first administrator, each checked.
+
+    A username already taken (by a disabled account, say) is asked again. The
+    session is only read, and left with no transaction open while the user types.
+    """
+    from ma_tui.staff.accounts import (
+        AccountError,
+        clean_display_name,
+        normalize_username,
+        user_exists,
+    )
+
+    def free_username(text: str) -> str:
+        name = normalize_username(text)
+        taken = user_exists(session, name)
+        session.rollback()  # no lock held while the next prompt waits
+        if taken:
+            raise AccountError(f"username {name!r} is taken; choose another")
+        return name
+
+    say("No administrator yet: create the first one.")
+    username = _ask_until(ask, "Username: ", free_username, say, attempts)
+    display_name = _ask_until(ask, "Full name: ", clean_display_name, say, attempts)
+    secret = read_new_secret(
+        username, interactive=True, environ={}, getpass=getpass, say=say, attempts=attempts
+    )
+    return FirstAdmin(username, display_name, secret)
+
+
+def create_first_admin(
+    session: Session,
+    *,
+    ask: Ask,
+    getpass: Ask,
+    now: datetime,
+    say: Say = print,
+) -> Staff:
+    """Ask for the first administrator and add them; ``AccountError`` when refused."""
+    from ma_tui.data.models.staff import StaffRole
+    from ma_tui.staff.accounts import add_user
+
+    admin = ask_first_admin(session, ask=ask, getpass=getpass, say=say)
+    staff = add_user(
+        session, admin.username, admin.display_name, StaffRole.ADMIN, admin.secret, now=now
+    )
+    say(f"Administrator {staff.username} ({staff.display_name}) created.")
+    return staff

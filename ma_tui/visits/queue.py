@@ -1,0 +1,100 @@
+"""Today's queue: the schedule of the local clinic day, ready to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from ma_tui.core.ages import format_age
+from ma_tui.data.models.patients import Patient, Sex
+from ma_tui.data.models.staff import Staff
+from ma_tui.data.models.visits import Encounter, EncounterStatus
+
+# Statuses in which the patient is waiting for someone: the wait is shown.
+WAITING = frozenset({EncounterStatus.ARRIVED, EncounterStatus.READY_FOR_PROVIDER})
+SEX_LETTER = {Sex.FEMALE: "F", Sex.MALE: "M", Sex.OTHER: "X", Sex.UNKNOWN: "U"}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    encounter_id: int
+    patient_id: int
+    mrn: str
+    family_name: str
+    given_name: str
+    birth_date: date
+    time: str
+    name: str
+    age: str
+    sex: str
+    status: EncounterStatus
+    wait: str
+    room: str
+    provider: str
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status in WAITING
+
+
+def local_day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """Start and end (exclusive) of ``day`` in ``tz``, as aware datetimes."""
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end
+
+
+def format_wait(since: datetime, now: datetime) -> str:
+    """Minutes waited as ``"7m"`` or ``"1h05"``; a time in the future waits ``"0m"``."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes}m"
+    return f"{minutes // 60}h{minutes % 60:02d}"
+
+
+def display_name(patient: Patient) -> str:
+    return f"{patient.family_name}, {patient.given_name}"
+
+
+def load_queue(session: Session, now: datetime) -> list[QueueEntry]:
+    """Every encounter scheduled on ``now``'s local day, in time order."""
+    tz = now.tzinfo
+    if tz is None:
+        raise ValueError("load_queue needs an aware 'now'")
+    start, end = local_day_bounds(now.date(), tz)
+    provider = aliased(Staff)
+    rows = session.exec(
+        select(Encounter, Patient, provider)
+        .join(Patient, col(Encounter.patient_id) == col(Patient.id))
+        .outerjoin(provider, col(Encounter.provider_id) == col(provider.id))
+        .where(col(Encounter.scheduled_at) >= start, col(Encounter.scheduled_at) < end)
+        .order_by(col(Encounter.scheduled_at), col(Patient.family_name), col(Encounter.id))
+    ).all()
+    return [_entry(encounter, patient, doctor, now) for encounter, patient, doctor in rows]
+
+
+def _entry(
+    encounter: Encounter, patient: Patient, doctor: Staff | None, now: datetime
+) -> QueueEntry:
+    assert encounter.id is not None and patient.id is not None
+    status = EncounterStatus(encounter.status)
+    waiting = status in WAITING
+    return QueueEntry(
+        encounter_id=encounter.id,
+        patient_id=patient.id,
+        mrn=patient.mrn,
+        family_name=patient.family_name,
+        given_name=patient.given_name,
+        birth_date=patient.birth_date,
+        time=encounter.scheduled_at.astimezone(now.tzinfo).strftime("%H:%M"),
+        name=display_name(patient),
+        age=format_age(patient.birth_date, now.date()) if patient.birth_date <= now.date() else "?",
+        sex=SEX_LETTER[Sex(patient.sex)],
+        status=status,
+        wait=format_wait(encounter.status_changed_at, now) if waiting else "",
+        room=encounter.room or "",
+        provider=doctor.display_name if doctor else "",
+    )

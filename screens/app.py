@@ -1,0 +1,342 @@
+"""The Textual application shell: given an engine, it opens on today's queue.
+
+If this terminal left visits unfinished today (a closed terminal, a killed
+process), it first offers to resume them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from time import monotonic
+from typing import ClassVar
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from ma_tui.clinic.settings import idle_lock_minutes
+from ma_tui.core.clock import Clock, system_clock
+from ma_tui.data.audit import AuditAction, current_os_user, record
+from ma_tui.data.models.staff import Staff, StaffRole
+from ma_tui.data.store import StoreError, retry_on_busy
+from ma_tui.patients.chart import load_chart
+from ma_tui.screens.queue.palette import PatientCommands
+from ma_tui.screens.queue.queue import QueueScreen
+from ma_tui.screens.queue.resume import ResumeScreen
+from ma_tui.screens.staff.signin import SignInScreen
+from ma_tui.screens.staff.users import UsersScreen
+from ma_tui.screens.visit.checkin import CheckInScreen
+from ma_tui.screens.visit.complaint import ComplaintScreen
+from ma_tui.screens.visit.history import HistoryScreen
+from ma_tui.screens.visit.review import ReviewScreen
+from ma_tui.screens.visit.signed import SignedVisitScreen
+from ma_tui.screens.visit.visit import Visit, VisitScreen
+from ma_tui.screens.visit.vitals import VitalsScreen
+from ma_tui.screens.widgets.help import HelpScreen
+from ma_tui.screens.widgets.keygate import KeyGate
+from ma_tui.staff.accounts import SignInResult
+from ma_tui.visits.rooming import (
+    STEP_TITLES,
+    STEPS,
+    Step,
+    current_holder,
+    open_visit,
+    unfinished_visits,
+)
+
+IDLE_CHECK_SECONDS = 1.0  # how often the idle lock looks at the time since the last key
+
+STEP_SCREENS: dict[Step, type[VisitScreen]] = {
+    "checkin": CheckInScreen,
+    "vitals": VitalsScreen,
+    "history": HistoryScreen,
+    "complaint": ComplaintScreen,
+    "review": ReviewScreen,
+}
+
+
+class MaTuiApp(KeyGate):
+    """ma-tui. The engine is always passed in, so tests can hand it a test database."""
+
+    TITLE = "ma-tui"
+    COMMANDS = App.COMMANDS | {PatientCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("f1", "help", "Keys", id="app.help"),
+    ]
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock = system_clock,
+        staff_id: int | None = None,
+        cursor_blink: bool = True,
+        sign_in: bool = True,
+        idle_lock_seconds: float | None = None,
+        idle_clock: Callable[[], float] = monotonic,
+    ) -> None:
+        """``sign_in=False`` only for tests that are not about signing in.
+
+        ``idle_lock_seconds`` overrides the clinic's idle-lock setting, and
+        ``idle_clock`` (seconds, monotonic) lets a test make time pass (tests).
+        """
+        super().__init__()
+        self.engine = engine
+        self.cursor_blink = cursor_blink
+        self.clock = clock
+        self.staff_id = staff_id
+        self.staff: Staff | None = None
+        self.sign_in_required = sign_in
+        self.idle_lock_seconds = idle_lock_seconds
+        self.visit: Visit | None = None
+        self.idle_clock = idle_clock
+        self._last_input = idle_clock()
+        self._locked = False
+
+    def on_mount(self) -> None:
+        if self.sign_in_required:
+            self.push_screen(
+                SignInScreen(self.engine, self.clock, on_attempt=self._audit_attempt),
+                self._signed_in,
+            )
+        else:
+            self._open_queue()
+
+    def _open_queue(self) -> None:
+        self.push_screen(QueueScreen(self.engine, self.clock))
+        self.offer_unfinished()
+
+    @property
+    def holder(self) -> str | None:
+        """Who rooms from here: the signed-in user; None falls back to the OS user."""
+        return self.staff.username if self.staff is not None else None
+
+    # --------------------------------------------------------- sign-in, lock
+
+    def _signed_in(self, staff: Staff | None) -> None:
+        if staff is None:
+            self.exit()
+            return
+        self.staff, self.staff_id = staff, staff.id
+        self._last_input = self.idle_clock()
+        self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
+        self._open_queue()
+
+    def open_users(self) -> None:
+        """Staff accounts, for an administrator (F9 on the queue)."""
+        if self.staff is None or self.staff.role is not StaffRole.ADMIN:
+            self.notify("Only an administrator manages staff accounts.", severity="warning")
+            return
+        self.push_screen(
+            UsersScreen(self.engine, self.clock, self.staff, on_change=self._audit_account)
+        )
+
+    def _audit_account(self, action: str, staff: Staff, detail: dict[str, object]) -> None:
+        """An account added, disabled, enabled or given a new PIN (never the PIN)."""
+        self.audit(AuditAction(action), entity="staff", entity_id=staff.id, detail=detail)
+
+    def action_command_palette(self) -> None:
+        """No palette before sign-in or on the lock: it searches today's patients."""
+        if isinstance(self.screen, SignInScreen):
+            return
+        super().action_command_palette()
+
+    def _audit_attempt(self, result: SignInResult) -> None:
+        """Every attempt, failed ones too, is an audit event (never the secret)."""
+        self.audit(
+            AuditAction(result.audit_action),
+            staff_id=result.staff_id,
+            detail=result.audit_detail(),
+        )
+
+    def audit(
+        self,
+        action: AuditAction,
+        *,
+        staff_id: int | None = None,
+        patient_id: int | None = None,
+        entity: str | None = None,
+        entity_id: int | None = None,
+        detail: dict[str, object] | None = None,
+    ) -> None:
+        """Append an audit event in its own transaction; a failure is said, not raised."""
+        who = staff_id if staff_id is not None else self.staff_id
+
+        def write() -> None:
+            with Session(self.engine) as session, session.begin():
+                record(
+                    session,
+                    action=action,
+                    at=self.clock(),
+                    staff_id=who,
+                    os_user=None if who is not None else current_os_user(),
+                    patient_id=patient_id,
+                    entity=entity,
+                    entity_id=entity_id,
+                    detail=detail,
+                )
+
+        try:
+            retry_on_busy(write)
+        except (SQLAlchemyError, StoreError) as exc:
+            self.notify(f"Audit trail not written: {exc}", severity="error", markup=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+            self._last_input = self.idle_clock()
+        await super().on_event(event)
+
+    def _idle_limit(self) -> float:
+        """The clinic's idle-lock time, read once (at the first check after sign-in)."""
+        if self.idle_lock_seconds is None:
+            with Session(self.engine) as session:
+                self.idle_lock_seconds = idle_lock_minutes(session) * 60.0
+        return self.idle_lock_seconds
+
+    def _check_idle(self) -> None:
+        if self.staff is None or self._locked:
+            return
+        if self.idle_clock() - self._last_input >= self._idle_limit():
+            self.lock()
+
+    def lock(self) -> None:
+        """Cover every screen; the open visit's draft is saved first."""
+        assert self.staff is not None
+        screen = self.screen
+        if isinstance(screen, VisitScreen):  # as typed, unchecked: nothing to say on screen
+            screen.capture_draft()
+            screen.note_focus()
+            screen.save_draft()
+        self.clear_notifications()  # a toast may name the patient
+        self._locked = True
+        self.audit(AuditAction.LOCK, detail={"reason": "idle"})
+        self.push_screen(
+            SignInScreen(
+                self.engine, self.clock, locked_user=self.staff, on_attempt=self._audit_attempt
+            ),
+            self._unlocked,
+        )
+
+    def _unlocked(self, staff: Staff | None) -> None:
+        self._locked = False
+        self._last_input = self.idle_clock()
+        if staff is not None:
+            self.audit(AuditAction.UNLOCK, staff_id=staff.id)
+        if staff is None or self.staff is None or staff.id == self.staff.id:
+            return  # the same user: back exactly where they were
+        # Another user: their own session from the queue; the visit stays its owner's.
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.visit = None
+        self.staff, self.staff_id = staff, staff.id
+        self._open_queue()
+
+    def offer_unfinished(self) -> None:
+        """Offer the visits this terminal left unfinished today; Esc goes to the queue."""
+        now = self.clock()
+        try:
+            with Session(self.engine) as session:
+                visits = unfinished_visits(session, holder=self.holder or current_holder(), now=now)
+        except (SQLAlchemyError, StoreError):
+            return  # the queue shows them as Rooming all the same
+        if visits:
+            self.push_screen(ResumeScreen(visits, now), self._resume)
+
+    def _resume(self, encounter_id: int | None) -> None:
+        if encounter_id is not None:
+            self.open_patient(encounter_id)
+
+    async def action_quit(self) -> None:
+        """Quit, keeping what the open step holds in the visit's draft."""
+        screen = self.screen
+        if isinstance(screen, VisitScreen):
+            screen.keep_draft()
+        if self.staff is not None:
+            self.audit(AuditAction.SIGN_OUT)
+        self.exit()
+
+    # --------------------------------------------------------------- rooming
+
+    def open_patient(self, encounter_id: int) -> None:
+        """Start (or resume) rooming a visit, at the step where it was left."""
+        current = self.screen
+        if isinstance(current, VisitScreen):
+            if current.visit.draft.encounter_id == encounter_id:
+                return
+            if not self._set_aside(current):
+                return
+        now = self.clock()
+        with Session(self.engine) as session:
+            chart = load_chart(session, encounter_id)
+        # Its own transaction, after the read: a SQLite file's write lock is one at a time.
+        self.audit(
+            AuditAction.VIEW,
+            patient_id=chart.patient_id,
+            entity="encounter",
+            entity_id=encounter_id,
+        )
+        with Session(self.engine) as session:
+            if chart.encounter.signed_at is not None:
+                self.push_screen(SignedVisitScreen(self.engine, self.clock, chart, self.staff_id))
+                return
+            try:
+                draft = open_visit(
+                    session, encounter_id, staff_id=self.staff_id, now=now, holder=self.holder
+                )
+            except (ValueError, StoreError) as exc:
+                self.notify(f"Cannot room this visit: {exc}.", severity="warning", markup=False)
+                return
+            chart = load_chart(session, encounter_id)
+        self.visit = Visit(self.engine, self.clock, self.staff_id, chart, draft, holder=self.holder)
+        screen = STEP_SCREENS[draft.step](self.visit)
+        if isinstance(current, VisitScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def _set_aside(self, screen: VisitScreen) -> bool:
+        """Save the visit on screen before opening another patient's."""
+        if not screen.commit_step():
+            return False
+        screen.capture_draft()
+        screen.note_focus()
+        screen.visit.save()
+        return True
+
+    def open_step(self, step: Step) -> None:
+        assert self.visit is not None
+        self.switch_screen(STEP_SCREENS[step](self.visit))
+
+    def close_visit(self) -> None:
+        """Back to the queue after signing."""
+        self.visit = None
+        self.pop_screen()
+
+    # ------------------------------------------------------------------ help
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        keys = [
+            (self.get_key_display(binding), binding.description)
+            for (_, binding, enabled, _) in self.active_bindings.values()
+            # ma-tui's own bindings carry an id; Textual's scrolling ones are left out.
+            if enabled and binding.id and binding.description and binding.action != "help"
+        ]
+        title = getattr(self.screen, "TITLE", None) or type(self.screen).__name__
+        self.push_screen(HelpScreen(str(title), keys))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.visit is not None and isinstance(screen, VisitScreen):
+            for step in STEPS:
+                yield SystemCommand(
+                    f"Go to {STEP_TITLES[step]}",
+                    f"Jump to the {STEP_TITLES[step].lower()} step of this visit",
+                    lambda step=step: screen.go_to(step),
+                )

@@ -1,0 +1,289 @@
+"""Today's queue: who is scheduled, who is waiting and for how long; find and open a patient.
+
+The search field has the focus: typing filters the queue at once (name prefixes
+``whit da``, a date of birth ``4/12/68``, or an MRN), the arrows move through the
+rows, and Enter opens the highlighted patient. Patients who match but are not on
+today's schedule are listed below it and can be started as a walk-in.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from ma_tui.core.ages import format_age
+from ma_tui.core.clock import Clock
+from ma_tui.data.audit import AuditAction
+from ma_tui.data.models.patients import Patient
+from ma_tui.data.models.staff import StaffRole
+from ma_tui.data.models.visits import EncounterStatus
+from ma_tui.patients.registration import clean_text, start_walk_in
+from ma_tui.patients.search import PatientQuery, matches, parse_search, search_patients
+from ma_tui.screens.queue.break_glass import BreakGlassScreen
+from ma_tui.screens.widgets.common import settle_inputs
+from ma_tui.visits.queue import SEX_LETTER, QueueEntry, display_name, load_queue
+
+REFRESH_SECONDS = 30.0
+# Widths fit 80 columns with the scrollbar: content + 2 of padding per column.
+COLUMNS = (
+    ("Time", "time", 5),
+    ("Patient", "name", 21),
+    ("Age", "age", 5),
+    ("Sex", "sex", 3),
+    ("Status", "status", 18),
+    ("Wait", "wait", 5),
+    ("Room", "room", 7),
+)
+STATUS_STYLES = {
+    EncounterStatus.ARRIVED: "bold yellow",
+    EncounterStatus.READY_FOR_PROVIDER: "bold green",
+    EncounterStatus.ROOMING: "cyan",
+    EncounterStatus.CHECKED_OUT: "dim",
+    EncounterStatus.CANCELLED: "dim strike",
+    EncounterStatus.NO_SHOW: "dim strike",
+}
+OTHER_PATIENTS_LIMIT = 20
+SEARCH_MAX = 100  # longer is a paste gone wrong, not a search
+SEARCH_PLACEHOLDER = "Search: name (whit da), date of birth (4/12/68) or MRN"
+
+
+class QueueScreen(Screen[None]):
+    TITLE = "Today's queue"
+    CSS_PATH = "queue.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="queue.open", show=True),
+        Binding("f2", "walk_in", "Walk-in", id="queue.walk_in"),
+        Binding("f5", "refresh_queue", "Refresh", id="queue.refresh"),
+        Binding("f9", "staff_accounts", "Staff", id="queue.users"),
+        Binding("down", "move(1)", "Down", show=False, id="queue.down"),
+        Binding("up", "move(-1)", "Up", show=False, id="queue.up"),
+        Binding("pagedown", "move(10)", "Page down", show=False, id="queue.page_down"),
+        Binding("pageup", "move(-10)", "Page up", show=False, id="queue.page_up"),
+    ]
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        super().__init__()
+        self.engine = engine
+        self.clock = clock
+        self.entries: list[QueueEntry] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="queue-title")
+        search = Input(placeholder=SEARCH_PLACEHOLDER, id="search", max_length=SEARCH_MAX)
+        search.border_title = "Find a patient"
+        search.border_subtitle = "↑↓ move · Enter opens"
+        yield search
+        table: DataTable[Text] = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        table.can_focus = False  # the search field keeps the keys; arrows move the rows
+        yield table
+        yield Static(id="queue-empty")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#queue-table", DataTable)
+        for label, key, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        self.refresh_queue()
+        self.set_interval(REFRESH_SECONDS, self.refresh_queue)
+        settle_inputs(self)
+        self.query_one("#search", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_queue()
+        self.query_one("#search", Input).focus()
+
+    # ------------------------------------------------------------- actions
+
+    def action_refresh_queue(self) -> None:
+        self.refresh_queue()
+
+    def action_move(self, rows: int) -> None:
+        table = self.query_one("#queue-table", DataTable)
+        if table.row_count:
+            target = min(max(table.cursor_row + rows, 0), table.row_count - 1)
+            table.move_cursor(row=target)
+
+    def action_open(self) -> None:
+        table = self.query_one("#queue-table", DataTable)
+        if table.row_count == 0:
+            return
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        kind, _, number = (row_key.value or "").partition(":")
+        if kind == "encounter":
+            self._open_encounter(int(number))
+        elif kind == "patient":
+            self._offer_walk_in(int(number))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F9 (staff accounts) is shown only to a signed-in administrator."""
+        if action == "staff_accounts":
+            staff = getattr(self.app, "staff", None)
+            return staff is not None and staff.role is StaffRole.ADMIN
+        return True
+
+    def action_staff_accounts(self) -> None:
+        open_users = getattr(self.app, "open_users", None)
+        if open_users is not None:
+            open_users()
+
+    def action_walk_in(self) -> None:
+        from ma_tui.screens.queue.walkin import WalkInScreen
+
+        self.app.push_screen(WalkInScreen(self.engine, self.clock), self._after_registration)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_open()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._show()
+
+    # ------------------------------------------------------------- opening
+
+    def _open_encounter(self, encounter_id: int) -> None:
+        open_patient = getattr(self.app, "open_patient", None)
+        if open_patient is not None:
+            self.query_one("#search", Input).value = ""
+            open_patient(encounter_id)
+
+    def _offer_walk_in(self, patient_id: int) -> None:
+        with Session(self.engine) as session:
+            patient = session.get(Patient, patient_id)
+        if patient is None:
+            return
+        name = display_name(patient)
+
+        def answered(reason: str | None) -> None:
+            if not reason:
+                return
+            audit = getattr(self.app, "audit", None)
+            if audit is not None:  # opening a record outside today's schedule
+                audit(
+                    AuditAction.BREAK_GLASS,
+                    patient_id=patient_id,
+                    entity="patient",
+                    entity_id=patient_id,
+                    detail={"reason": clean_text(reason, limit=200)},
+                )
+            with Session(self.engine) as session:
+                encounter_id = start_walk_in(
+                    session, patient_id, now=self.clock(), staff_id=self._staff_id()
+                )
+            self._open_encounter(encounter_id)
+
+        self.app.push_screen(
+            BreakGlassScreen(
+                name, f"Born {patient.birth_date:%m/%d/%Y}: a walk-in visit is started."
+            ),
+            answered,
+        )
+
+    def _after_registration(self, encounter_id: int | None) -> None:
+        if encounter_id is not None:
+            self._open_encounter(encounter_id)
+
+    def _staff_id(self) -> int | None:
+        staff_id = getattr(self.app, "staff_id", None)
+        return staff_id if isinstance(staff_id, int) else None
+
+    # ------------------------------------------------------------- showing
+
+    def refresh_queue(self) -> None:
+        now = self.clock()
+        with Session(self.engine) as session:
+            self.entries = load_queue(session, now)
+        self._show(keep_cursor=True)
+        waiting = sum(entry.is_waiting for entry in self.entries)
+        self.query_one("#queue-title", Static).update(
+            Text.assemble(
+                ("Today's queue", "bold"),
+                f"   {now:%a %d %b %Y}  ·  {len(self.entries)} visits  ·  {waiting} waiting",
+            )
+        )
+
+    def _query(self) -> PatientQuery | None:
+        return parse_search(self.query_one("#search", Input).value, self.clock().date())
+
+    def _show(self, *, keep_cursor: bool = False) -> None:
+        query = self._query()
+        entries = [entry for entry in self.entries if query is None or _entry_matches(query, entry)]
+        table = self.query_one("#queue-table", DataTable)
+        selected = _selected_key(table) if keep_cursor else None
+        table.clear()
+        for entry in entries:
+            table.add_row(*_queue_cells(entry), key=f"encounter:{entry.encounter_id}")
+        others = self._other_patients(query, entries) if query is not None else []
+        for patient in others:
+            table.add_row(*self._other_cells(patient), key=f"patient:{patient.id}")
+        self._show_empty(bool(entries or others), searching=query is not None)
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected))
+        elif table.row_count:
+            table.move_cursor(row=0)
+
+    def _other_patients(self, query: PatientQuery, shown: list[QueueEntry]) -> list[Patient]:
+        on_schedule = {entry.patient_id for entry in shown}
+        with Session(self.engine) as session:
+            found = search_patients(session, query, limit=OTHER_PATIENTS_LIMIT)
+        return [patient for patient in found if patient.id not in on_schedule]
+
+    def _other_cells(self, patient: Patient) -> tuple[Text, ...]:
+        today = self.clock().date()
+        age = format_age(patient.birth_date, today) if patient.birth_date <= today else "?"
+        return (
+            Text("—"),
+            Text(display_name(patient)),
+            Text(age),
+            Text(SEX_LETTER[patient.sex]),
+            Text("Not scheduled", style="italic"),
+            Text(""),
+            Text(""),
+        )
+
+    def _show_empty(self, any_rows: bool, *, searching: bool) -> None:
+        empty = self.query_one("#queue-empty", Static)
+        if searching:
+            message = "No patient matches. F2 registers a walk-in."
+        else:
+            message = "No visits are scheduled today. F2 registers a walk-in."
+        empty.update("" if any_rows else message)
+        empty.display = not any_rows
+        self.query_one("#queue-table", DataTable).display = any_rows
+
+
+def _entry_matches(query: PatientQuery, entry: QueueEntry) -> bool:
+    return matches(
+        query,
+        family=entry.family_name,
+        given=entry.given_name,
+        birth_date=entry.birth_date,
+        mrn=entry.mrn,
+    )
+
+
+def _queue_cells(entry: QueueEntry) -> tuple[Text, ...]:
+    style = STATUS_STYLES.get(entry.status, "")
+    # Text, not str: a name with [brackets] must not be read as markup.
+    return (
+        Text(entry.time),
+        Text(entry.name),
+        Text(entry.age),
+        Text(entry.sex),
+        Text(entry.status.label, style=style),
+        Text(entry.wait, style=style),
+        Text(entry.room),
+    )
+
+
+def _selected_key(table: DataTable[Text]) -> str | None:
+    if table.row_count == 0:
+        return None
+    row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+    return row_key.value

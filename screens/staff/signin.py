@@ -1,0 +1,129 @@
+"""Sign-in, and the lock an idle terminal falls into: no patient information shown.
+
+One screen serves both. At start anyone signs in with their username and PIN. When
+the terminal has been idle, it covers every screen (a whole screen, not a box, so
+nothing of the patient shows through): the same user types their PIN and is back
+where they were, draft intact; F2 lets another user sign in instead, and the draft
+stays with its owner. The outcome of each attempt goes to ``on_attempt`` (the app
+writes the audit event); what to show comes from ``ma_tui.staff.accounts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from ma_tui.core.clock import Clock
+from ma_tui.data.models.staff import Staff
+from ma_tui.staff.accounts import SignInResult, authenticate
+
+SECRET_MAX = 128  # the longest password ma_tui.staff.accounts accepts
+
+
+class SignInScreen(Screen[Staff]):
+    CSS_PATH = "signin.tcss"
+    AUTO_FOCUS = ""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "another_user", "Another user", id="signin.another"),
+    ]
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        *,
+        locked_user: Staff | None = None,
+        on_attempt: Callable[[SignInResult], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.clock = clock
+        self.locked_user = locked_user
+        self.on_attempt = on_attempt
+
+    def compose(self) -> ComposeResult:
+        locked = self.locked_user
+        with Vertical(id="signin-box"):
+            if locked is None:
+                yield Static("ma-tui · sign in", id="signin-title")
+                yield Static("Your own username and PIN: never a shared one.", id="signin-hint")
+            else:
+                yield Static("Locked: this terminal was idle", id="signin-title")
+                yield Static(
+                    f"{locked.display_name}: your PIN takes you back where you were. "
+                    "F2: another user signs in (your visit stays yours).",
+                    id="signin-hint",
+                    markup=False,
+                )
+            yield Label("Username", classes="signin-label")
+            yield Input(
+                value=locked.username if locked else "",
+                id="signin-username",
+                max_length=64,
+                disabled=locked is not None,
+                compact=True,
+            )
+            yield Label("PIN or password", classes="signin-label")
+            yield Input(id="signin-secret", password=True, max_length=SECRET_MAX, compact=True)
+            yield Static(id="signin-message", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        blink = getattr(self.app, "cursor_blink", True)
+        for field in self.query(Input):
+            field.cursor_blink = bool(blink)
+        first = "#signin-secret" if self.locked_user else "#signin-username"
+        self.set_focus(self.query_one(first, Input))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "signin-username":
+            self.set_focus(self.query_one("#signin-secret", Input))
+            return
+        self._attempt()
+
+    def _attempt(self) -> None:
+        username = self.query_one("#signin-username", Input).value
+        secret_field = self.query_one("#signin-secret", Input)
+        with Session(self.engine) as session:
+            result = authenticate(session, username, secret_field.value, now=self.clock())
+        secret_field.value = ""  # never kept on screen or in memory longer than needed
+        if self.on_attempt is not None:
+            self.on_attempt(result)
+        message = self.query_one("#signin-message", Static)
+        if not result.ok or result.staff is None:
+            message.update(result.message)
+            self.set_focus(secret_field)  # the username is usually right; Shift+Tab fixes it
+            return
+        message.update("")
+        self.dismiss(result.staff)
+
+    def _username(self) -> Input:
+        return self.query_one("#signin-username", Input)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F2 only on the lock: at start anyone may sign in already."""
+        if action == "another_user":
+            return self.locked_user is not None
+        return True
+
+    def action_another_user(self) -> None:
+        """From the lock: someone else signs in; the locked user's visit stays theirs."""
+        field = self._username()
+        field.disabled = False
+        field.value = ""
+        self.locked_user = None
+        self.refresh_bindings()
+        self.query_one("#signin-title", Static).update("ma-tui · sign in")
+        self.query_one("#signin-hint", Static).update(
+            "Another user: the visit on this terminal stays with whoever was rooming it."
+        )
+        self.set_focus(field)

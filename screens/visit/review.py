@@ -1,0 +1,299 @@
+"""Review & sign: the whole visit on one screen, every value read back with its flag.
+
+Number keys jump to a step to fix something (Ctrl+R comes back here); Ctrl+S signs
+the visit in one transaction and hands the patient to the provider. F6 signs it the
+same way and then writes it as a FHIR Bundle to the clinic's export folder.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, Static
+
+from ma_tui.data.catalogs.vitals import DIASTOLIC_BP, SYSTOLIC_BP
+from ma_tui.data.store import StoreError
+from ma_tui.fhir.commands import export_visit_file
+from ma_tui.fhir.export import ExportError
+from ma_tui.history.entry import SECTION_TITLES, SECTIONS, section_rows
+from ma_tui.patients.chart import Chart, coverage_alert
+from ma_tui.patients.registration import clean_text
+from ma_tui.screens.visit.visit import VisitScreen
+from ma_tui.visits.rooming import (
+    HPI_TEXT_FIELDS,
+    SignError,
+    VisitDraft,
+    VisitInUse,
+    VitalEntry,
+    sign_problems,
+    sign_visit,
+)
+from ma_tui.vitals.readback import flag_label, readback, unit_label, vital_name
+
+
+class ReviewScreen(VisitScreen):
+    STEP = "review"
+    TITLE = "Review & sign"
+    CSS_PATH = "review.tcss"
+    AUTO_FOCUS = "#review-body"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "sign", "Sign", id="review.sign", priority=True),
+        Binding("f4", "room", "Room", id="review.room"),
+        Binding("f6", "sign_and_export", "Sign+export", id="review.export"),
+        Binding("1", "jump('checkin')", "Check-in", id="review.checkin"),
+        Binding("2", "jump('vitals')", "Vitals", id="review.vitals"),
+        Binding("3", "jump('history')", "History", id="review.history"),
+        Binding("4", "jump('complaint')", "Complaint", id="review.complaint"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="room-row"):
+            yield Label("Room for the provider", id="room-label")
+            yield Input(
+                value=self.visit.draft.room or (self.visit.chart.encounter.room or ""),
+                placeholder="e.g. Exam 3",
+                id="room",
+                compact=True,
+                max_length=16,
+            )
+        with VerticalScroll(id="review-body"):
+            yield Static(id="review-problems", classes="problems")
+            yield Static(id="review-visit")
+
+    def on_mount(self) -> None:
+        self._show()
+        self.query_one("#review-body", VerticalScroll).focus()
+
+    def _show(self) -> None:
+        chart, draft = self.visit.chart, self.visit.draft
+        problems = sign_problems(draft)
+        problems_widget = self.query_one("#review-problems", Static)
+        problems_widget.update(
+            Text("Before signing: " + " ".join(problems), style="bold red") if problems else ""
+        )
+        problems_widget.display = bool(problems)
+        today = self.visit.now().date()
+        self.query_one("#review-visit", Static).update(
+            Group(
+                _heading("1", "Check-in"),
+                _checkin(chart, draft, coverage_alert(chart.coverage, today)),
+                _heading("2", "Vitals", _taken(draft.vitals, self.visit.now().tzinfo)),
+                _vitals(draft.vitals),
+                _heading("3", "History"),
+                _history(chart, draft),
+                _heading("4", "Chief complaint"),
+                _complaint(draft),
+            )
+        )
+
+    def action_jump(self, step: str) -> None:
+        if step in ("checkin", "vitals", "history", "complaint"):
+            self.go_to(step)  # type: ignore[arg-type]
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.prevent_default()
+        self.commit_step()
+        self.query_one("#review-body", VerticalScroll).focus()
+
+    def action_room(self) -> None:
+        self.query_one("#room", Input).focus()
+
+    def commit_step(self) -> bool:
+        self.capture_draft()
+        return True
+
+    def capture_draft(self) -> None:
+        self.visit.draft.room = clean_text(self.query_one("#room", Input).value, limit=16)
+
+    def action_sign(self) -> None:
+        if self._sign():
+            self._close()
+
+    def action_sign_and_export(self) -> None:
+        """Sign, then send the signed visit to the export folder (its values exist
+        in the record only once signed)."""
+        if not self._sign():
+            return
+        try:
+            path = export_visit_file(
+                self.visit.engine,
+                self.visit.draft.encounter_id,
+                now=self.visit.now(),
+                staff_id=self.visit.staff_id,
+            )
+        except (ExportError, OSError, StoreError) as exc:
+            self.app.notify(
+                f"Signed, but not exported: {exc}. Open the visit from the queue and press F6 "
+                "to try again.",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+        else:
+            self.app.notify(f"Exported to {path}", markup=False, timeout=6)
+        self._close()
+
+    def _sign(self) -> bool:
+        """Sign the visit; False (and why, on screen) when it cannot be."""
+        self.commit_step()
+        draft = self.visit.draft
+        try:
+            sign_visit(
+                self.visit.engine,
+                draft,
+                staff_id=self.visit.staff_id,
+                now=self.visit.now(),
+                holder=self.visit.holder,
+            )
+        except SignError as exc:
+            self.notify("Not signed: " + " ".join(exc.problems), severity="error", timeout=8)
+            self._show()
+            return False
+        except (VisitInUse, StoreError) as exc:
+            self.notify(f"Not signed: {exc}.", severity="error", timeout=8, markup=False)
+            return False
+        self.visit.signed = True
+        patient = self.visit.chart.patient
+        self.app.notify(
+            f"Signed. {patient.given_name} {patient.family_name} is ready for the provider.",
+            markup=False,  # names may hold [brackets]
+        )
+        return True
+
+    def _close(self) -> None:
+        close = getattr(self.app, "close_visit", None)
+        if close is not None:
+            close()
+
+
+def _heading(key: str, title: str, note: str = "") -> Text:
+    return Text.assemble(
+        ("\n" if key != "1" else "", ""), (f"[{key}] ", "dim"), (title, "bold"), (note, "dim")
+    )
+
+
+def _taken(vitals: list[VitalEntry], tz: tzinfo | None) -> str:
+    """``  taken 09:20`` in the clinic's time: every value of the form shares it."""
+    times = sorted({vital.taken_at for vital in vitals})
+    return f"  taken {times[0].astimezone(tz):%H:%M}" if times else ""
+
+
+def _done(label: str, done: bool) -> Text:
+    return Text(f"  {'✓' if done else '✗'} {label}", style="green" if done else "bold red")
+
+
+def _checkin(chart: Chart, draft: VisitDraft, alert: str | None) -> RenderableType:
+    lines: list[RenderableType] = [
+        _done("Two identifiers confirmed", draft.identity_confirmed_at is not None),
+        _done(
+            "Demographics verified" + _changes(draft.demographic_changes),
+            draft.demographics_confirmed,
+        ),
+        _done("Insurance verified" + _changes(draft.coverage_changes), draft.coverage_confirmed),
+    ]
+    if alert:
+        lines.append(Text(f"  ⚠ {alert}", style="bold yellow"))
+    return Group(*lines)
+
+
+def _changes(changes: dict[str, str | None]) -> str:
+    if not changes:
+        return ", unchanged"
+    return ": " + ", ".join(
+        f"{name.replace('_', ' ')} → {value or '(none)'}" for name, value in changes.items()
+    )
+
+
+def _vitals(vitals: list[VitalEntry]) -> RenderableType:
+    if not vitals:
+        return Text("  No vitals entered.", style="yellow")
+    table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
+    table.add_column(no_wrap=True)
+    table.add_column()
+    table.add_column(no_wrap=True)
+    systolic_seen = 0
+    for vital in vitals:
+        if vital.code == DIASTOLIC_BP and vital.not_obtained_reason is None:
+            continue  # shown with its systolic
+        name = vital_name(vital.code)
+        if vital.code == SYSTOLIC_BP:
+            systolic_seen += 1
+            if systolic_seen > 1:
+                name = f"Blood pressure #{systolic_seen}"
+        if vital.not_obtained_reason:
+            table.add_row(f"  {name}", Text(f"not obtained: {vital.not_obtained_reason}"), "")
+            continue
+        value = _bp_text(vital, vitals) if vital.code == SYSTOLIC_BP else _value_text(vital)
+        flag = flag_label(vital.interpretation)
+        table.add_row(f"  {name}", value, Text(flag, style="bold red") if flag else "")
+        if vital.confirmation:  # the provider sees that the MA checked it again
+            table.add_row("", Text(f"confirmed: {vital.confirmation}", style="yellow"), "")
+    return table
+
+
+def _value_text(vital: VitalEntry) -> Text:
+    text = readback(vital.value_entered, vital.unit_entered, vital.value, vital.unit)
+    extra = _qualifiers(vital)
+    return Text(text + (f"  {extra}" if extra else ""))
+
+
+def _bp_text(systolic: VitalEntry, vitals: list[VitalEntry]) -> Text:
+    diastolic = next(
+        (v for v in vitals if v.code == DIASTOLIC_BP and v.reading_group == systolic.reading_group),
+        None,
+    )
+    low = diastolic.value_entered if diastolic else "?"
+    extra = _qualifiers(systolic)
+    style = (
+        "bold red" if systolic.interpretation or (diastolic and diastolic.interpretation) else ""
+    )
+    return Text(
+        f"{systolic.value_entered}/{low} {unit_label(systolic.unit)}"
+        + (f"  {extra}" if extra else ""),
+        style=style,
+    )
+
+
+def _qualifiers(vital: VitalEntry) -> str:
+    parts = [p for p in (vital.position, vital.site, vital.method) if p]
+    if vital.o2_flow_l_min is not None:
+        parts.append(f"on O2 {vital.o2_flow_l_min:g} L/min")
+    return ", ".join(parts)
+
+
+def _history(chart: Chart, draft: VisitDraft) -> RenderableType:
+    """Each section's review, and only what this visit changed in it."""
+    lines: list[RenderableType] = []
+    for section in SECTIONS:
+        reviewed = section in draft.reviewed
+        label = SECTION_TITLES[section] + (": none known" if draft.reviewed.get(section) else "")
+        lines.append(_done(label + (", reviewed" if reviewed else ", not reviewed"), reviewed))
+        for row in section_rows(chart, draft, section):
+            summary = " · ".join(cell for cell in row.cells if cell)
+            if row.new:
+                lines.append(Text(f"      + {summary}", style="cyan"))
+            elif row.struck:
+                lines.append(Text(f"      entered in error: {summary}", style="strike"))
+            elif row.confirmed:
+                lines.append(Text(f"      {summary}"))
+    return Group(*lines)
+
+
+def _complaint(draft: VisitDraft) -> RenderableType:
+    lines: list[RenderableType] = [
+        Text("  " + (draft.chief_complaint or "(not written)"), style="bold")
+    ]
+    for name in HPI_TEXT_FIELDS:
+        if draft.hpi.get(name):
+            lines.append(Text(f"    {name.capitalize()}: {draft.hpi[name]}"))
+    if draft.hpi_severity is not None:
+        lines.append(Text(f"    Severity: {draft.hpi_severity}/10"))
+    return Group(*lines)

@@ -1,0 +1,248 @@
+"""A signed visit: its stored values, and corrections that never overwrite.
+
+``c`` on a value asks for the right one; the wrong value is kept, marked
+entered-in-error, and the right one is stored beside it (FHIR's correction rule).
+F6 writes the visit, corrections included, as a FHIR Bundle to the export folder.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from ma_tui.core.clock import Clock
+from ma_tui.core.parsing import ParseError
+from ma_tui.data.catalogs.vitals import BMI, DIASTOLIC_BP, SYSTOLIC_BP
+from ma_tui.data.models.observations import Observation, ObservationStatus
+from ma_tui.data.store import StoreError
+from ma_tui.fhir.commands import export_visit_file
+from ma_tui.fhir.export import ExportError
+from ma_tui.patients.chart import Chart, banner_identity
+from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
+from ma_tui.screens.widgets.common import PatientBanner, settle_inputs
+from ma_tui.visits.rooming import allergy_line, correct_observation
+from ma_tui.vitals.entry import (
+    FieldCheck,
+    NeedsConfirm,
+    clinic_units,
+    parse_correction,
+    past_readings,
+)
+from ma_tui.vitals.readback import flag_label, readback, vital_name
+
+
+class SignedVisitScreen(Screen[None]):
+    TITLE = "Signed visit"
+    CSS_PATH = "signed.tcss"
+    AUTO_FOCUS = "#signed-values"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "correct", "Correct value", id="signed.correct"),
+        Binding("f6", "export", "Export", id="signed.export"),
+        Binding("escape", "leave", "Queue", id="signed.leave"),
+    ]
+
+    def __init__(self, engine: Engine, clock: Clock, chart: Chart, staff_id: int | None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.clock = clock
+        self.chart = chart
+        self.staff_id = staff_id
+        self.correcting: Observation | None = None
+
+    def compose(self) -> ComposeResult:
+        yield PatientBanner(id="banner")
+        yield Static(id="signed-title")
+        table: DataTable[Text] = DataTable(id="signed-values", cursor_type="row")
+        yield table
+        yield Label("", id="correct-label")
+        yield Input(id="correct-value", compact=True, max_length=20)
+        yield Static(id="correct-error", classes="error")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        settle_inputs(self)
+        patient, encounter = self.chart.patient, self.chart.encounter
+        today = self.clock().date()
+        allergies = allergy_line(self.chart)
+        self.query_one(PatientBanner).show(
+            banner_identity(patient, today), allergies, alert=allergies.startswith("Allergies: ")
+        )
+        signed = (
+            encounter.signed_at.astimezone(self.clock().tzinfo) if encounter.signed_at else None
+        )
+        self.query_one("#signed-title", Static).update(
+            Text.assemble(
+                ("Signed visit", "bold"),
+                f"  {signed:%m/%d/%Y %H:%M}" if signed else "",
+                f"  ·  {encounter.chief_complaint or ''}",
+            )
+        )
+        table = self.query_one("#signed-values", DataTable)
+        table.add_columns("Vital", "Value", "Flag", "Status")
+        self._hide_correction()
+        self._load()
+
+    def _load(self) -> None:
+        table = self.query_one("#signed-values", DataTable)
+        table.clear()
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Observation)
+                .where(
+                    Observation.encounter_id == self.chart.encounter_id,
+                    col(Observation.code).not_in([DIASTOLIC_BP, BMI]),
+                )
+                .order_by(col(Observation.id))
+            ).all()
+            diastolic = {
+                row.reading_group: row
+                for row in session.exec(
+                    select(Observation).where(
+                        Observation.encounter_id == self.chart.encounter_id,
+                        Observation.code == DIASTOLIC_BP,
+                        Observation.status != ObservationStatus.ENTERED_IN_ERROR,
+                    )
+                ).all()
+            }
+        for row in rows:
+            wrong = row.status == ObservationStatus.ENTERED_IN_ERROR
+            style = "strike dim" if wrong else ""
+            if row.not_obtained_reason:
+                value = f"not obtained: {row.not_obtained_reason}"
+            elif row.code == SYSTOLIC_BP:
+                low = diastolic.get(row.reading_group)
+                value = f"{row.value_entered}/{low.value_entered if low else '?'} mmHg"
+            else:
+                value = readback(row.value_entered, row.unit_entered, row.value, row.unit)
+            table.add_row(
+                Text(vital_name(row.code), style=style),
+                Text(value, style=style),
+                Text(flag_label(row.interpretation), style="bold red"),
+                Text("entered in error" if wrong else "final", style=style),
+                key=str(row.id),
+            )
+
+    def action_export(self) -> None:
+        try:
+            path = export_visit_file(
+                self.engine, self.chart.encounter_id, now=self.clock(), staff_id=self.staff_id
+            )
+        except (ExportError, OSError, StoreError) as exc:
+            self.notify(f"Not exported: {exc}.", severity="error", timeout=10, markup=False)
+            return
+        self.notify(f"Exported to {path}", markup=False, timeout=6)
+
+    # ------------------------------------------------------------ correcting
+
+    def action_correct(self) -> None:
+        table = self.query_one("#signed-values", DataTable)
+        if table.row_count == 0:
+            return
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        with Session(self.engine) as session:
+            wrong = session.get(Observation, int(row_key.value or 0))
+        if wrong is None or wrong.status == ObservationStatus.ENTERED_IN_ERROR:
+            self.notify("Pick a value that is still final.", severity="warning")
+            return
+        self.correcting = wrong
+        self.query_one("#correct-label", Label).update(
+            f"Right value for {vital_name(wrong.code).lower()} (Enter stores, Esc cancels):"
+        )
+        field = self.query_one("#correct-value", Input)
+        field.value = ""
+        for widget in ("#correct-label", "#correct-value", "#correct-error"):
+            self.query_one(widget).display = True
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._store_correction(event.value)
+
+    def _store_correction(self, text: str, confirmed: str | None = None) -> None:
+        """Store the right value, after the same checks the vitals screen makes."""
+        wrong = self.correcting
+        if wrong is None:
+            return
+        with Session(self.engine) as session:
+            units = clinic_units(session)
+        age_days = (self.clock().date() - self.chart.patient.birth_date).days
+        error = self.query_one("#correct-error", Static)
+        try:
+            right = parse_correction(
+                wrong.code,
+                text,
+                units,
+                age_days,
+                wrong.taken_at,
+                history=past_readings(self.chart.vital_history),
+                confirmed=confirmed,
+            )
+        except NeedsConfirm as held:
+            self._ask(held.check)
+            return
+        except ParseError as exc:
+            error.update(str(exc))
+            return
+        now = self.clock()
+        targets = self._pair(wrong)
+        for observation, replacement in zip(targets, right, strict=True):
+            assert observation.id is not None
+            correct_observation(
+                self.engine, observation.id, replacement, staff_id=self.staff_id, now=now
+            )
+        self.notify(
+            f"Corrected: {text.strip()} stored; the old value is kept, marked.",
+            markup=False,
+        )
+        self._hide_correction()
+        self._load()
+
+    def _ask(self, check: FieldCheck) -> None:
+        field = self.query_one("#correct-value", Input)
+        assert self.correcting is not None
+        what = f"{vital_name(self.correcting.code)} {check.text}"
+
+        def decided(decision: Decision | None) -> None:
+            if decision == "keep":
+                self._store_correction(check.text, confirmed=check.text)
+            elif decision == "unit" and check.other_unit is not None:
+                field.value = check.other_unit.text
+                self._store_correction(field.value)
+            else:
+                field.focus()
+
+        self.app.push_screen(VitalCheckScreen(what, check), decided)
+
+    def _pair(self, wrong: Observation) -> list[Observation]:
+        """A BP is corrected as systolic and diastolic together."""
+        if wrong.code != SYSTOLIC_BP:
+            return [wrong]
+        with Session(self.engine) as session:
+            low = session.exec(
+                select(Observation).where(
+                    Observation.encounter_id == wrong.encounter_id,
+                    Observation.code == DIASTOLIC_BP,
+                    Observation.reading_group == wrong.reading_group,
+                    Observation.status != ObservationStatus.ENTERED_IN_ERROR,
+                )
+            ).one()
+        return [wrong, low]
+
+    def _hide_correction(self) -> None:
+        for widget in ("#correct-label", "#correct-value", "#correct-error"):
+            self.query_one(widget).display = False
+        self.query_one("#correct-error", Static).update("")
+
+    def action_leave(self) -> None:
+        if self.query_one("#correct-value", Input).display:
+            self._hide_correction()
+            self.query_one("#signed-values", DataTable).focus()
+            return
+        self.app.pop_screen()

@@ -1,0 +1,214 @@
+"""What every step of rooming shares: the visit, the banner, the step keys.
+
+Each step is a screen that edits the shared ``VisitDraft``. Leaving a field saves
+the draft to the database as typed (``capture_draft``), with the field the MA moved
+to; so does moving between steps. A closed terminal or a killed process loses at
+most the field being typed, and reopening the visit puts the cursor back where it
+was (``resume_focus``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar, Protocol, cast
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input
+
+from ma_tui.core.clock import Clock
+from ma_tui.data.store import StoreError
+from ma_tui.patients.chart import Chart, banner_identity, load_chart
+from ma_tui.screens.widgets.common import PatientBanner, StepBar, settle_inputs
+from ma_tui.visits.rooming import STEPS, Step, VisitDraft, VisitInUse, allergy_line, save_draft
+
+
+@dataclass
+class Visit:
+    """The visit being roomed: the stored chart and the unsigned draft."""
+
+    engine: Engine
+    clock: Clock
+    staff_id: int | None
+    chart: Chart
+    draft: VisitDraft
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    saved_json: str = ""  # the draft as last saved: an unchanged draft is not written again
+    signed: bool = False  # signing deleted the draft; nothing may write it again
+    # Who rooms it: the signed-in staff member's username; None: this terminal's OS user.
+    holder: str | None = None
+
+    def save(self) -> None:
+        data = self.draft.model_dump_json()
+        if self.signed or data == self.saved_json:
+            return
+        with Session(self.engine) as session:
+            save_draft(
+                session, self.draft, staff_id=self.staff_id, now=self.now(), holder=self.holder
+            )
+        self.saved_json = data
+
+    def reload_chart(self) -> None:
+        with Session(self.engine) as session:
+            self.chart = load_chart(session, self.draft.encounter_id)
+
+
+class RoomingHost(Protocol):
+    """The app, as the steps see it: it knows how to open a step."""
+
+    def open_step(self, step: Step) -> None: ...
+
+
+class VisitScreen(Screen[None]):
+    """Base of the rooming steps. Subclasses set STEP and compose ``compose_body``.
+
+    Textual runs every class's handler along the MRO: a subclass's ``on_mount`` must
+    not call ``super().on_mount()`` (this one runs anyway), and a subclass that
+    handles ``Input.Submitted`` itself calls ``event.prevent_default()``.
+    """
+
+    STEP: ClassVar[Step]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "next_step", "Next", id="visit.next"),
+        Binding("ctrl+b", "previous_step", "Back", id="visit.previous"),
+        Binding("ctrl+r", "go_review", "Review", id="visit.review"),
+        Binding("escape", "leave", "Queue", id="visit.leave"),
+    ]
+
+    def __init__(self, visit: Visit) -> None:
+        super().__init__()
+        self.visit = visit
+
+    def compose(self) -> ComposeResult:
+        yield PatientBanner(id="banner")
+        yield StepBar(id="steps")
+        yield from self.compose_body()
+        yield Footer(compact=True)
+
+    def compose_body(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self.visit.draft.step = self.STEP
+        settle_inputs(self)
+        self.refresh_banner()
+        self.query_one(StepBar).show(self.STEP)
+        # After the subclass's on_mount (it runs first) has put its own focus.
+        self.call_after_refresh(self.resume_focus)
+
+    def resume_focus(self) -> None:
+        """Put the cursor back on the field the draft was saved at, if it is shown."""
+        name = self.visit.draft.field
+        if not name:
+            return
+        target = next((widget for widget in self.focus_chain if widget.id == name), None)
+        if target is not None:
+            self.set_focus(target)
+
+    def refresh_banner(self) -> None:
+        chart, draft = self.visit.chart, self.visit.draft
+        allergies = allergy_line(chart, draft)
+        self.query_one(PatientBanner).show(
+            banner_identity(chart.patient, self.visit.now().date()),
+            allergies,
+            alert=allergies.startswith("Allergies: "),
+        )
+
+    # ------------------------------------------------------------ navigation
+
+    def commit_step(self) -> bool:
+        """Take what the screen holds into the draft; False keeps the MA here."""
+        return True
+
+    def capture_draft(self) -> None:
+        """Take what the screen shows into the draft as typed, refusing nothing.
+
+        Called each time a field is left, so a killed process loses at most the
+        field being typed. Steps whose fields are not yet in the draft override it.
+        """
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        """Each field left is saved at once (see ``capture_draft``)."""
+        if self.app.screen is not self:  # a late blur from a screen being replaced
+            return
+        self.save_as_typed(event.input)
+
+    def save_as_typed(self, left: Widget | None = None) -> None:
+        """Save the screen as it shows, and where the cursor is (else ``left``)."""
+        self.capture_draft()
+        self.note_focus(left)
+        self.save_draft()
+
+    def note_focus(self, left: Widget | None = None) -> None:
+        """Record the focused field's id in the draft; with nothing focused (the
+        terminal lost the focus), the field just ``left``: focus returns there."""
+        widget = self.focused or left
+        if widget is not None and widget.id:
+            self.visit.draft.field = widget.id
+
+    def save_draft(self) -> bool:
+        """Save the draft; another holder or a database kept busy is said, not raised."""
+        try:
+            self.visit.save()
+        except (VisitInUse, StoreError) as exc:
+            self.notify(f"Not saved: {exc}.", severity="error", timeout=8, markup=False)
+            return False
+        return True
+
+    def go_to(self, step: Step) -> None:
+        if not self.commit_step():
+            return
+        self.visit.draft.step = step
+        self.visit.draft.field = None  # the next step starts at its own first field
+        if not self.save_draft():
+            return
+        # Now, not later: keys typed on during the change must reach the next screen.
+        cast(RoomingHost, self.app).open_step(step)
+
+    def action_next_step(self) -> None:
+        index = STEPS.index(self.STEP)
+        if index + 1 < len(STEPS):
+            self.go_to(STEPS[index + 1])
+
+    def action_previous_step(self) -> None:
+        index = STEPS.index(self.STEP)
+        if index > 0:
+            self.go_to(STEPS[index - 1])
+
+    def action_go_review(self) -> None:
+        if self.STEP != "review":
+            self.go_to("review")
+
+    def keep_draft(self) -> None:
+        """Save the draft with whatever of this step can be read (on quit)."""
+        self.commit_step()
+        self.save_as_typed()
+
+    def action_leave(self) -> None:
+        if not self.commit_step():
+            return
+        self.capture_draft()
+        self.note_focus()
+        if not self.save_draft():
+            return
+        self.app.pop_screen()
+        self.app.notify("Draft kept: open the patient again to go on.", timeout=4)
+
+    # ---------------------------------------------------------------- fields
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field; Enter on the step's last field, to the next step."""
+        event.stop()
+        inputs = [i for i in self.query(Input) if i.display and not i.disabled]
+        if inputs and event.input is inputs[-1]:
+            self.action_next_step()
+        else:
+            self.focus_next()

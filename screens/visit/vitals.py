@@ -1,0 +1,593 @@
+"""Vitals: a whole set on one line, or one row per vital sign, read back and flagged.
+
+The screen opens on the one-line entry (``128/82 p76 r16 t98.4 o97 w171 pn2``, see
+``ma_tui.vitals.line``): as it is typed, the fields below fill in and the line is
+read back under it, a refused piece pointed at with the reason. Enter on the line
+asks about any value that needs a confirm, then goes to the first empty field after
+the last one it filled, or, past the last field, to the next step; Enter on an
+empty line goes to the first field.
+
+Bare numbers are in the clinic's units, shown beside every field; a suffix says
+otherwise (``38.1c``, ``13.6kg``, ``5'5"``, ``7lb4oz``). Enter moves to the next
+value; Tab also visits the qualifiers (position, arm, cuff, route, O2 flow). F3
+records a vital as not obtained, with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from sqlmodel import Session
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ma_tui.data.catalogs.vitals import HEAD_CIRCUMFERENCE
+from ma_tui.screens.visit.visit import VisitScreen
+from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
+from ma_tui.screens.widgets.common import PickList
+from ma_tui.vitals.entry import (
+    BY_KEY,
+    FIELDS,
+    HEAD_MAX_AGE_DAYS,
+    NOT_OBTAINED_REASONS,
+    FieldCheck,
+    FieldSpec,
+    VitalsForm,
+    build_vitals,
+    carried_height,
+    check_field,
+    clinic_units,
+    default_cuff,
+    field_unit,
+    form_as_saved,
+    form_from_draft,
+    form_from_saved,
+    parse_time_taken,
+    past_readings,
+    read_field,
+    settle_vitals,
+    trend,
+)
+from ma_tui.vitals.line import EXAMPLE, MAX_LINE, VitalsLine, line_readback, read_line
+from ma_tui.vitals.measurements import ClinicUnits
+
+QUALIFIERS = {
+    "temp": (("temp_route", "route", 6),),
+    "spo2": (("o2_flow", "O2 L/min", 4),),
+}
+BP_QUALIFIERS = (("position", "position", 9), ("arm", "arm", 9), ("cuff", "cuff", 7))
+
+
+class VitalsScreen(VisitScreen):
+    STEP = "vitals"
+    TITLE = "Vitals"
+    CSS_PATH = "vitals.tcss"
+    AUTO_FOCUS = "Input.vital"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f3", "not_obtained", "Not obtained", id="vitals.not_obtained"),
+        # A priority binding runs as the key is read, before the next key is handed
+        # to a widget: digits typed right after Enter land in the next field.
+        Binding("enter", "enter_field", "Next field", show=False, priority=True),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        with Session(self.visit.engine) as session:
+            self.units: ClinicUnits = clinic_units(session)
+        self.age_days = (self.visit.now().date() - self.visit.chart.patient.birth_date).days
+        self.history = past_readings(self.visit.chart.vital_history)
+        saved = self.visit.draft.vitals_form
+        self.form: VitalsForm = (
+            form_from_saved(saved)
+            if saved is not None
+            else form_from_draft(self.visit.draft.vitals, self.units)
+        )
+        if saved is None and not self.visit.draft.vitals:
+            self.form.cuff = default_cuff(self.age_days)
+        carried = None
+        if "height" not in self.form.values and "height" not in self.form.not_obtained:
+            last = self.visit.chart.last_vitals.get(FIELDS[6].code)
+            carried = carried_height(last, self.units, self.age_days)
+            if carried:
+                self.form.values["height"] = carried
+        self.carried = carried
+        # The clinic's unit is beside each field; this says how to type another.
+        units_line = "Other units: 38.1c 13.6kg 92.5cm 5'5\""
+        with VerticalScroll(id="vitals-body"):
+            with Horizontal(classes="vital-row"):
+                yield Label("One line", classes="vital-label")
+                yield Input(
+                    value=self.form.line,
+                    placeholder=EXAMPLE,
+                    id="vitals-line",
+                    compact=True,
+                    max_length=MAX_LINE,
+                )
+            yield Static(id="line-readback", classes="line-readback")
+            with Horizontal(classes="vital-row"):
+                yield Label("Taken at", classes="vital-label")
+                yield Input(
+                    value=self.form.taken_at,
+                    placeholder=f"{self.visit.now():%H:%M}",
+                    id="taken_at",
+                    compact=True,
+                    max_length=16,
+                )
+                yield Static(units_line, id="units-line", markup=False)
+            for spec in FIELDS:
+                if spec.code == HEAD_CIRCUMFERENCE and self.age_days >= HEAD_MAX_AGE_DAYS:
+                    continue
+                with Horizontal(classes="vital-row", id=f"row-{spec.key}"):
+                    yield Label(spec.label, classes="vital-label")
+                    yield Input(
+                        value=self.form.values.get(spec.key, ""),
+                        id=f"v-{spec.key}",
+                        classes="vital",
+                        compact=True,
+                        max_length=20,
+                    )
+                    yield Label(field_unit(spec.key, self.units), classes="vital-unit")
+                    yield from self._qualifiers(QUALIFIERS.get(spec.key, ()))
+                    yield Static(id=f"note-{spec.key}", classes="vital-note")
+                    yield Static(self._trend(spec), classes="vital-last", markup=False)
+                if spec.key == "bp":
+                    with Horizontal(classes="vital-row qualifier-row"):
+                        yield from self._qualifiers(BP_QUALIFIERS)
+            yield Static(id="bmi-line", classes="bmi")
+            yield Static(id="vitals-error", classes="error")
+            yield PickList(
+                *[Option(reason, id=reason) for reason in NOT_OBTAINED_REASONS],
+                id="reasons",
+            )
+
+    def _trend(self, spec: FieldSpec) -> str:
+        if spec.key == "bp2":  # the BP row already shows it
+            return ""
+        return trend(spec.code, self.visit.chart.vital_history, self.visit.now().tzinfo)
+
+    def _qualifiers(self, qualifiers: tuple[tuple[str, str, int], ...]) -> ComposeResult:
+        for name, label, width in qualifiers:
+            yield Label(label, classes="qualifier-label")
+            qualifier = Input(
+                value=getattr(self.form, name),
+                id=f"q-{name}",
+                classes="qualifier",
+                compact=True,
+                max_length=30,
+            )
+            qualifier.styles.width = width + 1
+            yield qualifier
+
+    def on_mount(self) -> None:
+        # Looked up once: a CSS query on every key press costs more than the parsing.
+        self._inputs: dict[str, Input] = {i.id or "": i for i in self.query(Input)}
+        self._notes: dict[str, Static] = {
+            spec.key: self.query_one(f"#note-{spec.key}", Static)
+            for spec in FIELDS
+            if f"v-{spec.key}" in self._inputs
+        }
+        self._shown: dict[str, Text] = {}  # what each Static shows: unchanged, not redrawn
+        self._redraw(None)
+        # What the line filled before (a resumed draft), as if it had just been typed.
+        self._line = self._read_line(self.form.line)
+        self._line_fills = {
+            target: (value, "")
+            for target, value in self._line.fills().items()
+            if (widget := self._widget_for(target)) is not None and widget.value == value
+        }
+        self._show_line_readback()
+        typed = {k: v for k, v in self.form.values.items() if v.strip() and k != "height"}
+        if not typed and not self.form.not_obtained:
+            first = "vitals-line"
+        else:
+            first = "v-bp" if not self.form.values.get("bp") else "v-pulse"
+        self.query_one(f"#{first}", Input).focus()
+
+    # --------------------------------------------------------------- one line
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # The line as it is now, not as the event saw it: events typed ahead arrive late.
+        if event.input.id == "vitals-line" and event.input.value != self.form.line:
+            self._apply_line(event.input.value)
+
+    def _read_line(self, text: str) -> VitalsLine:
+        return read_line(text, self.form, self.units, self.age_days, self.visit.now())
+
+    def _widget_for(self, target: str) -> Input | None:
+        """The Input a line's target fills: a vital, a qualifier or the time taken."""
+        if target == "taken_at":
+            selector = "#taken_at"
+        elif target in BY_KEY:
+            selector = f"#v-{target}"
+        else:
+            selector = f"#q-{target}"
+        return self._inputs.get(selector.removeprefix("#"))
+
+    def _apply_line(self, text: str) -> None:
+        """Fill the fields the line names; give back what a piece no longer there had set.
+
+        Only what changed in the line is written, so a field corrected by hand after
+        the line filled it keeps the correction until its piece of the line changes.
+        """
+        changed = self._take_inputs()
+        self.form.line = text
+        line = self._read_line(text)
+        fills = line.fills()
+        for target in [*self._line_fills, *fills]:
+            widget = self._widget_for(target)
+            before = self._line_fills.get(target)
+            wanted = fills.get(target)
+            if widget is None or (before is not None and before[0] == wanted):
+                continue
+            if wanted is None:
+                if before is not None and widget.value == before[0]:
+                    widget.value = before[1]
+                self._line_fills.pop(target, None)
+                self.form.not_obtained.pop(target, None)
+            else:
+                self._line_fills[target] = (wanted, before[1] if before else widget.value)
+                widget.value = wanted
+        filled = self._take_inputs()
+        reasons = {*self._line.not_obtained, *line.not_obtained}
+        for key in self._line.not_obtained.keys() - line.not_obtained.keys():
+            self.form.not_obtained.pop(key, None)
+        self.form.not_obtained.update(line.not_obtained)
+        self._line = line
+        self._redraw(None if changed is None or filled is None else changed | filled | reasons)
+        self._show_line_readback()
+
+    def _show(self, static_id: str, text: Text) -> None:
+        """Update a Static only when its text changes: each update lays the screen out."""
+        if self._shown.get(static_id) != text:
+            self._shown[static_id] = text
+            self.query_one(f"#{static_id}", Static).update(text)
+
+    def _show_line_readback(self) -> None:
+        if not self.form.line.strip():
+            self._show(
+                "line-readback",
+                Text(
+                    "A whole set in one line, any order; Enter on it empty: field by field.",
+                    style="dim",
+                ),
+            )
+            return
+        parts = line_readback(self._line, self.form, self.units, self.age_days, self.visit.now())
+        styles = {"plain": "", "flag": "bold red", "error": "bold red reverse"}
+        text = Text()
+        for index, part in enumerate(parts):
+            if index:
+                text.append(" · ", style="dim")
+            text.append(part.text, style=styles[part.tone])
+        self._show("line-readback", text)
+
+    def _enter_from_line(self) -> None:
+        """A good line: confirm what needs it, then on past the last field it filled."""
+        line_input = self.query_one("#vitals-line", Input)
+        if line_input.value != self.form.line:
+            self._apply_line(line_input.value)
+        if self._line.refused:
+            self._line_problem(self._line.refused[0].error or "")
+            return
+        keys = [spec.key for spec in FIELDS if spec.key in self._line.values]
+        if "taken_at" in self._line.qualifiers:
+            keys.insert(0, "taken_at")
+        self._confirm_each(keys, then=self._advance_from_line)
+
+    def _line_problem(self, message: str) -> None:
+        self.app.bell()
+        self.notify(f"Fix the line first: {message}", severity="warning", markup=False)
+
+    def _confirm_each(self, keys: list[str], then: Callable[[], None]) -> None:
+        """Ask about each value that needs it, in turn; a value still refused stops here."""
+        for index, key in enumerate(keys):
+            check = self._check(key)
+            if check is not None and not check.satisfied_by(self.form):
+                self._ask(check, then=partial(self._confirm_each, keys[index + 1 :], then))
+                return
+            if key != "taken_at":
+                result = read_field(key, self.form, self.units, self.age_days, self.visit.now())
+                if result.error:
+                    self._line_problem(f"{BY_KEY[key].label}: {result.error}")
+                    return
+        then()
+
+    def _line_piece_of(self, key: str) -> tuple[Input, int] | None:
+        """The line and where its piece for ``key`` ends, if the field still holds its value."""
+        piece = next((p for p in self._line.pieces if p.target == key), None)
+        field = self._widget_for(key)
+        if piece is None or field is None or self._line_fills.get(key, ("",))[0] != field.value:
+            return None
+        return self.query_one("#vitals-line", Input), piece.end
+
+    def _retype_in_line(self, key: str, text: str) -> bool:
+        """Put the other unit's text in the line's piece for ``key`` (which refills the field)."""
+        piece = next((p for p in self._line.pieces if p.target == key), None)
+        if piece is None or self._line_piece_of(key) is None:
+            return False
+        letters = piece.text[: len(piece.text) - len(piece.value)]
+        line = self.form.line
+        retyped = line[: piece.start] + letters + text + line[piece.end :]
+        line_input = self.query_one("#vitals-line", Input)
+        with line_input.prevent(Input.Changed):
+            line_input.value = retyped
+        self._apply_line(retyped)
+        return True
+
+    def _advance_from_line(self) -> None:
+        """The first empty field after the last one the line filled; none left: on."""
+        values = [i for i in self.query(Input).filter(".vital") if i.display]
+        filled = {*self._line.values, *self._line.not_obtained}
+        last = max(
+            (index for index, field in enumerate(values) if (field.id or "")[2:] in filled),
+            default=-1,
+        )
+        for field in values[last + 1 :]:
+            key = (field.id or "")[2:]
+            if not field.value.strip() and key not in self.form.not_obtained:
+                self.set_focus(field)
+                return
+        if last < 0:
+            self.set_focus(values[0])
+        else:
+            self.action_next_step()
+
+    # ----------------------------------------------------------------- typing
+
+    def action_enter_field(self) -> None:
+        """Enter in a field of this screen; anywhere else (the reasons list) as usual."""
+        focused = self.focused
+        if not isinstance(focused, Input):
+            raise SkipAction()
+        if focused.id == "vitals-line":
+            # What Enter does depends on the line's text: first let the line take the
+            # keys typed before this Enter, which may still wait in its queue.
+            focused.call_later(self._enter_from_line)
+            return
+        self._enter_from(focused)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.prevent_default()  # not also VisitScreen's Enter-moves-on
+        self._enter_from(event.input)
+
+    def _enter_from(self, field: Input) -> None:
+        """Enter goes to the next vital (qualifiers are for Tab); the last one, onward."""
+        if field.id == "vitals-line":
+            self._enter_from_line()
+            return
+        self._read_inputs()
+        current = self._value_input_of(field)
+        key = "taken_at" if current is None else (current.id or "")[2:]
+        check = self._check(key)
+        if check is not None and not check.satisfied_by(self.form):
+            self._ask(check, then=lambda: self._advance_from(current))
+            return
+        self._advance_from(current)
+
+    def _advance_from(self, current: Input | None) -> None:
+        """Focus the vital after ``current`` (the first after "taken at"); past the last, on."""
+        values = [i for i in self.query(Input).filter(".vital") if i.display]
+        # set_focus, not focus(): at once, so the next key typed lands in the next field.
+        if current is None:
+            self.set_focus(values[0])
+            return
+        index = values.index(current)
+        if index + 1 < len(values):
+            self.set_focus(values[index + 1])
+        else:
+            self.action_next_step()
+
+    # ---------------------------------------------------------------- checks
+
+    def _check(self, key: str) -> FieldCheck | None:
+        return check_field(
+            key, self.form, self.units, self.age_days, self.visit.now(), self.history
+        )
+
+    def _ask(self, check: FieldCheck, then: Callable[[], None] | None = None) -> None:
+        """Hold the value until the MA keeps it, takes the other unit, or fixes it."""
+        field_id = "taken_at" if check.key == "taken_at" else f"v-{check.key}"
+        label = "Taken at" if check.key == "taken_at" else BY_KEY[check.key].label
+        field = self.query_one(f"#{field_id}", Input)
+
+        def decided(decision: Decision | None) -> None:
+            if decision == "keep":
+                self.form.confirmed[check.key] = check.text
+            elif decision == "unit" and check.other_unit is not None:
+                if not self._retype_in_line(check.key, check.other_unit.text):
+                    field.value = check.other_unit.text
+            else:
+                # Fixed where it was typed: in the line, after its piece, if it came from there.
+                in_line = self._line_piece_of(check.key)
+                if in_line is None:
+                    self.set_focus(field)
+                else:
+                    self.set_focus(in_line[0])
+                    in_line[0].cursor_position = in_line[1]
+                return
+            self._read_inputs(force=True)
+            self.capture_draft()
+            self.save_draft()
+            if then is not None:
+                then()
+
+        self.app.push_screen(VitalCheckScreen(f"{label} {check.text}", check), decided)
+
+    def _value_input_of(self, field: Input) -> Input | None:
+        """The vital a field belongs to: itself, or the vital of its qualifier's row."""
+        if field.has_class("vital"):
+            return field
+        if field.id == "taken_at":
+            return None
+        row = field.parent
+        if row is not None and row.has_class("qualifier-row"):
+            return self.query_one("#v-bp", Input)
+        return next(iter(row.query(Input).filter(".vital"))) if row is not None else None
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        self._read_inputs()  # then VisitScreen's handler saves the draft
+
+    def _read_inputs(self, *, force: bool = False) -> None:
+        """Take the fields into the form; redraw what changed (everything if ``force``)."""
+        changed = self._take_inputs()
+        self._redraw(None if force else changed)
+
+    def _take_inputs(self) -> set[str] | None:
+        """Take the fields into the form: the vitals whose value changed (None: all may have)."""
+        form = self.form
+        values, reasons = dict(form.values), dict(form.not_obtained)
+        rest = {k: v for k, v in vars(form).items() if k not in ("values", "not_obtained", "line")}
+        for name, field in self._inputs.items():
+            if name == "vitals-line":
+                form.line = field.value
+            elif name == "taken_at":
+                form.taken_at = field.value
+            elif name.startswith("v-"):
+                key = name[2:]
+                if field.value.strip() != form.values.get(key, "").strip():
+                    form.not_obtained.pop(key, None)
+                form.values[key] = field.value
+            elif name.startswith("q-"):
+                setattr(form, name[2:], field.value)
+        if rest != {k: v for k, v in vars(form).items() if k in rest}:
+            return None  # a qualifier, the time or a confirm: every note may read otherwise
+        return {
+            key
+            for key in {*values, *form.values, *reasons, *form.not_obtained}
+            if values.get(key) != form.values.get(key)
+            or reasons.get(key) != form.not_obtained.get(key)
+        }
+
+    def _redraw(self, changed: set[str] | None) -> None:
+        """The notes of the changed vitals (None: all), BMI and the time taken, as they read now."""
+        if changed is not None and not changed:
+            return
+        keys = set(self._notes) if changed is None else changed & set(self._notes)
+        if keys & {"bp", "bp2"}:
+            keys |= {"bp", "bp2"}  # the two readings share their qualifiers
+        for key in keys:
+            self._show_note(key)
+        if changed is None or changed & {"height", "weight"}:
+            self._show_bmi()
+        if changed is None:
+            self._show_time_error()
+
+    def _show_note(self, key: str) -> None:
+        result = read_field(key, self.form, self.units, self.age_days, self.visit.now())
+        check = None if result.error else self._check(key)
+        if result.error:
+            text = Text(result.error, style="bold red")
+        elif check is not None and not check.satisfied_by(self.form):
+            text = Text(f"{result.note}  ⚠ check: Enter", style="bold yellow")
+        elif check is not None:
+            text = Text(f"{result.note}  ✓ confirmed", style="bold red")
+        elif result.flagged:
+            text = Text(result.note, style="bold red")
+        elif key == "height" and self.carried and self.form.values.get("height") == self.carried:
+            text = Text(f"{result.note}  carried forward", style="cyan")
+        else:
+            text = Text(result.note)
+        self._show(f"note-{key}", text)
+
+    def _show_bmi(self) -> None:
+        entries, _ = build_vitals(
+            self.form, self.units, self.age_days, self.visit.now(), self.history
+        )
+        bmi = next((e for e in entries if e.method == "calculated"), None)
+        shown = f"BMI {bmi.value:.1f} kg/m² (computed)" if bmi and bmi.value else ""
+        self._show("bmi-line", Text(shown))
+
+    def _show_time_error(self) -> None:
+        try:
+            parse_time_taken(self.form.taken_at, self.visit.now())
+        except ValueError as exc:
+            self._show("vitals-error", Text(str(exc)))
+            return
+        late = self._check("taken_at")
+        self._show("vitals-error", Text(f"Taken at: {late.reasons[0]}" if late else ""))
+
+    # ------------------------------------------------------------ not obtained
+
+    def action_not_obtained(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Input) and focused.id == "vitals-line":
+            # From the line, for the first vital not yet given (BP on a new visit).
+            empty = [
+                field
+                for field in self.query(Input).filter(".vital")
+                if field.display
+                and not field.value.strip()
+                and (field.id or "")[2:] not in self.form.not_obtained
+            ]
+            if empty:
+                self.set_focus(empty[0])
+                focused = empty[0]
+        if not isinstance(focused, Input) or not (focused.id or "").startswith("v-"):
+            self.notify("Move to a vital's field first, then F3.", severity="warning")
+            return
+        self._reason_for = (focused.id or "")[2:]
+        self.query_one("#reasons", PickList).open()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        key = self._reason_for
+        self.form.not_obtained[key] = str(event.option.id)
+        self.form.values[key] = ""
+        field = self.query_one(f"#v-{key}", Input)
+        field.value = ""
+        event.option_list.display = False
+        self._show_note(key)
+        values = [i for i in self.query(Input).filter(".vital") if i.display]
+        index = values.index(field)
+        (values[index + 1] if index + 1 < len(values) else field).focus()
+
+    # ------------------------------------------------------------------ leave
+
+    def action_leave(self) -> None:
+        """Back to the queue even with a value unfinished: the draft keeps it as typed."""
+        self.capture_draft()
+        if self.save_draft():
+            self.app.pop_screen()
+            self.app.notify("Draft kept: open the patient again to go on.", timeout=4)
+
+    def keep_draft(self) -> None:
+        self.capture_draft()
+        self.save_draft()
+
+    def capture_draft(self) -> None:
+        """The form as typed, and every value that reads well, go in the draft."""
+        self._read_inputs()
+        entries, unsettled = settle_vitals(
+            self.form, self.units, self.age_days, self.visit.now(), self.history
+        )
+        draft = self.visit.draft
+        draft.vitals, draft.vitals_unsettled = entries, unsettled
+        draft.vitals_form = form_as_saved(self.form)
+
+    def commit_step(self) -> bool:
+        self._read_inputs()
+        entries, errors = build_vitals(
+            self.form, self.units, self.age_days, self.visit.now(), self.history
+        )
+        if errors:
+            self.capture_draft()  # what was typed is kept, even though it cannot go on
+            self.save_draft()
+            key = next(iter(errors))
+            self._show("vitals-error", Text(f"Fix before moving on: {errors[key]}"))
+            target = "taken_at" if key == "taken_at" else f"v-{key}"
+            self.set_focus(self.query_one(f"#{target}", Input))
+            check = self._check(key)
+            if check is not None and not check.satisfied_by(self.form):
+                self._ask(check)
+            return False
+        draft = self.visit.draft
+        draft.vitals, draft.vitals_unsettled = entries, ""
+        draft.vitals_form = form_as_saved(self.form)
+        return True

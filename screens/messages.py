@@ -1,0 +1,33 @@
+"""Typed messages the screens send up to the app (attributes down, messages up).
+
+A screen never reaches into the app (no ``getattr(self.app, ...)``): it posts one of
+these and the app, which owns navigation, handles it with ``@on``.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class OpenPatient(Message):
+    """Open (start or resume rooming) a visit of today's queue."""
+
+    def __init__(self, encounter_id: int) -> None:
+        super().__init__()
+        self.encounter_id = encounter_id
+
+
+class GoToStep(Message):
+    """Show another step of the visit on screen; its draft is already saved."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__()
+        self.step = step
+
+
+class VisitClosed(Message):
+    """The visit on screen was signed (or left): back to the queue."""
+
+
+class OpenStaffAccounts(Message):
+    """An administrator asked for the staff accounts screen (F9 on the queue)."""

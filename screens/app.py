@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from time import monotonic
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
-from textual import events
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -24,6 +24,7 @@ from ma_tui.data.audit import AuditAction, current_os_user, record
 from ma_tui.data.models.staff import Staff, StaffRole
 from ma_tui.data.store import StoreError, retry_on_busy
 from ma_tui.patients.chart import load_chart
+from ma_tui.screens.messages import GoToStep, OpenPatient, OpenStaffAccounts, VisitClosed
 from ma_tui.screens.queue.palette import PatientCommands
 from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.queue.resume import ResumeScreen
@@ -126,6 +127,10 @@ class MaTuiApp(KeyGate):
         self._last_input = self.idle_clock()
         self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
         self._open_queue()
+
+    @on(OpenStaffAccounts)
+    def _staff_accounts_asked(self) -> None:
+        self.open_users()
 
     def open_users(self) -> None:
         """Staff accounts, for an administrator (F9 on the queue)."""
@@ -261,6 +266,18 @@ class MaTuiApp(KeyGate):
         self.exit()
 
     # --------------------------------------------------------------- rooming
+
+    @on(OpenPatient)
+    def _open_patient_asked(self, message: OpenPatient) -> None:
+        self.open_patient(message.encounter_id)
+
+    @on(GoToStep)
+    def _step_asked(self, message: GoToStep) -> None:
+        self.open_step(cast(Step, message.step))
+
+    @on(VisitClosed)
+    def _visit_closed(self) -> None:
+        self.close_visit()
 
     def open_patient(self, encounter_id: int) -> None:
         """Start (or resume) rooming a visit, at the step where it was left."""

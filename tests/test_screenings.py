@@ -20,6 +20,7 @@ from ma_tui.data.catalogs.screenings import (
 )
 from ma_tui.data.models.patients import Sex
 from ma_tui.screenings import (
+    Administration,
     AlertNotAcknowledged,
     AnswersRefused,
     LineNotTaken,
@@ -36,6 +37,7 @@ from ma_tui.screenings import (
     parse_answers,
     pending_reflex,
     questionnaire_response,
+    remove,
     score_observation,
     screening_status,
     to_sign,
@@ -415,6 +417,34 @@ def test_a_refused_line_leaves_the_draft_as_it_was() -> None:
     with pytest.raises(AnswersRefused):
         enter(draft, "gad7 9", sex=Sex.FEMALE, at=NOW)
     assert draft.given[0].scores == (0,) * 7
+
+
+def test_a_screening_entered_by_mistake_is_taken_back_with_its_follow_up() -> None:
+    draft = _draft(("phq2 3 1", None), ("0 1 3 0 1 0 0", "phq9"), ("gad7 0 0 0 0 0 0 0", None))
+    assert [done.instrument for done in remove(draft, "phq2").given] == ["gad7"]
+    kept = remove(draft, "phq9")
+    assert [done.instrument for done in kept.given] == ["phq2", "gad7"]
+    assert pending_reflex(kept, Sex.FEMALE) is not None
+
+
+def test_answers_saved_under_an_older_catalog_are_typed_again() -> None:
+    stale = Administration(instrument="gad7", scores=(0, 0, 0, 0, 0, 0), at=NOW)  # 6 of 7
+    draft = ScreeningsDraft(given=(stale,))
+    with pytest.raises(AnswersRefused, match="GAD-7 has 7 items, not 6: type it again"):
+        check_ready(draft, Sex.FEMALE)
+    draft, _ = enter(draft, "phq2 0 0", sex=Sex.FEMALE, at=NOW)  # the rest still works
+    draft, _ = enter(draft, "gad7 0 0 0 0 0 0 1", sex=Sex.FEMALE, at=NOW)
+    assert [r.result.summary for r in to_sign(draft, Sex.FEMALE)] == [
+        "GAD-7 1, minimal",
+        "PHQ-2 0, negative",
+    ]
+
+
+def test_a_long_typed_line_is_shortened_in_the_message() -> None:
+    draft = keep_typed(ScreeningsDraft(), "phq9", "1 " * 40)
+    with pytest.raises(LineNotTaken) as refused:
+        check_ready(draft, Sex.FEMALE)
+    assert len(str(refused.value)) < 100
 
 
 def test_the_draft_is_json_and_comes_back_the_same() -> None:

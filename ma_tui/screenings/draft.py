@@ -28,6 +28,7 @@ from ma_tui.screenings.answers import AnswersRefused, parse_answers
 from ma_tui.screenings.scoring import Alert, Reflex, ScreeningResult, reflex
 
 FREE_LINE = ""  # the typed-lines key of a line that names its own screening
+LINE_SHOWN = 30  # a typed line quoted in a message
 NOTE_MAX = 200  # what the MA did about an alert, one line
 BY_MAX = 200  # who acknowledged, as the app names them
 
@@ -147,6 +148,12 @@ def enter(
     return draft.model_copy(update={"given": tuple(kept), "typed": lines}), result
 
 
+def remove(draft: ScreeningsDraft, key: str) -> ScreeningsDraft:
+    """Take back a screening entered by mistake, and any follow-up built on its answers."""
+    kept = tuple(done for done in draft.given if key not in (done.instrument, done.reflexed_from))
+    return draft.model_copy(update={"given": kept})
+
+
 def keep_typed(draft: ScreeningsDraft, key: str, text: str) -> ScreeningsDraft:
     """Remember a line as typed and left (blank forgets it)."""
     lines = {name: line for name, line in draft.typed.items() if name != key}
@@ -225,7 +232,8 @@ def check_ready(draft: ScreeningsDraft, sex: Sex, catalog: ScreeningCatalog | No
     if draft.typed:
         key, line = next(iter(draft.typed.items()))
         name = catalog.instruments[key].name if key in catalog.instruments else "screening"
-        raise LineNotTaken(f"{name}: '{line}' is typed but not taken in; fix it or clear it")
+        shown = line if len(line) <= LINE_SHOWN else f"{line[: LINE_SHOWN - 1]}…"
+        raise LineNotTaken(f"{name}: '{shown}' is typed but not taken in; fix it or clear it")
     waiting = unacknowledged(draft, sex, catalog)
     if waiting:
         raise AlertNotAcknowledged(f"acknowledge the alert first: {waiting[0].text}")
@@ -270,6 +278,7 @@ def _result(done: Administration, sex: Sex, catalog: ScreeningCatalog) -> Screen
     instrument: Instrument | None = catalog.instruments.get(done.instrument)
     if instrument is None:
         raise AnswersRefused(f"{done.instrument} is no longer a screening: remove it")
+    # ScreeningResult refuses answers that no longer fit the instrument: "type it again".
     return ScreeningResult(
         instrument=instrument,
         sex=sex,
@@ -281,8 +290,18 @@ def _result(done: Administration, sex: Sex, catalog: ScreeningCatalog) -> Screen
 
 def _follow_ups(draft: ScreeningsDraft, sex: Sex, catalog: ScreeningCatalog) -> list[Reflex]:
     """The follow-up each positive screen of the draft calls for, given or not."""
-    found = (reflex(_result(done, sex, catalog), catalog) for done in draft.given)
-    return [follow_up for follow_up in found if follow_up is not None]
+    found: list[Reflex] = []
+    for done in draft.given:
+        try:
+            result = _result(done, sex, catalog)
+        except AnswersRefused:
+            # Answers saved under an older catalog: they lead nowhere. Signing refuses
+            # them (results() raises) until the MA types that screening again or removes it.
+            continue
+        follow_up = reflex(result, catalog)
+        if follow_up is not None:
+            found.append(follow_up)
+    return found
 
 
 def _still_follows(done: Administration, follow_up: Reflex | None) -> bool:

@@ -57,6 +57,10 @@ class InstrumentKind(StrEnum):
     HISTORY_PROMPT = "history-prompt"  # no items: update a part of the history instead
 
 
+class Scoring(StrEnum):
+    SUM = "sum"  # the total is the sum of the item scores
+
+
 class AnswerKind(StrEnum):
     CODED = "coded"  # every choice has a LOINC answer code (LA...)
     BOOLEAN = "boolean"  # exactly No = 0 and Yes = 1; exported as false/true
@@ -152,6 +156,7 @@ class Instrument:
     total_display: str | None
     history_code: str | None  # a history-prompt's LOINC (tobacco: 72166-2)
     stem: str  # what the MA says before the items
+    scoring: Scoring | None  # None for a history-prompt
     items: tuple[Item, ...]
     bands: Mapping[Sex, tuple[Band, ...]]  # every Sex present
     bands_source: str
@@ -351,6 +356,7 @@ _INSTRUMENT_FIELDS = {
     "total_code",
     "total_display",
     "stem",
+    "scoring",
     "items",
     "bands",
     "bands_source",
@@ -396,6 +402,9 @@ def _instrument(
         total_display=check.optional_text(entry["total_display"], f"{where} total_display"),
         history_code=check.loinc(entry.get("history_code"), f"{where} history_code"),
         stem=check.text(entry["stem"], f"{where} stem"),
+        scoring=None
+        if entry["scoring"] is None
+        else check.enum(Scoring, entry["scoring"], f"{where} scoring"),
         items=items,
         bands=_bands(check, f"{where} bands", entry["bands"]),
         bands_source=check.source(entry["bands_source"], f"{where} bands_source", sources),
@@ -508,8 +517,8 @@ def _ages(check: JsonChecker, where: str, raw: object) -> Ages:
 
 
 def _check_questionnaire(check: JsonChecker, where: str, instrument: Instrument) -> None:
-    if not instrument.items:
-        raise check.error(where, "a questionnaire needs items")
+    if not instrument.items or instrument.scoring is None:
+        raise check.error(where, "a questionnaire needs items and its scoring")
     if instrument.questionnaire is None or not _CANONICAL.fullmatch(instrument.questionnaire):
         raise check.error(where, "questionnaire must be a canonical URL (http(s):// or urn:)")
     if instrument.total_display is None:
@@ -546,10 +555,13 @@ def _check_history_prompt(check: JsonChecker, where: str, instrument: Instrument
         instrument.total_code,
         instrument.total_display,
         instrument.reflex,
+        instrument.scoring,
         *instrument.bands.values(),
     )
     if any(empty):
-        raise check.error(where, "a history-prompt has no items, codes, bands, alerts or reflex")
+        raise check.error(
+            where, "a history-prompt has no items, scoring, codes, bands, alerts or reflex"
+        )
     if instrument.history_code is None:
         raise check.error(where, "a history-prompt needs history_code")
 

@@ -25,6 +25,7 @@ from ma_tui.data.catalogs.screenings import (
     Instrument,
     InstrumentKind,
     Item,
+    Scoring,
     ScreeningCatalog,
     reflex_items,
     screening_catalog,
@@ -93,7 +94,10 @@ class ScreeningResult:
 
     @property
     def total(self) -> int | None:
-        return None if self.declined else sum(self.scores)
+        if self.declined:
+            return None
+        assert self.instrument.scoring == Scoring.SUM, "the one rule the catalog allows"
+        return sum(self.scores)
 
     @property
     def band(self) -> Band | None:

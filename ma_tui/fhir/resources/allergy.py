@@ -40,7 +40,6 @@ from ma_tui.fhir.resources.values import (
 
 JSON = dict[str, Any]
 
-_REFUTED = "refuted"  # verification status: not an allergy after all
 _NO_KNOWN_ALLERGY_DISPLAY = "No known allergy (situation)"
 _NO_KNOWN_ALLERGY_WORDS = frozenset({"no known allergies", "no known allergy", "nka"})
 
@@ -138,7 +137,7 @@ def from_fhir(work: ImportWork, resource: JSON) -> Result:
     label = shortened(f"AllergyIntolerance {substance or '?'} (MRN {patient.mrn})", 120)
     if verification == codes.ENTERED_IN_ERROR:
         return mark_error(work, Allergy, patient, resource, "allergy", substance, label)
-    if verification == _REFUTED:
+    if verification == codes.REFUTED:
         return Result("skipped", "refuted: not an allergy", label)
     if _is_no_known_allergy(resource.get("code")):
         return _no_known_allergies(work, patient, resource, label)

@@ -29,8 +29,6 @@ from ma_tui.fhir.resources.values import (
 
 JSON = dict[str, Any]
 
-_REFUTED = "refuted"  # verification status: not a condition after all
-
 
 def to_fhir(run: ExportRun, condition: Condition, subject: JSON) -> JSON:
     clinical = None
@@ -61,7 +59,7 @@ def from_fhir(work: ImportWork, resource: JSON) -> Result:
     label = shortened(f"Condition {name or '?'} (MRN {patient.mrn})", 120)
     if verification == codes.ENTERED_IN_ERROR:
         return mark_error(work, Condition, patient, resource, "condition", name, label)
-    if verification == _REFUTED:
+    if verification == codes.REFUTED:
         return Result("skipped", "refuted: not a condition", label)
     clinical = status_code(resource.get("clinicalStatus"), codes.CONDITION_CLINICAL)
     if clinical is not None and clinical not in codes.CONDITION_STATUS_IN:

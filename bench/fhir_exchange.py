@@ -116,7 +116,7 @@ def new_clinic(path: Path) -> Engine:
 
 
 def timed_import(engine: Engine, source: Path) -> tuple[float, ImportReport]:
-    context = ImportContext(mrn_system=DEFAULT_MRN_SYSTEM, now=CLINIC_NOW, os_user="bench")
+    context = ImportContext(mrn_system=DEFAULT_MRN_SYSTEM, now=CLINIC_NOW)
     started = time.perf_counter()
     report = import_resources(engine, lambda: read_files([source]), context)
     return time.perf_counter() - started, report

@@ -13,6 +13,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,11 @@ from fhir.resources.R4B import get_fhir_model_class
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
+from ma_tui.clinic.settings import apply_setting, parse_setting
+from ma_tui.core.errors import UserError
+from ma_tui.data.audit import AuditAction, current_os_user
 from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.history import (
     Allergy,
     AllergyCategory,
@@ -39,6 +44,7 @@ from ma_tui.data.models.staff import Staff, StaffRole
 from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatusChange
 from ma_tui.data.store import memory_engine
 from ma_tui.demo.clinic import build_demo_clinic
+from ma_tui.fhir.errors import ExportNotWritten
 from ma_tui.fhir.export import (
     ExportContext,
     ExportError,
@@ -46,9 +52,10 @@ from ma_tui.fhir.export import (
     Selection,
     bundle,
     export_resources,
+    export_visit_file,
     write_bundle,
 )
-from tests.conftest import CLINIC_NOW, CLINIC_TZ
+from tests.conftest import CLINIC_NOW, CLINIC_TZ, read_only_folder, todays_encounter_id
 
 CONTEXT = ExportContext(mrn_system="urn:oid:1.2.3.4", clinic_id=uuid.UUID(int=42), tz=CLINIC_TZ)
 UCUM = "http://unitsofmeasure.org"
@@ -654,6 +661,60 @@ def test_write_bundle_streams_the_same_json_as_bundle(demo: Engine) -> None:
     assert write_bundle([], empty, timestamp=CLINIC_NOW) == 0
     assert json.loads(empty.getvalue()) == bundle([], timestamp=CLINIC_NOW)
     assert "entry" not in bundle([], timestamp=CLINIC_NOW)
+
+
+# ---------------------------------------------------------- one-key export
+
+
+def _set_export_folder(engine: Engine, folder: Path) -> None:
+    with Session(engine) as session:
+        apply_setting(session, parse_setting("export-folder", str(folder)))
+
+
+def _export_events(engine: Engine) -> list[AuditEvent]:
+    with Session(engine) as session:
+        return list(
+            session.exec(select(AuditEvent).where(AuditEvent.action == AuditAction.EXPORT)).all()
+        )
+
+
+def test_a_visit_goes_to_the_export_folder_with_its_audit_event(
+    demo_sqlite: Engine, tmp_path: Path
+) -> None:
+    _set_export_folder(demo_sqlite, tmp_path / "exports")
+    visit_id = todays_encounter_id(demo_sqlite, "Whitfield")
+    path = export_visit_file(demo_sqlite, visit_id, now=CLINIC_NOW, staff_id=None)
+    assert path.parent == tmp_path / "exports"
+    assert path.stat().st_mode & 0o777 == 0o600  # it holds PHI
+    (visit,) = _resources(json.loads(path.read_text()), "Encounter")
+    assert visit["identifier"][0]["value"] == str(visit_id)
+    (event,) = _export_events(demo_sqlite)
+    assert (event.entity, event.os_user) == ("patient", current_os_user())
+    assert event.patient_id is not None and event.entity_id == str(event.patient_id)
+
+
+def test_an_export_folder_that_cannot_be_written_is_a_user_error(
+    demo_sqlite: Engine, tmp_path: Path
+) -> None:
+    locked = read_only_folder(tmp_path)
+    _set_export_folder(demo_sqlite, locked)
+    visit_id = todays_encounter_id(demo_sqlite, "Whitfield")
+    with pytest.raises(ExportNotWritten) as raised:
+        export_visit_file(demo_sqlite, visit_id, now=CLINIC_NOW, staff_id=None)
+    assert isinstance(raised.value, UserError)
+    assert str(raised.value).startswith(f"cannot write to the export folder {locked}: ")
+    assert _export_events(demo_sqlite) == []  # nothing was exported, so nothing recorded
+
+
+def test_a_visit_that_is_not_there_is_a_user_error_and_writes_nothing(
+    demo_sqlite: Engine, tmp_path: Path
+) -> None:
+    _set_export_folder(demo_sqlite, tmp_path)
+    with pytest.raises(ExportError, match="no visit 9999") as raised:
+        export_visit_file(demo_sqlite, 9999, now=CLINIC_NOW, staff_id=None)
+    assert isinstance(raised.value, UserError)
+    assert list(tmp_path.iterdir()) == []
+    assert _export_events(demo_sqlite) == []
 
 
 # ----------------------------------------------------------------- support

@@ -1,6 +1,12 @@
-"""FHIR R4 (US Core) in and out: export visits as a Bundle, import patients and the schedule.
+"""FHIR R4 (US Core) in and out, an adapter at the edge of ma-tui.
 
-``codes`` holds the code systems and the tables both directions share, so what
-``export`` writes is exactly what ``importer`` reads back; ``reader`` streams
-resources out of Bundle and NDJSON files.
+- ``resources/``: one module per resource type, its ``to_fhir`` and its
+  ``from_fhir`` side by side, so a round trip reads on one page;
+- ``codes``: the code systems and tables both directions share;
+- ``export``: what a selection exports, streamed as a Bundle, and the export use
+  cases (audited); ``importer``: the two-pass import in batches, a savepoint per
+  resource; ``report``: what an import did; ``validation``: the R4B model check;
+- ``reader``: resources streamed out of Bundle and NDJSON files;
+- ``commands``: ``ma-tui export fhir`` and ``ma-tui import fhir``;
+- ``errors``: what a person is told when an export cannot be done (``UserError``).
 """

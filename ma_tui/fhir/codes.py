@@ -1,7 +1,7 @@
 """The vocabulary both FHIR directions share: code systems, identifiers and mappings.
 
-Export (``ma_tui.fhir.export``) and import (``ma_tui.fhir.importer``) use these
-same tables, so a value written out is read back as the same value. Codes come
+The ``to_fhir`` and ``from_fhir`` of each resource module (``ma_tui.fhir.resources``)
+use these same tables, so a value written out is read back as the same value. Codes come
 from HL7 FHIR R4 and its terminology (terminology.hl7.org), US Core, LOINC
 (vital signs as in ``ma_tui.data.catalogs.vitals``) and SNOMED CT (tobacco status,
 no known allergy).
@@ -53,6 +53,7 @@ DEFAULT_MRN_SYSTEM = "urn:ma-tui:mrn"
 LOCAL_SYSTEM_PREFIX = "urn:ma-tui:"
 
 ENTERED_IN_ERROR = "entered-in-error"  # a status and a verification status, both ways
+REFUTED = "refuted"  # verification status: not an allergy, not a condition after all
 GROUP_CLASS = "group"  # coverage-class: the group number
 PLAN_CLASS = "plan"  # coverage-class: the plan
 MRN_TYPE_CODE = "MR"  # v2-0203: medical record number

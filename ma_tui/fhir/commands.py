@@ -9,13 +9,11 @@ updated, skipped and rejected, and exits 1 when anything was rejected.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -120,7 +118,7 @@ def selection_of(args: argparse.Namespace) -> Selection:
 
 def run_export(engine: Engine, args: argparse.Namespace) -> int:
     from ma_tui.core.clock import system_clock
-    from ma_tui.fhir.export import ExportError, ExportSummary
+    from ma_tui.fhir.export import ExportError, ExportSummary, export_bundle
 
     now = system_clock()
     summary = ExportSummary()
@@ -147,116 +145,25 @@ def run_export(engine: Engine, args: argparse.Namespace) -> int:
 def _export_to_file(
     engine: Engine, args: argparse.Namespace, target: Path, summary: ExportSummary, *, now: datetime
 ) -> int:
+    from ma_tui.fhir.export import export_bundle, write_atomically
+
     return write_atomically(
         target, lambda out: export_bundle(engine, selection_of(args), out, summary, now=now)
     )
-
-
-def write_atomically(target: Path, write: Callable[[TextIO], int]) -> int:
-    """Write next to the target, then rename: a failed export leaves no half file.
-    The file is readable by its owner only (mkstemp's mode 0600): it holds PHI."""
-    folder = target.parent if str(target.parent) else Path(".")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            written = write(out)
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return written
-
-
-def export_visit_file(
-    engine: Engine, encounter_id: int, *, now: datetime, staff_id: int | None
-) -> Path:
-    """One visit's Bundle, written to the clinic's export folder; the file written.
-
-    The file is named by visit number and time, never by the patient's name or MRN.
-    Raises ``ExportError`` (no such visit) or ``OSError`` (the folder is not writable).
-    """
-    from sqlmodel import Session
-
-    from ma_tui.clinic.settings import read_export_folder
-    from ma_tui.fhir.export import ExportSummary, Selection
-
-    with Session(engine) as session:
-        folder = read_export_folder(session)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    target = folder / f"visit-{encounter_id}-{now:%Y%m%d-%H%M%S}.fhir.json"
-    selection = Selection(encounter_id=encounter_id)
-    summary = ExportSummary()
-    write_atomically(
-        target,
-        lambda out: export_bundle(engine, selection, out, summary, now=now, staff_id=staff_id),
-    )
-    return target
-
-
-def export_bundle(
-    engine: Engine,
-    selection: Selection,
-    out: TextIO,
-    summary: ExportSummary,
-    *,
-    now: datetime,
-    staff_id: int | None = None,
-) -> int:
-    """Write the selection's Bundle to ``out`` and audit each patient exported; the
-    number of resources written. Shared by the command line and the review screen."""
-    from sqlmodel import Session
-
-    from ma_tui.clinic.settings import clinic_id, read_mrn_system
-    from ma_tui.data.audit import AuditAction, current_os_user, record
-    from ma_tui.data.store import retry_on_busy
-    from ma_tui.fhir.export import ExportContext, export_resources, write_bundle
-
-    assert now.tzinfo is not None
-    with Session(engine) as session:
-        context = ExportContext(
-            mrn_system=read_mrn_system(session), clinic_id=clinic_id(session), tz=now.tzinfo
-        )
-        # An empty selection raises ExportError here, before a byte is written.
-        resources = export_resources(session, selection, context, summary)
-        count = write_bundle(resources, out, timestamp=now)
-    out.flush()
-
-    def audit() -> None:
-        with Session(engine) as session, session.begin():
-            for patient_id in summary.patient_ids:
-                record(
-                    session,
-                    action=AuditAction.EXPORT,
-                    at=now,
-                    staff_id=staff_id,
-                    os_user=None if staff_id is not None else current_os_user(),
-                    patient_id=patient_id,
-                    entity="patient",
-                    entity_id=patient_id,
-                    detail={"format": "fhir", "encounters": len(summary.encounter_ids)},
-                )
-
-    retry_on_busy(audit)
-    return count
 
 
 # ------------------------------------------------------------------ import
 
 
 def run_import(engine: Engine, args: argparse.Namespace) -> int:
-    from sqlmodel import Session
-
     from ma_tui.clinic.settings import read_mrn_system
     from ma_tui.core.clock import system_clock
-    from ma_tui.data.audit import current_os_user
+    from ma_tui.core.transaction import read_only
     from ma_tui.fhir.importer import ImportContext, import_resources
     from ma_tui.fhir.reader import read_files, total_bytes
 
     paths: list[Path] = list(args.files)
-    with Session(engine) as session:
-        context = ImportContext(
-            mrn_system=read_mrn_system(session), now=system_clock(), os_user=current_os_user()
-        )
+    context = ImportContext(mrn_system=read_only(engine, read_mrn_system), now=system_clock())
     label = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
     with _ProgressBar(2 * total_bytes(paths), label) as advance:
 

@@ -20,8 +20,7 @@ from textual.widgets import Input, Label, Static
 
 from ma_tui.data.catalogs.vitals import DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.data.store import StoreError
-from ma_tui.fhir.commands import export_visit_file
-from ma_tui.fhir.export import ExportError
+from ma_tui.fhir.export import ExportError, export_visit_file
 from ma_tui.history.entry import SECTION_TITLES, SECTIONS, section_rows
 from ma_tui.patients.chart import Chart, coverage_alert
 from ma_tui.patients.registration import clean_text

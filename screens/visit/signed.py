@@ -22,8 +22,7 @@ from ma_tui.core.parsing import ParseError
 from ma_tui.data.catalogs.vitals import BMI, DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.data.models.observations import Observation, ObservationStatus
 from ma_tui.data.store import StoreError
-from ma_tui.fhir.commands import export_visit_file
-from ma_tui.fhir.export import ExportError
+from ma_tui.fhir.export import ExportError, export_visit_file
 from ma_tui.patients.chart import Chart, banner_identity
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
 from ma_tui.screens.widgets.common import PatientBanner, settle_inputs

@@ -166,14 +166,27 @@ def _answers(node: Node) -> dict[str, Answer]:
     return answers
 
 
+def loinc_check_digit(body: str) -> int:
+    """LOINC's mod-10 check digit of a code's digits before the hyphen."""
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        digit = int(char) * (2 if position % 2 == 0 else 1)
+        total += digit // 10 + digit % 10
+    return (10 - total % 10) % 10
+
+
 def loinc_code(node: Node) -> LoincCode:
     """A ``{"code", "display", "confirmed" | "unconfirmed"}`` object."""
     item = node.object({"code", "display"}, {"confirmed", "unconfirmed"})
     if item.has("confirmed") == item.has("unconfirmed"):
         raise node.error('must say either "confirmed" (where) or "unconfirmed" (why)')
     confirmed = item.has("confirmed")
+    code = item["code"].matching(LOINC_CODE, "a LOINC code with its check digit")
+    body, check = code.split("-")
+    if loinc_check_digit(body) != int(check):
+        raise item["code"].error(f"{code}: the check digit should be {loinc_check_digit(body)}")
     return LoincCode(
-        code=item["code"].matching(LOINC_CODE, "a LOINC code with its check digit"),
+        code=code,
         display=item["display"].text(),
         confirmed=confirmed,
         how=item["confirmed" if confirmed else "unconfirmed"].text(),

@@ -57,8 +57,9 @@ def parse_vial_scan(text: str) -> VialScan:
         raise ScanError("too long for a vial barcode: scan once")
     try:
         result = parse(raw, config=_CONFIG)
-    except (ParseError, ValueError) as exc:
-        raise ScanError(f"not a GS1 barcode: {exc}") from exc
+    except (ParseError, ValueError, IndexError) as exc:
+        # biip 5.2 raises IndexError for a lone "]" (a symbology identifier cut short).
+        raise ScanError(f"not a GS1 barcode: {exc or 'cut short'}") from exc
     message = result.gs1_message
     if message is None:
         if result.gtin is None:

@@ -259,6 +259,7 @@ def test_an_imported_registry_history_feeds_the_rules() -> None:
             "resourceType": "Immunization",
             "status": "completed",
             "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "187"}]},
+            "patient": {"reference": "Patient/1"},
             "occurrenceDateTime": "2025-07-01T09:00:00-05:00",
         }
     )

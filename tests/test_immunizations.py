@@ -543,7 +543,12 @@ def test_an_immunization_from_a_registry_is_read_without_guessing() -> None:
             },
             "route 'PO'",
         ),
-        ({"occurrenceDateTime": None}, "occurrenceDateTime is missing"),
+        ({"occurrenceDateTime": None}, "not valid FHIR R4: .*occurrence"),
+        (
+            {"occurrenceDateTime": None, "occurrenceString": "last fall"},
+            "is text \\('last fall'\\)",
+        ),
+        ({"patient": None}, "not valid FHIR R4: patient: Field required"),
     ],
 )
 def test_an_unreadable_immunization_is_refused_with_the_field(
@@ -553,9 +558,11 @@ def test_an_unreadable_immunization_is_refused_with_the_field(
         "resourceType": "Immunization",
         "status": "completed",
         "vaccineCode": {"text": "flu"},
+        "patient": {"reference": "Patient/1"},
         "occurrenceDateTime": "2020-10-01",
         **changes,
     }
+    resource = {key: value for key, value in resource.items() if value is not None}
     with pytest.raises(FhirReadError, match=reason):
         record_from_immunization(resource)
 
@@ -616,3 +623,90 @@ def test_any_vaccine_record_is_valid_fhir_and_reads_back(record: InjectionRecord
     )
     _validate(resource)
     assert record_from_immunization(resource) == record
+
+
+@given(
+    product=st.sampled_from(vaccine_catalog().products),
+    route=st.sampled_from([*ROUTES, "PO"]),
+    site=st.sampled_from([*SITES, "XX"]),
+    value=st.decimals(min_value=Decimal("0.01"), max_value=Decimal(5000), places=2),
+    unit=st.sampled_from(["mL", "mg", "ug"]),
+    birth=st.dates(date(1920, 1, 1), date(2026, 11, 23)),
+    expires=st.dates(date(2025, 1, 1), date(2028, 1, 1)),
+    eligibility=st.none() | st.sampled_from(Eligibility),
+    funding=st.sampled_from(FundingSource),
+    allergies=st.lists(
+        st.sampled_from(["egg", "gelatin", "PCN", "latex", "yeast", "peanut", ""]), max_size=3
+    ),
+    group=st.none() | st.sampled_from(["influenza", "hepb", "hepa", "mmr"]),
+)
+def test_the_checks_never_raise_and_stop_whatever_is_wrong(
+    product: Product,
+    route: str,
+    site: str,
+    value: Decimal,
+    unit: str,
+    birth: date,
+    expires: date,
+    eligibility: Eligibility | None,
+    funding: FundingSource,
+    allergies: list[str],
+    group: str | None,
+) -> None:
+    given = _giving(
+        product,
+        route=route,
+        site=site,
+        dose=Dose(value, unit),
+        lot=_lot(product, expires=expires, funding=funding),
+    )
+    patient = PatientFacts(birth, tuple(allergies), eligibility)
+    check = check_administration(given, Order(group=group, product_key=product.key), patient, NOW)
+    if expires < TODAY or route not in product.routes or site not in SITES:
+        assert check.blocked
+    if group is not None and group != product.group:
+        assert check.blocked
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "status",
+                "vaccineCode",
+                "occurrenceDateTime",
+                "route",
+                "site",
+                "doseQuantity",
+                "statusReason",
+                "programEligibility",
+                "fundingSource",
+                "education",
+                "expirationDate",
+                "manufacturer",
+            ]
+        ),
+        _JSON,
+        max_size=8,
+    )
+)
+def test_any_immunization_shape_is_read_or_refused(fields: dict[str, Any]) -> None:
+    resource = {
+        "resourceType": "Immunization",
+        "status": "completed",
+        "occurrenceDateTime": "2020-01-01",
+        **fields,
+    }
+    try:
+        record_from_immunization(resource)
+    except FhirReadError as refusal:
+        assert str(refusal)

@@ -383,3 +383,13 @@ def test_flu_a_and_b_are_two_observations_without_a_panel() -> None:
     assert [o["code"]["coding"][0]["code"] for o in found] == ["80382-5", "80383-3"]
     for observation in found:
         get_fhir_model_class("Observation").model_validate(observation)
+
+
+@given(st.text(max_size=30))
+def test_any_lot_text_gives_a_lot_or_a_refusal(text: str) -> None:
+    try:
+        lot = parse_lot(text)
+    except LotError as refusal:
+        assert str(refusal)
+    else:
+        assert parse_lot(lot) == lot and 1 <= len(lot) <= 20

@@ -17,7 +17,8 @@ contained ``Medication.batch``, which ``medicationReference`` points to.
 Reading back never guesses: an NDC of ten digits without hyphens is kept as sent
 (its segmentation is unknown), a partial date (``2019-05``) or an unknown code is
 refused with :class:`FhirReadError` naming the field, and the caller (the importer)
-skips that resource saying why.
+skips that resource saying why. A resource is first validated against the R4B
+models (``fhir.resources``), so the reading below can trust its shape.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
 
 from ma_tui.core.errors import InvalidInput
 from ma_tui.data.catalogs.vaccines import ROUTES, SITES, Dose
@@ -254,10 +258,23 @@ def _administration_fields(record: InjectionRecord) -> JSON:
 # ------------------------------------------------------------------ reading
 
 
+def _valid(resource: JSON, kind: str) -> None:
+    """Refuse anything that is not a valid R4B resource of this kind, so reading can trust shapes."""
+    if not isinstance(resource, dict) or resource.get("resourceType") != kind:
+        raise FhirReadError(f"not a{'n' if kind[0] in 'AEIOU' else ''} {kind}")
+    try:
+        get_fhir_model_class(kind).model_validate(resource)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or kind
+        raise FhirReadError(f"{kind} is not valid FHIR R4: {where}: {error['msg']}") from exc
+    except (ValueError, TypeError) as exc:
+        raise FhirReadError(f"{kind} is not valid FHIR R4: {exc}") from exc
+
+
 def record_from_immunization(resource: JSON) -> InjectionRecord:
-    """An ``Immunization`` (already valid R4) as a record; :class:`FhirReadError` if unreadable."""
-    if resource.get("resourceType") != "Immunization":
-        raise FhirReadError("not an Immunization")
+    """An ``Immunization`` as a record; :class:`FhirReadError` if invalid or unreadable."""
+    _valid(resource, "Immunization")
     status = resource.get("status")
     if status not in ("completed", "not-done"):
         raise FhirReadError(f"Immunization.status {status!r}: only completed and not-done are kept")
@@ -275,7 +292,7 @@ def record_from_immunization(resource: JSON) -> InjectionRecord:
     return InjectionRecord(
         is_vaccine=True,
         status=status,
-        occurred=_when(resource.get("occurrenceDateTime"), "Immunization.occurrenceDateTime"),
+        occurred=_occurrence(resource),
         name=vaccine.get("text") or cvx_display or (f"CVX {cvx}" if cvx else "vaccine"),
         cvx=cvx,
         cvx_display=cvx_display,
@@ -299,9 +316,8 @@ def record_from_immunization(resource: JSON) -> InjectionRecord:
 
 
 def record_from_medication_administration(resource: JSON) -> InjectionRecord:
-    """A ``MedicationAdministration`` (valid R4) as a record, lot from its contained Medication."""
-    if resource.get("resourceType") != "MedicationAdministration":
-        raise FhirReadError("not a MedicationAdministration")
+    """A ``MedicationAdministration`` as a record, lot and expiry from its contained Medication."""
+    _valid(resource, "MedicationAdministration")
     status = resource.get("status")
     if status not in ("completed", "not-done"):
         raise FhirReadError(
@@ -331,6 +347,13 @@ def record_from_medication_administration(resource: JSON) -> InjectionRecord:
         not_given_reason=_not_given(reasons[0] if reasons else None),
         note=_note(resource.get("note")),
     )
+
+
+def _occurrence(resource: JSON) -> datetime | date:
+    if "occurrenceString" in resource and "occurrenceDateTime" not in resource:
+        text = resource["occurrenceString"]
+        raise FhirReadError(f"Immunization.occurrence is text ({text!r}): no date to place it on")
+    return _when(resource.get("occurrenceDateTime"), "Immunization.occurrenceDateTime")
 
 
 def _medication(resource: JSON) -> JSON:

@@ -259,7 +259,7 @@ def _administration_fields(record: InjectionRecord) -> JSON:
 
 
 def _valid(resource: JSON, kind: str) -> None:
-    """Refuse anything that is not a valid R4B resource of this kind, so reading can trust shapes."""
+    """Refuse anything not a valid R4B resource of this kind, so reading can trust shapes."""
     if not isinstance(resource, dict) or resource.get("resourceType") != kind:
         raise FhirReadError(f"not a{'n' if kind[0] in 'AEIOU' else ''} {kind}")
     try:

@@ -1,0 +1,1 @@
+"""Immunizations and in-office injections: scan, inventory, safety checks, FHIR, due today."""

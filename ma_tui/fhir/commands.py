@@ -177,8 +177,8 @@ def export_visit_file(
     """
     from sqlmodel import Session
 
-    from ma_tui.clinic.settings import read_export_folder
     from ma_tui.fhir.export import ExportSummary, Selection
+    from ma_tui.fhir.settings import read_export_folder
 
     with Session(engine) as session:
         folder = read_export_folder(session)
@@ -206,16 +206,17 @@ def export_bundle(
     number of resources written. Shared by the command line and the review screen."""
     from sqlmodel import Session
 
-    from ma_tui.clinic.settings import clinic_id, read_mrn_system
     from ma_tui.data.audit import AuditAction, current_os_user, record
     from ma_tui.data.store import retry_on_busy
     from ma_tui.fhir.export import ExportContext, export_resources, write_bundle
+    from ma_tui.fhir.settings import clinic_id, read_mrn_system
 
     assert now.tzinfo is not None
     with Session(engine) as session:
         context = ExportContext(
             mrn_system=read_mrn_system(session), clinic_id=clinic_id(session), tz=now.tzinfo
         )
+        session.commit()  # the clinic id, made on first use, is kept for every export
         # An empty selection raises ExportError here, before a byte is written.
         resources = export_resources(session, selection, context, summary)
         count = write_bundle(resources, out, timestamp=now)
@@ -246,11 +247,11 @@ def export_bundle(
 def run_import(engine: Engine, args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
-    from ma_tui.clinic.settings import read_mrn_system
     from ma_tui.core.clock import system_clock
     from ma_tui.data.audit import current_os_user
     from ma_tui.fhir.importer import ImportContext, import_resources
     from ma_tui.fhir.reader import read_files, total_bytes
+    from ma_tui.fhir.settings import read_mrn_system
 
     paths: list[Path] = list(args.files)
     with Session(engine) as session:

@@ -42,7 +42,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
 
-from ma_tui.clinic.settings import CLINIC_ID_KEY
 from ma_tui.core.parsing import ParseError, normalize_phone
 from ma_tui.data.audit import AuditAction, record
 from ma_tui.data.models.history import (
@@ -61,6 +60,7 @@ from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatu
 from ma_tui.data.store import is_busy_error, retry_on_busy
 from ma_tui.data.types import SOURCE_ID_MAX
 from ma_tui.fhir import codes
+from ma_tui.fhir.settings import CLINIC_ID_KEY
 from ma_tui.patients.registration import clean_text, column_limit
 
 Action = Literal["created", "updated", "unchanged", "skipped", "rejected"]

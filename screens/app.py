@@ -13,7 +13,6 @@ from functools import partial
 from time import monotonic
 from typing import ClassVar, cast
 
-from sqlmodel import Session
 from textual import events, on
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
@@ -21,11 +20,9 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 
 from ma_tui.clinic.settings import DEFAULT_IDLE_LOCK_MINUTES, read_idle_lock_minutes
-from ma_tui.core.audit import AuditAction, audit
 from ma_tui.core.clock import Clock, system_clock
 from ma_tui.core.errors import UserError
-from ma_tui.core.transaction import Engine, in_transaction, read_only
-from ma_tui.data.store import StoreError
+from ma_tui.core.transaction import Engine, read_only
 from ma_tui.patients.chart import load_chart
 from ma_tui.screens.messages import GoToStep, OpenPatient, OpenStaffAccounts, VisitClosed
 from ma_tui.screens.queue.palette import patient_commands
@@ -251,6 +248,12 @@ class MaTuiApp(KeyGate):
 
     def open_patient(self, encounter_id: int) -> None:
         """Start (or resume) rooming a visit, at the step where it was left."""
+        from sqlmodel import Session
+
+        from ma_tui.core.audit import AuditAction, audit
+        from ma_tui.core.transaction import in_transaction
+        from ma_tui.data.store import StoreError
+
         current = self.screen
         if isinstance(current, VisitScreen):
             if current.visit.draft.encounter_id == encounter_id:

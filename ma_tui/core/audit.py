@@ -20,9 +20,15 @@ from sqlmodel import Session, select
 
 from ma_tui.core.errors import NotFound
 from ma_tui.core.transaction import in_transaction, read_only
-from ma_tui.data.audit import AuditAction, AuditEntry, VerifyResult, current_os_user, events
-from ma_tui.data.audit import record as _append
-from ma_tui.data.audit import verify as _verify
+from ma_tui.data.audit import (
+    AuditAction,
+    AuditEntry,
+    VerifyResult,
+    current_os_user,
+    events,
+    record,
+    verify,
+)
 from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.patients import Patient
 
@@ -44,7 +50,7 @@ def audit(
 
     ``detail`` says what changed (field names, counts), never a secret.
     """
-    return _append(
+    return record(
         session,
         action=action,
         at=at,
@@ -59,7 +65,7 @@ def audit(
 
 def verify_chain(engine: Engine) -> VerifyResult:
     """Every event's hash and link checked, oldest first (``ma-tui audit verify``)."""
-    return read_only(engine, _verify)
+    return read_only(engine, verify)
 
 
 def show_events(

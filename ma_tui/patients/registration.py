@@ -172,7 +172,16 @@ def register_walk_in(
         session.add(patient)
         session.flush()
         assert patient.id is not None
-        _audit_create(session, "patient", patient.id, patient.id, staff_id, now)
+        audit(
+            session,
+            AuditAction.CREATE,
+            at=now,
+            staff_id=staff_id,
+            patient_id=patient.id,
+            entity="patient",
+            entity_id=patient.id,
+            detail={"walk_in": True},
+        )
         if new.payer and new.member_id:
             session.add(
                 Coverage(
@@ -243,26 +252,14 @@ def _add_walk_in(session: Session, patient_id: int, *, now: datetime, staff_id: 
             changed_by_id=staff_id,
         )
     )
-    _audit_create(session, "encounter", encounter.id, patient_id, staff_id, now)
-    return encounter.id
-
-
-def _audit_create(
-    session: Session,
-    entity: str,
-    entity_id: int,
-    patient_id: int,
-    staff_id: int | None,
-    now: datetime,
-) -> None:
-    """A walk-in's patient or visit, recorded in the transaction that creates it."""
     audit(
         session,
         AuditAction.CREATE,
         at=now,
         staff_id=staff_id,
         patient_id=patient_id,
-        entity=entity,
-        entity_id=entity_id,
+        entity="encounter",
+        entity_id=encounter.id,
         detail={"walk_in": True},
     )
+    return encounter.id

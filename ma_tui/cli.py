@@ -4,9 +4,9 @@ It builds the engine (``open_database``) and hands it to what was asked for: the
 on today's queue, the demo clinic, the clinic's settings (each domain checks its
 own: units in ``ma_tui.vitals.settings``, minutes in ``ma_tui.clinic.settings``, FHIR
 in ``ma_tui.fhir.settings``), staff accounts, the audit trail, FHIR export and import.
-Every failure to open the database, and every refusal, is one line on stderr and a
-non-zero exit status, before any screen opens. The Textual app is imported only when
-a screen is about to open.
+A database that cannot be used, and every refusal, is one line on stderr and a
+non-zero exit status, and no screen opens. The Textual app is imported only when a
+screen is about to open.
 """
 
 from __future__ import annotations
@@ -337,7 +337,7 @@ def _settings(engine: Engine, change: SettingChange | None) -> int:
     """Print the clinic's settings, or change one (already checked) and print it."""
     from ma_tui.clinic.settings import change_setting
     from ma_tui.core.clock import system_clock
-    from ma_tui.core.errors import UserError
+    from ma_tui.core.errors import DatabaseUnavailable
 
     try:
         if change is not None:
@@ -345,7 +345,7 @@ def _settings(engine: Engine, change: SettingChange | None) -> int:
             return 0
         for line in setting_lines(engine):
             print(line)
-    except UserError as exc:
+    except DatabaseUnavailable as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
     return 0
@@ -573,13 +573,13 @@ def _check_audit_args(args: argparse.Namespace) -> str | None:
 
 def _audit(engine: Engine, args: argparse.Namespace) -> int:
     from ma_tui.core.audit import verify_chain
-    from ma_tui.core.errors import UserError
+    from ma_tui.core.errors import DatabaseUnavailable
 
     try:
         if args.action == "show":
             return _audit_show(engine, args)
         result = verify_chain(engine)
-    except UserError as exc:
+    except DatabaseUnavailable as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
     print(result.message())

@@ -32,7 +32,6 @@ from sqlmodel import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import CLINIC_NOW, record
-from ma_tui.clinic.settings import clinic_id
 from ma_tui.data.migrate import upgrade
 from ma_tui.data.store import create_store_engine, sqlite_url
 from ma_tui.fhir.codes import DEFAULT_MRN_SYSTEM
@@ -40,6 +39,7 @@ from ma_tui.fhir.export import ExportContext, ExportSummary, Selection, export_r
 from ma_tui.fhir.export import write_bundle as write_export
 from ma_tui.fhir.importer import ImportContext, ImportReport, import_resources
 from ma_tui.fhir.reader import read_files
+from ma_tui.fhir.settings import clinic_id
 
 GIVEN = ("Ana", "Ben", "Chloé", "Dmitri", "Emeka", "Fatima", "Grace", "Hiro", "Ines", "José")
 FAMILY = ("García", "Nguyen", "Okafor", "Smith", "Kowalski", "O'Brien", "Kim", "Haddad")

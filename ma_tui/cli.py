@@ -1,7 +1,11 @@
-"""The ``ma-tui`` command: open the clinic's queue, build the demo clinic, or set units.
+"""The ``ma-tui`` command, and the one place the program is put together.
 
-Every failure to open the database, and every bad setting, is one line on stderr and
-exit status 2, before any screen opens. The Textual app is imported only when a
+It builds the engine (``open_database``) and hands it to what was asked for: the app
+on today's queue, the demo clinic, the clinic's settings (each domain checks its
+own: units in ``ma_tui.vitals.settings``, minutes in ``ma_tui.clinic.settings``, FHIR
+in ``ma_tui.fhir.settings``), staff accounts, the audit trail, FHIR export and import.
+A database that cannot be used, and every refusal, is one line on stderr and a
+non-zero exit status, and no screen opens. The Textual app is imported only when a
 screen is about to open.
 """
 
@@ -32,8 +36,6 @@ from ma_tui.fhir import commands as fhir_commands
 
 if TYPE_CHECKING:
     from datetime import datetime
-
-    from sqlmodel import Session
 
     from ma_tui.clinic.settings import SettingChange
     from ma_tui.data.models.staff import Staff
@@ -109,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         description="Change one of the clinic's settings and print the new value.",
     )
-    # Checked by ma_tui.clinic.settings, not argparse choices: one clear line for any spelling.
+    # Checked by each setting's domain, not argparse choices: one clear line for any spelling.
     change.add_argument(
         "setting",
         help="weight, height, temperature, lockout, idle-lock, mrn-system or export-folder",
@@ -206,7 +208,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     args = build_parser().parse_args(argv)
     change: SettingChange | None = None
     if args.command == "settings" and args.action == "set":
-        from ma_tui.clinic.settings import SettingError, parse_setting
+        from ma_tui.clinic.settings import SettingError
 
         # Refused before the database is opened, so a typo creates and changes nothing.
         try:
@@ -282,13 +284,14 @@ def _database_key(url: str, env: Mapping[str, str]) -> str | None:
 
 def _build_demo(engine: Engine, url: str) -> int:
     from ma_tui.core.clock import system_clock
+    from ma_tui.core.errors import UserError
     from ma_tui.demo.clinic import build_demo_clinic
 
     now = system_clock()
     assert now.tzinfo is not None
     try:
         summary = build_demo_clinic(engine, now.date(), now.tzinfo)
-    except StoreError as exc:
+    except (StoreError, UserError) as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
     print(
@@ -298,21 +301,51 @@ def _build_demo(engine: Engine, url: str) -> int:
     return 0
 
 
+def parse_setting(setting: str, value: str) -> SettingChange:
+    """Any of the clinic's settings and its value, checked by the domain it belongs to;
+    ``SettingError`` names the bad one."""
+    from ma_tui.clinic.settings import SettingError, minutes_change, minutes_named, quoted
+    from ma_tui.fhir.settings import fhir_change, fhir_setting_named
+    from ma_tui.vitals.settings import unit_change, unit_setting_named
+
+    if (fhir := fhir_setting_named(setting)) is not None:
+        return fhir_change(fhir, value)
+    if (minutes := minutes_named(setting)) is not None:
+        return minutes_change(minutes, value)
+    if (unit := unit_setting_named(setting)) is not None:
+        return unit_change(unit, value)
+    raise SettingError(
+        f"unknown setting {quoted(setting)}: use weight, height, temperature, "
+        "lockout, idle-lock, mrn-system or export-folder"
+    )
+
+
+def setting_lines(engine: Engine) -> list[str]:
+    """Every setting as ``ma-tui settings`` shows it, one per line."""
+    from ma_tui.clinic.settings import minutes_lines
+    from ma_tui.core.transaction import read_only
+    from ma_tui.fhir.settings import fhir_lines
+    from ma_tui.vitals.settings import unit_lines
+
+    return read_only(
+        engine,
+        lambda session: [*unit_lines(session), *minutes_lines(session), *fhir_lines(session)],
+    )
+
+
 def _settings(engine: Engine, change: SettingChange | None) -> int:
     """Print the clinic's settings, or change one (already checked) and print it."""
-    from sqlmodel import Session
-
-    from ma_tui.clinic.settings import apply_setting, setting_lines
+    from ma_tui.clinic.settings import change_setting
+    from ma_tui.core.clock import system_clock
+    from ma_tui.core.errors import DatabaseUnavailable
 
     try:
-        with Session(engine) as session:
-            if change is not None:
-                print(apply_setting(session, change))
-                _audit_cli(engine, "update", "clinic_setting", None, {"setting": change.name})
-                return 0
-            for line in setting_lines(session):
-                print(line)
-    except StoreError as exc:
+        if change is not None:
+            print(change_setting(engine, change, now=system_clock()))
+            return 0
+        for line in setting_lines(engine):
+            print(line)
+    except DatabaseUnavailable as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
     return 0
@@ -345,12 +378,14 @@ def _check_users_args(args: argparse.Namespace) -> str | None:
 
 
 def _users(engine: Engine, args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    """``users list|add|disable|enable|reset``; a refusal is one line and changes nothing."""
+    """``users list|add|disable|enable|reset``; a refusal is one line and changes nothing.
+
+    Each change is recorded in the audit trail as by the operating-system user.
+    """
     import getpass
 
-    from sqlmodel import Session
-
     from ma_tui.core.clock import system_clock
+    from ma_tui.core.errors import DatabaseUnavailable, UserError
     from ma_tui.staff import accounts
     from ma_tui.staff.prompts import read_new_secret
 
@@ -358,98 +393,62 @@ def _users(engine: Engine, args: argparse.Namespace, env: Mapping[str, str]) -> 
     now = system_clock()
     try:
         if action == "list":
-            with Session(engine) as session:
-                _print_users(session, now)
+            _print_users(engine, now)
             return 0
         username = accounts.normalize_username(args.username)
-        # Checked before the PIN is asked for; the session ends so no lock is held meanwhile.
-        with Session(engine) as session:
-            known = accounts.user_exists(session, username)
+        # Checked before the PIN is asked for; no transaction stays open meanwhile.
+        known = accounts.user_exists(engine, username)
         if action == "add" and known:
-            raise accounts.AccountError(f"username {username!r} is taken; choose another")
+            raise accounts.UsernameTaken(f"username {username!r} is taken; choose another")
         if action != "add" and not known:
-            raise accounts.AccountError(f"no user {username!r}")
+            raise accounts.NoSuchUser(f"no user {username!r}")
         secret = ""
         if action in ("add", "reset"):
             secret = read_new_secret(
                 username, interactive=_stdin_is_terminal(), environ=env, getpass=getpass.getpass
             )
-        with Session(engine) as session:
-            if action == "add":
-                staff = accounts.add_user(
-                    session,
-                    username,
-                    args.name,
-                    args.role,
-                    secret,
-                    credentials=args.credentials,
-                    now=now,
-                )
-                print(f"Added {staff.username}: {_full_name(staff)}, {staff.role.value}.")
-                detail = {"username": username, "role": staff.role.value, "change": "add"}
-                _audit_cli(engine, "create", "staff", staff.id, detail)
-            elif action == "disable":
-                changed = accounts.disable_user(session, username, now=now)
-                print(f"Disabled {username}: they can no longer sign in.")
-                detail = {"username": username, "change": "disable"}
-                _audit_cli(engine, "update", "staff", changed.id, detail)
-            elif action == "enable":
-                changed = accounts.enable_user(session, username, now=now)
-                print(f"Enabled {username}: they can sign in again.")
-                detail = {"username": username, "change": "enable"}
-                _audit_cli(engine, "update", "staff", changed.id, detail)
-            else:
-                changed = accounts.reset_secret(session, username, secret, now=now)
-                print(f"New PIN or password set for {username}; failed attempts and lock cleared.")
-                detail = {"username": username, "change": "reset_secret"}
-                _audit_cli(engine, "update", "staff", changed.id, detail)
-    except accounts.AccountError as exc:
+        if action == "add":
+            staff = accounts.add_user(
+                engine,
+                username,
+                args.name,
+                args.role,
+                secret,
+                credentials=args.credentials,
+                now=now,
+            )
+            print(f"Added {staff.username}: {_full_name(staff)}, {staff.role.value}.")
+        elif action == "disable":
+            accounts.disable_user(engine, username, now=now)
+            print(f"Disabled {username}: they can no longer sign in.")
+        elif action == "enable":
+            accounts.enable_user(engine, username, now=now)
+            print(f"Enabled {username}: they can sign in again.")
+        else:
+            accounts.reset_secret(engine, username, secret, now=now)
+            print(f"New PIN or password set for {username}; failed attempts and lock cleared.")
+    except DatabaseUnavailable as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_DATABASE
+    except UserError as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (EOFError, KeyboardInterrupt):
         print(file=sys.stderr)
         print("ma-tui: cancelled; nothing was changed", file=sys.stderr)
         return EXIT_USAGE
-    except StoreError as exc:
-        print(f"ma-tui: {exc}", file=sys.stderr)
-        return EXIT_BAD_DATABASE
     return 0
-
-
-def _audit_cli(
-    engine: Engine, action: str, entity: str, entity_id: int | None, detail: Mapping[str, object]
-) -> None:
-    """A change made from the command line, recorded as by the operating-system user."""
-    from sqlmodel import Session
-
-    from ma_tui.core.clock import system_clock
-    from ma_tui.data.audit import current_os_user, record
-    from ma_tui.data.store import retry_on_busy
-
-    def write() -> None:
-        with Session(engine) as session, session.begin():
-            record(
-                session,
-                action=AuditAction(action),
-                at=system_clock(),
-                os_user=current_os_user(),
-                entity=entity,
-                entity_id=entity_id,
-                detail=detail,
-            )
-
-    retry_on_busy(write)
 
 
 def _full_name(staff: Staff) -> str:
     return f"{staff.display_name}, {staff.credentials}" if staff.credentials else staff.display_name
 
 
-def _print_users(session: Session, now: datetime) -> None:
+def _print_users(engine: Engine, now: datetime) -> None:
     """username, name, role, status: one account a line, in aligned columns."""
     from ma_tui.staff.accounts import account_status, list_users
 
-    staff = list_users(session)
+    staff = list_users(engine)
     if not staff:
         print("No staff accounts yet: add one with ma-tui users add USERNAME --name ... --role ...")
         return
@@ -471,16 +470,14 @@ def _first_admin(engine: Engine) -> int | None:
     """
     import getpass
 
-    from sqlmodel import Session
-
     from ma_tui.core.clock import system_clock
-    from ma_tui.staff.accounts import AccountError, needs_first_admin
+    from ma_tui.core.errors import DatabaseUnavailable, UserError
+    from ma_tui.staff.accounts import needs_first_admin
     from ma_tui.staff.prompts import create_first_admin
 
     try:
-        with Session(engine) as session:
-            if not needs_first_admin(session):
-                return None
+        if not needs_first_admin(engine):
+            return None
         if not _stdin_is_terminal():
             print(
                 "ma-tui: this clinic has no administrator yet; create one first with "
@@ -488,22 +485,17 @@ def _first_admin(engine: Engine) -> int | None:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        with Session(engine) as session:
-            admin = create_first_admin(
-                session, ask=input, getpass=getpass.getpass, now=system_clock()
-            )
-        detail = {"username": admin.username, "role": "admin", "change": "first_admin"}
-        _audit_cli(engine, "create", "staff", admin.id, detail)
-    except AccountError as exc:
+        create_first_admin(engine, ask=input, getpass=getpass.getpass, now=system_clock())
+    except DatabaseUnavailable as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_DATABASE
+    except UserError as exc:
         print(f"ma-tui: {exc}; no administrator was created", file=sys.stderr)
         return EXIT_USAGE
     except (EOFError, KeyboardInterrupt):
         print(file=sys.stderr)
         print("ma-tui: cancelled; no administrator was created", file=sys.stderr)
         return EXIT_USAGE
-    except StoreError as exc:
-        print(f"ma-tui: {exc}", file=sys.stderr)
-        return EXIT_BAD_DATABASE
     return None
 
 
@@ -580,16 +572,14 @@ def _check_audit_args(args: argparse.Namespace) -> str | None:
 
 
 def _audit(engine: Engine, args: argparse.Namespace) -> int:
-    from sqlmodel import Session
-
-    from ma_tui.data.audit import verify
+    from ma_tui.core.audit import verify_chain
+    from ma_tui.core.errors import DatabaseUnavailable
 
     try:
         if args.action == "show":
             return _audit_show(engine, args)
-        with Session(engine) as session:
-            result = verify(session)
-    except StoreError as exc:
+        result = verify_chain(engine)
+    except DatabaseUnavailable as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
     print(result.message())
@@ -602,47 +592,22 @@ def _audit(engine: Engine, args: argparse.Namespace) -> int:
 
 def _audit_show(engine: Engine, args: argparse.Namespace) -> int:
     """List the events asked for; the listing is recorded first, as a view by the OS user."""
-    from sqlmodel import Session, select
-
+    from ma_tui.core.audit import AuditAction, show_events
     from ma_tui.core.clock import system_clock
-    from ma_tui.data.audit import AuditAction, current_os_user, events, record
-    from ma_tui.data.models.patients import Patient
+    from ma_tui.core.errors import NotFound
 
-    now = system_clock()
-    assert now.tzinfo is not None
-    filters = {
-        "patient": args.patient,
-        "user": args.user,
-        "since": args.since,
-        "action": args.event_action,
-    }
-    with Session(engine) as session:
-        patient_id = None
-        if args.patient is not None:
-            patient = session.exec(select(Patient).where(Patient.mrn == args.patient)).first()
-            if patient is None:
-                print(f"ma-tui: no patient has MRN {args.patient!r}", file=sys.stderr)
-                return EXIT_USAGE
-            patient_id = patient.id
-        entries = events(
-            session,
+    try:
+        entries = show_events(
+            engine,
+            now=system_clock(),
             patient_mrn=args.patient,
             username=args.user,
             since=args.since,
-            tz=None,  # this computer's local day
             action=None if args.event_action is None else AuditAction(args.event_action),
         )
-        record(
-            session,
-            action=AuditAction.VIEW,
-            at=now,
-            os_user=current_os_user(),
-            patient_id=patient_id,
-            entity="audit_event",
-            detail={name: value for name, value in filters.items() if value is not None}
-            | {"events": len(entries)},
-        )
-        session.commit()
+    except NotFound as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     for entry in entries:
         when = entry.at.astimezone()  # local time, with that day's offset
         entity = " ".join(filter(None, (entry.entity, entry.entity_id)))

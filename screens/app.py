@@ -1,31 +1,31 @@
 """The Textual application shell: given an engine, it opens on today's queue.
 
-If this terminal left visits unfinished today (a closed terminal, a killed
-process), it first offers to resume them.
+Someone signs in first; an idle terminal locks itself. If this terminal left visits
+unfinished today (a closed terminal, a killed process), it first offers to resume
+them. The app holds the engine, the clock and who is signed in, and hands them down
+to the screens it opens; screens send typed messages up (``screens/messages.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from time import monotonic
 from typing import ClassVar, cast
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 from textual import events, on
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.screen import Screen
 
-from ma_tui.clinic.settings import idle_lock_minutes
+from ma_tui.clinic.settings import DEFAULT_IDLE_LOCK_MINUTES, read_idle_lock_minutes
 from ma_tui.core.clock import Clock, system_clock
-from ma_tui.data.audit import AuditAction, current_os_user, record
-from ma_tui.data.models.staff import Staff, StaffRole
-from ma_tui.data.store import StoreError, retry_on_busy
+from ma_tui.core.errors import UserError
+from ma_tui.core.transaction import Engine, read_only
 from ma_tui.patients.chart import load_chart
 from ma_tui.screens.messages import GoToStep, OpenPatient, OpenStaffAccounts, VisitClosed
-from ma_tui.screens.queue.palette import PatientCommands
+from ma_tui.screens.queue.palette import patient_commands
 from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.queue.resume import ResumeScreen
 from ma_tui.screens.staff.signin import SignInScreen
@@ -39,7 +39,8 @@ from ma_tui.screens.visit.visit import Visit, VisitScreen
 from ma_tui.screens.visit.vitals import VitalsScreen
 from ma_tui.screens.widgets.help import HelpScreen
 from ma_tui.screens.widgets.keygate import KeyGate
-from ma_tui.staff.accounts import SignInResult
+from ma_tui.staff.accounts import Staff, StaffRole
+from ma_tui.staff.signin import lock_terminal, sign_out, unlock_terminal
 from ma_tui.visits.rooming import (
     STEP_TITLES,
     STEPS,
@@ -64,7 +65,6 @@ class MaTuiApp(KeyGate):
     """ma-tui. The engine is always passed in, so tests can hand it a test database."""
 
     TITLE = "ma-tui"
-    COMMANDS = App.COMMANDS | {PatientCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
         Binding("f1", "help", "Keys", id="app.help"),
@@ -98,18 +98,23 @@ class MaTuiApp(KeyGate):
         self.idle_clock = idle_clock
         self._last_input = idle_clock()
         self._locked = False
+        self._patient_commands = patient_commands(engine, clock)
 
     def on_mount(self) -> None:
         if self.sign_in_required:
-            self.push_screen(
-                SignInScreen(self.engine, self.clock, on_attempt=self._audit_attempt),
-                self._signed_in,
-            )
+            self.push_screen(self._sign_in_screen(), self._signed_in)
         else:
             self._open_queue()
 
+    def _sign_in_screen(self, locked_user: Staff | None = None) -> SignInScreen:
+        return SignInScreen(
+            self.engine, self.clock, locked_user=locked_user, cursor_blink=self.cursor_blink
+        )
+
     def _open_queue(self) -> None:
-        self.push_screen(QueueScreen(self.engine, self.clock))
+        self.push_screen(
+            QueueScreen(self.engine, self.clock, self.staff, cursor_blink=self.cursor_blink)
+        )
         self.offer_unfinished()
 
     @property
@@ -138,57 +143,22 @@ class MaTuiApp(KeyGate):
             self.notify("Only an administrator manages staff accounts.", severity="warning")
             return
         self.push_screen(
-            UsersScreen(self.engine, self.clock, self.staff, on_change=self._audit_account)
+            UsersScreen(self.engine, self.clock, self.staff, cursor_blink=self.cursor_blink)
         )
-
-    def _audit_account(self, action: str, staff: Staff, detail: dict[str, object]) -> None:
-        """An account added, disabled, enabled or given a new PIN (never the PIN)."""
-        self.audit(AuditAction(action), entity="staff", entity_id=staff.id, detail=detail)
 
     def action_command_palette(self) -> None:
-        """No palette before sign-in or on the lock: it searches today's patients."""
-        if isinstance(self.screen, SignInScreen):
+        """Today's patients, and the commands of the screen; none before sign-in or on
+        the lock, where no patient may show."""
+        if isinstance(self.screen, SignInScreen | CommandPalette):
             return
-        super().action_command_palette()
+        providers = [*self.COMMANDS, *self.screen.COMMANDS, self._patient_commands]
+        self.push_screen(CommandPalette(providers=providers, id="--command-palette"))
 
-    def _audit_attempt(self, result: SignInResult) -> None:
-        """Every attempt, failed ones too, is an audit event (never the secret)."""
-        self.audit(
-            AuditAction(result.audit_action),
-            staff_id=result.staff_id,
-            detail=result.audit_detail(),
-        )
-
-    def audit(
-        self,
-        action: AuditAction,
-        *,
-        staff_id: int | None = None,
-        patient_id: int | None = None,
-        entity: str | None = None,
-        entity_id: int | None = None,
-        detail: dict[str, object] | None = None,
-    ) -> None:
-        """Append an audit event in its own transaction; a failure is said, not raised."""
-        who = staff_id if staff_id is not None else self.staff_id
-
-        def write() -> None:
-            with Session(self.engine) as session, session.begin():
-                record(
-                    session,
-                    action=action,
-                    at=self.clock(),
-                    staff_id=who,
-                    os_user=None if who is not None else current_os_user(),
-                    patient_id=patient_id,
-                    entity=entity,
-                    entity_id=entity_id,
-                    detail=detail,
-                )
-
+    def _record(self, event: Callable[[], None]) -> None:
+        """Write a sign-in event (lock, unlock, sign-out); a failure is said, not raised."""
         try:
-            retry_on_busy(write)
-        except (SQLAlchemyError, StoreError) as exc:
+            event()
+        except UserError as exc:
             self.notify(f"Audit trail not written: {exc}", severity="error", markup=False)
 
     async def on_event(self, event: events.Event) -> None:
@@ -199,8 +169,10 @@ class MaTuiApp(KeyGate):
     def _idle_limit(self) -> float:
         """The clinic's idle-lock time, read once (at the first check after sign-in)."""
         if self.idle_lock_seconds is None:
-            with Session(self.engine) as session:
-                self.idle_lock_seconds = idle_lock_minutes(session) * 60.0
+            try:
+                self.idle_lock_seconds = read_idle_lock_minutes(self.engine) * 60.0
+            except UserError:
+                return DEFAULT_IDLE_LOCK_MINUTES * 60.0  # read again at the next check
         return self.idle_lock_seconds
 
     def _check_idle(self) -> None:
@@ -211,7 +183,7 @@ class MaTuiApp(KeyGate):
 
     def lock(self) -> None:
         """Cover every screen; the open visit's draft is saved first."""
-        assert self.staff is not None
+        assert self.staff is not None and self.staff.id is not None
         screen = self.screen
         if isinstance(screen, VisitScreen):  # as typed, unchecked: nothing to say on screen
             screen.capture_draft()
@@ -219,19 +191,14 @@ class MaTuiApp(KeyGate):
             screen.save_draft()
         self.clear_notifications()  # a toast may name the patient
         self._locked = True
-        self.audit(AuditAction.LOCK, detail={"reason": "idle"})
-        self.push_screen(
-            SignInScreen(
-                self.engine, self.clock, locked_user=self.staff, on_attempt=self._audit_attempt
-            ),
-            self._unlocked,
-        )
+        self._record(partial(lock_terminal, self.engine, self.staff.id, now=self.clock()))
+        self.push_screen(self._sign_in_screen(locked_user=self.staff), self._unlocked)
 
     def _unlocked(self, staff: Staff | None) -> None:
         self._locked = False
         self._last_input = self.idle_clock()
-        if staff is not None:
-            self.audit(AuditAction.UNLOCK, staff_id=staff.id)
+        if staff is not None and staff.id is not None:
+            self._record(partial(unlock_terminal, self.engine, staff.id, now=self.clock()))
         if staff is None or self.staff is None or staff.id == self.staff.id:
             return  # the same user: back exactly where they were
         # Another user: their own session from the queue; the visit stays its owner's.
@@ -244,10 +211,10 @@ class MaTuiApp(KeyGate):
     def offer_unfinished(self) -> None:
         """Offer the visits this terminal left unfinished today; Esc goes to the queue."""
         now = self.clock()
+        holder = self.holder or current_holder()
         try:
-            with Session(self.engine) as session:
-                visits = unfinished_visits(session, holder=self.holder or current_holder(), now=now)
-        except (SQLAlchemyError, StoreError):
+            visits = read_only(self.engine, partial(unfinished_visits, holder=holder, now=now))
+        except UserError:
             return  # the queue shows them as Rooming all the same
         if visits:
             self.push_screen(ResumeScreen(visits, now), self._resume)
@@ -261,8 +228,8 @@ class MaTuiApp(KeyGate):
         screen = self.screen
         if isinstance(screen, VisitScreen):
             screen.keep_draft()
-        if self.staff is not None:
-            self.audit(AuditAction.SIGN_OUT)
+        if self.staff is not None and self.staff.id is not None:
+            self._record(partial(sign_out, self.engine, self.staff.id, now=self.clock()))
         self.exit()
 
     # --------------------------------------------------------------- rooming
@@ -281,6 +248,12 @@ class MaTuiApp(KeyGate):
 
     def open_patient(self, encounter_id: int) -> None:
         """Start (or resume) rooming a visit, at the step where it was left."""
+        from sqlmodel import Session
+
+        from ma_tui.core.audit import AuditAction, audit
+        from ma_tui.core.transaction import in_transaction
+        from ma_tui.data.store import StoreError
+
         current = self.screen
         if isinstance(current, VisitScreen):
             if current.visit.draft.encounter_id == encounter_id:
@@ -291,11 +264,17 @@ class MaTuiApp(KeyGate):
         with Session(self.engine) as session:
             chart = load_chart(session, encounter_id)
         # Its own transaction, after the read: a SQLite file's write lock is one at a time.
-        self.audit(
-            AuditAction.VIEW,
-            patient_id=chart.patient_id,
-            entity="encounter",
-            entity_id=encounter_id,
+        in_transaction(
+            self.engine,
+            lambda session: audit(
+                session,
+                AuditAction.VIEW,
+                at=now,
+                staff_id=self.staff_id,
+                patient_id=chart.patient_id,
+                entity="encounter",
+                entity_id=encounter_id,
+            ),
         )
         with Session(self.engine) as session:
             if chart.encounter.signed_at is not None:

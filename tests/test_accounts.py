@@ -8,7 +8,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,19 +22,18 @@ from sqlmodel import Session, select
 from ma_tui import cli
 from ma_tui.cli import main
 from ma_tui.clinic.settings import set_minutes
+from ma_tui.core.errors import DatabaseUnavailable, NotAllowed
 from ma_tui.data.models.staff import Staff, StaffRole
 from ma_tui.data.store import create_store_engine, sqlite_url
 from ma_tui.staff import accounts
 from ma_tui.staff.accounts import (
-    DISABLED,
-    UNKNOWN_OR_WRONG,
     AccountError,
     SecretError,
-    SignInOutcome,
     UsernameError,
+    UsernameTaken,
     account_status,
+    add_first_admin,
     add_user,
-    authenticate,
     check_secret,
     disable_user,
     enable_user,
@@ -50,6 +49,7 @@ from ma_tui.staff.prompts import (
     create_first_admin,
     read_new_secret,
 )
+from ma_tui.staff.signin import DISABLED, UNKNOWN_OR_WRONG, SignInOutcome, authenticate
 from tests.conftest import CLINIC_NOW
 
 # argon2-cffi's defaults cost tens of milliseconds a hash on purpose; tests use the
@@ -65,8 +65,8 @@ def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> Iterator[PasswordHasher]:
     yield CHEAP
 
 
-def _add(session: Session, username: str = "mia", role: StaffRole = StaffRole.MA) -> Staff:
-    return add_user(session, username, username.title(), role, "2468", now=NOW)
+def _add(engine: Engine, username: str = "mia", role: StaffRole = StaffRole.MA) -> Staff:
+    return add_user(engine, username, username.title(), role, "2468", now=NOW)
 
 
 def _row(engine: Engine, username: str) -> Staff:
@@ -76,20 +76,19 @@ def _row(engine: Engine, username: str) -> Staff:
         return staff
 
 
-def _fail(session: Session, times: int, *, at: datetime = NOW, username: str = "mia") -> None:
+def _fail(engine: Engine, times: int, *, at: datetime = NOW, username: str = "mia") -> None:
     for _ in range(times):
-        assert not authenticate(session, username, "0000", now=at).ok
+        assert not authenticate(engine, username, "0000", now=at).ok
 
 
 # ------------------------------------------------------------------ sign-in
 
 
 def test_right_pin_signs_in_and_resets_the_failed_count(engine: Engine) -> None:
-    with Session(engine) as session:
-        _add(session)
-        _fail(session, 3)
-        assert _row(engine, "mia").failed_attempts == 3
-        result = authenticate(session, "  MIA ", "2468", now=NOW)
+    _add(engine)
+    _fail(engine, 3)
+    assert _row(engine, "mia").failed_attempts == 3
+    result = authenticate(engine, "  MIA ", "2468", now=NOW)
     assert result.ok and result.outcome is SignInOutcome.SIGNED_IN
     assert result.message == "" and result.audit_action == "sign_in"
     assert result.staff is not None and result.staff.username == "mia"
@@ -98,12 +97,10 @@ def test_right_pin_signs_in_and_resets_the_failed_count(engine: Engine) -> None:
 
 
 def test_the_signed_in_staff_stays_readable_after_the_session(file_engine: Engine) -> None:
-    with Session(file_engine) as session:
-        _add(session)
-    with Session(file_engine) as session:
-        result = authenticate(session, "mia", "2468", now=NOW)
-        # No transaction left open: another terminal can write at once.
-        assert not session.in_transaction()
+    _add(file_engine)
+    result = authenticate(file_engine, "mia", "2468", now=NOW)
+    # No transaction left open: another terminal can write at once.
+    assert file_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     assert result.staff is not None and result.staff.display_name == "Mia"
 
 
@@ -120,11 +117,10 @@ def test_unknown_user_and_wrong_pin_get_the_same_message(
     monkeypatch.setattr(
         accounts, "PASSWORD_HASHER", CountingHasher(time_cost=1, memory_cost=8, parallelism=1)
     )
-    with Session(engine) as session:
-        _add(session)
-        wrong = authenticate(session, "mia", "1111", now=NOW)
-        unknown = authenticate(session, "nobody", "2468", now=NOW)
-        nonsense = authenticate(session, "?! \x1b[31m", "", now=NOW)
+    _add(engine)
+    wrong = authenticate(engine, "mia", "1111", now=NOW)
+    unknown = authenticate(engine, "nobody", "2468", now=NOW)
+    nonsense = authenticate(engine, "?! \x1b[31m", "", now=NOW)
     assert wrong.message == unknown.message == nonsense.message == UNKNOWN_OR_WRONG
     assert UNKNOWN_OR_WRONG == "Unknown user or wrong PIN"
     assert (wrong.outcome, unknown.outcome) == (
@@ -146,13 +142,12 @@ def test_unknown_user_and_wrong_pin_get_the_same_message(
 
 
 def test_five_failures_lock_for_the_configured_minutes(engine: Engine) -> None:
-    with Session(engine) as session:
-        _add(session)
-        for attempt in range(1, 5):
-            result = authenticate(session, "mia", "9999", now=NOW)
-            assert result.outcome is SignInOutcome.WRONG_SECRET
-            assert result.failed_attempts == attempt and result.locked_until is None
-        fifth = authenticate(session, "mia", "9999", now=NOW)
+    _add(engine)
+    for attempt in range(1, 5):
+        result = authenticate(engine, "mia", "9999", now=NOW)
+        assert result.outcome is SignInOutcome.WRONG_SECRET
+        assert result.failed_attempts == attempt and result.locked_until is None
+    fifth = authenticate(engine, "mia", "9999", now=NOW)
     assert fifth.outcome is SignInOutcome.LOCKED_OUT
     assert fifth.locked_until == NOW + timedelta(minutes=15)
     assert fifth.message == (
@@ -166,35 +161,33 @@ def test_five_failures_lock_for_the_configured_minutes(engine: Engine) -> None:
 
 
 def test_while_locked_the_right_pin_fails_and_the_lock_is_not_extended(engine: Engine) -> None:
-    with Session(engine) as session:
-        set_minutes(session, "lockout", "30")
-        _add(session)
-        _fail(session, 5)
-        until = NOW + timedelta(minutes=30)
-        for minutes in (0, 10, 29):
-            at = NOW + timedelta(minutes=minutes, seconds=59)
-            right = authenticate(session, "mia", "2468", now=at)
-            wrong = authenticate(session, "mia", "0000", now=at)
-            for result in (right, wrong):
-                assert not result.ok and result.outcome is SignInOutcome.LOCKED
-                assert result.locked_until == until
-                assert result.message == (
-                    "Locked after 5 failed attempts; try again after 09:50 or ask an administrator"
-                )
-        assert _row(engine, "mia").locked_until == until
-        assert _row(engine, "mia").failed_attempts == 5
-        after = authenticate(session, "mia", "2468", now=until)
+    set_minutes(engine, "lockout", "30", now=NOW)
+    _add(engine)
+    _fail(engine, 5)
+    until = NOW + timedelta(minutes=30)
+    for minutes in (0, 10, 29):
+        at = NOW + timedelta(minutes=minutes, seconds=59)
+        right = authenticate(engine, "mia", "2468", now=at)
+        wrong = authenticate(engine, "mia", "0000", now=at)
+        for result in (right, wrong):
+            assert not result.ok and result.outcome is SignInOutcome.LOCKED
+            assert result.locked_until == until
+            assert result.message == (
+                "Locked after 5 failed attempts; try again after 09:50 or ask an administrator"
+            )
+    assert _row(engine, "mia").locked_until == until
+    assert _row(engine, "mia").failed_attempts == 5
+    after = authenticate(engine, "mia", "2468", now=until)
     assert after.ok
     stored = _row(engine, "mia")
     assert (stored.failed_attempts, stored.locked_until) == (0, None)
 
 
 def test_after_a_lock_runs_out_the_count_starts_again(engine: Engine) -> None:
-    with Session(engine) as session:
-        _add(session)
-        _fail(session, 5)
-        later = NOW + timedelta(minutes=16)
-        result = authenticate(session, "mia", "0000", now=later)
+    _add(engine)
+    _fail(engine, 5)
+    later = NOW + timedelta(minutes=16)
+    result = authenticate(engine, "mia", "0000", now=later)
     assert result.outcome is SignInOutcome.WRONG_SECRET and result.failed_attempts == 1
     assert result.message == UNKNOWN_OR_WRONG
     assert _row(engine, "mia").locked_until is None
@@ -202,56 +195,50 @@ def test_after_a_lock_runs_out_the_count_starts_again(engine: Engine) -> None:
 
 def test_a_lock_into_tomorrow_names_the_day(engine: Engine) -> None:
     late = NOW.replace(hour=23, minute=50)
-    with Session(engine) as session:
-        _add(session)
-        _fail(session, 4, at=late)
-        result = authenticate(session, "mia", "0000", now=late)
+    _add(engine)
+    _fail(engine, 4, at=late)
+    result = authenticate(engine, "mia", "0000", now=late)
     assert result.message.startswith("Locked after 5 failed attempts; try again after Nov 24 00:05")
 
 
 def test_disabled_user_is_refused(engine: Engine) -> None:
-    with Session(engine) as session:
-        _add(session, "admin", StaffRole.ADMIN)
-        _add(session)
-        disable_user(session, "mia", now=NOW)
-        right = authenticate(session, "mia", "2468", now=NOW)
-        wrong = authenticate(session, "mia", "1111", now=NOW)
+    _add(engine, "admin", StaffRole.ADMIN)
+    _add(engine)
+    disable_user(engine, "mia", now=NOW)
+    right = authenticate(engine, "mia", "2468", now=NOW)
+    wrong = authenticate(engine, "mia", "1111", now=NOW)
     assert not right.ok and right.outcome is SignInOutcome.DISABLED
     assert right.message == DISABLED == "This account is disabled; ask an administrator"
     # Only someone who knows the PIN learns the account exists and is disabled.
     assert wrong.message == UNKNOWN_OR_WRONG
-    with Session(engine) as session:
-        enable_user(session, "mia", now=NOW)
-        assert authenticate(session, "mia", "2468", now=NOW).ok
+    enable_user(engine, "mia", now=NOW)
+    assert authenticate(engine, "mia", "2468", now=NOW).ok
 
 
 def test_an_account_without_a_secret_never_signs_in(engine: Engine) -> None:
     with Session(engine) as session:
         session.add(Staff(username="old", display_name="Old", role=StaffRole.MA))
         session.commit()
-        for secret in ("", "2468", "0000"):
-            result = authenticate(session, "old", secret, now=NOW)
-            assert result.outcome is SignInOutcome.WRONG_SECRET
-            assert result.message == UNKNOWN_OR_WRONG
+    for secret in ("", "2468", "0000"):
+        result = authenticate(engine, "old", secret, now=NOW)
+        assert result.outcome is SignInOutcome.WRONG_SECRET
+        assert result.message == UNKNOWN_OR_WRONG
 
 
 def test_an_old_hash_is_rehashed_with_todays_parameters(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with Session(engine) as session:
-        _add(session)
+    _add(engine)
     old_hash = _row(engine, "mia").secret_hash
     assert old_hash is not None
     stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
     monkeypatch.setattr(accounts, "PASSWORD_HASHER", stronger)
-    with Session(engine) as session:
-        assert authenticate(session, "mia", "2468", now=NOW).ok
+    assert authenticate(engine, "mia", "2468", now=NOW).ok
     new_hash = _row(engine, "mia").secret_hash
     assert new_hash is not None and new_hash != old_hash
     assert new_hash.startswith("$argon2id$") and not stronger.check_needs_rehash(new_hash)
-    with Session(engine) as session:
-        assert authenticate(session, "mia", "2468", now=NOW).ok
-        assert _row(engine, "mia").secret_hash == new_hash
+    assert authenticate(engine, "mia", "2468", now=NOW).ok
+    assert _row(engine, "mia").secret_hash == new_hash
 
 
 def test_production_hasher_is_argon2_cffis_default_argon2id() -> None:
@@ -266,17 +253,15 @@ def test_production_hasher_is_argon2_cffis_default_argon2id() -> None:
 
 def test_a_password_typed_decomposed_matches_one_stored_composed(engine: Engine) -> None:
     composed = "caf\u00e9 au lait"
-    with Session(engine) as session:
-        add_user(session, "lena", "Lena", StaffRole.PROVIDER, composed, now=NOW)
-        decomposed = unicodedata.normalize("NFD", composed)
-        assert authenticate(session, "lena", decomposed, now=NOW).ok
-        assert not authenticate(session, "lena", "cafe au lait", now=NOW).ok
+    add_user(engine, "lena", "Lena", StaffRole.PROVIDER, composed, now=NOW)
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert authenticate(engine, "lena", decomposed, now=NOW).ok
+    assert not authenticate(engine, "lena", "cafe au lait", now=NOW).ok
 
 
 def test_the_secret_is_never_stored_or_reported(engine: Engine) -> None:
-    with Session(engine) as session:
-        _add(session)
-        results = [authenticate(session, "mia", secret, now=NOW) for secret in ("2468", "97531")]
+    _add(engine)
+    results = [authenticate(engine, "mia", secret, now=NOW) for secret in ("2468", "97531")]
     stored = _row(engine, "mia").secret_hash
     assert stored is not None and stored.startswith("$argon2id$") and "2468" not in stored
     for result in results:
@@ -284,104 +269,120 @@ def test_the_secret_is_never_stored_or_reported(engine: Engine) -> None:
         assert "2468" not in text and "97531" not in text
 
 
+def test_each_attempt_is_one_audit_event_with_its_outcome(engine: Engine) -> None:
+    _add(engine)
+    trail = _trail(engine)
+    authenticate(engine, "mia", "0000", now=NOW)
+    authenticate(engine, "nobody", "2468", now=NOW)
+    authenticate(engine, "mia", "2468", now=NOW)
+    from ma_tui.data.audit import events
+
+    with Session(engine) as session:
+        new = events(session)[len(trail) :]
+    assert [(e.action, e.staff_username, e.os_user is not None) for e in new] == [
+        ("sign_in_failed", "mia", False),
+        ("sign_in_failed", None, True),  # no account: the OS user of the terminal
+        ("sign_in", "mia", False),
+    ]
+    assert json.loads(new[0].detail or "{}") == {
+        "username": "mia",
+        "outcome": "wrong_secret",
+        "failed_attempts": 1,
+    }
+
+
 # ------------------------------------------------------------- administration
 
 
 def test_last_admin_cannot_be_disabled(engine: Engine) -> None:
-    with Session(engine) as session:
-        assert needs_first_admin(session)
-        _add(session, "helen", StaffRole.ADMIN)
-        assert not needs_first_admin(session)
-        with pytest.raises(AccountError, match="last active administrator"):
-            disable_user(session, "helen", now=NOW)
-        _add(session, "omar", StaffRole.ADMIN)
-        assert not disable_user(session, "HELEN", now=NOW).active
-        with pytest.raises(AccountError, match="'omar' is the last active administrator"):
-            disable_user(session, "omar", now=NOW)
-        assert not needs_first_admin(session)
+    assert needs_first_admin(engine)
+    _add(engine, "helen", StaffRole.ADMIN)
+    assert not needs_first_admin(engine)
+    with pytest.raises(AccountError, match="last active administrator"):
+        disable_user(engine, "helen", now=NOW)
+    _add(engine, "omar", StaffRole.ADMIN)
+    assert not disable_user(engine, "HELEN", now=NOW).active
+    with pytest.raises(AccountError, match="'omar' is the last active administrator"):
+        disable_user(engine, "omar", now=NOW)
+    assert not needs_first_admin(engine)
     assert _row(engine, "omar").active and not _row(engine, "helen").active
 
 
 def test_reset_clears_the_lock_and_replaces_the_secret(engine: Engine) -> None:
-    with Session(engine) as session:
-        _add(session)
-        _fail(session, 5)
-        assert authenticate(session, "mia", "2468", now=NOW).outcome is SignInOutcome.LOCKED
-        staff = reset_secret(session, "mia", "correct horse", now=NOW)
-        assert (staff.failed_attempts, staff.locked_until) == (0, None)
-        assert not authenticate(session, "mia", "2468", now=NOW).ok
-        assert authenticate(session, "mia", "correct horse", now=NOW).ok
+    _add(engine)
+    _fail(engine, 5)
+    assert authenticate(engine, "mia", "2468", now=NOW).outcome is SignInOutcome.LOCKED
+    staff = reset_secret(engine, "mia", "correct horse", now=NOW)
+    assert (staff.failed_attempts, staff.locked_until) == (0, None)
+    assert not authenticate(engine, "mia", "2468", now=NOW).ok
+    assert authenticate(engine, "mia", "correct horse", now=NOW).ok
 
 
 def test_add_user_checks_everything_before_writing(engine: Engine) -> None:
-    with Session(engine) as session:
-        staff = add_user(
-            session,
-            " Dr.Chen ",
-            "  Lena\tChen ",
-            "provider",
-            "5150",
-            credentials=" MD ",
-            now=NOW,
-        )
-        assert (staff.username, staff.display_name, staff.credentials) == (
-            "dr.chen",
-            "Lena Chen",
-            "MD",
-        )
-        assert staff.role is StaffRole.PROVIDER and staff.created_at == NOW
-        refusals: list[tuple[dict[str, str], str]] = [
-            ({"username": "DR.CHEN"}, "username 'dr.chen' is taken"),
-            ({"username": "x"}, "a username has 2 to 64 characters"),
-            ({"display_name": " \t "}, "a user needs a name"),
-            ({"role": "surgeon"}, "unknown role 'surgeon'"),
-            ({"secret": "12"}, "a PIN has 4 to 12 digits"),
-            ({"credentials": "C" * 40}, "credentials have at most 32 characters"),
-        ]
-        for change, message in refusals:
-            fields = {
-                "username": "jorge",
-                "display_name": "Jorge",
-                "role": "ma",
-                "secret": "1357",
-                **change,
-            }
-            with pytest.raises(AccountError, match=re.escape(message)):
-                add_user(
-                    session,
-                    fields["username"],
-                    fields["display_name"],
-                    fields["role"],
-                    fields["secret"],
-                    credentials=change.get("credentials"),
-                    now=NOW,
-                )
-        assert [s.username for s in list_users(session)] == ["dr.chen"]
+    staff = add_user(
+        engine,
+        " Dr.Chen ",
+        "  Lena\tChen ",
+        "provider",
+        "5150",
+        credentials=" MD ",
+        now=NOW,
+    )
+    assert (staff.username, staff.display_name, staff.credentials) == (
+        "dr.chen",
+        "Lena Chen",
+        "MD",
+    )
+    assert staff.role is StaffRole.PROVIDER and staff.created_at == NOW
+    refusals: list[tuple[dict[str, str], str]] = [
+        ({"username": "DR.CHEN"}, "username 'dr.chen' is taken"),
+        ({"username": "x"}, "a username has 2 to 64 characters"),
+        ({"display_name": " \t "}, "a user needs a name"),
+        ({"role": "surgeon"}, "unknown role 'surgeon'"),
+        ({"secret": "12"}, "a PIN has 4 to 12 digits"),
+        ({"credentials": "C" * 40}, "credentials have at most 32 characters"),
+    ]
+    for change, message in refusals:
+        fields = {
+            "username": "jorge",
+            "display_name": "Jorge",
+            "role": "ma",
+            "secret": "1357",
+            **change,
+        }
+        with pytest.raises(AccountError, match=re.escape(message)):
+            add_user(
+                engine,
+                fields["username"],
+                fields["display_name"],
+                fields["role"],
+                fields["secret"],
+                credentials=change.get("credentials"),
+                now=NOW,
+            )
+    assert [s.username for s in list_users(engine)] == ["dr.chen"]
 
 
 def test_unknown_users_are_named_in_admin_errors(engine: Engine) -> None:
-    with Session(engine) as session:
-        for action in (
-            lambda: disable_user(session, "ghost", now=NOW),
-            lambda: enable_user(session, "ghost", now=NOW),
-            lambda: reset_secret(session, "ghost", "2468", now=NOW),
-        ):
-            with pytest.raises(AccountError, match="no user 'ghost'"):
-                action()
+    for action in (
+        lambda: disable_user(engine, "ghost", now=NOW),
+        lambda: enable_user(engine, "ghost", now=NOW),
+        lambda: reset_secret(engine, "ghost", "2468", now=NOW),
+    ):
+        with pytest.raises(AccountError, match="no user 'ghost'"):
+            action()
 
 
 def test_account_status(engine: Engine) -> None:
-    with Session(engine) as session:
-        _add(session, "helen", StaffRole.ADMIN)
-        _add(session)
-        _add(session, "jorge")
-        _fail(session, 5)
-        disable_user(session, "jorge", now=NOW)
-        shown = {s.username: account_status(s, NOW) for s in list_users(session)}
+    _add(engine, "helen", StaffRole.ADMIN)
+    _add(engine)
+    _add(engine, "jorge")
+    _fail(engine, 5)
+    disable_user(engine, "jorge", now=NOW)
+    shown = {s.username: account_status(s, NOW) for s in list_users(engine)}
     assert shown == {"helen": "active", "jorge": "disabled", "mia": "locked until 09:35"}
-    with Session(engine) as session:
-        later = NOW + timedelta(minutes=15)
-        assert [account_status(s, later) for s in list_users(session)][2] == "active"
+    later = NOW + timedelta(minutes=15)
+    assert [account_status(s, later) for s in list_users(engine)][2] == "active"
 
 
 @pytest.mark.parametrize(
@@ -390,6 +391,115 @@ def test_account_status(engine: Engine) -> None:
 )
 def test_roles_in_any_case(text: str, role: StaffRole) -> None:
     assert parse_role(text) is role
+
+
+# ------------------------------------------- the change and its audit event
+
+
+def _refuse_writes_to(engine: Engine, table: str) -> None:
+    """From now on the database refuses every new row or change in ``table``."""
+    with engine.begin() as connection:
+        for event in ("INSERT", "UPDATE"):
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER refuse_{event.lower()}_{table} BEFORE {event} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is refused'); END"
+            )
+
+
+def _trail(engine: Engine) -> list[tuple[str, str | None]]:
+    from ma_tui.data.audit import events
+
+    with Session(engine) as session:
+        return [(event.action, event.entity) for event in events(session)]
+
+
+ACCOUNT_CHANGES: dict[str, Callable[[Engine], object]] = {
+    "add": lambda engine: add_user(engine, "jorge", "Jorge", "ma", "1357", now=NOW),
+    "disable": lambda engine: disable_user(engine, "mia", now=NOW),
+    "enable": lambda engine: enable_user(engine, "omar", now=NOW),
+    "reset": lambda engine: reset_secret(engine, "mia", "97531", now=NOW),
+    "sign-in attempt": lambda engine: authenticate(engine, "mia", "0000", now=NOW),
+}
+
+
+def _clinic(engine: Engine) -> None:
+    """An administrator, mia (active) and omar (disabled): each change has one to change."""
+    _add(engine, "helen", StaffRole.ADMIN)
+    _add(engine)
+    _add(engine, "omar")
+    disable_user(engine, "omar", now=NOW)
+
+
+def _accounts(engine: Engine) -> list[tuple[str, bool, int, str | None]]:
+    return [
+        (staff.username, staff.active, staff.failed_attempts, staff.secret_hash)
+        for staff in list_users(engine)
+    ]
+
+
+@pytest.mark.parametrize("change", ACCOUNT_CHANGES)
+def test_an_account_change_is_not_kept_when_its_audit_event_cannot_be(
+    engine: Engine, change: str
+) -> None:
+    _clinic(engine)
+    before, trail = _accounts(engine), _trail(engine)
+    _refuse_writes_to(engine, "audit_event")
+    with pytest.raises(DatabaseUnavailable):
+        ACCOUNT_CHANGES[change](engine)
+    assert _accounts(engine) == before and _trail(engine) == trail
+
+
+@pytest.mark.parametrize("change", ACCOUNT_CHANGES)
+def test_no_audit_event_is_kept_when_its_account_change_cannot_be(
+    engine: Engine, change: str
+) -> None:
+    _clinic(engine)
+    before, trail = _accounts(engine), _trail(engine)
+    _refuse_writes_to(engine, "staff")
+    # A new row refused reads as its username taken: the one refusal a new account meets.
+    with pytest.raises(UsernameTaken if change == "add" else DatabaseUnavailable):
+        ACCOUNT_CHANGES[change](engine)
+    assert _accounts(engine) == before and _trail(engine) == trail
+
+
+def test_each_account_change_is_one_audit_event_by_its_administrator(engine: Engine) -> None:
+    helen = _add(engine, "helen", StaffRole.ADMIN)
+    _add(engine)
+    trail = _trail(engine)
+    add_user(engine, "jorge", "Jorge", "ma", "1357", now=NOW, by=helen.id)
+    disable_user(engine, "jorge", now=NOW, by=helen.id)
+    enable_user(engine, "jorge", now=NOW, by=helen.id)
+    reset_secret(engine, "jorge", "97531", now=NOW, by=helen.id)
+    from ma_tui.data.audit import events
+
+    with Session(engine) as session:
+        new = events(session)[len(trail) :]
+    assert [(e.action, e.entity, e.staff_username, e.os_user) for e in new] == [
+        ("create", "staff", "helen", None),
+        ("update", "staff", "helen", None),
+        ("update", "staff", "helen", None),
+        ("update", "staff", "helen", None),
+    ]
+    assert [json.loads(e.detail or "{}")["change"] for e in new] == [
+        "add",
+        "disable",
+        "enable",
+        "reset_secret",
+    ]
+
+
+def test_only_an_active_administrator_changes_accounts(engine: Engine) -> None:
+    helen = _add(engine, "helen", StaffRole.ADMIN)
+    mia = _add(engine)
+    trail = _trail(engine)
+    with pytest.raises(NotAllowed, match="only an administrator"):
+        add_user(engine, "jorge", "Jorge", "ma", "1357", now=NOW, by=mia.id)
+    _add(engine, "omar", StaffRole.ADMIN)
+    disable_user(engine, "helen", now=NOW)
+    with pytest.raises(NotAllowed, match="only an administrator"):
+        enable_user(engine, "helen", now=NOW, by=helen.id)
+    assert "jorge" not in {staff.username for staff in list_users(engine)}
+    assert [entity for _, entity in _trail(engine)[len(trail) :]] == ["staff", "staff"]
 
 
 # ---------------------------------------------------------------- validators
@@ -480,18 +590,17 @@ def test_any_text_is_an_accepted_secret_or_a_secret_error(secret: str) -> None:
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(username=st.text(max_size=80), secret=st.text(max_size=600))
 def test_authenticate_never_raises_on_any_input(engine: Engine, username: str, secret: str) -> None:
-    with Session(engine) as session:
-        if not list_users(session):
-            _add(session)
-        result = authenticate(session, username, secret, now=NOW)
+    if not list_users(engine):
+        _add(engine)
+    result = authenticate(engine, username, secret, now=NOW)
     assert result.ok == (username.strip().lower() == "mia" and secret == "2468")
     assert "\n" not in result.message and len(result.username) <= 64
     json.dumps(result.audit_detail())
 
 
 def test_authenticate_needs_an_aware_now(engine: Engine) -> None:
-    with Session(engine) as session, pytest.raises(ValueError, match="aware"):
-        authenticate(session, "mia", "2468", now=datetime(2026, 11, 23, 9, 20))
+    with pytest.raises(ValueError, match="aware"):
+        authenticate(engine, "mia", "2468", now=datetime(2026, 11, 23, 9, 20))
     assert datetime.now(UTC).tzinfo is not None
 
 
@@ -545,14 +654,14 @@ def test_first_admin_is_asked_for_and_retried(engine: Engine) -> None:
     with Session(engine) as session:
         session.add(Staff(username="taken", display_name="Old", role=StaffRole.MA, active=False))
         session.commit()
-        assert needs_first_admin(session)
-        ask = _Answers("Helen Marsh", "taken", "Helen", "  ", "Helen Marsh")
-        typed = _Answers("909090", "909091", "909090", "909090")
-        admin = create_first_admin(session, ask=ask, getpass=typed, now=NOW, say=said.append)
-        assert admin.role is StaffRole.ADMIN and admin.username == "helen"
-        assert admin.display_name == "Helen Marsh"
-        assert not needs_first_admin(session)
-        assert authenticate(session, "helen", "909090", now=NOW).ok
+    assert needs_first_admin(engine)
+    ask = _Answers("Helen Marsh", "taken", "Helen", "  ", "Helen Marsh")
+    typed = _Answers("909090", "909091", "909090", "909090")
+    admin = create_first_admin(engine, ask=ask, getpass=typed, now=NOW, say=said.append)
+    assert admin.role is StaffRole.ADMIN and admin.username == "helen"
+    assert admin.display_name == "Helen Marsh"
+    assert not needs_first_admin(engine)
+    assert authenticate(engine, "helen", "909090", now=NOW).ok
     assert said[0] == "No administrator yet: create the first one."
     assert ask.prompts == ["Username: "] * 3 + ["Full name: "] * 2
     assert any("taken" in line for line in said)
@@ -560,10 +669,23 @@ def test_first_admin_is_asked_for_and_retried(engine: Engine) -> None:
 
 
 def test_first_admin_gives_up_after_three_bad_answers(engine: Engine) -> None:
+    with pytest.raises(UsernameError):
+        ask_first_admin(engine, ask=_Answers("!", "?", "#"), getpass=_Answers(), say=print)
+    assert list_users(engine) == []
+
+
+def test_the_first_administrator_is_made_once(engine: Engine) -> None:
+    admin = add_first_admin(engine, "helen", "Helen Marsh", "909090", now=NOW)
+    assert admin.role is StaffRole.ADMIN and not needs_first_admin(engine)
+    with pytest.raises(NotAllowed, match="has an administrator already"):
+        add_first_admin(engine, "omar", "Omar", "909090", now=NOW)
+    assert [staff.username for staff in list_users(engine)] == ["helen"]
+    from ma_tui.data.audit import events
+
     with Session(engine) as session:
-        with pytest.raises(UsernameError):
-            ask_first_admin(session, ask=_Answers("!", "?", "#"), getpass=_Answers(), say=print)
-        assert list_users(session) == []
+        (made,) = events(session)
+    assert (made.action, made.entity, made.os_user is not None) == ("create", "staff", True)
+    assert json.loads(made.detail or "{}")["change"] == "first_admin"
 
 
 # --------------------------------------------------------------------- CLI
@@ -605,11 +727,7 @@ def _users(db: Path, *args: str, environ: dict[str, str] | None = None) -> int:
 def _file_users(path: Path) -> dict[str, Staff]:
     engine = create_store_engine(sqlite_url(path))
     try:
-        with Session(engine) as session:
-            rows = list_users(session)
-            for row in rows:
-                session.expunge(row)
-            return {row.username: row for row in rows}
+        return {row.username: row for row in list_users(engine)}
     finally:
         engine.dispose()
 
@@ -646,8 +764,8 @@ def test_cli_add_asks_twice_and_lists(
     assert "mia" in capsys.readouterr().out
     engine = create_store_engine(sqlite_url(db_path))
     try:
+        assert authenticate(engine, "mia", "2468", now=NOW).ok
         with Session(engine) as session:
-            assert authenticate(session, "mia", "2468", now=NOW).ok
             # Each account added from the command line is an audit event by the OS user.
             from ma_tui.data.audit import events
 
@@ -740,19 +858,34 @@ def test_cli_disable_enable_reset(
     # Five wrong PINs lock mia now; reset clears the lock and sets the new PIN.
     engine = create_store_engine(sqlite_url(db_path))
     try:
-        with Session(engine) as session:
-            _fail(session, 5, at=datetime.now().astimezone())
+        _fail(engine, 5, at=datetime.now().astimezone())
         capsys.readouterr()
         assert _users(db_path, "list") == 0
         assert re.search(r"^mia .*locked until \d\d:\d\d$", capsys.readouterr().out, re.M)
         assert _users(db_path, "reset", "mia", environ={NEW_SECRET_ENV: "13579"}) == 0
         assert "failed attempts and lock cleared" in capsys.readouterr().out
-        with Session(engine) as session:
-            assert authenticate(session, "mia", "13579", now=datetime.now().astimezone()).ok
+        assert authenticate(engine, "mia", "13579", now=datetime.now().astimezone()).ok
     finally:
         engine.dispose()
     assert _users(db_path, "reset", "mia", environ={NEW_SECRET_ENV: "1"}) == 2
     assert _one_error_line(capsys).startswith("ma-tui: a PIN has 4 to 12 digits")
+
+
+def test_cli_changes_nothing_when_its_audit_event_cannot_be_written(
+    db_path: Path, no_terminal: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for username, role in (("helen", "admin"), ("mia", "ma")):
+        env = {NEW_SECRET_ENV: "909090"}
+        assert (
+            _users(db_path, "add", username, "--name", username, "--role", role, environ=env) == 0
+        )
+    engine = create_store_engine(sqlite_url(db_path))
+    _refuse_writes_to(engine, "audit_event")
+    engine.dispose()
+    capsys.readouterr()
+    assert _users(db_path, "disable", "mia") == 2
+    assert "Nothing was half-written" in _one_error_line(capsys)
+    assert _file_users(db_path)["mia"].active
 
 
 def test_cli_add_refuses_a_taken_username_before_asking(

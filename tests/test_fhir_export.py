@@ -21,7 +21,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
-from ma_tui.clinic.settings import apply_setting, parse_setting
+from ma_tui.cli import parse_setting
+from ma_tui.clinic.settings import change_setting
 from ma_tui.core.errors import UserError
 from ma_tui.data.audit import AuditAction, current_os_user
 from ma_tui.data.migrate import upgrade
@@ -667,8 +668,7 @@ def test_write_bundle_streams_the_same_json_as_bundle(demo: Engine) -> None:
 
 
 def _set_export_folder(engine: Engine, folder: Path) -> None:
-    with Session(engine) as session:
-        apply_setting(session, parse_setting("export-folder", str(folder)))
+    change_setting(engine, parse_setting("export-folder", str(folder)), now=CLINIC_NOW)
 
 
 def _export_events(engine: Engine) -> list[AuditEvent]:

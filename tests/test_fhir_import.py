@@ -680,8 +680,8 @@ def test_each_row_written_is_audited_with_field_names_only(
 def test_what_ma_tui_exports_imports_into_another_clinic_as_the_same_values(
     demo_sqlite: Engine,
 ) -> None:
-    from ma_tui.clinic.settings import clinic_id
     from ma_tui.fhir.export import ExportContext, Selection, export_resources
+    from ma_tui.fhir.settings import clinic_id
 
     with Session(demo_sqlite) as session:
         exported_by = ExportContext("urn:ma-tui:mrn", clinic_id(session), CLINIC_TZ)

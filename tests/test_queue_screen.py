@@ -170,3 +170,21 @@ async def test_odd_search_text_is_plain_text(demo_engine: Engine) -> None:
         assert _rows(app) == []
         message = app.screen.query_one("#queue-empty", Static)
         assert "No patient matches" in str(message.render())
+
+
+def test_other_patients_are_those_found_and_not_on_the_queue(demo_engine: Engine) -> None:
+    from ma_tui.patients.search import parse_search
+    from ma_tui.visits.queue import other_patients, todays_queue
+
+    query = parse_search("benton", CLINIC_NOW.date())
+    assert query is not None
+    queue = todays_queue(demo_engine, CLINIC_NOW)
+    on_queue = {entry.patient_id for entry in queue if entry.family_name == "Benton"}
+    found = other_patients(demo_engine, query, CLINIC_NOW, shown=set(), limit=20)
+    assert on_queue and on_queue <= {patient.patient_id for patient in found}
+    harold = next(patient for patient in found if patient.name == "Benton, Harold")
+    assert (harold.age, harold.sex) == ("77 y", "M")
+    rest = other_patients(demo_engine, query, CLINIC_NOW, shown=on_queue, limit=20)
+    assert {patient.patient_id for patient in rest} == {
+        patient.patient_id for patient in found
+    } - on_queue

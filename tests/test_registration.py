@@ -141,8 +141,7 @@ def test_a_walk_in_is_recorded_in_the_audit_trail(engine: object) -> None:
         payer=None,
         member_id=None,
     )
-    with Session(engine) as session:
-        encounter_id = register_walk_in(session, new, now=CLINIC_NOW, staff_id=None)
+    encounter_id = register_walk_in(engine, new, now=CLINIC_NOW, staff_id=None)
     with Session(engine) as session:
         trail = events(session)
         assert [(e.action, e.entity) for e in trail] == [
@@ -150,4 +149,49 @@ def test_a_walk_in_is_recorded_in_the_audit_trail(engine: object) -> None:
             ("create", "encounter"),
         ]
         assert trail[1].entity_id == str(encounter_id) and trail[0].os_user
+        assert verify(session).ok
+
+
+def test_a_known_patient_off_the_schedule_is_opened_for_a_reason(engine: object) -> None:
+    from datetime import date
+
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session, select
+
+    from ma_tui.core.errors import InvalidInput, NotFound
+    from ma_tui.data.audit import events, verify
+    from ma_tui.data.models.patients import Patient, Sex
+    from ma_tui.data.models.visits import Encounter
+    from ma_tui.patients.registration import start_walk_in
+    from tests.conftest import CLINIC_NOW
+
+    assert isinstance(engine, Engine)
+    with Session(engine) as session:
+        patient = Patient(
+            mrn="7000001",
+            family_name="O'Brien",
+            given_name="Siobhán",
+            birth_date=date(1986, 1, 1),
+            sex=Sex.FEMALE,
+        )
+        session.add(patient)
+        session.commit()
+        assert patient.id is not None
+        patient_id = patient.id
+    with pytest.raises(InvalidInput, match="say why"):
+        start_walk_in(engine, patient_id, reason=" \t\u200b", now=CLINIC_NOW, staff_id=None)
+    with pytest.raises(NotFound):
+        start_walk_in(engine, patient_id + 1, reason="walk-in", now=CLINIC_NOW, staff_id=None)
+    encounter_id = start_walk_in(
+        engine, patient_id, reason="  walk-in\nvisit today ", now=CLINIC_NOW, staff_id=None
+    )
+    with Session(engine) as session:
+        (visit,) = session.exec(select(Encounter)).all()
+        assert visit.id == encounter_id and visit.walk_in and visit.patient_id == patient_id
+        trail = events(session)
+        assert [(e.action, e.entity, e.patient_mrn) for e in trail] == [
+            ("break_glass", "patient", "7000001"),
+            ("create", "encounter", "7000001"),
+        ]
+        assert trail[0].detail == '{"reason":"walk-in visit today"}'
         assert verify(session).ok

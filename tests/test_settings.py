@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,36 +11,30 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from ma_tui.cli import EXIT_USAGE, main
+from ma_tui.cli import EXIT_USAGE, main, parse_setting, setting_lines
 from ma_tui.clinic.settings import (
     MINUTES_NAMES,
-    SETTING_NAMES,
     MinutesName,
     SettingError,
-    SettingName,
-    apply_setting,
-    clinic_id,
-    default_export_folder,
+    change_setting,
     idle_lock_minutes,
     lockout_minutes,
     minutes_name,
-    parse_change,
-    parse_export_folder,
     parse_minutes,
-    parse_mrn_system,
-    parse_setting,
-    read_export_folder,
-    read_mrn_system,
-    read_units,
     set_minutes,
-    set_unit,
-    setting_lines,
-    setting_name,
-    unit_code,
-    unit_labels,
 )
+from ma_tui.core.errors import DatabaseUnavailable
+from ma_tui.core.transaction import in_transaction
 from ma_tui.data.models.settings import ClinicSetting
 from ma_tui.data.store import create_store_engine, sqlite_url
+from ma_tui.fhir.settings import (
+    clinic_id,
+    default_export_folder,
+    parse_export_folder,
+    parse_mrn_system,
+    read_export_folder,
+    read_mrn_system,
+)
 from ma_tui.vitals.entry import clinic_units
 from ma_tui.vitals.measurements import (
     LENGTH_UNITS,
@@ -48,6 +43,17 @@ from ma_tui.vitals.measurements import (
     ClinicUnits,
     parse_temperature,
 )
+from ma_tui.vitals.settings import (
+    SETTING_NAMES,
+    SettingName,
+    parse_change,
+    read_units,
+    set_unit,
+    setting_name,
+    unit_code,
+    unit_labels,
+)
+from tests.conftest import CLINIC_NOW
 
 # What the vitals parser reads a bare number in, per setting: nothing else may be stored.
 KNOWN_CODES: dict[SettingName, set[str]] = {
@@ -113,10 +119,10 @@ def test_unset_clinic_reads_the_defaults(engine: Engine) -> None:
 
 
 def test_round_trip_every_setting_both_ways(engine: Engine) -> None:
+    assert set_unit(engine, "weight", "kilograms", now=CLINIC_NOW) == "kg"
+    assert set_unit(engine, "height", "cm", now=CLINIC_NOW) == "cm"
+    assert set_unit(engine, "Temperature", "°C", now=CLINIC_NOW) == "Cel"
     with Session(engine) as session:
-        assert set_unit(session, "weight", "kilograms") == "kg"
-        assert set_unit(session, "height", "cm") == "cm"
-        assert set_unit(session, "Temperature", "°C") == "Cel"
         assert read_units(session) == ClinicUnits(weight="kg", height="cm", temperature="Cel")
         assert [label for _, label in unit_labels(read_units(session))] == ["kg", "cm", "°C"]
     assert _rows(engine) == {
@@ -124,10 +130,10 @@ def test_round_trip_every_setting_both_ways(engine: Engine) -> None:
         "height_unit": "cm",
         "temperature_unit": "Cel",
     }
+    set_unit(engine, "weight", "lb", now=CLINIC_NOW)
+    set_unit(engine, "height", "inches", now=CLINIC_NOW)
+    set_unit(engine, "temperature", "f", now=CLINIC_NOW)
     with Session(engine) as session:
-        set_unit(session, "weight", "lb")
-        set_unit(session, "height", "inches")
-        set_unit(session, "temperature", "f")
         assert read_units(session) == ClinicUnits()
     assert _rows(engine) == {
         "weight_unit": "[lb_av]",
@@ -151,11 +157,10 @@ def test_round_trip_every_setting_both_ways(engine: Engine) -> None:
 def test_bad_setting_or_value_names_what_is_allowed_and_changes_nothing(
     engine: Engine, setting: str, value: str, message: str
 ) -> None:
-    with Session(engine) as session:
-        set_unit(session, "weight", "kg")
+    set_unit(engine, "weight", "kg", now=CLINIC_NOW)
     before = _rows(engine)
-    with Session(engine) as session, pytest.raises(SettingError) as raised:
-        set_unit(session, setting, value)
+    with pytest.raises(SettingError) as raised:
+        set_unit(engine, setting, value, now=CLINIC_NOW)
     assert str(raised.value).startswith(message)
     assert "\n" not in str(raised.value)
     assert _rows(engine) == before == {"weight_unit": "kg"}
@@ -339,9 +344,9 @@ def test_unset_clinic_locks_after_15_and_idles_after_5(engine: Engine) -> None:
 
 
 def test_minutes_round_trip_and_a_bad_stored_value_reads_the_default(engine: Engine) -> None:
+    assert set_minutes(engine, "lockout", "30", now=CLINIC_NOW) == 30
+    assert set_minutes(engine, "idle_lock", "2 min", now=CLINIC_NOW) == 2
     with Session(engine) as session:
-        assert set_minutes(session, "lockout", "30") == 30
-        assert set_minutes(session, "idle_lock", "2 min") == 2
         assert (lockout_minutes(session), idle_lock_minutes(session)) == (30, 2)
     assert _rows(engine) == {"lockout_minutes": "30", "idle_lock_minutes": "2"}
     with Session(engine) as session:
@@ -351,16 +356,15 @@ def test_minutes_round_trip_and_a_bad_stored_value_reads_the_default(engine: Eng
         session.add(row)
         session.commit()
         assert idle_lock_minutes(session) == 5
-        assert setting_lines(session)[-4:-2] == ["lockout: 30 minutes", "idle-lock: 5 minutes"]
+    assert setting_lines(engine)[-4:-2] == ["lockout: 30 minutes", "idle-lock: 5 minutes"]
 
 
 def test_bad_minutes_change_nothing(engine: Engine) -> None:
-    with Session(engine) as session:
-        set_minutes(session, "lockout", "20")
-        with pytest.raises(SettingError, match="lockout is whole minutes from 1 to 240"):
-            set_minutes(session, "lockout", "0")
-        with pytest.raises(SettingError, match="unknown setting 'lock'"):
-            set_minutes(session, "lock", "10")
+    set_minutes(engine, "lockout", "20", now=CLINIC_NOW)
+    with pytest.raises(SettingError, match="lockout is whole minutes from 1 to 240"):
+        set_minutes(engine, "lockout", "0", now=CLINIC_NOW)
+    with pytest.raises(SettingError, match="unknown setting 'lock'"):
+        set_minutes(engine, "lock", "10", now=CLINIC_NOW)
     assert _rows(engine) == {"lockout_minutes": "20"}
 
 
@@ -435,16 +439,52 @@ def test_an_mrn_system_that_is_not_an_absolute_uri_is_refused(bad: str) -> None:
 def test_clinic_id_is_made_once_and_kept(engine: Engine) -> None:
     with Session(engine) as session:
         assert read_mrn_system(session) == "urn:ma-tui:mrn"
-        first = clinic_id(session)
-    with Session(engine) as session:
-        assert clinic_id(session) == first
+    first = in_transaction(engine, clinic_id)  # made on first use, in its transaction
+    assert in_transaction(engine, clinic_id) == first
 
 
 def test_export_folder_is_an_absolute_folder(engine: Engine, tmp_path: Path) -> None:
     with Session(engine) as session:
         assert read_export_folder(session) == default_export_folder()
-        apply_setting(session, parse_setting("export_folder", str(tmp_path / "out")))
+    change_setting(engine, parse_setting("export_folder", str(tmp_path / "out")), now=CLINIC_NOW)
+    with Session(engine) as session:
         assert read_export_folder(session) == tmp_path / "out"
     for bad in ("", "relative/folder", "/tmp/a\x07b"):
         with pytest.raises(SettingError, match="export-folder"):
             parse_export_folder(bad)
+
+
+def test_the_clinic_id_stays_the_same_from_one_export_to_the_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "demo.db")
+    assert main(["demo", "--db", db], environ={}) == 0
+    bundles = []
+    for _ in range(2):
+        capsys.readouterr()
+        assert main(["export", "fhir", "--patient", "1000105", "--db", db], environ={}) == 0
+        bundles.append(json.loads(capsys.readouterr().out))
+    ids = [[entry["resource"]["id"] for entry in bundle["entry"]] for bundle in bundles]
+    assert ids[0] and ids[0] == ids[1]
+
+
+def test_a_change_and_its_audit_event_are_stored_together(engine: Engine) -> None:
+    from ma_tui.data.audit import events
+
+    assert set_minutes(engine, "lockout", "30", now=CLINIC_NOW) == 30
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_event "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    with pytest.raises(DatabaseUnavailable):
+        set_unit(engine, "weight", "kg", now=CLINIC_NOW)
+    assert _rows(engine) == {"lockout_minutes": "30"}
+    with Session(engine) as session:
+        (changed,) = events(session)
+    assert (changed.action, changed.entity, changed.detail) == (
+        "update",
+        "clinic_setting",
+        '{"setting":"lockout"}',
+    )
+    assert changed.os_user  # from the command line: the operating-system user

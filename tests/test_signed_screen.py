@@ -10,12 +10,14 @@ from sqlmodel import Session, col, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from ma_tui.clinic.settings import apply_setting, parse_setting
+from ma_tui.cli import parse_setting
+from ma_tui.clinic.settings import change_setting
 from ma_tui.data.catalogs.vitals import BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.data.models.observations import Observation, ObservationStatus
 from ma_tui.data.models.visits import Encounter
 from ma_tui.screens.app import MaTuiApp
 from ma_tui.screens.visit.signed import SignedVisitScreen
+from tests.conftest import CLINIC_NOW
 from tests.pilot import make_app, open_from_queue, shown, type_text
 
 
@@ -50,8 +52,7 @@ async def _sign_dana(pilot: Pilot[None]) -> None:
 async def test_a_wrong_weight_is_corrected_kept_and_exported(
     demo_engine: Engine, tmp_path: Path
 ) -> None:
-    with Session(demo_engine) as session:
-        apply_setting(session, parse_setting("export-folder", str(tmp_path)))
+    change_setting(demo_engine, parse_setting("export-folder", str(tmp_path)), now=CLINIC_NOW)
     app = make_app(demo_engine)
     async with app.run_test() as pilot:
         await _sign_dana(pilot)

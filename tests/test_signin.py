@@ -229,10 +229,9 @@ async def test_f9_opens_staff_accounts_for_an_administrator_only(demo_sqlite: En
 
 
 async def test_the_clinics_idle_lock_setting_is_the_time(demo_sqlite: Engine) -> None:
-    from ma_tui.clinic.settings import apply_setting, parse_setting
+    from ma_tui.clinic.settings import set_minutes
 
-    with Session(demo_sqlite) as session:
-        apply_setting(session, parse_setting("idle-lock", "2"))
+    set_minutes(demo_sqlite, "idle-lock", "2", now=CLINIC_NOW)
     app = signing_app(demo_sqlite)  # no override: the clinic's 2 minutes
     async with app.run_test() as pilot:
         await sign_in(pilot, "mia", "2468")

@@ -212,7 +212,8 @@ def test_staff_accounts_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None
 
     async def last_admin(pilot: Pilot[None]) -> None:
         app = pilot.app
-        await app.push_screen(UsersScreen(demo_sqlite, app.clock, admin))  # type: ignore[attr-defined]
+        screen = UsersScreen(demo_sqlite, app.clock, admin, cursor_blink=False)  # type: ignore[attr-defined]
+        await app.push_screen(screen)
         await pilot.press("down", "down", "down", "d", "n", "up", "up", "up", "d", "y")
         await pilot.pause()
 
@@ -231,7 +232,8 @@ def test_add_staff_account_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> N
 
     async def mismatch(pilot: Pilot[None]) -> None:
         app = pilot.app
-        await app.push_screen(UsersScreen(demo_sqlite, app.clock, admin))  # type: ignore[attr-defined]
+        screen = UsersScreen(demo_sqlite, app.clock, admin, cursor_blink=False)  # type: ignore[attr-defined]
+        await app.push_screen(screen)
         await pilot.press("a")
         for value in ("jdoe", "Jane Doe", "ma", "CMA", "4821", "4822"):
             await type_text(pilot, value)

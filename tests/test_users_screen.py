@@ -11,15 +11,18 @@ from sqlmodel import Session, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from ma_tui.data.audit import events
 from ma_tui.data.models.staff import Staff, StaffRole
 from ma_tui.screens.app import MaTuiApp
 from ma_tui.screens.staff.users import AddUserScreen, ResetSecretScreen, UsersScreen
 from ma_tui.screens.widgets.confirm import ConfirmScreen
 from ma_tui.staff import accounts
-from ma_tui.staff.accounts import SignInOutcome, authenticate
+from ma_tui.staff.signin import SignInOutcome, authenticate
 from tests.conftest import CLINIC_NOW
 from tests.pilot import field, make_app, shown, type_text
 
+# What the audit trail says of one account change: its action, the account (as it is
+# now), and the detail; each written by the administrator, with the change itself.
 Change = tuple[str, Staff, dict[str, object]]
 JANE = ("jdoe", "Jane Doe", "ma", "CMA")
 
@@ -37,8 +40,7 @@ def staff_named(engine: Engine, username: str) -> Staff | None:
 
 
 def sign_in(engine: Engine, username: str, secret: str) -> SignInOutcome:
-    with Session(engine) as session:
-        return authenticate(session, username, secret, now=CLINIC_NOW).outcome
+    return authenticate(engine, username, secret, now=CLINIC_NOW).outcome
 
 
 def on_top(app: MaTuiApp) -> object:
@@ -46,10 +48,31 @@ def on_top(app: MaTuiApp) -> object:
     return app.screen
 
 
-async def open_users(app: MaTuiApp, engine: Engine, changes: list[Change]) -> UsersScreen:
+class Trail:
+    """The account changes written to the audit trail since it was opened."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        with Session(engine) as session:
+            self.seen = len(events(session))
+
+    def changes(self) -> list[Change]:
+        found: list[Change] = []
+        with Session(self.engine) as session:
+            for event in events(session)[self.seen :]:
+                if event.entity != "staff":
+                    continue  # the tests' own sign-ins
+                assert event.staff_username == "admin" and event.entity_id is not None
+                staff = session.get(Staff, int(event.entity_id))
+                assert staff is not None
+                found.append((event.action, staff, json.loads(event.detail or "{}")))
+        return found
+
+
+async def open_users(app: MaTuiApp, engine: Engine) -> UsersScreen:
     admin = staff_named(engine, "admin")
     assert admin is not None
-    screen = UsersScreen(engine, app.clock, admin, on_change=lambda *change: changes.append(change))
+    screen = UsersScreen(engine, app.clock, admin, cursor_blink=False)
     await app.push_screen(screen)
     return screen
 
@@ -72,7 +95,7 @@ async def fill(pilot: Pilot[None], values: tuple[str, ...]) -> None:
 async def test_lists_every_account_with_its_status(demo_sqlite: Engine) -> None:
     app = make_app(demo_sqlite)
     async with app.run_test() as pilot:
-        screen = await open_users(app, demo_sqlite, [])
+        screen = await open_users(app, demo_sqlite)
         await pilot.pause()
         table = screen.query_one("#users-table", DataTable)
         assert table.row_count == 7
@@ -86,10 +109,10 @@ async def test_lists_every_account_with_its_status(demo_sqlite: Engine) -> None:
 
 
 async def test_an_added_user_can_sign_in(demo_sqlite: Engine) -> None:
-    changes: list[Change] = []
+    trail = Trail(demo_sqlite)
     app = make_app(demo_sqlite)
     async with app.run_test() as pilot:
-        screen = await open_users(app, demo_sqlite, changes)
+        screen = await open_users(app, demo_sqlite)
         await pilot.press("a")
         assert isinstance(app.screen, AddUserScreen)
         await fill(pilot, (*JANE, "4821", "4821"))
@@ -100,17 +123,17 @@ async def test_an_added_user_can_sign_in(demo_sqlite: Engine) -> None:
     assert jane is not None
     assert (jane.display_name, jane.role, jane.credentials) == ("Jane Doe", StaffRole.MA, "CMA")
     assert sign_in(demo_sqlite, "jdoe", "4821") is SignInOutcome.SIGNED_IN
-    [(action, staff, detail)] = changes
+    [(action, staff, detail)] = trail.changes()
     assert (action, staff.username, staff.id) == ("create", "jdoe", jane.id)
     assert detail["username"] == "jdoe" and detail["role"] == "ma"
     assert "4821" not in json.dumps(detail)
 
 
 async def test_two_different_pins_store_nothing(demo_sqlite: Engine) -> None:
-    changes: list[Change] = []
+    trail = Trail(demo_sqlite)
     app = make_app(demo_sqlite)
     async with app.run_test() as pilot:
-        await open_users(app, demo_sqlite, changes)
+        await open_users(app, demo_sqlite)
         await pilot.press("a")
         await fill(pilot, (*JANE, "4821", "4822"))
         assert isinstance(app.screen, AddUserScreen)
@@ -122,13 +145,13 @@ async def test_two_different_pins_store_nothing(demo_sqlite: Engine) -> None:
         await pilot.press("escape")
         assert isinstance(app.screen, UsersScreen)
     assert staff_named(demo_sqlite, "jdoe") is None
-    assert changes == []
+    assert trail.changes() == []
 
 
 async def test_a_refused_field_says_why_and_gets_the_focus(demo_sqlite: Engine) -> None:
     app = make_app(demo_sqlite)
     async with app.run_test() as pilot:
-        await open_users(app, demo_sqlite, [])
+        await open_users(app, demo_sqlite)
         await pilot.press("a")
         await fill(pilot, ("jdoe", "Jane Doe", "doctor", "", "4821", "4821"))
         assert "unknown role 'doctor'" in shown(app, "#form-error")
@@ -150,10 +173,10 @@ async def test_a_refused_field_says_why_and_gets_the_focus(demo_sqlite: Engine) 
 
 
 async def test_disable_then_enable_after_a_yes(demo_sqlite: Engine) -> None:
-    changes: list[Change] = []
+    trail = Trail(demo_sqlite)
     app = make_app(demo_sqlite)
     async with app.run_test() as pilot:
-        screen = await open_users(app, demo_sqlite, changes)
+        screen = await open_users(app, demo_sqlite)
         await highlight(pilot, screen, "mia")
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
@@ -174,7 +197,8 @@ async def test_disable_then_enable_after_a_yes(demo_sqlite: Engine) -> None:
         await pilot.pause()
         assert screen.highlighted() == "mia"
     assert sign_in(demo_sqlite, "mia", "2468") is SignInOutcome.SIGNED_IN
-    assert [(action, staff.username, staff.active) for action, staff, _ in changes] == [
+    changes = trail.changes()
+    assert [(action, staff.username, detail["active"]) for action, staff, detail in changes] == [
         ("update", "mia", False),
         ("update", "mia", True),
     ]
@@ -182,10 +206,10 @@ async def test_disable_then_enable_after_a_yes(demo_sqlite: Engine) -> None:
 
 
 async def test_the_last_administrator_cannot_be_disabled(demo_sqlite: Engine) -> None:
-    changes: list[Change] = []
+    trail = Trail(demo_sqlite)
     app = make_app(demo_sqlite)
     async with app.run_test() as pilot:
-        screen = await open_users(app, demo_sqlite, changes)
+        screen = await open_users(app, demo_sqlite)
         await highlight(pilot, screen, "admin")
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
@@ -195,14 +219,14 @@ async def test_the_last_administrator_cannot_be_disabled(demo_sqlite: Engine) ->
         assert "last active administrator" in shown(app, "#users-message")
     admin = staff_named(demo_sqlite, "admin")
     assert admin is not None and admin.active
-    assert changes == []
+    assert trail.changes() == []
 
 
 async def test_reset_pin_replaces_the_old_one(demo_sqlite: Engine) -> None:
-    changes: list[Change] = []
+    trail = Trail(demo_sqlite)
     app = make_app(demo_sqlite)
     async with app.run_test() as pilot:
-        screen = await open_users(app, demo_sqlite, changes)
+        screen = await open_users(app, demo_sqlite)
         await highlight(pilot, screen, "jorge")
         await pilot.press("r")
         assert isinstance(app.screen, ResetSecretScreen)
@@ -211,7 +235,7 @@ async def test_reset_pin_replaces_the_old_one(demo_sqlite: Engine) -> None:
         assert "New PIN or password set for jorge" in shown(app, "#users-message")
     assert sign_in(demo_sqlite, "jorge", "1357") is SignInOutcome.WRONG_SECRET
     assert sign_in(demo_sqlite, "jorge", "97531") is SignInOutcome.SIGNED_IN
-    [(action, staff, detail)] = changes
+    [(action, staff, detail)] = trail.changes()
     assert (action, staff.username, detail["change"]) == ("update", "jorge", "reset_secret")
     assert "97531" not in json.dumps(detail)
 
@@ -219,7 +243,7 @@ async def test_reset_pin_replaces_the_old_one(demo_sqlite: Engine) -> None:
 async def test_a_reset_refused_keeps_the_old_pin(demo_sqlite: Engine) -> None:
     app = make_app(demo_sqlite)
     async with app.run_test() as pilot:
-        screen = await open_users(app, demo_sqlite, [])
+        screen = await open_users(app, demo_sqlite)
         await highlight(pilot, screen, "jorge")
         await pilot.press("r")
         await fill(pilot, ("97531", "97532"))
@@ -234,7 +258,7 @@ async def test_escape_goes_back(demo_sqlite: Engine) -> None:
     async with app.run_test() as pilot:
         await pilot.pause()
         before = type(app.screen)
-        await open_users(app, demo_sqlite, [])
+        await open_users(app, demo_sqlite)
         await pilot.press("escape")
         assert type(app.screen) is before
 

@@ -20,7 +20,7 @@ from ma_tui.data.models.visits import RoomingDraft
 from ma_tui.screens.app import MaTuiApp
 from ma_tui.screens.visit.vital_check import VitalCheckScreen
 from ma_tui.screens.visit.vitals import VitalsScreen
-from tests.conftest import todays_encounter_id
+from tests.conftest import CLINIC_NOW, todays_encounter_id
 from tests.pilot import make_app, open_from_queue, shown, type_text
 
 
@@ -187,11 +187,10 @@ async def test_a_time_taken_days_back_asks_and_moving_on_asks_for_what_was_skipp
 
 
 async def test_a_metric_clinic_shows_its_units_beside_each_field(demo_engine: Engine) -> None:
-    from ma_tui.clinic.settings import set_unit
+    from ma_tui.vitals.settings import set_unit
 
-    with Session(demo_engine) as session:
-        for setting, unit in (("weight", "kg"), ("height", "cm"), ("temperature", "c")):
-            set_unit(session, setting, unit)
+    for setting, unit in (("weight", "kg"), ("height", "cm"), ("temperature", "c")):
+        set_unit(demo_engine, setting, unit, now=CLINIC_NOW)
     app = make_app(demo_engine)
     async with app.run_test() as pilot:
         await _to_vitals(pilot, "benton")

@@ -6,6 +6,9 @@ is how a use case runs its work: all of it is stored, or none of it. A SQLite fi
 kept busy by another terminal is waited for and retried (``retry_on_busy``); a
 database that cannot be used becomes ``DatabaseUnavailable``, a ``UserError`` with
 a message for the MA, never a raw driver error.
+
+``Engine`` is named here for the screens, which hold one and hand it to use cases but
+never import SQLAlchemy themselves.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from sqlmodel import Session
 
 from ma_tui.core.errors import DatabaseUnavailable
 from ma_tui.data.store import DatabaseBusy, StoreError, retry_on_busy
+
+__all__ = ["Engine", "in_transaction", "read_only"]
 
 _T = TypeVar("_T")
 
@@ -43,25 +48,27 @@ def in_transaction(engine: Engine, work: Callable[[Session], _T]) -> _T:
         with Session(engine, expire_on_commit=False) as session, session.begin():
             return work(session)
 
-    try:
-        return retry_on_busy(attempt)
-    except DatabaseBusy as exc:
-        raise DatabaseUnavailable(BUSY_MESSAGE) from exc
-    except StoreError as exc:
-        raise DatabaseUnavailable(str(exc)) from exc
-    except SQLAlchemyError as exc:
-        raise DatabaseUnavailable(FAILED_MESSAGE) from exc
+    return _said_for_people(lambda: retry_on_busy(attempt))
 
 
-def read_only(engine: Engine, work: Callable[[Session], _T]) -> _T:
-    """``work(session)`` for reads: the same errors as ``in_transaction``, nothing written."""
+def read_only(engine: Engine, work: Callable[[Session], _T], *, retry: bool = True) -> _T:
+    """``work(session)`` for reads: the same errors as ``in_transaction``, nothing written.
+
+    ``retry=False`` for work with effects outside the database (bytes already
+    written to a file cannot be taken back): it runs once, busy or not.
+    """
 
     def attempt() -> _T:
         with Session(engine, expire_on_commit=False) as session:
             return work(session)
 
+    return _said_for_people(lambda: retry_on_busy(attempt) if retry else attempt())
+
+
+def _said_for_people(call: Callable[[], _T]) -> _T:
+    """``call()``, with a database that cannot be used said as ``DatabaseUnavailable``."""
     try:
-        return retry_on_busy(attempt)
+        return call()
     except DatabaseBusy as exc:
         raise DatabaseUnavailable(BUSY_MESSAGE) from exc
     except StoreError as exc:

@@ -36,7 +36,21 @@ from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
+from ma_tui.core.ages import age_in_years
 from ma_tui.data.audit import AuditAction, install_append_only, record, remove_append_only
+from ma_tui.data.catalogs.vitals import (
+    BMI,
+    BODY_HEIGHT,
+    BODY_TEMPERATURE,
+    BODY_WEIGHT,
+    DIASTOLIC_BP,
+    HEAD_CIRCUMFERENCE,
+    HEART_RATE,
+    PAIN_SEVERITY,
+    RESPIRATORY_RATE,
+    SPO2,
+    SYSTOLIC_BP,
+)
 from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.history import (
     Allergy,
@@ -59,20 +73,6 @@ from ma_tui.data.models.settings import ClinicSetting
 from ma_tui.data.models.staff import Staff, StaffRole
 from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatusChange
 from ma_tui.data.store import StoreError
-from ma_tui.data.catalogs.vitals import (
-    BMI,
-    BODY_HEIGHT,
-    BODY_TEMPERATURE,
-    BODY_WEIGHT,
-    DIASTOLIC_BP,
-    HEAD_CIRCUMFERENCE,
-    HEART_RATE,
-    PAIN_SEVERITY,
-    RESPIRATORY_RATE,
-    SPO2,
-    SYSTOLIC_BP,
-)
-from ma_tui.core.ages import age_in_years
 from ma_tui.history.entry import TOBACCO_STATUSES
 from ma_tui.visits.queue import local_day_bounds
 from ma_tui.vitals.units import bmi, f_to_c, in_to_cm, lb_to_kg

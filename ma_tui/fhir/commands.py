@@ -156,11 +156,11 @@ def _export_to_file(
 
 
 def run_import(engine: Engine, args: argparse.Namespace) -> int:
-    from ma_tui.clinic.settings import read_mrn_system
     from ma_tui.core.clock import system_clock
     from ma_tui.core.transaction import read_only
     from ma_tui.fhir.importer import ImportContext, import_resources
     from ma_tui.fhir.reader import read_files, total_bytes
+    from ma_tui.fhir.settings import read_mrn_system
 
     paths: list[Path] = list(args.files)
     context = ImportContext(mrn_system=read_only(engine, read_mrn_system), now=system_clock())

@@ -24,13 +24,10 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from ma_tui.clinic.settings import clinic_id, read_export_folder, read_mrn_system
 from ma_tui.core.audit import AuditAction, audit
-from ma_tui.core.errors import DatabaseUnavailable
-from ma_tui.core.transaction import BUSY_MESSAGE, FAILED_MESSAGE, in_transaction, read_only
+from ma_tui.core.transaction import in_transaction, read_only
 from ma_tui.data.models.history import (
     Condition,
     FamilyHistory,
@@ -40,7 +37,6 @@ from ma_tui.data.models.history import (
 )
 from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.visits import Encounter
-from ma_tui.data.store import DatabaseBusy, StoreError
 from ma_tui.fhir.errors import ExportError, ExportNotWritten
 from ma_tui.fhir.resources import (
     allergy,
@@ -57,6 +53,7 @@ from ma_tui.fhir.resources import (
 )
 from ma_tui.fhir.resources.entries import entries_of
 from ma_tui.fhir.resources.outgoing import ExportContext, ExportRun, instant
+from ma_tui.fhir.settings import clinic_id, read_export_folder, read_mrn_system
 from ma_tui.visits.queue import local_day_bounds
 
 __all__ = [
@@ -166,15 +163,16 @@ def export_bundle(
     tz = now.tzinfo
     assert tz is not None
 
+    # Made on first use and kept, so exporting again gives the same resource ids.
+    identity = in_transaction(engine, clinic_id)
+
     def write(session: Session) -> int:
-        context = ExportContext(
-            mrn_system=read_mrn_system(session), clinic_id=clinic_id(session), tz=tz
-        )
+        context = ExportContext(mrn_system=read_mrn_system(session), clinic_id=identity, tz=tz)
         # An empty selection raises ExportError here, before a byte is written.
         resources = export_resources(session, selection, context, summary)
         return write_bundle(resources, out, timestamp=now)
 
-    count = _read_once(engine, write)
+    count = read_only(engine, write, retry=False)
     out.flush()
 
     def record(session: Session) -> None:
@@ -232,20 +230,6 @@ def write_atomically(target: Path, write: Callable[[TextIO], int]) -> int:
         Path(temp_name).unlink(missing_ok=True)
         raise
     return written
-
-
-def _read_once(engine: Engine, work: Callable[[Session], _T]) -> _T:
-    """``work(session)`` with the errors of ``read_only``, but never run again while
-    the database is busy: what it has written out cannot be taken back."""
-    try:
-        with Session(engine) as session:
-            return work(session)
-    except DatabaseBusy as exc:
-        raise DatabaseUnavailable(BUSY_MESSAGE) from exc
-    except StoreError as exc:
-        raise DatabaseUnavailable(str(exc)) from exc
-    except SQLAlchemyError as exc:
-        raise DatabaseUnavailable(FAILED_MESSAGE) from exc
 
 
 # -------------------------------------------------------------- selection

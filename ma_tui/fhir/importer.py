@@ -27,7 +27,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from ma_tui.clinic.settings import CLINIC_ID_KEY
 from ma_tui.core.transaction import in_transaction, read_only
 from ma_tui.data.models.settings import ClinicSetting
 from ma_tui.data.store import is_busy_error
@@ -35,6 +34,7 @@ from ma_tui.fhir.report import REASON_MAX, ImportReport, Outcome, not_imported
 from ma_tui.fhir.resources import allergy, appointment, condition, coverage, medication, patient
 from ma_tui.fhir.resources.incoming import ImportContext, ImportRun, ImportWork, Result
 from ma_tui.fhir.resources.values import Rejected, shortened, shown
+from ma_tui.fhir.settings import CLINIC_ID_KEY
 from ma_tui.fhir.validation import is_fhir_resource_type, model_problem
 
 __all__ = [

@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlmodel import Session, col, select
 
 from ma_tui.core.ages import format_age
+from ma_tui.core.errors import NotFound
 from ma_tui.data.models.history import (
     Allergy,
     Condition,
@@ -68,7 +69,7 @@ class Chart:
 def load_chart(session: Session, encounter_id: int) -> Chart:
     encounter = session.get(Encounter, encounter_id)
     if encounter is None:
-        raise LookupError(f"no visit {encounter_id}")
+        raise NotFound(f"no visit {encounter_id}")
     patient = session.get(Patient, encounter.patient_id)
     assert patient is not None
     pid = encounter.patient_id

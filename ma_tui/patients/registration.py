@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
 from sqlalchemy import func
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from ma_tui.core.ages import age_in_years
+from ma_tui.core.audit import AuditAction, audit
+from ma_tui.core.errors import InvalidInput, NotFound
 from ma_tui.core.parsing import ParseError, normalize_phone, parse_date_of_birth
-from ma_tui.data.audit import AuditAction, current_os_user, record
+
+# Named here too: where the step domains and screens have long found them.
+from ma_tui.core.text import clean_text as clean_text
+from ma_tui.core.text import column_limit as column_limit
+from ma_tui.core.transaction import in_transaction
 from ma_tui.data.catalogs import names_then_aliases, payers, relations
 from ma_tui.data.models.patients import Coverage, Patient, Sex
 from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatusChange
 
 _T = TypeVar("_T")
 ADULT_AGE = 18
-NAME_MAX = 200
+REASON_MAX = 200  # a break-glass reason, as recorded
 SEX_WORDS = {
     "f": Sex.FEMALE,
     "female": Sex.FEMALE,
@@ -61,50 +66,6 @@ class NewPatient:
     guardian_relationship: str | None
     payer: str | None
     member_id: str | None
-
-
-# A terminal escape sequence, as pasted from a coloured terminal (``ESC[31m``): CSI;
-# OSC/DCS/PM/APC/SOS strings ended by BEL or ST; any other ESC and its final byte.
-_ESCAPE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[ -/]*[0-~]"
-)
-_DROPPED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-
-
-def column_limit(model: type[SQLModel], name: str) -> int:
-    """The most characters the model's text column ``name`` holds (its VARCHAR length).
-
-    Fields take their limit from here, so what is typed always fits where it is stored
-    (PostgreSQL refuses a longer value; SQLite would keep it too long).
-    """
-    length = getattr(model.__table__.c[name].type, "length", None)  # type: ignore[attr-defined]
-    if not isinstance(length, int):
-        raise ValueError(f"{model.__name__}.{name} is not a text column with a length")
-    return length
-
-
-def clean_text(text: str, *, limit: int = NAME_MAX) -> str:
-    """Text fit to store: the text as it shows, NFC, single spaces, at most ``limit``.
-
-    Line breaks, tabs and other white space become one space. Invisible characters
-    are dropped, not replaced: terminal escape sequences whole, other control
-    characters (NUL, BEL, ...) and format characters (bidirectional overrides such
-    as U+202E, zero-width joiners and spaces, BOM, soft hyphen). NFC makes a name
-    pasted decomposed (macOS) the same string as one typed precomposed. Cut to
-    ``limit``, never between a letter and its combining marks.
-    """
-    visible = "".join(
-        ch
-        for ch in unicodedata.normalize("NFC", _ESCAPE.sub("", text))
-        if ch.isspace() or unicodedata.category(ch) not in _DROPPED
-    )
-    single = " ".join(visible.split())
-    if len(single) <= limit:
-        return single
-    cut = limit
-    while cut > 0 and unicodedata.category(single[cut]).startswith("M"):
-        cut -= 1
-    return single[:cut].rstrip()
 
 
 def parse_name(text: str, what: str) -> str:
@@ -190,42 +151,87 @@ def next_mrn(session: Session) -> str:
 
 
 def register_walk_in(
-    session: Session, new: NewPatient, *, now: datetime, staff_id: int | None
+    engine: Engine, new: NewPatient, *, now: datetime, staff_id: int | None
 ) -> int:
-    """Create the patient, their coverage and an arrived walk-in visit; the visit's id."""
-    patient = Patient(
-        mrn=next_mrn(session),
-        family_name=new.family_name,
-        given_name=new.given_name,
-        birth_date=new.birth_date,
-        sex=new.sex,
-        phone=new.phone,
-        guardian_name=new.guardian_name,
-        guardian_relationship=new.guardian_relationship,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(patient)
-    session.flush()
-    assert patient.id is not None
-    _audit_create(session, "patient", patient.id, patient.id, staff_id, now)
-    if new.payer and new.member_id:
-        session.add(
-            Coverage(
-                patient_id=patient.id,
-                payer=new.payer,
-                member_id=new.member_id,
-                subscriber_name=new.guardian_name,
-                subscriber_relationship="child" if new.guardian_name else "self",
-                last_verified_at=now,
-                last_verified_by_id=staff_id,
-            )
+    """Create the patient, their coverage and an arrived walk-in visit, each recorded in
+    the audit trail, in one transaction; the visit's id."""
+
+    def register(session: Session) -> int:
+        patient = Patient(
+            mrn=next_mrn(session),
+            family_name=new.family_name,
+            given_name=new.given_name,
+            birth_date=new.birth_date,
+            sex=new.sex,
+            phone=new.phone,
+            guardian_name=new.guardian_name,
+            guardian_relationship=new.guardian_relationship,
+            created_at=now,
+            updated_at=now,
         )
-    return start_walk_in(session, patient.id, now=now, staff_id=staff_id)
+        session.add(patient)
+        session.flush()
+        assert patient.id is not None
+        audit(
+            session,
+            AuditAction.CREATE,
+            at=now,
+            staff_id=staff_id,
+            patient_id=patient.id,
+            entity="patient",
+            entity_id=patient.id,
+            detail={"walk_in": True},
+        )
+        if new.payer and new.member_id:
+            session.add(
+                Coverage(
+                    patient_id=patient.id,
+                    payer=new.payer,
+                    member_id=new.member_id,
+                    subscriber_name=new.guardian_name,
+                    subscriber_relationship="child" if new.guardian_name else "self",
+                    last_verified_at=now,
+                    last_verified_by_id=staff_id,
+                )
+            )
+        return _add_walk_in(session, patient.id, now=now, staff_id=staff_id)
+
+    return in_transaction(engine, register)
 
 
-def start_walk_in(session: Session, patient_id: int, *, now: datetime, staff_id: int | None) -> int:
-    """An unscheduled visit for a known patient, arrived now; commits; the visit's id."""
+def start_walk_in(
+    engine: Engine, patient_id: int, *, reason: str, now: datetime, staff_id: int | None
+) -> int:
+    """Open the record of a patient not on today's schedule ("break-glass"), for a
+    reason, and start their walk-in visit; the visit's id.
+
+    The reason is a ``break_glass`` audit event, which ``ma-tui audit show --action
+    break_glass`` lists for review; it and the visit are stored together or not at all.
+    """
+    why = clean_text(reason, limit=REASON_MAX)
+    if not why:
+        raise InvalidInput("say why this record is opened: it is recorded for review")
+
+    def start(session: Session) -> int:
+        if session.get(Patient, patient_id) is None:
+            raise NotFound("this patient's record is not there any more")
+        audit(
+            session,
+            AuditAction.BREAK_GLASS,
+            at=now,
+            staff_id=staff_id,
+            patient_id=patient_id,
+            entity="patient",
+            entity_id=patient_id,
+            detail={"reason": why},
+        )
+        return _add_walk_in(session, patient_id, now=now, staff_id=staff_id)
+
+    return in_transaction(engine, start)
+
+
+def _add_walk_in(session: Session, patient_id: int, *, now: datetime, staff_id: int | None) -> int:
+    """An unscheduled visit, arrived now, and its audit event (not committed); its id."""
     encounter = Encounter(
         patient_id=patient_id,
         scheduled_at=now,
@@ -246,29 +252,14 @@ def start_walk_in(session: Session, patient_id: int, *, now: datetime, staff_id:
             changed_by_id=staff_id,
         )
     )
-    encounter_id = encounter.id
-    _audit_create(session, "encounter", encounter_id, patient_id, staff_id, now)
-    session.commit()
-    return encounter_id
-
-
-def _audit_create(
-    session: Session,
-    entity: str,
-    entity_id: int,
-    patient_id: int,
-    staff_id: int | None,
-    now: datetime,
-) -> None:
-    """A walk-in's patient or visit, recorded in the transaction that creates it."""
-    record(
+    audit(
         session,
-        action=AuditAction.CREATE,
+        AuditAction.CREATE,
         at=now,
         staff_id=staff_id,
-        os_user=None if staff_id is not None else current_os_user(),
         patient_id=patient_id,
-        entity=entity,
-        entity_id=entity_id,
+        entity="encounter",
+        entity_id=encounter.id,
         detail={"walk_in": True},
     )
+    return encounter.id

@@ -1,43 +1,45 @@
-"""Staff accounts: sign-in with a PIN or password, lockout, and what administrators do.
+"""Staff accounts: the rules for usernames and secrets, and what administrators do.
 
 Every staff member has their own username and a PIN (4–12 digits) or password
-(8–128 characters), stored only as an argon2id hash. Five wrong secrets in a row lock
-the account for the clinic's ``lockout`` minutes (``ma_tui.clinic.settings``); while locked
-even the right secret is refused, and the lock is not extended.
+(8–128 characters), stored only as an argon2id hash. An administrator adds accounts,
+disables and enables them (never the last active administrator), and gives a new PIN
+or password, which also clears a lockout (``ma_tui.staff.signin``). Each change is a
+use case: it takes the engine, does its work in one transaction and writes its audit
+event inside it (``ma_tui.core.audit``), so the change and its event are stored
+together or not at all. The administrator who made it is ``by``; from the command
+line (``by=None``) it is the operating-system user.
 
-``authenticate`` never says which usernames exist: an unknown user and a wrong PIN get
-the same message, and an unknown user costs the same argon2 verify (against a dummy
-hash) as a known one. A disabled account is named as such only to someone who typed
-its right secret. It writes no audit row itself: ``SignInResult`` carries what the
-caller's audit event needs (``audit_action``, ``staff_id``, ``audit_detail()``).
-
-Nothing here imports Textual; the sign-in screen and the ``users`` command call it.
+Nothing here imports Textual; the staff screen and the ``users`` command call it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import Argon2Error, InvalidHashError
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ma_tui.clinic.settings import lockout_minutes
+from ma_tui.core.audit import AuditAction, audit
+from ma_tui.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, UserError
+from ma_tui.core.text import clean_text, column_limit
+from ma_tui.core.transaction import in_transaction, read_only
 from ma_tui.data.models.staff import Staff, StaffRole
-from ma_tui.data.store import in_one_transaction
-from ma_tui.patients.registration import clean_text, column_limit
+
+# The staff domain's vocabulary, for the screens (which never import ma_tui.data).
+__all__ = ["Staff", "StaffRole"]
 
 # argon2-cffi's defaults (argon2id, RFC 9106's low-memory profile). Read at call time,
 # so tests may swap in a cheap hasher; production never changes it.
 PASSWORD_HASHER = PasswordHasher()
 
-MAX_FAILED_ATTEMPTS = 5
 USERNAME_MIN, USERNAME_MAX = 2, 64
 PIN_MIN, PIN_MAX = 4, 12
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -45,24 +47,37 @@ PASSWORD_MIN, PASSWORD_MAX = 8, 128
 # costs nothing (a wrong secret for every account alike, so it tells nothing).
 _SECRET_VERIFY_MAX = 4 * PASSWORD_MAX
 
-UNKNOWN_OR_WRONG = "Unknown user or wrong PIN"
-DISABLED = "This account is disabled; ask an administrator"
-
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 _PIN = re.compile(r"[0-9]+")
 _SHOWN_MAX = 40
 
 
-class AccountError(ValueError):
+class AccountError(UserError, ValueError):
     """An account change the clinic refuses; the message is one line for the user."""
 
 
-class UsernameError(AccountError):
+class UsernameError(AccountError, InvalidInput):
     """A username that is not 2–64 of a–z, 0–9, ``.``, ``-``, ``_``."""
 
 
-class SecretError(AccountError):
+class SecretError(AccountError, InvalidInput):
     """A PIN or password that is too short, too long, or not typeable."""
+
+
+class FieldError(AccountError, InvalidInput):
+    """A name, role or credentials that cannot be stored as typed."""
+
+
+class UsernameTaken(AccountError, Conflict):
+    """Another account, disabled ones included, has this username."""
+
+
+class NoSuchUser(AccountError, NotFound):
+    """No account has this username."""
+
+
+class AdministratorsOnly(AccountError, NotAllowed):
+    """Only an active administrator manages accounts; or the last one cannot go."""
 
 
 def _shown(text: str) -> str:
@@ -137,14 +152,14 @@ def parse_role(text: str) -> StaffRole:
         if wanted == role.value:
             return role
     roles = ", ".join(role.value for role in StaffRole)
-    raise AccountError(f"unknown role {_shown(text)}: use {roles}")
+    raise FieldError(f"unknown role {_shown(text)}: use {roles}")
 
 
 def clean_display_name(text: str) -> str:
     """The name as the screens show it (one line, NFC); ``AccountError`` when empty."""
     name = clean_text(text, limit=column_limit(Staff, "display_name"))
     if not name:
-        raise AccountError("a user needs a name: --name 'Full Name'")
+        raise FieldError("a user needs a name: --name 'Full Name'")
     return name
 
 
@@ -155,21 +170,21 @@ def clean_credentials(text: str | None) -> str | None:
     limit = column_limit(Staff, "credentials")
     value = clean_text(text, limit=limit + 1)
     if len(value) > limit:
-        raise AccountError(f"credentials have at most {limit} characters (CMA, RMA, MD, ...)")
+        raise FieldError(f"credentials have at most {limit} characters (CMA, RMA, MD, ...)")
     return value or None
 
 
 # ----------------------------------------------------------------- hashing
 
 
-def _secret_bytes(secret: str) -> bytes:
+def secret_bytes(secret: str) -> bytes:
     """What is hashed: NFC (a password typed on any terminal matches), UTF-8."""
     return unicodedata.normalize("NFC", secret).encode("utf-8", "surrogatepass")
 
 
 def hash_secret(secret: str) -> str:
     """The argon2id hash of an accepted PIN or password (``check_secret`` first)."""
-    return PASSWORD_HASHER.hash(_secret_bytes(check_secret(secret)))
+    return PASSWORD_HASHER.hash(secret_bytes(check_secret(secret)))
 
 
 _dummy: tuple[PasswordHasher, str] | None = None
@@ -183,69 +198,28 @@ def _dummy_hash() -> str:
     return _dummy[1]
 
 
-def _verify(stored: str | None, secret: str) -> bool:
+def verify_secret(stored: str | None, secret: str) -> bool:
     """Whether ``secret`` matches ``stored``; the full argon2 cost is paid either way."""
     if len(secret) > _SECRET_VERIFY_MAX:
         return False
     try:
-        return PASSWORD_HASHER.verify(stored or _dummy_hash(), _secret_bytes(secret)) and (
+        return PASSWORD_HASHER.verify(stored or _dummy_hash(), secret_bytes(secret)) and (
             stored is not None
         )
     except (Argon2Error, InvalidHashError):
         return False
 
 
-# ------------------------------------------------------------------ sign-in
+# ------------------------------------------------------------------ reading
 
 
-class SignInOutcome(StrEnum):
-    """How a sign-in attempt ended; the value is what an audit event records."""
-
-    SIGNED_IN = "signed_in"
-    UNKNOWN_USER = "unknown_user"
-    WRONG_SECRET = "wrong_secret"
-    LOCKED_OUT = "locked_out"  # this wrong secret was the fifth: the account is now locked
-    LOCKED = "locked"  # refused unchecked: the account was already locked
-    DISABLED = "disabled"  # the right secret for a disabled account
+def aware(now: datetime) -> datetime:
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    return now
 
 
-@dataclass(frozen=True)
-class SignInResult:
-    """One sign-in attempt: the staff member on success, else a message safe to show.
-
-    ``staff_id`` is set whenever the username names an account (also on failure), so
-    the caller's audit event can say whose account was tried; ``username`` is what was
-    typed, on one line and at most 64 characters, for the event's detail.
-    """
-
-    outcome: SignInOutcome
-    username: str
-    message: str = ""
-    staff: Staff | None = None
-    staff_id: int | None = None
-    failed_attempts: int = 0
-    locked_until: datetime | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome is SignInOutcome.SIGNED_IN
-
-    @property
-    def audit_action(self) -> str:
-        """``sign_in`` or ``sign_in_failed``: the audit event's action."""
-        return "sign_in" if self.ok else "sign_in_failed"
-
-    def audit_detail(self) -> dict[str, object]:
-        """The audit event's detail (JSON-ready): never the secret, never patient data."""
-        detail: dict[str, object] = {"username": self.username, "outcome": self.outcome.value}
-        if not self.ok and self.staff_id is not None:
-            detail["failed_attempts"] = self.failed_attempts
-        if self.locked_until is not None:
-            detail["locked_until"] = self.locked_until.isoformat()
-        return detail
-
-
-def _clock_text(moment: datetime, now: datetime) -> str:
+def clock_text(moment: datetime, now: datetime) -> str:
     """``09:35`` in the clinic's time zone; with the date when it is not today."""
     local = moment.astimezone(now.tzinfo)
     if local.date() == now.date():
@@ -253,105 +227,19 @@ def _clock_text(moment: datetime, now: datetime) -> str:
     return local.strftime("%b %d %H:%M")
 
 
-def locked_message(locked_until: datetime, now: datetime) -> str:
-    return (
-        f"Locked after {MAX_FAILED_ATTEMPTS} failed attempts; try again after "
-        f"{_clock_text(locked_until, now)} or ask an administrator"
-    )
-
-
-def _aware(now: datetime) -> datetime:
-    if now.tzinfo is None:
-        raise ValueError("now must be an aware datetime")
-    return now
-
-
-def _find(session: Session, username: str, *, for_update: bool = False) -> Staff | None:
+def find_staff(session: Session, username: str, *, for_update: bool = False) -> Staff | None:
     query = select(Staff).where(Staff.username == username)
     if for_update:
         query = query.with_for_update()
     return session.exec(query).first()
 
 
-def authenticate(session: Session, username: str, secret: str, *, now: datetime) -> SignInResult:
-    """Check a username and PIN or password, in one transaction; never raises on input.
-
-    Success clears the failed count and rehashes the secret when the hash's argon2
-    parameters are out of date. A wrong secret counts; the fifth in a row locks the
-    account for the clinic's lockout minutes. While locked every attempt is refused
-    without counting. Unknown user and wrong secret share one message.
-    """
-    now = _aware(now)
-    typed = clean_text(username, limit=USERNAME_MAX)
-    try:
-        wanted: str | None = normalize_username(username)
-    except UsernameError:
-        wanted = None
-
-    def attempt() -> SignInResult:
-        staff = _find(session, wanted, for_update=True) if wanted is not None else None
-        if staff is None:
-            _verify(None, secret)
-            return SignInResult(SignInOutcome.UNKNOWN_USER, typed, UNKNOWN_OR_WRONG)
-        if staff.locked_until is not None and now >= staff.locked_until:
-            # A lock that has run out: the count starts again.
-            staff.locked_until = None
-            staff.failed_attempts = 0
-        right = _verify(staff.secret_hash, secret)
-        if staff.locked_until is not None:
-            return SignInResult(
-                SignInOutcome.LOCKED,
-                typed,
-                locked_message(staff.locked_until, now),
-                staff_id=staff.id,
-                failed_attempts=staff.failed_attempts,
-                locked_until=staff.locked_until,
-            )
-        if right and not staff.active:
-            session.add(staff)
-            return SignInResult(
-                SignInOutcome.DISABLED,
-                typed,
-                DISABLED,
-                staff_id=staff.id,
-                failed_attempts=staff.failed_attempts,
-            )
-        if not right:
-            staff.failed_attempts += 1
-            outcome, message = SignInOutcome.WRONG_SECRET, UNKNOWN_OR_WRONG
-            if staff.failed_attempts >= MAX_FAILED_ATTEMPTS:
-                staff.locked_until = now + timedelta(minutes=lockout_minutes(session))
-                outcome = SignInOutcome.LOCKED_OUT
-                message = locked_message(staff.locked_until, now)
-            session.add(staff)
-            return SignInResult(
-                outcome,
-                typed,
-                message,
-                staff_id=staff.id,
-                failed_attempts=staff.failed_attempts,
-                locked_until=staff.locked_until,
-            )
-        assert staff.secret_hash is not None  # _verify is False without a hash
-        if PASSWORD_HASHER.check_needs_rehash(staff.secret_hash):
-            staff.secret_hash = PASSWORD_HASHER.hash(_secret_bytes(secret))
-        staff.failed_attempts = 0
-        session.add(staff)
-        signed_in = _snapshot(session, staff)
-        return SignInResult(SignInOutcome.SIGNED_IN, typed, staff=signed_in, staff_id=staff.id)
-
-    return in_one_transaction(session, attempt)
-
-
-# -------------------------------------------------------------- administration
-
-
-def _existing(session: Session, username: str) -> Staff:
-    name = normalize_username(username)
-    staff = _find(session, name, for_update=True)
-    if staff is None:
-        raise AccountError(f"no user {_shown(name)}")
-    return staff
+def snapshot(session: Session, staff: Staff) -> Staff:
+    """A detached copy of the row as written: readable after the transaction ends,
+    holding no lock and no session. Read it; never add it to a session."""
+    session.add(staff)
+    session.flush()
+    return Staff.model_validate(staff.model_dump())
 
 
 def _active_admins(session: Session) -> int:
@@ -362,62 +250,26 @@ def _active_admins(session: Session) -> int:
     ).one()
 
 
-def _snapshot(session: Session, staff: Staff) -> Staff:
-    """A detached copy of the row as written: readable after the transaction ends,
-    holding no lock and no session. Read it; never add it to a session."""
-    session.add(staff)
-    session.flush()
-    return Staff.model_validate(staff.model_dump())
-
-
-def add_user(
-    session: Session,
-    username: str,
-    display_name: str,
-    role: StaffRole | str,
-    secret: str,
-    *,
-    credentials: str | None = None,
-    now: datetime,
-) -> Staff:
-    """A new account, every field checked before the database is touched.
-
-    ``AccountError`` (or its ``UsernameError``/``SecretError``) for a bad field or a
-    username already taken, disabled accounts included; nothing is written then.
-    """
-    now = _aware(now)
-    name = normalize_username(username)
-    shown_name = clean_display_name(display_name)
-    staff_role = role if isinstance(role, StaffRole) else parse_role(role)
-    creds = clean_credentials(credentials)
-    secret_hash = hash_secret(secret)
-
-    def work() -> Staff:
-        if _find(session, name) is not None:
-            raise AccountError(f"username {_shown(name)} is taken; choose another")
-        staff = Staff(
-            username=name,
-            display_name=shown_name,
-            role=staff_role,
-            credentials=creds,
-            secret_hash=secret_hash,
-            created_at=now,
-        )
-        try:
-            return _snapshot(session, staff)
-        except IntegrityError:  # another terminal took it a moment ago
-            raise AccountError(f"username {_shown(name)} is taken; choose another") from None
-
-    return in_one_transaction(session, work)
-
-
-def list_users(session: Session) -> list[Staff]:
+def list_users(engine: Engine) -> list[Staff]:
     """Every account, disabled ones too, by username."""
-    return list(session.exec(select(Staff).order_by(col(Staff.username))))
+    return read_only(
+        engine, lambda session: list(session.exec(select(Staff).order_by(col(Staff.username))))
+    )
+
+
+def user_exists(engine: Engine, username: str) -> bool:
+    """Whether the (valid) username names an account, disabled ones too."""
+    name = normalize_username(username)
+    return read_only(engine, lambda session: find_staff(session, name) is not None)
+
+
+def needs_first_admin(engine: Engine) -> bool:
+    """No active administrator: a new database's first start must create one."""
+    return read_only(engine, lambda session: _active_admins(session) == 0)
 
 
 def is_locked(staff: Staff, now: datetime) -> bool:
-    return staff.locked_until is not None and _aware(now) < staff.locked_until
+    return staff.locked_until is not None and aware(now) < staff.locked_until
 
 
 def account_status(staff: Staff, now: datetime) -> str:
@@ -425,64 +277,198 @@ def account_status(staff: Staff, now: datetime) -> str:
     if not staff.active:
         return "disabled"
     if staff.locked_until is not None and is_locked(staff, now):
-        return f"locked until {_clock_text(staff.locked_until, now)}"
+        return f"locked until {clock_text(staff.locked_until, now)}"
     return "active"
 
 
-def disable_user(session: Session, username: str, *, now: datetime) -> Staff:
+# -------------------------------------------------------------- administration
+
+
+def _change(
+    engine: Engine,
+    work: Callable[[Session], Staff],
+    action: AuditAction,
+    detail: Mapping[str, object],
+    *,
+    now: datetime,
+    by: int | None,
+) -> Staff:
+    """``work`` and its audit event (``detail``, never a secret), in one transaction.
+
+    ``by`` must be an active administrator; None is the command line's OS user.
+    """
+
+    def change(session: Session) -> Staff:
+        if by is not None:
+            _check_administrator(session, by)
+        staff = work(session)
+        audit(
+            session, action, at=now, staff_id=by, entity="staff", entity_id=staff.id, detail=detail
+        )
+        return staff
+
+    return in_transaction(engine, change)
+
+
+def _check_administrator(session: Session, staff_id: int) -> None:
+    actor = session.get(Staff, staff_id)
+    if actor is None or actor.role is not StaffRole.ADMIN or not actor.active:
+        raise AdministratorsOnly("only an administrator manages staff accounts")
+
+
+def _existing(session: Session, username: str) -> Staff:
+    name = normalize_username(username)
+    staff = find_staff(session, name, for_update=True)
+    if staff is None:
+        raise NoSuchUser(f"no user {_shown(name)}")
+    return staff
+
+
+@dataclass(frozen=True)
+class _NewAccount:
+    """An account's fields, each checked, and its secret hashed: ready to store."""
+
+    username: str
+    display_name: str
+    role: StaffRole
+    credentials: str | None
+    secret_hash: str
+
+    @classmethod
+    def checked(
+        cls,
+        username: str,
+        display_name: str,
+        role: StaffRole | str,
+        secret: str,
+        credentials: str | None,
+    ) -> _NewAccount:
+        return cls(
+            username=normalize_username(username),
+            display_name=clean_display_name(display_name),
+            role=role if isinstance(role, StaffRole) else parse_role(role),
+            credentials=clean_credentials(credentials),
+            secret_hash=hash_secret(secret),
+        )
+
+    def add(self, session: Session, now: datetime) -> Staff:
+        taken = UsernameTaken(f"username {_shown(self.username)} is taken; choose another")
+        if find_staff(session, self.username) is not None:
+            raise taken
+        staff = Staff(
+            username=self.username,
+            display_name=self.display_name,
+            role=self.role,
+            credentials=self.credentials,
+            secret_hash=self.secret_hash,
+            created_at=now,
+        )
+        try:
+            return snapshot(session, staff)
+        except IntegrityError:  # another terminal took it a moment ago
+            raise taken from None
+
+    def detail(self, change: str) -> dict[str, object]:
+        return {"username": self.username, "role": self.role.value, "change": change}
+
+
+def add_user(
+    engine: Engine,
+    username: str,
+    display_name: str,
+    role: StaffRole | str,
+    secret: str,
+    *,
+    credentials: str | None = None,
+    now: datetime,
+    by: int | None = None,
+) -> Staff:
+    """A new account, every field checked before the database is touched.
+
+    ``AccountError`` (or one of its kinds) for a bad field or a username already
+    taken, disabled accounts included; nothing is written then.
+    """
+    now = aware(now)
+    new = _NewAccount.checked(username, display_name, role, secret, credentials)
+    return _change(
+        engine,
+        lambda session: new.add(session, now),
+        AuditAction.CREATE,
+        new.detail("add"),
+        now=now,
+        by=by,
+    )
+
+
+def add_first_admin(
+    engine: Engine, username: str, display_name: str, secret: str, *, now: datetime
+) -> Staff:
+    """The first administrator of a new database, from the command line.
+
+    Refused (``AdministratorsOnly``) once the clinic has an active administrator:
+    two terminals starting on a new database do not both create one.
+    """
+    now = aware(now)
+    new = _NewAccount.checked(username, display_name, StaffRole.ADMIN, secret, None)
+
+    def add(session: Session) -> Staff:
+        if _active_admins(session):
+            raise AdministratorsOnly("this clinic has an administrator already")
+        return new.add(session, now)
+
+    return _change(engine, add, AuditAction.CREATE, new.detail("first_admin"), now=now, by=None)
+
+
+def disable_user(engine: Engine, username: str, *, now: datetime, by: int | None = None) -> Staff:
     """Stop an account signing in; refused for the last active administrator.
 
-    Disabling a disabled account changes nothing. ``now`` is when the caller's audit
-    event says it happened.
+    Disabling a disabled account changes nothing but is recorded all the same.
     """
-    _aware(now)
+    now = aware(now)
+    name = normalize_username(username)
 
-    def work() -> Staff:
-        staff = _existing(session, username)
+    def disable(session: Session) -> Staff:
+        staff = _existing(session, name)
         if staff.active and staff.role is StaffRole.ADMIN and _active_admins(session) <= 1:
-            raise AccountError(
+            raise AdministratorsOnly(
                 f"{_shown(staff.username)} is the last active administrator; add another "
                 "administrator before disabling this one"
             )
         staff.active = False
-        return _snapshot(session, staff)
+        return snapshot(session, staff)
 
-    return in_one_transaction(session, work)
+    detail = {"username": name, "active": False, "change": "disable"}
+    return _change(engine, disable, AuditAction.UPDATE, detail, now=now, by=by)
 
 
-def enable_user(session: Session, username: str, *, now: datetime) -> Staff:
+def enable_user(engine: Engine, username: str, *, now: datetime, by: int | None = None) -> Staff:
     """Let a disabled account sign in again (its secret, count and lock unchanged)."""
-    _aware(now)
+    now = aware(now)
+    name = normalize_username(username)
 
-    def work() -> Staff:
-        staff = _existing(session, username)
+    def enable(session: Session) -> Staff:
+        staff = _existing(session, name)
         staff.active = True
-        return _snapshot(session, staff)
+        return snapshot(session, staff)
 
-    return in_one_transaction(session, work)
+    detail = {"username": name, "active": True, "change": "enable"}
+    return _change(engine, enable, AuditAction.UPDATE, detail, now=now, by=by)
 
 
-def reset_secret(session: Session, username: str, secret: str, *, now: datetime) -> Staff:
+def reset_secret(
+    engine: Engine, username: str, secret: str, *, now: datetime, by: int | None = None
+) -> Staff:
     """A new PIN or password; clears the failed count and any lock."""
-    _aware(now)
+    now = aware(now)
     name = normalize_username(username)
     secret_hash = hash_secret(secret)
 
-    def work() -> Staff:
+    def reset(session: Session) -> Staff:
         staff = _existing(session, name)
         staff.secret_hash = secret_hash
         staff.failed_attempts = 0
         staff.locked_until = None
-        return _snapshot(session, staff)
+        return snapshot(session, staff)
 
-    return in_one_transaction(session, work)
-
-
-def user_exists(session: Session, username: str) -> bool:
-    """Whether the (valid) username names an account, disabled ones too."""
-    return _find(session, normalize_username(username)) is not None
-
-
-def needs_first_admin(session: Session) -> bool:
-    """No active administrator: a new database's first start must create one."""
-    return _active_admins(session) == 0
+    detail = {"username": name, "change": "reset_secret"}
+    return _change(engine, reset, AuditAction.UPDATE, detail, now=now, by=by)

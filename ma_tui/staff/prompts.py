@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Engine
 
     from ma_tui.data.models.staff import Staff
 
@@ -96,7 +96,7 @@ class FirstAdmin:
 
 
 def ask_first_admin(
-    session: Session,
+    engine: Engine,
     *,
     ask: Ask,
     getpass: Ask,
@@ -106,10 +106,10 @@ def ask_first_admin(
     """Username, full name and PIN (twice) of the first administrator, each checked.
 
     A username already taken (by a disabled account, say) is asked again. The
-    session is only read, and left with no transaction open while the user types.
+    database is only read, and no transaction stays open while the user types.
     """
     from ma_tui.staff.accounts import (
-        AccountError,
+        UsernameTaken,
         clean_display_name,
         normalize_username,
         user_exists,
@@ -117,10 +117,8 @@ def ask_first_admin(
 
     def free_username(text: str) -> str:
         name = normalize_username(text)
-        taken = user_exists(session, name)
-        session.rollback()  # no lock held while the next prompt waits
-        if taken:
-            raise AccountError(f"username {name!r} is taken; choose another")
+        if user_exists(engine, name):
+            raise UsernameTaken(f"username {name!r} is taken; choose another")
         return name
 
     say("No administrator yet: create the first one.")
@@ -133,20 +131,18 @@ def ask_first_admin(
 
 
 def create_first_admin(
-    session: Session,
+    engine: Engine,
     *,
     ask: Ask,
     getpass: Ask,
     now: datetime,
     say: Say = print,
 ) -> Staff:
-    """Ask for the first administrator and add them; ``AccountError`` when refused."""
-    from ma_tui.data.models.staff import StaffRole
-    from ma_tui.staff.accounts import add_user
+    """Ask for the first administrator and add them, recorded as by the OS user;
+    ``AccountError`` when refused."""
+    from ma_tui.staff.accounts import add_first_admin
 
-    admin = ask_first_admin(session, ask=ask, getpass=getpass, say=say)
-    staff = add_user(
-        session, admin.username, admin.display_name, StaffRole.ADMIN, admin.secret, now=now
-    )
+    admin = ask_first_admin(engine, ask=ask, getpass=getpass, say=say)
+    staff = add_first_admin(engine, admin.username, admin.display_name, admin.secret, now=now)
     say(f"Administrator {staff.username} ({staff.display_name}) created.")
     return staff

@@ -1,17 +1,22 @@
-"""Today's queue: the schedule of the local clinic day, ready to show."""
+"""Today's queue: the schedule of the local clinic day, ready to show, and the
+patients a search finds who are not on it (a walk-in, after a reason: break-glass)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ma_tui.core.ages import format_age
+from ma_tui.core.transaction import read_only
 from ma_tui.data.models.patients import Patient, Sex
 from ma_tui.data.models.staff import Staff
-from ma_tui.data.models.visits import Encounter, EncounterStatus
+from ma_tui.data.models.visits import Encounter
+from ma_tui.data.models.visits import EncounterStatus as EncounterStatus
+from ma_tui.patients.search import PatientQuery, search_patients
 
 # Statuses in which the patient is waiting for someone: the wait is shown.
 WAITING = frozenset({EncounterStatus.ARRIVED, EncounterStatus.READY_FOR_PROVIDER})
@@ -38,6 +43,17 @@ class QueueEntry:
     @property
     def is_waiting(self) -> bool:
         return self.status in WAITING
+
+
+@dataclass(frozen=True, slots=True)
+class OtherPatient:
+    """A patient a search found who is not on today's schedule."""
+
+    patient_id: int
+    name: str
+    birth_date: date
+    age: str
+    sex: str
 
 
 def local_day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -74,6 +90,30 @@ def load_queue(session: Session, now: datetime) -> list[QueueEntry]:
         .order_by(col(Encounter.scheduled_at), col(Patient.family_name), col(Encounter.id))
     ).all()
     return [_entry(encounter, patient, doctor, now) for encounter, patient, doctor in rows]
+
+
+def todays_queue(engine: Engine, now: datetime) -> list[QueueEntry]:
+    """Today's queue as it stands now (``load_queue``), read on its own."""
+    return read_only(engine, lambda session: load_queue(session, now))
+
+
+def other_patients(
+    engine: Engine, query: PatientQuery, now: datetime, *, shown: set[int], limit: int
+) -> list[OtherPatient]:
+    """Up to ``limit`` patients ``query`` finds, less those ``shown`` on the queue."""
+    found = read_only(engine, lambda session: search_patients(session, query, limit=limit))
+    today = now.date()
+    return [
+        OtherPatient(
+            patient_id=patient.id,
+            name=display_name(patient),
+            birth_date=patient.birth_date,
+            age=format_age(patient.birth_date, today) if patient.birth_date <= today else "?",
+            sex=SEX_LETTER[Sex(patient.sex)],
+        )
+        for patient in found
+        if patient.id is not None and patient.id not in shown
+    ]
 
 
 def _entry(

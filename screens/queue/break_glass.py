@@ -2,8 +2,9 @@
 
 A patient who is not on today's schedule is outside an MA's usual scope. Opening
 their record ("break-glass") needs a reason, picked from the usual ones or typed;
-the app records it as a ``break_glass`` audit event, which
-``ma-tui audit show --action break_glass`` lists for review. Esc opens nothing.
+``ma_tui.patients.registration.start_walk_in`` records it as a ``break_glass`` audit
+event, with the visit it starts, which ``ma-tui audit show --action break_glass``
+lists for review. Esc opens nothing.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ma_tui.patients.registration import REASON_MAX
+
 REASONS = (
     "walk-in visit today",
     "patient called or messaged: update the chart",
     "provider asked for it",
 )
 OTHER = "other reason (type it)"
-REASON_MAX = 200
 
 
 class BreakGlassScreen(ModalScreen[str | None]):

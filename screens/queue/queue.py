@@ -11,24 +11,27 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from ma_tui.core.ages import format_age
 from ma_tui.core.clock import Clock
-from ma_tui.data.audit import AuditAction
-from ma_tui.data.models.patients import Patient
-from ma_tui.data.models.staff import StaffRole
-from ma_tui.data.models.visits import EncounterStatus
-from ma_tui.patients.registration import clean_text, start_walk_in
-from ma_tui.patients.search import PatientQuery, matches, parse_search, search_patients
+from ma_tui.core.errors import UserError
+from ma_tui.core.transaction import Engine
+from ma_tui.patients.registration import start_walk_in
+from ma_tui.patients.search import PatientQuery, matches, parse_search
+from ma_tui.screens.messages import OpenPatient, OpenStaffAccounts
 from ma_tui.screens.queue.break_glass import BreakGlassScreen
 from ma_tui.screens.widgets.common import settle_inputs
-from ma_tui.visits.queue import SEX_LETTER, QueueEntry, display_name, load_queue
+from ma_tui.staff.accounts import Staff, StaffRole
+from ma_tui.visits.queue import (
+    EncounterStatus,
+    OtherPatient,
+    QueueEntry,
+    other_patients,
+    todays_queue,
+)
 
 REFRESH_SECONDS = 30.0
 # Widths fit 80 columns with the scrollbar: content + 2 of padding per column.
@@ -55,6 +58,8 @@ SEARCH_PLACEHOLDER = "Search: name (whit da), date of birth (4/12/68) or MRN"
 
 
 class QueueScreen(Screen[None]):
+    """Today's queue for ``staff`` (None: tests and benchmarks that skip sign-in)."""
+
     TITLE = "Today's queue"
     CSS_PATH = "queue.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -68,11 +73,21 @@ class QueueScreen(Screen[None]):
         Binding("pageup", "move(-10)", "Page up", show=False, id="queue.page_up"),
     ]
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        staff: Staff | None = None,
+        *,
+        cursor_blink: bool = True,
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.clock = clock
+        self.staff = staff
+        self.cursor_blink = cursor_blink
         self.entries: list[QueueEntry] = []
+        self.others: dict[int, OtherPatient] = {}  # the rows "Not scheduled", by patient
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title")
@@ -92,7 +107,7 @@ class QueueScreen(Screen[None]):
             table.add_column(label, key=key, width=width)
         self.refresh_queue()
         self.set_interval(REFRESH_SECONDS, self.refresh_queue)
-        settle_inputs(self)
+        settle_inputs(self, cursor_blink=self.cursor_blink)
         self.query_one("#search", Input).focus()
 
     def on_screen_resume(self) -> None:
@@ -124,19 +139,19 @@ class QueueScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """F9 (staff accounts) is shown only to a signed-in administrator."""
         if action == "staff_accounts":
-            staff = getattr(self.app, "staff", None)
-            return staff is not None and staff.role is StaffRole.ADMIN
+            return self.staff is not None and self.staff.role is StaffRole.ADMIN
         return True
 
     def action_staff_accounts(self) -> None:
-        open_users = getattr(self.app, "open_users", None)
-        if open_users is not None:
-            open_users()
+        self.post_message(OpenStaffAccounts())
 
     def action_walk_in(self) -> None:
         from ma_tui.screens.queue.walkin import WalkInScreen
 
-        self.app.push_screen(WalkInScreen(self.engine, self.clock), self._after_registration)
+        screen = WalkInScreen(
+            self.engine, self.clock, self._staff_id(), cursor_blink=self.cursor_blink
+        )
+        self.app.push_screen(screen, self._after_registration)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -148,39 +163,33 @@ class QueueScreen(Screen[None]):
     # ------------------------------------------------------------- opening
 
     def _open_encounter(self, encounter_id: int) -> None:
-        open_patient = getattr(self.app, "open_patient", None)
-        if open_patient is not None:
-            self.query_one("#search", Input).value = ""
-            open_patient(encounter_id)
+        self.query_one("#search", Input).value = ""
+        self.post_message(OpenPatient(encounter_id))
 
     def _offer_walk_in(self, patient_id: int) -> None:
-        with Session(self.engine) as session:
-            patient = session.get(Patient, patient_id)
+        patient = self.others.get(patient_id)
         if patient is None:
             return
-        name = display_name(patient)
 
         def answered(reason: str | None) -> None:
             if not reason:
                 return
-            audit = getattr(self.app, "audit", None)
-            if audit is not None:  # opening a record outside today's schedule
-                audit(
-                    AuditAction.BREAK_GLASS,
-                    patient_id=patient_id,
-                    entity="patient",
-                    entity_id=patient_id,
-                    detail={"reason": clean_text(reason, limit=200)},
-                )
-            with Session(self.engine) as session:
+            try:
                 encounter_id = start_walk_in(
-                    session, patient_id, now=self.clock(), staff_id=self._staff_id()
+                    self.engine,
+                    patient_id,
+                    reason=reason,
+                    now=self.clock(),
+                    staff_id=self._staff_id(),
                 )
+            except UserError as exc:
+                self.notify(str(exc), severity="warning", markup=False)
+                return
             self._open_encounter(encounter_id)
 
         self.app.push_screen(
             BreakGlassScreen(
-                name, f"Born {patient.birth_date:%m/%d/%Y}: a walk-in visit is started."
+                patient.name, f"Born {patient.birth_date:%m/%d/%Y}: a walk-in visit is started."
             ),
             answered,
         )
@@ -190,15 +199,17 @@ class QueueScreen(Screen[None]):
             self._open_encounter(encounter_id)
 
     def _staff_id(self) -> int | None:
-        staff_id = getattr(self.app, "staff_id", None)
-        return staff_id if isinstance(staff_id, int) else None
+        return self.staff.id if self.staff is not None else None
 
     # ------------------------------------------------------------- showing
 
     def refresh_queue(self) -> None:
         now = self.clock()
-        with Session(self.engine) as session:
-            self.entries = load_queue(session, now)
+        try:
+            self.entries = todays_queue(self.engine, now)
+        except UserError as exc:  # the queue as last read stays on screen
+            self.notify(str(exc), severity="warning", markup=False)
+            return
         self._show(keep_cursor=True)
         waiting = sum(entry.is_waiting for entry in self.entries)
         self.query_one("#queue-title", Static).update(
@@ -220,32 +231,24 @@ class QueueScreen(Screen[None]):
         for entry in entries:
             table.add_row(*_queue_cells(entry), key=f"encounter:{entry.encounter_id}")
         others = self._other_patients(query, entries) if query is not None else []
+        self.others = {patient.patient_id: patient for patient in others}
         for patient in others:
-            table.add_row(*self._other_cells(patient), key=f"patient:{patient.id}")
+            table.add_row(*_other_cells(patient), key=f"patient:{patient.patient_id}")
         self._show_empty(bool(entries or others), searching=query is not None)
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected))
         elif table.row_count:
             table.move_cursor(row=0)
 
-    def _other_patients(self, query: PatientQuery, shown: list[QueueEntry]) -> list[Patient]:
+    def _other_patients(self, query: PatientQuery, shown: list[QueueEntry]) -> list[OtherPatient]:
         on_schedule = {entry.patient_id for entry in shown}
-        with Session(self.engine) as session:
-            found = search_patients(session, query, limit=OTHER_PATIENTS_LIMIT)
-        return [patient for patient in found if patient.id not in on_schedule]
-
-    def _other_cells(self, patient: Patient) -> tuple[Text, ...]:
-        today = self.clock().date()
-        age = format_age(patient.birth_date, today) if patient.birth_date <= today else "?"
-        return (
-            Text("—"),
-            Text(display_name(patient)),
-            Text(age),
-            Text(SEX_LETTER[patient.sex]),
-            Text("Not scheduled", style="italic"),
-            Text(""),
-            Text(""),
-        )
+        try:
+            return other_patients(
+                self.engine, query, self.clock(), shown=on_schedule, limit=OTHER_PATIENTS_LIMIT
+            )
+        except UserError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return []
 
     def _show_empty(self, any_rows: bool, *, searching: bool) -> None:
         empty = self.query_one("#queue-empty", Static)
@@ -265,6 +268,18 @@ def _entry_matches(query: PatientQuery, entry: QueueEntry) -> bool:
         given=entry.given_name,
         birth_date=entry.birth_date,
         mrn=entry.mrn,
+    )
+
+
+def _other_cells(patient: OtherPatient) -> tuple[Text, ...]:
+    return (
+        Text("—"),
+        Text(patient.name),
+        Text(patient.age),
+        Text(patient.sex),
+        Text("Not scheduled", style="italic"),
+        Text(""),
+        Text(""),
     )
 
 

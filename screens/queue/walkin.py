@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
@@ -20,6 +18,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from ma_tui.core.clock import Clock
+from ma_tui.core.errors import UserError
+from ma_tui.core.transaction import Engine
 from ma_tui.patients.registration import (
     NewPatientForm,
     register_walk_in,
@@ -41,7 +41,10 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 
 
 class WalkInScreen(Screen[int | None]):
-    """Dismissed with the new visit's id, or None when cancelled."""
+    """Dismissed with the new visit's id, or None when cancelled.
+
+    ``staff_id`` is who registers (None: no one signed in, the OS user is recorded).
+    """
 
     TITLE = "Register a walk-in"
     CSS_PATH = "walkin.tcss"
@@ -50,10 +53,19 @@ class WalkInScreen(Screen[int | None]):
         Binding("escape", "cancel", "Cancel", id="walkin.cancel"),
     ]
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        staff_id: int | None = None,
+        *,
+        cursor_blink: bool = True,
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.clock = clock
+        self.staff_id = staff_id
+        self.cursor_blink = cursor_blink
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -74,7 +86,7 @@ class WalkInScreen(Screen[int | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        settle_inputs(self)
+        settle_inputs(self, cursor_blink=self.cursor_blink)
         self.query_one("#new-family_name", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -98,9 +110,9 @@ class WalkInScreen(Screen[int | None]):
             first = next(name for name, _, _ in FIELDS if name in errors)
             self.query_one(f"#new-{first}", Input).focus()
             return
-        staff_id = getattr(self.app, "staff_id", None)
-        with Session(self.engine) as session:
-            encounter_id = register_walk_in(
-                session, new, now=now, staff_id=staff_id if isinstance(staff_id, int) else None
-            )
+        try:
+            encounter_id = register_walk_in(self.engine, new, now=now, staff_id=self.staff_id)
+        except UserError as exc:  # nothing was stored: the form stays as typed
+            self.notify(str(exc), severity="error", markup=False)
+            return
         self.dismiss(encounter_id)

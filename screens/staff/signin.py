@@ -4,17 +4,15 @@ One screen serves both. At start anyone signs in with their username and PIN. Wh
 the terminal has been idle, it covers every screen (a whole screen, not a box, so
 nothing of the patient shows through): the same user types their PIN and is back
 where they were, draft intact; F2 lets another user sign in instead, and the draft
-stays with its owner. The outcome of each attempt goes to ``on_attempt`` (the app
-writes the audit event); what to show comes from ``ma_tui.staff.accounts``.
+stays with its owner. Each attempt is checked, and recorded in the audit trail, by
+``ma_tui.staff.signin``; the screen shows its message and is dismissed with the staff
+member who signed in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -22,8 +20,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from ma_tui.core.clock import Clock
-from ma_tui.data.models.staff import Staff
-from ma_tui.staff.accounts import SignInResult, authenticate
+from ma_tui.core.errors import UserError
+from ma_tui.core.transaction import Engine
+from ma_tui.staff.accounts import Staff
+from ma_tui.staff.signin import authenticate
 
 SECRET_MAX = 128  # the longest password ma_tui.staff.accounts accepts
 
@@ -41,13 +41,13 @@ class SignInScreen(Screen[Staff]):
         clock: Clock,
         *,
         locked_user: Staff | None = None,
-        on_attempt: Callable[[SignInResult], None] | None = None,
+        cursor_blink: bool = True,
     ) -> None:
         super().__init__()
         self.engine = engine
         self.clock = clock
         self.locked_user = locked_user
-        self.on_attempt = on_attempt
+        self.cursor_blink = cursor_blink
 
     def compose(self) -> ComposeResult:
         locked = self.locked_user
@@ -77,9 +77,8 @@ class SignInScreen(Screen[Staff]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        blink = getattr(self.app, "cursor_blink", True)
         for field in self.query(Input):
-            field.cursor_blink = bool(blink)
+            field.cursor_blink = self.cursor_blink
         first = "#signin-secret" if self.locked_user else "#signin-username"
         self.set_focus(self.query_one(first, Input))
 
@@ -93,12 +92,15 @@ class SignInScreen(Screen[Staff]):
     def _attempt(self) -> None:
         username = self.query_one("#signin-username", Input).value
         secret_field = self.query_one("#signin-secret", Input)
-        with Session(self.engine) as session:
-            result = authenticate(session, username, secret_field.value, now=self.clock())
+        secret = secret_field.value
         secret_field.value = ""  # never kept on screen or in memory longer than needed
-        if self.on_attempt is not None:
-            self.on_attempt(result)
         message = self.query_one("#signin-message", Static)
+        try:
+            result = authenticate(self.engine, username, secret, now=self.clock())
+        except UserError as exc:  # the database, not the PIN: nothing was counted
+            message.update(str(exc))
+            self.set_focus(secret_field)
+            return
         if not result.ok or result.staff is None:
             message.update(result.message)
             self.set_focus(secret_field)  # the username is usually right; Shift+Tab fixes it

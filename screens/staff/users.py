@@ -9,9 +9,9 @@ stored. A PIN is typed twice, never shown, and both fields are emptied after eve
 attempt, stored or refused.
 
 Only an administrator may open it: ``UsersScreen`` raises ``ValueError`` for any
-other actor. Every change is handed to ``on_change`` (the app writes the audit
-event): ``"create"`` or ``"update"``, the account as written, and a detail that
-never holds a PIN.
+other actor. Every change is a use case of ``ma_tui.staff.accounts``, which checks
+that the actor is an administrator and writes the change and its audit event (never
+a PIN) together.
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
@@ -31,8 +28,8 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from ma_tui.core.clock import Clock
-from ma_tui.data.models.staff import Staff, StaffRole
-from ma_tui.data.store import StoreError
+from ma_tui.core.errors import UserError
+from ma_tui.core.transaction import Engine
 from ma_tui.screens.widgets.common import settle_inputs
 from ma_tui.screens.widgets.confirm import ConfirmScreen
 from ma_tui.staff.accounts import (
@@ -42,6 +39,9 @@ from ma_tui.staff.accounts import (
     PIN_MIN,
     USERNAME_MAX,
     AccountError,
+    Staff,
+    StaffRole,
+    UsernameTaken,
     account_status,
     add_user,
     clean_credentials,
@@ -54,8 +54,6 @@ from ma_tui.staff.accounts import (
     reset_secret,
 )
 from ma_tui.staff.prompts import read_new_secret
-
-OnChange = Callable[[str, Staff, dict[str, object]], None]
 
 # Widths fit 80 columns with the scrollbar: content + 2 of padding per column.
 COLUMNS = (
@@ -101,19 +99,16 @@ class UsersScreen(Screen[None]):
     ]
 
     def __init__(
-        self,
-        engine: Engine,
-        clock: Clock,
-        actor: Staff,
-        on_change: OnChange | None = None,
+        self, engine: Engine, clock: Clock, actor: Staff, *, cursor_blink: bool = True
     ) -> None:
-        if actor.role is not StaffRole.ADMIN or not actor.active:
+        if actor.role is not StaffRole.ADMIN or not actor.active or actor.id is None:
             raise ValueError("only an administrator manages staff accounts")
         super().__init__()
         self.engine = engine
         self.clock = clock
         self.actor = actor
-        self.on_change = on_change
+        self.actor_id = actor.id
+        self.cursor_blink = cursor_blink
         self.accounts: dict[str, Staff] = {}
 
     def compose(self) -> ComposeResult:
@@ -139,8 +134,11 @@ class UsersScreen(Screen[None]):
         table: DataTable[str | Text] = self.query_one("#users-table", DataTable)
         keep = keep or self.highlighted()
         now = self.clock()
-        with Session(self.engine) as session:
-            staff = list_users(session)
+        try:
+            staff = list_users(self.engine)
+        except UserError as exc:
+            self._say(str(exc))
+            return
         self.accounts = {person.username: person for person in staff}
         table.clear()
         for person in staff:
@@ -164,13 +162,11 @@ class UsersScreen(Screen[None]):
         row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return None if row_key.value is None else str(row_key.value)
 
+    def _form_args(self) -> tuple[Engine, Clock, int, bool]:
+        return self.engine, self.clock, self.actor_id, self.cursor_blink
+
     def _say(self, message: str) -> None:
         self.query_one("#users-message", Static).update(message)
-
-    def _changed(self, action: str, staff: Staff, detail: dict[str, object]) -> None:
-        self._load(staff.username)
-        if self.on_change is not None:
-            self.on_change(action, staff, detail)
 
     # ---------------------------------------------------------------- actions
 
@@ -179,17 +175,13 @@ class UsersScreen(Screen[None]):
 
     def action_add(self) -> None:
         self._say("")
-        self.app.push_screen(AddUserScreen(self.engine, self.clock), self._added)
+        self.app.push_screen(AddUserScreen(*self._form_args()), self._added)
 
     def _added(self, staff: Staff | None) -> None:
         if staff is None:
             return
         self._say(f"Added {staff.username}: {full_name(staff)}, {staff.role.value}.")
-        self._changed(
-            "create",
-            staff,
-            {"username": staff.username, "role": staff.role.value, "change": "add"},
-        )
+        self._load(staff.username)
 
     def action_disable(self) -> None:
         self._ask_active(False)
@@ -224,25 +216,20 @@ class UsersScreen(Screen[None]):
     def _set_active(self, username: str, active: bool) -> None:
         change = enable_user if active else disable_user
         try:
-            with Session(self.engine) as session:
-                staff = change(session, username, now=self.clock())
-        except (AccountError, StoreError, SQLAlchemyError) as exc:
+            change(self.engine, username, now=self.clock(), by=self.actor_id)
+        except UserError as exc:
             self._say(str(exc))
             return
         word = "enabled: they can sign in again" if active else "disabled: no more sign-in"
         self._say(f"{username} {word}.")
-        self._changed(
-            "update",
-            staff,
-            {"username": username, "active": active, "change": "enable" if active else "disable"},
-        )
+        self._load(username)
 
     def action_reset(self) -> None:
         username = self.highlighted()
         if username is None:
             return
         self._say("")
-        screen = ResetSecretScreen(self.engine, self.clock, self.accounts[username])
+        screen = ResetSecretScreen(*self._form_args(), staff=self.accounts[username])
         self.app.push_screen(screen, self._reset)
 
     def _reset(self, staff: Staff | None) -> None:
@@ -251,7 +238,7 @@ class UsersScreen(Screen[None]):
         self._say(
             f"New PIN or password set for {staff.username}; failed attempts and lock cleared."
         )
-        self._changed("update", staff, {"username": staff.username, "change": "reset_secret"})
+        self._load(staff.username)
 
 
 # --------------------------------------------------------------------- forms
@@ -267,10 +254,12 @@ class _SecretForm(ModalScreen[Staff | None]):
     ]
     FIRST = ""  # the id of the field that has the focus when the form opens
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, actor_id: int, cursor_blink: bool) -> None:
         super().__init__()
         self.engine = engine
         self.clock = clock
+        self.actor_id = actor_id  # the administrator making the change
+        self.cursor_blink = cursor_blink
 
     def secret_rows(self) -> ComposeResult:
         for name, label in (("pin", "New PIN"), ("pin2", "Same PIN again")):
@@ -278,7 +267,7 @@ class _SecretForm(ModalScreen[Staff | None]):
             yield Input(id=f"user-{name}", password=True, max_length=SECRET_INPUT_MAX, compact=True)
 
     def on_mount(self) -> None:
-        settle_inputs(self)
+        settle_inputs(self, cursor_blink=self.cursor_blink)
         self.query_one(f"#{self.FIRST}", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -374,20 +363,20 @@ class AddUserScreen(_SecretForm):
             self._refuse(str(exc), "pin")
             return
         try:
-            with Session(self.engine) as session:
-                staff = add_user(
-                    session,
-                    username,
-                    name,
-                    role,
-                    secret,
-                    credentials=credentials,
-                    now=self.clock(),
-                )
-        except AccountError as exc:  # every field passed above: the username is taken
+            staff = add_user(
+                self.engine,
+                username,
+                name,
+                role,
+                secret,
+                credentials=credentials,
+                now=self.clock(),
+                by=self.actor_id,
+            )
+        except UsernameTaken as exc:
             self._refuse(str(exc), "username")
             return
-        except (StoreError, SQLAlchemyError) as exc:
+        except UserError as exc:
             self._refuse(str(exc), "pin")
             return
         self.dismiss(staff)
@@ -398,8 +387,10 @@ class ResetSecretScreen(_SecretForm):
 
     FIRST = "user-pin"
 
-    def __init__(self, engine: Engine, clock: Clock, staff: Staff) -> None:
-        super().__init__(engine, clock)
+    def __init__(
+        self, engine: Engine, clock: Clock, actor_id: int, cursor_blink: bool, *, staff: Staff
+    ) -> None:
+        super().__init__(engine, clock, actor_id, cursor_blink)
         self.username = staff.username
         self.shown_name = full_name(staff)
 
@@ -423,9 +414,10 @@ class ResetSecretScreen(_SecretForm):
         first, second = self._take_secrets()
         try:
             secret = _checked_secret(self.username, first, second)
-            with Session(self.engine) as session:
-                staff = reset_secret(session, self.username, secret, now=self.clock())
-        except (AccountError, StoreError, SQLAlchemyError) as exc:
+            staff = reset_secret(
+                self.engine, self.username, secret, now=self.clock(), by=self.actor_id
+            )
+        except UserError as exc:
             self._refuse(str(exc), "pin")
             return
         self.dismiss(staff)

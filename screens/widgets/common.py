@@ -65,9 +65,13 @@ class StepBar(Static):
         self.update(text)
 
 
-def settle_inputs(screen: Screen[Any]) -> None:
-    """Apply the app's cursor-blink setting (off in snapshot tests) to a screen's inputs."""
-    blink = getattr(screen.app, "cursor_blink", True)
+def settle_inputs(screen: Screen[Any], *, cursor_blink: bool | None = None) -> None:
+    """Apply the cursor-blink setting (off in snapshot tests) to a screen's inputs.
+
+    A screen given the setting passes it; the visit's step screens, which are not
+    given it yet, take the app's.
+    """
+    blink = getattr(screen.app, "cursor_blink", True) if cursor_blink is None else cursor_blink
     for field in screen.query(Input):
         field.cursor_blink = bool(blink)
 

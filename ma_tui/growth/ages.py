@@ -130,7 +130,9 @@ def growth_age(birth: date, on: date, gestation: GestationalAge | None = None) -
 
 
 def age_from_days(days: int, gestation: GestationalAge | None = None) -> GrowthAge:
-    """As :func:`growth_age`, from the age in days since birth."""
+    """As :func:`growth_age`, from the age in days since birth (not negative)."""
+    if days < 0:
+        raise ValueError(f"an age of {days} days since birth")
     if gestation is None or not gestation.preterm or not _correct_at(days):
         return GrowthAge(days, None, gestation)
     return GrowthAge(days, days - (TERM_DAYS - gestation.total_days), gestation)

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ma_tui.data.catalogs.growth import (
-    DAYS_PER_MONTH,
     CdcTable,
     Lms,
     WhoTable,
@@ -249,12 +248,21 @@ def assess_measurements(
                     Indicator.WEIGHT_FOR_LENGTH, weight_kg, sex=sex, age=age, length_cm=length_cm
                 )
             )
-        elif length_cm > 0:
-            bmi = weight_kg / (length_cm / 100) ** 2
-            found.append(assess(Indicator.BMI_FOR_AGE, bmi, sex=sex, age=age))
+        else:
+            found.append(_bmi_for_age(weight_kg, length_cm, sex, age))
     if head_cm is not None:
         found.append(assess(Indicator.HEAD_CIRCUMFERENCE_FOR_AGE, head_cm, sex=sex, age=age))
     return tuple(found)
+
+
+def _bmi_for_age(
+    weight_kg: float, height_cm: float, sex: Sex, age: GrowthAge
+) -> GrowthResult | NotAssessed:
+    height = SPECS[Indicator.LENGTH_FOR_AGE]
+    if not height.lowest <= height_cm <= height.highest:  # also refuses NaN
+        return NotAssessed(Indicator.BMI_FOR_AGE, f"no BMI from a height of {height_cm:g} cm")
+    bmi = weight_kg / (height_cm / 100) ** 2
+    return assess(Indicator.BMI_FOR_AGE, bmi, sex=sex, age=age)
 
 
 def growth_concerns(results: Iterable[GrowthResult | NotAssessed]) -> list[str]:
@@ -278,8 +286,8 @@ def percentile_text(percentile: float) -> str:
     if 1 <= percentile <= 99:
         whole = round(percentile)
         return f"{whole}{_ordinal_suffix(whole)} %ile"
-    tenths = math.floor(percentile * 10) / 10
-    return f"{tenths:.1f}{_ordinal_suffix(int(tenths * 10))} %ile"
+    tenths = math.floor(percentile * 10)
+    return f"{tenths / 10:.1f}{_ordinal_suffix(tenths)} %ile"
 
 
 def _ordinal_suffix(number: int) -> str:
@@ -340,7 +348,7 @@ def _who(
 
 def _cdc(indicator: Indicator, spec: _Spec, value: float, sex: Sex, age: GrowthAge) -> GrowthResult:
     assert spec.cdc is not None  # weight-for-length past 2 years was refused
-    months = age.days / DAYS_PER_MONTH
+    months = age.months
     lms = _at(cdc_table(spec.cdc, sex).at(months), months)
     flag = cdc_modified_z(value, lms)
     if indicator != Indicator.BMI_FOR_AGE:

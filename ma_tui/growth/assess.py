@@ -1,8 +1,9 @@
 """Percentiles and z-scores of a child's measurements, and whether they are plausible.
 
-The US convention (CDC, "Use and interpretation of the WHO and CDC growth charts for
-children from birth to 20 years", 2010): the WHO 2006 standards from birth to under 24
-months, the CDC 2000 references from 24 months to 20 years. So weight-for-length is
+The US convention (Grummer-Strawn et al., "Use of World Health Organization and CDC
+growth charts for children aged 0-59 months in the United States", MMWR Recomm Rep
+2010;59(RR-9)): the WHO 2006 standards from birth to under 24 months, the CDC 2000
+references from 24 months to 20 years. So weight-for-length is
 read under 2 years and BMI-for-age from 2 years; head circumference is read to 36
 months (WHO to 24, then CDC). Lengths under 2 years are taken as measured lying down
 and heights from 2 years standing, as the CDC's program does.
@@ -26,13 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ma_tui.data.catalogs.growth import (
-    CdcTable,
-    Lms,
-    WhoTable,
-    cdc_table,
-    who_table,
-)
+from ma_tui.data.catalogs.growth import CdcTable, Lms, WhoTable, cdc_table, who_table
 from ma_tui.data.catalogs.growth import codes as loinc
 from ma_tui.data.models.patients import Sex
 from ma_tui.growth.ages import GrowthAge, short_age
@@ -134,7 +129,8 @@ class GrowthResult:
 
     @property
     def implausible_reason(self) -> str | None:
-        """``"4.2 kg is implausible for a boy aged 11 mo: weight-for-age -7.1 SD (WHO …)"``."""
+        """``"4.2 kg is implausible for a boy aged 11 mo: weight-for-age z -6.3, beyond the
+        WHO's ±5"``: the line the confirm shows."""
         if not self.implausible:
             return None
         spec = SPECS[self.indicator]

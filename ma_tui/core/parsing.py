@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from ma_tui.core.errors import InvalidInput
+
 MAX_AGE_YEARS = 125
 # Longer input is never a date or a phone number; refusing it early keeps messages short.
 MAX_INPUT = 40
@@ -22,8 +24,11 @@ _DIGITS = re.compile(r"[0-9]+")
 _PHONE_CHARS = re.compile(r"\+?[0-9 ()./-]+")
 
 
-class ParseError(ValueError):
-    """Input that cannot be used; ``str()`` is the message shown under the field."""
+class ParseError(InvalidInput, ValueError):
+    """Input that cannot be used; ``str()`` is the message shown under the field.
+
+    A ``ValueError`` too, for the parsers that build on Python's own (``int``, ``date``).
+    """
 
 
 def parse_date_of_birth(text: str, today: date) -> date:

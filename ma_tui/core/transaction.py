@@ -6,6 +6,9 @@ is how a use case runs its work: all of it is stored, or none of it. A SQLite fi
 kept busy by another terminal is waited for and retried (``retry_on_busy``); a
 database that cannot be used becomes ``DatabaseUnavailable``, a ``UserError`` with
 a message for the MA, never a raw driver error.
+
+``Engine`` is named here for the screens, which hold one and hand it to use cases but
+never import SQLAlchemy themselves.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from sqlmodel import Session
 
 from ma_tui.core.errors import DatabaseUnavailable
 from ma_tui.data.store import DatabaseBusy, StoreError, retry_on_busy
+
+__all__ = ["Engine", "in_transaction", "read_only"]
 
 _T = TypeVar("_T")
 

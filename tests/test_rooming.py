@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from ma_tui.checkin.draft import CheckInDraft
+from ma_tui.complaint.draft import ComplaintDraft, parse_severity
 from ma_tui.data.catalogs.vitals import BODY_WEIGHT, HEART_RATE
 from ma_tui.data.models.history import HistoryReview, HistorySection, Medication, MedicationStatus
 from ma_tui.data.models.observations import Observation, ObservationStatus
@@ -18,29 +20,19 @@ from ma_tui.data.models.visits import (
     EncounterStatusChange,
     RoomingDraft,
 )
+from ma_tui.history.draft import HistoryForm, NewHistoryEntry
 from ma_tui.patients.chart import coverage_alert, load_chart
-from ma_tui.visits.rooming import (
-    HistoryForm,
-    NewHistoryEntry,
-    SignError,
-    VisitDraft,
-    VitalEntry,
-    allergy_line,
-    correct_observation,
-    open_visit,
-    parse_severity,
-    save_draft,
-    sign_problems,
-    sign_visit,
-    unfinished_visits,
-)
+from ma_tui.visits.correcting import correct_observation
+from ma_tui.visits.draft import VisitDraft, allergy_line
+from ma_tui.visits.holding import open_visit, save_draft, unfinished_visits
+from ma_tui.visits.signing import SignError, sign_problems, sign_visit
+from ma_tui.vitals.draft import VitalEntry
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 
 
 def _open(engine: Engine, family: str) -> tuple[int, VisitDraft]:
     encounter_id = todays_encounter_id(engine, family)
-    with Session(engine) as session:
-        draft = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW)
+    draft = open_visit(engine, encounter_id, staff_id=None, now=CLINIC_NOW)
     return encounter_id, draft
 
 
@@ -59,11 +51,10 @@ def test_opening_a_visit_starts_rooming_and_saves_a_draft(demo_engine: Engine) -
 def test_a_saved_draft_is_resumed_where_it_was_left(demo_engine: Engine) -> None:
     encounter_id, draft = _open(demo_engine, "Whitfield")
     draft.step = "history"
-    draft.chief_complaint = "cough"
-    with Session(demo_engine) as session:
-        save_draft(session, draft, staff_id=None, now=CLINIC_NOW)
-        resumed = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW)
-    assert resumed.step == "history" and resumed.chief_complaint == "cough"
+    draft.complaint.chief_complaint = "cough"
+    save_draft(demo_engine, draft, staff_id=None, now=CLINIC_NOW)
+    resumed = open_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW)
+    assert resumed.step == "history" and resumed.complaint.chief_complaint == "cough"
 
 
 def test_a_signed_visit_cannot_be_opened_for_rooming(demo_engine: Engine) -> None:
@@ -72,8 +63,8 @@ def test_a_signed_visit_cannot_be_opened_for_rooming(demo_engine: Engine) -> Non
             select(Encounter).where(Encounter.status == EncounterStatus.CHECKED_OUT)
         ).first()
         assert done is not None and done.id is not None
-        with pytest.raises(ValueError, match="checked out"):
-            open_visit(session, done.id, staff_id=None, now=CLINIC_NOW)
+    with pytest.raises(ValueError, match="checked out"):
+        open_visit(demo_engine, done.id, staff_id=None, now=CLINIC_NOW)
 
 
 def test_signing_needs_identity_and_a_complaint_and_stores_nothing_without(
@@ -97,11 +88,11 @@ def test_signing_writes_the_whole_visit(demo_engine: Engine) -> None:
     atorvastatin = next(m for m in chart.medications if m.name == "atorvastatin")
     assert atorvastatin.id is not None
     d = draft  # the pydantic draft
-    d.identity_confirmed_at = CLINIC_NOW
-    d.demographics_confirmed = True
-    d.demographic_changes = {"phone": "555-555-0199"}
-    d.coverage_confirmed = True
-    d.vitals = [
+    d.checkin.identity_confirmed_at = CLINIC_NOW
+    d.checkin.demographics_confirmed = True
+    d.checkin.demographic_changes = {"phone": "555-555-0199"}
+    d.checkin.coverage_confirmed = True
+    d.vitals.entries = [
         VitalEntry(
             code=HEART_RATE,
             value_entered="104",
@@ -112,14 +103,14 @@ def test_signing_writes_the_whole_visit(demo_engine: Engine) -> None:
             taken_at=CLINIC_NOW,
         ),
     ]
-    d.reviewed = {HistorySection.SURGICAL: False, HistorySection.MEDICAL: False}
-    d.new_entries = [
+    d.history.reviewed = {HistorySection.SURGICAL: False, HistorySection.MEDICAL: False}
+    d.history.new_entries = [
         NewHistoryEntry(section=HistorySection.MEDICAL, fields={"name": "COPD", "code": "J44.9"})
     ]
-    d.medication_status = {atorvastatin.id: MedicationStatus.STOPPED}
-    d.chief_complaint = "shortness of breath for 2 days"
-    d.hpi = {"onset": "2 days"}
-    d.hpi_severity = 7
+    d.history.medication_status = {atorvastatin.id: MedicationStatus.STOPPED}
+    d.complaint.chief_complaint = "shortness of breath for 2 days"
+    d.complaint.hpi = {"onset": "2 days"}
+    d.complaint.hpi_severity = 7
     signed_at = CLINIC_NOW + timedelta(minutes=7)
     sign_visit(demo_engine, d, staff_id=None, now=signed_at)
 
@@ -212,10 +203,13 @@ def test_the_banner_says_nka_only_when_said(demo_engine: Engine) -> None:
 
 
 def test_a_draft_saved_before_the_typed_fields_existed_still_loads() -> None:
-    old = '{"encounter_id": 3, "patient_id": 5, "step": "complaint", "hpi_severity": 4}'
+    old = (
+        '{"encounter_id": 3, "patient_id": 5, "step": "complaint", '
+        '"complaint": {"hpi_severity": 4}}'
+    )
     draft = VisitDraft.model_validate_json(old)
-    assert (draft.field, draft.checkin_typed, draft.history_form) == (None, {}, None)
-    assert (draft.hpi_severity_text, draft.hpi_severity) == ("", 4)
+    assert (draft.field, draft.checkin.typed, draft.history.form) == (None, {}, None)
+    assert (draft.complaint.hpi_severity_text, draft.complaint.hpi_severity) == ("", 4)
     assert sign_problems(draft) == [
         "Confirm two identifiers (name and date of birth) at check-in.",
         "Write the chief complaint.",
@@ -237,28 +231,31 @@ def test_a_severity_not_0_to_10_is_refused(text: str) -> None:
 
 def _signable() -> VisitDraft:
     return VisitDraft(
-        encounter_id=1, patient_id=1, identity_confirmed_at=CLINIC_NOW, chief_complaint="cough"
+        encounter_id=1,
+        patient_id=1,
+        checkin=CheckInDraft(identity_confirmed_at=CLINIC_NOW),
+        complaint=ComplaintDraft(chief_complaint="cough"),
     )
 
 
 def test_what_is_only_typed_is_never_signed_unchecked() -> None:
     assert sign_problems(_signable()) == []
     draft = _signable()
-    draft.hpi_severity_text = "12"
+    draft.complaint.hpi_severity_text = "12"
     assert sign_problems(draft) == ["Severity: a whole number from 0 to 10, or leave it empty."]
     draft = _signable()
-    draft.history_form = HistoryForm(section=HistorySection.SURGICAL, values=["appendec", ""])
+    draft.history.form = HistoryForm(section=HistorySection.SURGICAL, values=["appendec", ""])
     assert sign_problems(draft) == ["History: add or clear the entry still in the add-form."]
-    draft.history_form.values = [" ", ""]
-    draft.checkin_typed = {"phone": "555"}  # an unconfirmed edit: kept, never signed
+    draft.history.form.values = [" ", ""]
+    draft.checkin.typed = {"phone": "555"}  # an unconfirmed edit: kept, never signed
     assert sign_problems(draft) == []
 
 
 def test_a_signed_visit_takes_only_confirmed_checkin_edits(demo_engine: Engine) -> None:
     encounter_id, draft = _open(demo_engine, "Whitfield")
-    draft.identity_confirmed_at = CLINIC_NOW
-    draft.chief_complaint = "cough"
-    draft.checkin_typed = {"phone": "555-555-0199", "city": "Elsewhere"}
+    draft.checkin.identity_confirmed_at = CLINIC_NOW
+    draft.complaint.chief_complaint = "cough"
+    draft.checkin.typed = {"phone": "555-555-0199", "city": "Elsewhere"}
     sign_visit(demo_engine, draft, staff_id=None, now=CLINIC_NOW)
     with Session(demo_engine) as session:
         encounter = session.get(Encounter, encounter_id)
@@ -275,35 +272,32 @@ def test_my_unfinished_visits_are_today_unsigned_and_mine(demo_engine: Engine) -
     me, other = "mia@exam-pc-3", "jorge@exam-pc-5"
     whitfield = todays_encounter_id(demo_engine, "Whitfield")
     benton = todays_encounter_id(demo_engine, "Benton")
-    with Session(demo_engine) as session:
-        draft = open_visit(session, whitfield, staff_id=None, now=CLINIC_NOW, holder=me)
-        draft.step = "vitals"
-        later = CLINIC_NOW + timedelta(minutes=7)
-        save_draft(session, draft, staff_id=None, now=later, holder=me)
-        open_visit(session, benton, staff_id=None, now=CLINIC_NOW, holder=other)
-        visits = unfinished_visits(session, holder=me, now=CLINIC_NOW)
-        assert unfinished_visits(session, holder="nobody@nowhere", now=CLINIC_NOW) == []
-        tomorrow = CLINIC_NOW + timedelta(days=1)
-        assert unfinished_visits(session, holder=me, now=tomorrow) == []
+    draft = open_visit(demo_engine, whitfield, staff_id=None, now=CLINIC_NOW, holder=me)
+    draft.step = "vitals"
+    later = CLINIC_NOW + timedelta(minutes=7)
+    save_draft(demo_engine, draft, staff_id=None, now=later, holder=me)
+    open_visit(demo_engine, benton, staff_id=None, now=CLINIC_NOW, holder=other)
+    visits = unfinished_visits(demo_engine, holder=me, now=CLINIC_NOW)
+    assert unfinished_visits(demo_engine, holder="nobody@nowhere", now=CLINIC_NOW) == []
+    tomorrow = CLINIC_NOW + timedelta(days=1)
+    assert unfinished_visits(demo_engine, holder=me, now=tomorrow) == []
     assert [(v.encounter_id, v.step) for v in visits] == [(whitfield, "vitals")]
     assert visits[0].describe(CLINIC_NOW) == "Dana Whitfield, 58 y — stopped at Vitals, 09:27"
 
-    draft.identity_confirmed_at = CLINIC_NOW
-    draft.chief_complaint = "cough"
+    draft.checkin.identity_confirmed_at = CLINIC_NOW
+    draft.complaint.chief_complaint = "cough"
     sign_visit(demo_engine, draft, staff_id=None, now=later, holder=me)
-    with Session(demo_engine) as session:
-        assert unfinished_visits(session, holder=me, now=CLINIC_NOW) == []
+    assert unfinished_visits(demo_engine, holder=me, now=CLINIC_NOW) == []
 
 
 def test_unfinished_visits_come_last_saved_first(demo_engine: Engine) -> None:
     me = "mia@exam-pc-3"
-    with Session(demo_engine) as session:
-        for minutes, family in ((3, "Benton"), (9, "Whitfield")):
-            encounter_id = todays_encounter_id(demo_engine, family)
-            draft = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW, holder=me)
-            now = CLINIC_NOW + timedelta(minutes=minutes)
-            save_draft(session, draft, staff_id=None, now=now, holder=me)
-        visits = unfinished_visits(session, holder=me, now=CLINIC_NOW)
+    for minutes, family in ((3, "Benton"), (9, "Whitfield")):
+        encounter_id = todays_encounter_id(demo_engine, family)
+        draft = open_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW, holder=me)
+        now = CLINIC_NOW + timedelta(minutes=minutes)
+        save_draft(demo_engine, draft, staff_id=None, now=now, holder=me)
+    visits = unfinished_visits(demo_engine, holder=me, now=CLINIC_NOW)
     assert [v.family_name for v in visits] == ["Whitfield", "Benton"]
     saved_yesterday = visits[0].describe(CLINIC_NOW + timedelta(days=1))
     assert saved_yesterday.endswith("stopped at Check-in, 11/23 09:29")

@@ -10,16 +10,16 @@ from hypothesis import strategies as st
 
 from ma_tui.core.parsing import ParseError
 from ma_tui.data.catalogs.vitals import BODY_TEMPERATURE, BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
+from ma_tui.vitals.correction import parse_correction
 from ma_tui.vitals.entry import (
     VitalsForm,
     build_vitals,
     default_cuff,
-    form_from_draft,
-    parse_correction,
     parse_time_taken,
     short_band,
 )
 from ma_tui.vitals.measurements import ClinicUnits
+from ma_tui.vitals.restore import form_from_draft
 from tests.conftest import CLINIC_NOW
 
 ADULT = 50 * 365

@@ -58,13 +58,13 @@ def _signed_vitals(session: Session, encounter_id: int) -> list[SignedVital]:
         )
         .order_by(col(Observation.id))
     ).all()
+    # A corrected BP's pair is struck with it: each systolic goes with the diastolic
+    # of its reading in the same status.
     diastolic = {
-        row.reading_group: row
+        (row.reading_group, row.status): row
         for row in session.exec(
             select(Observation).where(
-                Observation.encounter_id == encounter_id,
-                Observation.code == DIASTOLIC_BP,
-                Observation.status != ObservationStatus.ENTERED_IN_ERROR,
+                Observation.encounter_id == encounter_id, Observation.code == DIASTOLIC_BP
             )
         ).all()
     }
@@ -74,7 +74,7 @@ def _signed_vitals(session: Session, encounter_id: int) -> list[SignedVital]:
         if row.not_obtained_reason:
             shown = f"not obtained: {row.not_obtained_reason}"
         elif row.code == SYSTOLIC_BP:
-            low = diastolic.get(row.reading_group)
+            low = diastolic.get((row.reading_group, row.status))
             shown = f"{row.value_entered}/{low.value_entered if low else '?'} mmHg"
         else:
             shown = readback(row.value_entered, row.unit_entered, row.value, row.unit)

@@ -10,7 +10,17 @@ from sqlmodel import Session, col, select
 
 from ma_tui.checkin.draft import CheckInDraft
 from ma_tui.complaint.draft import ComplaintDraft, parse_severity
-from ma_tui.data.catalogs.vitals import BODY_WEIGHT, HEART_RATE
+from ma_tui.core.errors import NotFound
+from ma_tui.core.parsing import ParseError
+from ma_tui.data.audit import AuditAction
+from ma_tui.data.catalogs.vitals import (
+    BODY_HEIGHT,
+    BODY_WEIGHT,
+    DIASTOLIC_BP,
+    HEART_RATE,
+    SYSTOLIC_BP,
+)
+from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.history import HistoryReview, HistorySection, Medication, MedicationStatus
 from ma_tui.data.models.observations import Observation, ObservationStatus
 from ma_tui.data.models.patients import Patient
@@ -21,12 +31,26 @@ from ma_tui.data.models.visits import (
     RoomingDraft,
 )
 from ma_tui.history.draft import HistoryForm, NewHistoryEntry
-from ma_tui.patients.chart import coverage_alert, load_chart
-from ma_tui.visits.correcting import correct_observation
+from ma_tui.patients.chart import Chart, coverage_alert, load_chart
+from ma_tui.visits.correcting import (
+    AlreadyCorrected,
+    correct_observation,
+    correct_vital,
+    signed_vitals,
+)
 from ma_tui.visits.draft import VisitDraft, allergy_line
-from ma_tui.visits.holding import open_visit, save_draft, unfinished_visits
+from ma_tui.visits.holding import (
+    load_visit_chart,
+    open_visit,
+    save_draft,
+    unfinished_visits,
+    view_visit,
+)
 from ma_tui.visits.signing import SignError, sign_problems, sign_visit
+from ma_tui.vitals.correction import NeedsConfirm
 from ma_tui.vitals.draft import VitalEntry
+from ma_tui.vitals.entry import VitalsForm, build_vitals
+from ma_tui.vitals.measurements import ClinicUnits
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 
 
@@ -301,3 +325,120 @@ def test_unfinished_visits_come_last_saved_first(demo_engine: Engine) -> None:
     assert [v.family_name for v in visits] == ["Whitfield", "Benton"]
     saved_yesterday = visits[0].describe(CLINIC_NOW + timedelta(days=1))
     assert saved_yesterday.endswith("stopped at Check-in, 11/23 09:29")
+
+
+# ---------------------------------------------------- opening, viewing
+
+
+def test_viewing_a_visit_is_audited_with_its_chart(demo_engine: Engine) -> None:
+    encounter_id = todays_encounter_id(demo_engine, "Whitfield")
+    chart = view_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW)
+    assert chart.patient.family_name == "Whitfield"
+    with Session(demo_engine) as session:
+        event = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc())).first()
+    assert event is not None
+    assert (event.action, event.patient_id, event.entity, event.entity_id) == (
+        AuditAction.VIEW,
+        chart.patient_id,
+        "encounter",
+        str(encounter_id),
+    )
+
+
+def test_the_chart_reloaded_after_opening_shows_the_visit_rooming(demo_engine: Engine) -> None:
+    encounter_id = todays_encounter_id(demo_engine, "Whitfield")
+    before = view_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW)
+    open_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW)
+    after = load_visit_chart(demo_engine, encounter_id)
+    assert before.encounter.status is not EncounterStatus.ROOMING
+    assert after.encounter.status is EncounterStatus.ROOMING
+
+
+def test_a_visit_that_is_not_there_is_not_found(demo_engine: Engine) -> None:
+    with pytest.raises(NotFound):
+        open_visit(demo_engine, 999_999, staff_id=None, now=CLINIC_NOW)
+
+
+# ---------------------------------------------------- a signed visit
+
+
+def _signed_with_a_bp(engine: Engine) -> tuple[int, Chart]:
+    """Dana's visit signed with a BP, a weight (so a BMI) and a pulse not obtained."""
+    encounter_id, draft = _open(engine, "Whitfield")
+    draft.checkin.identity_confirmed_at = CLINIC_NOW
+    draft.complaint.chief_complaint = "cough"
+    form = VitalsForm(values={"bp": "128/82", "weight": "171", "height": "65"})
+    form.not_obtained["pulse"] = "patient declined"
+    entries, errors = build_vitals(form, ClinicUnits(), 58 * 365, CLINIC_NOW)
+    assert errors == {}
+    draft.vitals.entries = entries
+    sign_visit(engine, draft, staff_id=None, now=CLINIC_NOW)
+    return encounter_id, load_visit_chart(engine, encounter_id)
+
+
+def test_a_signed_visits_values_are_listed_bp_as_one_line_bmi_left_out(
+    demo_engine: Engine,
+) -> None:
+    encounter_id, _ = _signed_with_a_bp(demo_engine)
+    listed = signed_vitals(demo_engine, encounter_id)
+    assert [(v.code, v.shown, v.entered_in_error) for v in listed] == [
+        (SYSTOLIC_BP, "128/82 mmHg", False),
+        (HEART_RATE, "not obtained: patient declined", False),
+        (BODY_HEIGHT, "65 in (165.1 cm)", False),
+        (BODY_WEIGHT, "171 lb (77.6 kg)", False),
+    ]
+
+
+def test_a_bp_is_corrected_as_a_pair_in_one_transaction(demo_engine: Engine) -> None:
+    encounter_id, chart = _signed_with_a_bp(demo_engine)
+    (bp,) = [v for v in signed_vitals(demo_engine, encounter_id) if v.code == SYSTOLIC_BP]
+    later = CLINIC_NOW + timedelta(minutes=30)
+    correct_vital(demo_engine, chart, bp.observation_id, "126/80", staff_id=None, now=later)
+    listed = signed_vitals(demo_engine, encounter_id)
+    assert [(v.shown, v.entered_in_error) for v in listed if v.code == SYSTOLIC_BP] == [
+        ("128/82 mmHg", True),
+        ("126/80 mmHg", False),
+    ]
+    with Session(demo_engine) as session:
+        corrections = session.exec(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.CORRECT)
+        ).all()
+        diastolic = session.exec(
+            select(Observation).where(
+                Observation.encounter_id == encounter_id, Observation.code == DIASTOLIC_BP
+            )
+        ).all()
+    assert len(corrections) == 2  # systolic and diastolic, each with its event
+    assert [(o.value, o.status) for o in diastolic] == [
+        (82, ObservationStatus.ENTERED_IN_ERROR),
+        (80, ObservationStatus.FINAL),
+    ]
+    with pytest.raises(AlreadyCorrected):
+        correct_vital(demo_engine, chart, bp.observation_id, "120/80", staff_id=None, now=later)
+
+
+def test_a_correction_that_needs_a_confirm_writes_nothing_until_confirmed(
+    demo_engine: Engine,
+) -> None:
+    encounter_id, chart = _signed_with_a_bp(demo_engine)
+    (weight,) = [v for v in signed_vitals(demo_engine, encounter_id) if v.code == BODY_WEIGHT]
+    with pytest.raises(NeedsConfirm) as held:
+        correct_vital(
+            demo_engine, chart, weight.observation_id, "117", staff_id=None, now=CLINIC_NOW
+        )
+    assert held.value.check.possible
+    with pytest.raises(ParseError):
+        correct_vital(
+            demo_engine, chart, weight.observation_id, "heavy", staff_id=None, now=CLINIC_NOW
+        )
+    assert signed_vitals(demo_engine, encounter_id)[-1].shown == "171 lb (77.6 kg)"
+    correct_vital(
+        demo_engine,
+        chart,
+        weight.observation_id,
+        "117",
+        staff_id=None,
+        now=CLINIC_NOW,
+        confirmed="117",
+    )
+    assert signed_vitals(demo_engine, encounter_id)[-1].shown == "117 lb (53.1 kg)"

@@ -8,8 +8,10 @@ first test fails.
 
 from __future__ import annotations
 
+import ast
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -178,3 +180,20 @@ def test_every_steps_part_is_written_and_its_detail_is_in_the_sign_event(
     for step in DATA_STEPS:
         expected |= EXAMPLES[step.name].detail
     assert json.loads(event.detail) == expected
+
+
+def test_a_step_domain_imports_no_other_step_nor_the_visit() -> None:
+    """Steps are composed by ``ma_tui.visits``; none of them knows another."""
+    root = Path(__file__).resolve().parent.parent / "ma_tui"
+    steps = {step.name for step in DATA_STEPS}
+    reached: dict[str, set[str]] = {}
+    for name in steps:
+        for path in (root / name).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    parts = node.module.split(".")
+                    if parts[0] == "ma_tui" and len(parts) > 1 and parts[1] != name:
+                        reached.setdefault(name, set()).add(parts[1])
+    assert {name: found & (steps | {"visits"}) for name, found in reached.items()} == {
+        name: set() for name in reached
+    }

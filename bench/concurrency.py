@@ -1,9 +1,9 @@
 """Many terminals on one SQLite file: how fast visits are signed, how long an MA waits.
 
 Starts N ma-tui processes on one database (opened as the program opens it), each
-rooming and signing M visits of its own at the same moment: open (chart, then claim
-the visit), save the draft, sign. Prints signed visits per second over all processes
-and latency percentiles of each step. Figures, not pass/fail.
+rooming and signing M visits of its own at the same moment: open (the chart with its
+VIEW event, then claim the visit), save the draft, sign. Prints signed visits per
+second over all processes and latency percentiles of each step. Figures, not pass/fail.
 
     python bench/concurrency.py [--processes 4] [--visits 50]
 """
@@ -19,8 +19,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ma_tui.core.clock import system_clock
@@ -28,8 +26,9 @@ from ma_tui.data.catalogs.vitals import BODY_TEMPERATURE, HEART_RATE
 from ma_tui.data.migrate import upgrade
 from ma_tui.data.store import create_store_engine, sqlite_url
 from ma_tui.demo.synthetic import arrived_clinic
-from ma_tui.patients.chart import load_chart
-from ma_tui.visits.rooming import VitalEntry, open_visit, save_draft, sign_visit
+from ma_tui.visits.holding import open_visit, save_draft, view_visit
+from ma_tui.visits.signing import sign_visit
+from ma_tui.vitals.draft import VitalEntry
 
 STEPS = ("open", "save", "sign", "visit")
 
@@ -45,13 +44,12 @@ def terminal(url: str, holder: str, visits: list[int], start: Any, results: Any)
         try:
             began = time.perf_counter()
             now = system_clock()
-            with Session(engine) as session:
-                load_chart(session, encounter_id)
-                draft = open_visit(session, encounter_id, staff_id=None, now=now, holder=holder)
+            view_visit(engine, encounter_id, staff_id=None, now=now)
+            draft = open_visit(engine, encounter_id, staff_id=None, now=now, holder=holder)
             opened = time.perf_counter()
-            draft.identity_confirmed_at = now
-            draft.chief_complaint = "cough for 3 days"
-            draft.vitals = [
+            draft.checkin.identity_confirmed_at = now
+            draft.complaint.chief_complaint = "cough for 3 days"
+            draft.vitals.entries = [
                 VitalEntry(
                     code=HEART_RATE, value_entered="72", value=72, unit="/min", taken_at=now
                 ),
@@ -59,8 +57,7 @@ def terminal(url: str, holder: str, visits: list[int], start: Any, results: Any)
                     code=BODY_TEMPERATURE, value_entered="37", value=37, unit="Cel", taken_at=now
                 ),
             ]
-            with Session(engine) as session:
-                save_draft(session, draft, staff_id=None, now=now, holder=holder)
+            save_draft(engine, draft, staff_id=None, now=now, holder=holder)
             saved = time.perf_counter()
             sign_visit(engine, draft, staff_id=None, now=now, holder=holder)
             signed = time.perf_counter()

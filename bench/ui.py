@@ -44,7 +44,7 @@ How each is measured:
   the figure. Bytecode is cached (``PYTHONPYCACHEPREFIX``, one start of each first,
   untimed), as on any machine after the first start. The sign-in screen variant is
   printed too.
-- Signing: ``ma_tui.visits.rooming.sign_visit`` on a synthetic clinic's visits, each draft
+- Signing: ``ma_tui.visits.signing.sign_visit`` on a synthetic clinic's visits, each draft
   complete as the screens would leave it (check-in confirmed, every vital read by
   ``build_vitals``, history entries parsed and added, every section reviewed, chief
   complaint, HPI and severity), timed in wall time (``perf_counter``): it is I/O and
@@ -117,15 +117,9 @@ from ma_tui.data.models.visits import Encounter, EncounterStatus
 from ma_tui.data.store import create_store_engine, sqlite_url
 from ma_tui.demo.clinic import build_demo_clinic
 from ma_tui.demo.synthetic import arrived_clinic
-from ma_tui.history.entry import (
-    SECTIONS,
-    add_entry,
-    current_rows,
-    mark_none_known,
-    mark_reviewed,
-    parse_entry,
-)
-from ma_tui.patients.chart import load_chart
+from ma_tui.history.editing import add_entry, mark_none_known, mark_reviewed
+from ma_tui.history.entry import SECTIONS, parse_entry
+from ma_tui.history.rows import current_rows
 from ma_tui.screens.app import MaTuiApp
 from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.visit.checkin import CheckInScreen
@@ -133,8 +127,11 @@ from ma_tui.screens.visit.complaint import ComplaintScreen
 from ma_tui.screens.visit.history import HistoryScreen
 from ma_tui.screens.visit.review import ReviewScreen
 from ma_tui.screens.visit.vitals import VitalsScreen
-from ma_tui.visits.rooming import VisitDraft, open_visit, save_draft, sign_visit
-from ma_tui.vitals.entry import VitalsForm, build_vitals, clinic_units, form_as_saved
+from ma_tui.visits.draft import VisitDraft
+from ma_tui.visits.holding import load_visit_chart, open_visit, save_draft
+from ma_tui.visits.signing import sign_visit
+from ma_tui.vitals.entry import VitalsForm, build_vitals, read_clinic_units
+from ma_tui.vitals.restore import form_as_saved
 
 SIZE = (80, 24)  # the smallest terminal ma-tui supports
 HOLDER = "bench@ui"
@@ -557,31 +554,33 @@ HPI_TYPED = {"onset": "5 days", "character": "dry", "timing": "worse at night"}
 
 def full_draft(engine: Engine, encounter_id: int, now: datetime) -> VisitDraft:
     """A visit opened and filled in as the screens leave it, saved, ready to sign."""
-    with Session(engine) as session:  # as the app opens a visit: claim it, then the chart
-        draft = open_visit(session, encounter_id, staff_id=None, now=now, holder=HOLDER)
-        chart = load_chart(session, encounter_id)
-        units = clinic_units(session)
-    draft.identity_confirmed_at = now
-    draft.demographics_confirmed = draft.coverage_confirmed = True
+    # As the app opens a visit: claim it, then the chart.
+    draft = open_visit(engine, encounter_id, staff_id=None, now=now, holder=HOLDER)
+    chart = load_visit_chart(engine, encounter_id)
+    units = read_clinic_units(engine)
+    checkin = draft.checkin
+    checkin.identity_confirmed_at = now
+    checkin.demographics_confirmed = checkin.coverage_confirmed = True
     form = VitalsForm(values=dict(VITALS_TYPED))
     age_days = (now.date() - chart.patient.birth_date).days
     vitals, errors = build_vitals(form, units, age_days, now)
     if errors:
         raise RuntimeError(f"the benchmark's vitals do not read: {errors}")
-    draft.vitals, draft.vitals_form = vitals, form_as_saved(form)
+    draft.vitals.entries, draft.vitals.form = vitals, form_as_saved(form)
+    history = draft.history
     for section, values in HISTORY_TYPED:
-        add_entry(chart, draft, section, parse_entry(section, values))
+        add_entry(chart, history, section, parse_entry(section, values))
     for section in SECTIONS:
-        if current_rows(chart, draft, section):
-            mark_reviewed(chart, draft, section)
+        if current_rows(chart, history, section):
+            mark_reviewed(chart, history, section)
         else:
-            mark_none_known(chart, draft, section)
-    draft.chief_complaint = "cough for 5 days"
-    draft.hpi = dict(HPI_TYPED)
-    draft.hpi_severity_text, draft.hpi_severity = "4", 4
+            mark_none_known(chart, history, section)
+    complaint = draft.complaint
+    complaint.chief_complaint = "cough for 5 days"
+    complaint.hpi = dict(HPI_TYPED)
+    complaint.hpi_severity_text, complaint.hpi_severity = "4", 4
     draft.step = "review"
-    with Session(engine) as session:
-        save_draft(session, draft, staff_id=None, now=now, holder=HOLDER)
+    save_draft(engine, draft, staff_id=None, now=now, holder=HOLDER)
     return draft
 
 
@@ -691,9 +690,9 @@ def visit_state(app: MaTuiApp) -> str:
         return where
     draft = app.visit.draft
     return (
-        f"{where}; draft at {draft.step}: {len(draft.vitals)} vitals "
-        f"{draft.vitals_unsettled!r}, reviewed {sorted(draft.reviewed)}, "
-        f"complaint {draft.chief_complaint!r}"
+        f"{where}; draft at {draft.step}: {len(draft.vitals.entries)} vitals "
+        f"{draft.vitals.unsettled!r}, reviewed {sorted(draft.history.reviewed)}, "
+        f"complaint {draft.complaint.chief_complaint!r}"
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import partial
 from time import monotonic
-from typing import ClassVar, cast
+from typing import ClassVar
 
 from textual import events, on
 from textual.app import SystemCommand
@@ -22,43 +22,30 @@ from textual.screen import Screen
 from ma_tui.clinic.settings import DEFAULT_IDLE_LOCK_MINUTES, read_idle_lock_minutes
 from ma_tui.core.clock import Clock, system_clock
 from ma_tui.core.errors import UserError
-from ma_tui.core.transaction import Engine, read_only
-from ma_tui.patients.chart import load_chart
+from ma_tui.core.transaction import Engine
 from ma_tui.screens.messages import GoToStep, OpenPatient, OpenStaffAccounts, VisitClosed
 from ma_tui.screens.queue.palette import patient_commands
 from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.queue.resume import ResumeScreen
 from ma_tui.screens.staff.signin import SignInScreen
 from ma_tui.screens.staff.users import UsersScreen
-from ma_tui.screens.visit.checkin import CheckInScreen
-from ma_tui.screens.visit.complaint import ComplaintScreen
-from ma_tui.screens.visit.history import HistoryScreen
-from ma_tui.screens.visit.review import ReviewScreen
 from ma_tui.screens.visit.signed import SignedVisitScreen
-from ma_tui.screens.visit.visit import Visit, VisitScreen
-from ma_tui.screens.visit.vitals import VitalsScreen
+from ma_tui.screens.visit.steps import STEP_SCREENS
+from ma_tui.screens.visit.visit import Visit, VisitScreen, sentence
 from ma_tui.screens.widgets.help import HelpScreen
 from ma_tui.screens.widgets.keygate import KeyGate
 from ma_tui.staff.accounts import Staff, StaffRole
 from ma_tui.staff.signin import lock_terminal, sign_out, unlock_terminal
-from ma_tui.visits.rooming import (
-    STEP_TITLES,
-    STEPS,
-    Step,
+from ma_tui.visits.holding import (
     current_holder,
+    load_visit_chart,
     open_visit,
     unfinished_visits,
+    view_visit,
 )
+from ma_tui.visits.steps import STEP_TITLES, STEPS, Step
 
 IDLE_CHECK_SECONDS = 1.0  # how often the idle lock looks at the time since the last key
-
-STEP_SCREENS: dict[Step, type[VisitScreen]] = {
-    "checkin": CheckInScreen,
-    "vitals": VitalsScreen,
-    "history": HistoryScreen,
-    "complaint": ComplaintScreen,
-    "review": ReviewScreen,
-}
 
 
 class MaTuiApp(KeyGate):
@@ -186,9 +173,7 @@ class MaTuiApp(KeyGate):
         assert self.staff is not None and self.staff.id is not None
         screen = self.screen
         if isinstance(screen, VisitScreen):  # as typed, unchecked: nothing to say on screen
-            screen.capture_draft()
-            screen.note_focus()
-            screen.save_draft()
+            screen.save_as_typed()
         self.clear_notifications()  # a toast may name the patient
         self._locked = True
         self._record(partial(lock_terminal, self.engine, self.staff.id, now=self.clock()))
@@ -213,7 +198,7 @@ class MaTuiApp(KeyGate):
         now = self.clock()
         holder = self.holder or current_holder()
         try:
-            visits = read_only(self.engine, partial(unfinished_visits, holder=holder, now=now))
+            visits = unfinished_visits(self.engine, holder=holder, now=now)
         except UserError:
             return  # the queue shows them as Rooming all the same
         if visits:
@@ -240,7 +225,7 @@ class MaTuiApp(KeyGate):
 
     @on(GoToStep)
     def _step_asked(self, message: GoToStep) -> None:
-        self.open_step(cast(Step, message.step))
+        self.open_step(message.step)
 
     @on(VisitClosed)
     def _visit_closed(self) -> None:
@@ -248,46 +233,27 @@ class MaTuiApp(KeyGate):
 
     def open_patient(self, encounter_id: int) -> None:
         """Start (or resume) rooming a visit, at the step where it was left."""
-        from sqlmodel import Session
-
-        from ma_tui.core.audit import AuditAction, audit
-        from ma_tui.core.transaction import in_transaction
-        from ma_tui.data.store import StoreError
-
         current = self.screen
         if isinstance(current, VisitScreen):
             if current.visit.draft.encounter_id == encounter_id:
                 return
-            if not self._set_aside(current):
+            if not current.set_aside():
                 return
         now = self.clock()
-        with Session(self.engine) as session:
-            chart = load_chart(session, encounter_id)
-        # Its own transaction, after the read: a SQLite file's write lock is one at a time.
-        in_transaction(
-            self.engine,
-            lambda session: audit(
-                session,
-                AuditAction.VIEW,
-                at=now,
-                staff_id=self.staff_id,
-                patient_id=chart.patient_id,
-                entity="encounter",
-                entity_id=encounter_id,
-            ),
-        )
-        with Session(self.engine) as session:
+        try:
+            chart = view_visit(self.engine, encounter_id, staff_id=self.staff_id, now=now)
             if chart.encounter.signed_at is not None:
                 self.push_screen(SignedVisitScreen(self.engine, self.clock, chart, self.staff_id))
                 return
-            try:
-                draft = open_visit(
-                    session, encounter_id, staff_id=self.staff_id, now=now, holder=self.holder
-                )
-            except (ValueError, StoreError) as exc:
-                self.notify(f"Cannot room this visit: {exc}.", severity="warning", markup=False)
-                return
-            chart = load_chart(session, encounter_id)
+            draft = open_visit(
+                self.engine, encounter_id, staff_id=self.staff_id, now=now, holder=self.holder
+            )
+            chart = load_visit_chart(self.engine, encounter_id)
+        except UserError as exc:
+            self.notify(
+                f"Cannot room this visit: {sentence(exc)}", severity="warning", markup=False
+            )
+            return
         self.visit = Visit(self.engine, self.clock, self.staff_id, chart, draft, holder=self.holder)
         screen = STEP_SCREENS[draft.step](self.visit)
         if isinstance(current, VisitScreen):
@@ -295,23 +261,16 @@ class MaTuiApp(KeyGate):
         else:
             self.push_screen(screen)
 
-    def _set_aside(self, screen: VisitScreen) -> bool:
-        """Save the visit on screen before opening another patient's."""
-        if not screen.commit_step():
-            return False
-        screen.capture_draft()
-        screen.note_focus()
-        screen.visit.save()
-        return True
-
     def open_step(self, step: Step) -> None:
-        assert self.visit is not None
-        self.switch_screen(STEP_SCREENS[step](self.visit))
+        """Show ``step`` of the visit being roomed, in place of the step on screen."""
+        if self.visit is not None:
+            self.switch_screen(STEP_SCREENS[step](self.visit))
 
     def close_visit(self) -> None:
-        """Back to the queue after signing."""
-        self.visit = None
+        """Back to what was under the visit (the queue), after signing or leaving it."""
         self.pop_screen()
+        below = self.screen
+        self.visit = below.visit if isinstance(below, VisitScreen) else None
 
     # ------------------------------------------------------------------ help
 

@@ -30,10 +30,11 @@ def test_the_signed_draft_holds_a_whole_visit(tmp_path: Path) -> None:
         draft = ui.full_draft(engine, encounter_id, ui.CLINIC_NOW)
     finally:
         engine.dispose()
-    assert len({v.code for v in draft.vitals}) >= len(ui.VITALS_TYPED) + 1  # BMI too
-    assert len(draft.new_entries) == len(ui.HISTORY_TYPED)
-    assert set(draft.reviewed) == set(SECTIONS)
-    assert draft.chief_complaint and draft.hpi and draft.hpi_severity == 4
+    assert len({v.code for v in draft.vitals.entries}) >= len(ui.VITALS_TYPED) + 1  # BMI too
+    assert len(draft.history.new_entries) == len(ui.HISTORY_TYPED)
+    assert set(draft.history.reviewed) == set(SECTIONS)
+    complaint = draft.complaint
+    assert complaint.chief_complaint and complaint.hpi and complaint.hpi_severity == 4
 
 
 async def test_keys_and_switches_are_timed_on_the_real_screens(tmp_path: Path) -> None:

@@ -93,11 +93,15 @@ def test_every_catalog_loads_and_names_its_source(filename: str) -> None:
 def test_every_json_file_in_the_folder_has_a_loader() -> None:
     on_disk = {path.name for path in CATALOG_DIR.glob("*.json")}
     assert set(LOADERS) <= on_disk
-    # vital_ranges.json belongs to the vitals screen, not to autocomplete; the screening
-    # files are loaded and checked by ma_tui.data.catalogs.screenings.
+    # vital_ranges.json belongs to the vitals screen, not to autocomplete; the screening,
+    # point-of-care and vaccine files are loaded and checked by their own modules of
+    # ma_tui.data.catalogs (screenings, poc_tests, vaccines, immunization_schedule).
     assert on_disk - set(LOADERS) <= {
         "vital_ranges.json",
         "screenings.json",
+        "poc_tests.json",
+        "vaccines.json",
+        "immunization_schedule.json",
         "screening_rules.json",
     }
 

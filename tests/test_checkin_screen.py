@@ -9,7 +9,7 @@ from textual.widgets import Input, Static
 from ma_tui.data.models.visits import RoomingDraft
 from ma_tui.screens.visit.checkin import CheckInScreen
 from ma_tui.screens.visit.vitals import VitalsScreen
-from ma_tui.visits.rooming import VisitDraft
+from ma_tui.visits.draft import VisitDraft
 from tests.pilot import make_app, open_from_queue, type_text
 
 
@@ -29,7 +29,7 @@ async def test_dana_is_checked_in_with_three_enters(demo_engine: Engine) -> None
         await pilot.press("enter", "enter", "enter")
         assert isinstance(app.screen, VitalsScreen)
         assert app.visit is not None
-        draft = app.visit.draft
+        draft = app.visit.draft.checkin
         assert draft.identity_confirmed_at is not None
         assert draft.demographics_confirmed and draft.demographic_changes == {}
         assert draft.coverage_confirmed and draft.coverage_changes == {}
@@ -46,7 +46,7 @@ async def test_harold_gets_a_new_phone_and_an_insurance_warning(demo_engine: Eng
         await pilot.press("enter", "enter")
         assert isinstance(app.screen, VitalsScreen)
         assert app.visit is not None
-        assert app.visit.draft.demographic_changes == {"phone": "555-555-0199"}
+        assert app.visit.draft.checkin.demographic_changes == {"phone": "555-555-0199"}
 
 
 async def test_a_bad_phone_is_refused_with_a_message(demo_engine: Engine) -> None:
@@ -58,7 +58,7 @@ async def test_a_bad_phone_is_refused_with_a_message(demo_engine: Engine) -> Non
         await pilot.press("enter")
         assert isinstance(app.screen, CheckInScreen)
         assert "Phone" in _text(app, "#demographics-error")
-        assert app.visit is not None and not app.visit.draft.demographics_confirmed
+        assert app.visit is not None and not app.visit.draft.checkin.demographics_confirmed
 
 
 async def test_nothing_clinical_before_two_identifiers(demo_engine: Engine) -> None:
@@ -69,7 +69,7 @@ async def test_nothing_clinical_before_two_identifiers(demo_engine: Engine) -> N
         assert isinstance(app.screen, CheckInScreen)
         await pilot.press("ctrl+r")
         assert isinstance(app.screen, CheckInScreen)
-        assert app.visit is not None and app.visit.draft.identity_confirmed_at is None
+        assert app.visit is not None and app.visit.draft.checkin.identity_confirmed_at is None
 
 
 async def test_harolds_new_payer_completes_with_the_right_arrow(demo_engine: Engine) -> None:
@@ -95,5 +95,5 @@ async def test_harolds_new_payer_completes_with_the_right_arrow(demo_engine: Eng
     with Session(demo_engine) as session:
         stored = session.get(RoomingDraft, encounter_id)
         assert stored is not None
-        draft = VisitDraft.model_validate_json(stored.data)
+        draft = VisitDraft.model_validate_json(stored.data).checkin
     assert draft.coverage_confirmed and draft.coverage_changes == changes

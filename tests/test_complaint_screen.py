@@ -30,7 +30,7 @@ async def test_dana_complaint_and_hpi(demo_engine: Engine) -> None:
         await type_text(pilot, "4")  # severity
         await pilot.press("ctrl+r")
         assert app.visit is not None
-        draft = app.visit.draft
+        draft = app.visit.draft.complaint
     assert draft.chief_complaint == "cough for 5 days"
     assert draft.hpi == {"onset": "5 days", "character": "dry", "timing": "worse at night"}
     assert draft.hpi_severity == 4
@@ -91,6 +91,6 @@ async def test_up_and_down_move_a_row_in_the_hpi_grid(demo_engine: Engine) -> No
         assert app.focused is not None and app.focused.id == "chief-complaint"
         await pilot.press("ctrl+r")
         assert app.visit is not None
-        draft = app.visit.draft
+        draft = app.visit.draft.complaint
     assert draft.hpi == {"onset": "2 days", "aggravating": "walking"}
     assert draft.hpi_severity == 7

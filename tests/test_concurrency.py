@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, func, select
 
+from ma_tui.core.errors import UserError
 from ma_tui.data.catalogs.vitals import BODY_TEMPERATURE, HEART_RATE
 from ma_tui.data.migrate import upgrade
 from ma_tui.data.models.observations import Observation
@@ -35,16 +36,10 @@ from ma_tui.data.models.visits import (
 )
 from ma_tui.data.store import DatabaseBusy, create_store_engine, retry_on_busy, sqlite_url
 from ma_tui.demo.synthetic import arrived_clinic
-from ma_tui.patients.chart import load_chart
-from ma_tui.visits.rooming import (
-    VisitDraft,
-    VisitInUse,
-    VitalEntry,
-    current_holder,
-    open_visit,
-    save_draft,
-    sign_visit,
-)
+from ma_tui.visits.draft import VisitDraft
+from ma_tui.visits.holding import VisitInUse, current_holder, open_visit, save_draft, view_visit
+from ma_tui.visits.signing import sign_visit
+from ma_tui.vitals.draft import VitalEntry
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 
 WORKERS = 4
@@ -58,13 +53,13 @@ VITALS_PER_VISIT = 2
 
 def _room_and_sign(engine: Engine, encounter_id: int, holder: str) -> None:
     """What an MA's terminal does for one visit: open it, fill a minimal draft, sign."""
-    with Session(engine) as session:
-        load_chart(session, encounter_id)  # the app reads the chart, then opens, as one
-        draft = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW, holder=holder)
-    draft.identity_confirmed_at = CLINIC_NOW
-    draft.demographics_confirmed = True
-    draft.chief_complaint = "cough for 3 days"
-    draft.vitals = [
+    # As the app opens it: the chart (and its VIEW event), then the claim.
+    view_visit(engine, encounter_id, staff_id=None, now=CLINIC_NOW)
+    draft = open_visit(engine, encounter_id, staff_id=None, now=CLINIC_NOW, holder=holder)
+    draft.checkin.identity_confirmed_at = CLINIC_NOW
+    draft.checkin.demographics_confirmed = True
+    draft.complaint.chief_complaint = "cough for 3 days"
+    draft.vitals.entries = [
         VitalEntry(
             code=HEART_RATE,
             value_entered="72",
@@ -83,8 +78,7 @@ def _room_and_sign(engine: Engine, encounter_id: int, holder: str) -> None:
         ),
     ]
     draft.step = "review"
-    with Session(engine) as session:
-        save_draft(session, draft, staff_id=None, now=CLINIC_NOW, holder=holder)
+    save_draft(engine, draft, staff_id=None, now=CLINIC_NOW, holder=holder)
     sign_visit(engine, draft, staff_id=None, now=CLINIC_NOW, holder=holder)
 
 
@@ -111,7 +105,7 @@ def _terminal(
             try:
                 _room_and_sign(engine, encounter_id, holder)
                 signed.append(encounter_id)
-            except ValueError as exc:
+            except UserError as exc:
                 # Another terminal has it, or has already signed it: what the MA is
                 # told, a notice and not an error, but only for the contended visits.
                 (refused if contended else errors).append(f"{encounter_id}: {exc}")
@@ -247,8 +241,7 @@ def test_a_file_database_begins_every_transaction_immediate(file_engine: Engine)
 
 
 def _open(engine: Engine, encounter_id: int, holder: str) -> VisitDraft:
-    with Session(engine) as session:
-        return open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW, holder=holder)
+    return open_visit(engine, encounter_id, staff_id=None, now=CLINIC_NOW, holder=holder)
 
 
 def _race(
@@ -312,8 +305,8 @@ def test_the_message_names_the_holder_and_the_local_time(demo_engine: Engine) ->
         stored = session.get(RoomingDraft, encounter_id)
         assert stored is not None and stored.held_since == CLINIC_NOW
     tomorrow = CLINIC_NOW + timedelta(days=1)
-    with Session(demo_engine) as session, pytest.raises(VisitInUse, match="since 11/23/2026 09:20"):
-        open_visit(session, encounter_id, staff_id=None, now=tomorrow, holder="jorge@exam-pc-5")
+    with pytest.raises(VisitInUse, match="since 11/23/2026 09:20"):
+        open_visit(demo_engine, encounter_id, staff_id=None, now=tomorrow, holder="jorge@exam-pc-5")
 
 
 def test_the_same_holder_resumes_its_own_draft(demo_engine: Engine) -> None:
@@ -321,14 +314,13 @@ def test_the_same_holder_resumes_its_own_draft(demo_engine: Engine) -> None:
     encounter_id = todays_encounter_id(demo_engine, "Whitfield")
     draft = _open(demo_engine, encounter_id, "mia@exam-pc-3")
     draft.step = "vitals"
-    draft.chief_complaint = "cough"
+    draft.complaint.chief_complaint = "cough"
     later = CLINIC_NOW + timedelta(minutes=5)
-    with Session(demo_engine) as session:
-        save_draft(session, draft, staff_id=None, now=later, holder="mia@exam-pc-3")
-        resumed = open_visit(
-            session, encounter_id, staff_id=None, now=later, holder="mia@exam-pc-3"
-        )
-    assert (resumed.step, resumed.chief_complaint) == ("vitals", "cough")
+    save_draft(demo_engine, draft, staff_id=None, now=later, holder="mia@exam-pc-3")
+    resumed = open_visit(
+        demo_engine, encounter_id, staff_id=None, now=later, holder="mia@exam-pc-3"
+    )
+    assert (resumed.step, resumed.complaint.chief_complaint) == ("vitals", "cough")
     with Session(demo_engine) as session:
         stored = session.get(RoomingDraft, encounter_id)
         assert stored is not None and stored.held_since == CLINIC_NOW  # held since first opened
@@ -352,19 +344,19 @@ def test_a_draft_without_a_holder_is_taken_by_whoever_opens_it(demo_engine: Engi
 def test_someone_elses_draft_cannot_be_saved_or_signed(demo_engine: Engine) -> None:
     encounter_id = todays_encounter_id(demo_engine, "Whitfield")
     theirs = _open(demo_engine, encounter_id, "mia@exam-pc-3")
-    theirs.chief_complaint = "cough"
+    theirs.complaint.chief_complaint = "cough"
+    save_draft(demo_engine, theirs, staff_id=None, now=CLINIC_NOW, holder="mia@exam-pc-3")
     with Session(demo_engine) as session:
-        save_draft(session, theirs, staff_id=None, now=CLINIC_NOW, holder="mia@exam-pc-3")
         before = session.get(RoomingDraft, encounter_id)
         assert before is not None
         stored_before = (before.data, before.holder, before.updated_at)
 
     mine = theirs.model_copy(deep=True)
-    mine.identity_confirmed_at = CLINIC_NOW
-    mine.chief_complaint = "something else entirely"
-    with Session(demo_engine) as session, pytest.raises(VisitInUse, match="mia@exam-pc-3"):
+    mine.checkin.identity_confirmed_at = CLINIC_NOW
+    mine.complaint.chief_complaint = "something else entirely"
+    with pytest.raises(VisitInUse, match="mia@exam-pc-3"):
         save_draft(
-            session,
+            demo_engine,
             mine,
             staff_id=None,
             now=CLINIC_NOW + timedelta(minutes=1),
@@ -389,7 +381,7 @@ def test_someone_elses_draft_cannot_be_saved_or_signed(demo_engine: Engine) -> N
             == []
         )
     # The holder still signs it.
-    theirs.identity_confirmed_at = CLINIC_NOW
+    theirs.checkin.identity_confirmed_at = CLINIC_NOW
     sign_visit(demo_engine, theirs, staff_id=None, now=CLINIC_NOW, holder="mia@exam-pc-3")
 
 
@@ -466,8 +458,7 @@ async def test_a_second_ma_is_told_who_has_the_visit(demo_engine: Engine) -> Non
     from tests.pilot import make_app, open_from_queue
 
     encounter_id = todays_encounter_id(demo_engine, "Whitfield")
-    with Session(demo_engine) as session:
-        open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW, holder="mia@exam-3")
+    open_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW, holder="mia@exam-3")
     app = make_app(demo_engine)
     async with app.run_test(notifications=True) as pilot:
         await open_from_queue(pilot, "whit da")

@@ -37,7 +37,8 @@ from pathlib import Path
 import pytest
 
 from ma_tui.data.models.history import HistorySection
-from ma_tui.visits.rooming import STEP_TITLES, VisitDraft
+from ma_tui.visits.draft import VisitDraft
+from ma_tui.visits.steps import STEP_TITLES
 
 if os.name != "posix":  # pragma: no cover - pseudo-terminals are POSIX
     pytest.skip("needs a POSIX pseudo-terminal", allow_module_level=True)
@@ -279,10 +280,10 @@ class Action:
 
 def _surgical_form(index: int) -> Callable[[VisitDraft], str | None]:
     def read(draft: VisitDraft) -> str | None:
-        form = draft.history_form
+        form = draft.history.form
         if form is not None and form.section == HistorySection.SURGICAL:
             return form.values[index]
-        if any(e.fields.get("name") == "appendectomy" for e in draft.new_entries):
+        if any(e.fields.get("name") == "appendectomy" for e in draft.history.new_entries):
             return ("appendectomy", "2009")[index]
         return None
 
@@ -290,9 +291,9 @@ def _surgical_form(index: int) -> Callable[[VisitDraft], str | None]:
 
 
 def _appendectomy_added(draft: VisitDraft) -> bool:
-    return draft.history_form is None and any(
+    return draft.history.form is None and any(
         entry.fields.get("name") == "appendectomy"
-        for entry in draft.entries(HistorySection.SURGICAL)
+        for entry in draft.history.entries(HistorySection.SURGICAL)
     )
 
 
@@ -303,29 +304,32 @@ DANA = (
         done=lambda d: d.step == "checkin",
         moves=True,
     ),
-    Action("identifiers confirmed", text="", done=lambda d: d.identity_confirmed_at is not None),
+    Action(
+        "identifiers confirmed", text="", done=lambda d: d.checkin.identity_confirmed_at is not None
+    ),
     Action(
         "phone, not yet confirmed",
         lead=(Move(TAB),),
         text="5555550123",
         end=TAB,
         done=lambda d: (
-            d.checkin_typed.get("phone") == "5555550123"
-            or d.demographic_changes.get("phone") == "555-555-0123"
+            d.checkin.typed.get("phone") == "5555550123"
+            or d.checkin.demographic_changes.get("phone") == "555-555-0123"
         ),
-        typed=lambda d: d.checkin_typed.get("phone"),
+        typed=lambda d: d.checkin.typed.get("phone"),
         before=("555-555-0115",),
     ),
     Action(
         "language, and demographics confirmed",
         text="Spanish",
         done=lambda d: (
-            d.demographics_confirmed
-            and d.demographic_changes == {"phone": "555-555-0123", "preferred_language": "Spanish"}
+            d.checkin.demographics_confirmed
+            and d.checkin.demographic_changes
+            == {"phone": "555-555-0123", "preferred_language": "Spanish"}
         ),
         typed=lambda d: (
-            d.checkin_typed.get("preferred_language")
-            or d.demographic_changes.get("preferred_language")
+            d.checkin.typed.get("preferred_language")
+            or d.checkin.demographic_changes.get("preferred_language")
         ),
         before=("English",),
     ),
@@ -338,21 +342,21 @@ DANA = (
     Action(
         "chief complaint",
         text="cough for 5 days",
-        done=lambda d: d.chief_complaint == "cough for 5 days",
-        typed=lambda d: d.chief_complaint or None,
+        done=lambda d: d.complaint.chief_complaint == "cough for 5 days",
+        typed=lambda d: d.complaint.chief_complaint or None,
     ),
     Action(
         "onset",
         text="5 days",
-        done=lambda d: d.hpi.get("onset") == "5 days",
-        typed=lambda d: d.hpi.get("onset"),
+        done=lambda d: d.complaint.hpi.get("onset") == "5 days",
+        typed=lambda d: d.complaint.hpi.get("onset"),
     ),
     Action(
         "character",
         lead=(Move(ENTER, "hpi-duration"), Move(ENTER, "hpi-character")),  # left empty
         text="dry",
-        done=lambda d: d.hpi.get("character") == "dry",
-        typed=lambda d: d.hpi.get("character"),
+        done=lambda d: d.complaint.hpi.get("character") == "dry",
+        typed=lambda d: d.complaint.hpi.get("character"),
     ),
     Action(
         "timing",
@@ -362,14 +366,14 @@ DANA = (
             Move(ENTER, "hpi-timing"),
         ),
         text="worse at night",
-        done=lambda d: d.hpi.get("timing") == "worse at night",
-        typed=lambda d: d.hpi.get("timing"),
+        done=lambda d: d.complaint.hpi.get("timing") == "worse at night",
+        typed=lambda d: d.complaint.hpi.get("timing"),
     ),
     Action(
         "severity",
         text="4",
-        done=lambda d: (d.hpi_severity_text, d.hpi_severity) == ("4", 4),
-        typed=lambda d: d.hpi_severity_text or None,
+        done=lambda d: (d.complaint.hpi_severity_text, d.complaint.hpi_severity) == ("4", 4),
+        typed=lambda d: d.complaint.hpi_severity_text or None,
     ),
     Action(
         "back to history",
@@ -379,7 +383,7 @@ DANA = (
     ),
     Action(
         "medical history reviewed",
-        done=lambda d: HistorySection.MEDICAL in d.reviewed,
+        done=lambda d: HistorySection.MEDICAL in d.history.reviewed,
     ),
     Action(
         "surgical procedure, form not yet added",

@@ -20,7 +20,9 @@ from ma_tui.screens.queue.resume import ResumeScreen
 from ma_tui.screens.visit.checkin import CheckInScreen
 from ma_tui.screens.visit.complaint import ComplaintScreen
 from ma_tui.screens.visit.history import HistoryScreen
-from ma_tui.visits.rooming import VisitDraft, open_visit, save_draft, sign_problems
+from ma_tui.visits.draft import VisitDraft
+from ma_tui.visits.holding import open_visit, save_draft
+from ma_tui.visits.signing import sign_problems
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 from tests.pilot import field, make_app, open_from_queue, type_text
 
@@ -38,14 +40,14 @@ def _focused_id(app: MaTuiApp) -> str | None:
     return focused.id if focused is not None else None
 
 
-def _hold(engine: Engine, family: str, **changes: object) -> int:
+def _hold(engine: Engine, family: str, chief_complaint: str = "", **changes: object) -> int:
     """A draft this terminal holds, as a killed ma-tui would have left it."""
     encounter_id = todays_encounter_id(engine, family)
-    with Session(engine) as session:
-        draft = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW)
-        for name, value in changes.items():
-            setattr(draft, name, value)
-        save_draft(session, draft, staff_id=None, now=CLINIC_NOW + timedelta(minutes=4))
+    draft = open_visit(engine, encounter_id, staff_id=None, now=CLINIC_NOW)
+    for name, value in changes.items():
+        setattr(draft, name, value)
+    draft.complaint.chief_complaint = chief_complaint
+    save_draft(engine, draft, staff_id=None, now=CLINIC_NOW + timedelta(minutes=4))
     return encounter_id
 
 
@@ -59,16 +61,17 @@ async def test_a_checkin_edit_is_saved_as_left_before_it_is_confirmed(
     async with app.run_test() as pilot:
         await open_from_queue(pilot, "benton")
         await pilot.press("enter")  # identifiers confirmed: saved at once
-        assert _stored(demo_engine, "Benton").identity_confirmed_at is not None
+        assert _stored(demo_engine, "Benton").checkin.identity_confirmed_at is not None
         await pilot.press("tab")
         assert _focused_id(app) == "demo-phone"
         await type_text(pilot, "5555550199")
         await pilot.press("tab")  # left, not confirmed
         await pilot.pause()
         stored = _stored(demo_engine, "Benton")
-        assert stored.checkin_typed == {"phone": "5555550199"}  # the rest follow the record
+        assert stored.checkin.typed == {"phone": "5555550199"}  # the rest follow the record
         assert stored.field == "demo-preferred_language"
-        assert not stored.demographics_confirmed and stored.demographic_changes == {}
+        assert not stored.checkin.demographics_confirmed
+        assert stored.checkin.demographic_changes == {}
 
     app = make_app(demo_engine)  # started again: the edit is on screen, the cursor after it
     async with app.run_test() as pilot:
@@ -81,7 +84,9 @@ async def test_a_checkin_edit_is_saved_as_left_before_it_is_confirmed(
         assert _focused_id(app) == "demo-preferred_language"
         await pilot.press("enter")  # now confirmed, normalized, and signed as such
         await pilot.pause()
-        assert _stored(demo_engine, "Benton").demographic_changes == {"phone": "555-555-0199"}
+        assert _stored(demo_engine, "Benton").checkin.demographic_changes == {
+            "phone": "555-555-0199"
+        }
 
 
 async def test_complaint_and_hpi_are_saved_as_left(demo_engine: Engine) -> None:
@@ -94,12 +99,12 @@ async def test_complaint_and_hpi_are_saved_as_left(demo_engine: Engine) -> None:
         await type_text(pilot, "cough for 5 days")
         await pilot.press("enter")
         await pilot.pause()
-        assert _stored(demo_engine, "Whitfield").chief_complaint == "cough for 5 days"
+        assert _stored(demo_engine, "Whitfield").complaint.chief_complaint == "cough for 5 days"
         await type_text(pilot, "5 days")  # onset
         await pilot.press("enter")
         await pilot.pause()
         stored = _stored(demo_engine, "Whitfield")
-        assert stored.hpi == {"onset": "5 days"}
+        assert stored.complaint.hpi == {"onset": "5 days"}
         assert (stored.step, stored.field) == ("complaint", "hpi-location")
         field(app, "#hpi-severity").focus()
         await pilot.pause()
@@ -107,7 +112,7 @@ async def test_complaint_and_hpi_are_saved_as_left(demo_engine: Engine) -> None:
         await pilot.press("tab")
         await pilot.pause()
         stored = _stored(demo_engine, "Whitfield")
-        assert (stored.hpi_severity_text, stored.hpi_severity) == ("12", None)
+        assert (stored.complaint.hpi_severity_text, stored.complaint.hpi_severity) == ("12", None)
         assert any("Severity" in problem for problem in sign_problems(stored))
 
     app = make_app(demo_engine)
@@ -130,12 +135,12 @@ async def test_a_half_typed_history_entry_is_saved_and_resumed(demo_engine: Engi
         assert isinstance(app.screen, HistoryScreen)
         await pilot.press("enter")  # medical reviewed: saved at once
         await pilot.pause()
-        assert HistorySection.MEDICAL in _stored(demo_engine, "Whitfield").reviewed
+        assert HistorySection.MEDICAL in _stored(demo_engine, "Whitfield").history.reviewed
         await pilot.press("a")
         await type_text(pilot, "appendectomy")
         await pilot.press("enter")  # on to "When": the entry is not added yet
         await pilot.pause()
-        form = _stored(demo_engine, "Whitfield").history_form
+        form = _stored(demo_engine, "Whitfield").history.form
         assert form is not None
         assert (form.section, form.values) == (HistorySection.SURGICAL, ["appendectomy", ""])
         assert _stored(demo_engine, "Whitfield").field == "surgical-1"
@@ -153,8 +158,8 @@ async def test_a_half_typed_history_entry_is_saved_and_resumed(demo_engine: Engi
         await pilot.press("enter")  # added, and saved although the focus stays put
         await pilot.pause()
         stored = _stored(demo_engine, "Whitfield")
-        assert stored.history_form is None
-        (entry,) = stored.entries(HistorySection.SURGICAL)
+        assert stored.history.form is None
+        (entry,) = stored.history.entries(HistorySection.SURGICAL)
         assert entry.fields["name"] == "appendectomy"
 
 
@@ -169,7 +174,7 @@ async def test_a_one_field_entry_is_saved_when_added(demo_engine: Engine) -> Non
         await type_text(pilot, "asthma")
         await pilot.press("enter")  # the form's only field: added, focus stays there
         await pilot.pause()
-        (entry,) = _stored(demo_engine, "Whitfield").entries(HistorySection.MEDICAL)
+        (entry,) = _stored(demo_engine, "Whitfield").history.entries(HistorySection.MEDICAL)
         assert entry.fields["name"] == "asthma"
 
 
@@ -239,8 +244,7 @@ async def test_several_unfinished_visits_are_a_short_list(demo_engine: Engine) -
 
 async def test_nothing_is_offered_without_a_draft_of_ones_own(demo_engine: Engine) -> None:
     encounter_id = todays_encounter_id(demo_engine, "Whitfield")
-    with Session(demo_engine) as session:
-        open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW, holder="jorge@exam-5")
+    open_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW, holder="jorge@exam-5")
     app = make_app(demo_engine)
     async with app.run_test() as pilot:
         await pilot.pause()

@@ -9,20 +9,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from ma_tui.core.parsing import ParseError
 from ma_tui.data.catalogs import medication_line, medications
 from ma_tui.data.models.history import HistorySection, MedicationStatus, SocialCategory
+from ma_tui.history.draft import HistoryDraft
+from ma_tui.history.editing import (
+    add_entry,
+    mark_none_known,
+    mark_reviewed,
+    remove_row,
+    set_medication_status,
+)
 from ma_tui.history.entry import (
     FORMS,
     SECTIONS,
     EntryError,
-    add_entry,
-    current_rows,
     form_values,
-    mark_none_known,
-    mark_reviewed,
     parse_allergy,
     parse_condition,
     parse_entry,
@@ -31,15 +34,12 @@ from ma_tui.history.entry import (
     parse_procedure,
     parse_severity,
     parse_social,
-    remove_row,
-    section_rows,
-    section_status,
-    set_medication_status,
     suggestions,
     value_suggestions,
 )
-from ma_tui.patients.chart import Chart, load_chart
-from ma_tui.visits.rooming import VisitDraft, open_visit
+from ma_tui.history.rows import current_rows, section_rows, section_status
+from ma_tui.patients.chart import Chart
+from ma_tui.visits.holding import load_visit_chart, open_visit
 from tests.conftest import CLINIC_NOW, CLINIC_TZ, todays_encounter_id
 
 # ------------------------------------------------------------ reference visits
@@ -380,12 +380,11 @@ def test_medication_lines_of_usual_words(words: list[str]) -> None:
 # ------------------------------------------------------------- the draft keys
 
 
-def _chart_and_draft(engine: Engine, family: str) -> tuple[Chart, VisitDraft]:
+def _chart_and_draft(engine: Engine, family: str) -> tuple[Chart, HistoryDraft]:
+    """The chart and the history's part of a visit just opened."""
     encounter_id = todays_encounter_id(engine, family)
-    with Session(engine) as session:
-        draft = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW)
-        chart = load_chart(session, encounter_id)
-    return chart, draft
+    draft = open_visit(engine, encounter_id, staff_id=None, now=CLINIC_NOW)
+    return load_visit_chart(engine, encounter_id), draft.history
 
 
 def test_reviewed_no_change_and_nka_carried_forward(demo_engine: Engine) -> None:

@@ -25,7 +25,7 @@ from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.visit.complaint import ComplaintScreen
 from ma_tui.screens.visit.history import HistoryScreen
 from ma_tui.screens.widgets.confirm import ConfirmScreen
-from ma_tui.visits.rooming import VisitDraft
+from ma_tui.visits.draft import VisitDraft
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 
 SIZE = (80, 24)
@@ -42,8 +42,8 @@ async def _open_history(
     await pilot.pause()
     if signable:
         draft = _draft(app)
-        draft.identity_confirmed_at = CLINIC_NOW
-        draft.chief_complaint = "shortness of breath for 2 days"
+        draft.checkin.identity_confirmed_at = CLINIC_NOW
+        draft.complaint.chief_complaint = "shortness of breath for 2 days"
     app.open_step("history")
     await pilot.pause()
     assert isinstance(app.screen, HistoryScreen)
@@ -111,7 +111,7 @@ async def test_dana_reviews_everything_and_adds_lisinopril(demo_engine: Engine) 
         await pilot.pause()
         assert isinstance(app.screen, ComplaintScreen)
         draft = _draft(app)
-        assert draft.reviewed == {
+        assert draft.history.reviewed == {
             HistorySection.MEDICAL: False,
             HistorySection.SURGICAL: False,
             HistorySection.FAMILY: False,
@@ -119,8 +119,8 @@ async def test_dana_reviews_everything_and_adds_lisinopril(demo_engine: Engine) 
             HistorySection.MEDICATIONS: False,
             HistorySection.ALLERGIES: True,
         }
-        assert list(draft.medication_status.values()) == [MedicationStatus.TAKING]
-        (lisinopril,) = draft.entries(HistorySection.MEDICATIONS)
+        assert list(draft.history.medication_status.values()) == [MedicationStatus.TAKING]
+        (lisinopril,) = draft.history.entries(HistorySection.MEDICATIONS)
         assert lisinopril.fields == {
             "name": "lisinopril",
             "dose": "10 mg",
@@ -185,9 +185,9 @@ async def test_harold_copd_former_smoker_and_medication_statuses(demo_engine: En
         await pilot.pause()
         assert isinstance(app.screen, ComplaintScreen)
         draft = _draft(app)
-        assert set(draft.reviewed) == set(HistorySection)
-        assert not any(draft.reviewed.values())
-        assert sorted(draft.medication_status.values()) == [
+        assert set(draft.history.reviewed) == set(HistorySection)
+        assert not any(draft.history.reviewed.values())
+        assert sorted(draft.history.medication_status.values()) == [
             MedicationStatus.STOPPED,
             MedicationStatus.TAKING,
             MedicationStatus.TAKING,
@@ -264,9 +264,9 @@ async def test_ada_like_additions(demo_engine: Engine) -> None:
         await pilot.pause()
         assert isinstance(app.screen, ComplaintScreen)
         draft = _draft(app)
-        assert draft.reviewed[HistorySection.SURGICAL] is True
-        assert draft.reviewed[HistorySection.ALLERGIES] is False
-        added = {(e.section, tuple(e.fields.values())) for e in draft.new_entries}
+        assert draft.history.reviewed[HistorySection.SURGICAL] is True
+        assert draft.history.reviewed[HistorySection.ALLERGIES] is False
+        added = {(e.section, tuple(e.fields.values())) for e in draft.history.new_entries}
         assert added == {
             (HistorySection.MEDICAL, ("asthma", "J45.909")),
             (HistorySection.FAMILY, ("mother", "asthma", None)),
@@ -294,10 +294,10 @@ async def test_bad_input_shows_a_message_and_adds_nothing(demo_engine: Engine) -
         await pilot.press("enter")
         assert "could be mother, maternal grandmother" in _text(app, "#history-error")
         assert screen.query_one("#family-0", Input).has_focus  # at the field to fix
-        assert _draft(app).new_entries == []
+        assert _draft(app).history.new_entries == []
         await pilot.press("o", "enter", "enter")  # "mo": mother
         assert _text(app, "#history-error") == ""
-        assert len(_draft(app).new_entries) == 1
+        assert len(_draft(app).history.new_entries) == 1
         await pilot.press("shift+tab")  # from the form's first field to the table
         for _ in range(3):
             await pilot.press("right_square_bracket")
@@ -307,7 +307,7 @@ async def test_bad_input_shows_a_message_and_adds_nothing(demo_engine: Engine) -
         await pilot.press("enter", "enter", "x", "enter")
         assert "severity: mild, moderate or severe" in _text(app, "#history-error")
         assert screen.query_one("#allergies-2", Input).has_focus
-        assert len(_draft(app).new_entries) == 1
+        assert len(_draft(app).history.new_entries) == 1
 
 
 async def test_none_known_is_refused_when_there_are_entries(demo_engine: Engine) -> None:
@@ -316,7 +316,7 @@ async def test_none_known_is_refused_when_there_are_entries(demo_engine: Engine)
         await _open_history(app, pilot, demo_engine, "Benton")
         await pilot.press("n")
         assert _section(app) == HistorySection.MEDICAL
-        assert _draft(app).reviewed == {}
+        assert _draft(app).history.reviewed == {}
 
 
 async def test_delete_a_new_entry_and_mark_a_stored_one_in_error(demo_engine: Engine) -> None:
@@ -335,23 +335,23 @@ async def test_delete_a_new_entry_and_mark_a_stored_one_in_error(demo_engine: En
         assert screen.query_one(DataTable).has_focus
         assert _section(app) == HistorySection.ALLERGIES
         await pilot.press("delete")  # the cursor is on the new one: gone at once
-        assert len(_table(app)) == 1 and _draft(app).new_entries == []
+        assert len(_table(app)) == 1 and _draft(app).history.new_entries == []
         await pilot.press("delete")  # sulfa, stored: asked first
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
-        assert _draft(app).entered_in_error == {}
+        assert _draft(app).history.entered_in_error == {}
         await pilot.press("delete")
         await pilot.press("y")
         assert _table(app)[0][0] == "error"
         assert app.visit is not None
         sulfa_id = app.visit.chart.allergies[0].id
-        assert _draft(app).entered_in_error == {HistorySection.ALLERGIES: [sulfa_id]}
+        assert _draft(app).history.entered_in_error == {HistorySection.ALLERGIES: [sulfa_id]}
         await pilot.press("enter")  # reviewed? the list is now empty: say it
         assert "press n" in _text(app, "#history-error")
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, ComplaintScreen)
-        assert _draft(app).reviewed == {HistorySection.ALLERGIES: True}
+        assert _draft(app).history.reviewed == {HistorySection.ALLERGIES: True}
         patient_id = _draft(app).patient_id
         await _sign(app, pilot)
     with Session(demo_engine) as session:
@@ -374,7 +374,7 @@ async def test_leaving_adds_what_the_form_holds_or_stays(demo_engine: Engine) ->
         await pilot.press("ctrl+n")  # to the next step: the text is added first
         await pilot.pause()
         assert isinstance(app.screen, ComplaintScreen)
-        (entry,) = _draft(app).entries(HistorySection.MEDICAL)
+        (entry,) = _draft(app).history.entries(HistorySection.MEDICAL)
         assert entry.fields == {"name": "atopic dermatitis", "code": "L20.9"}
         await pilot.press("ctrl+b")  # back: resumes at the first section not reviewed
         await pilot.pause()

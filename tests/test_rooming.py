@@ -8,7 +8,19 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from ma_tui.data.catalogs.vitals import BODY_WEIGHT, HEART_RATE
+from ma_tui.checkin.draft import CheckInDraft
+from ma_tui.complaint.draft import ComplaintDraft, parse_severity
+from ma_tui.core.errors import NotFound
+from ma_tui.core.parsing import ParseError
+from ma_tui.data.audit import AuditAction
+from ma_tui.data.catalogs.vitals import (
+    BODY_HEIGHT,
+    BODY_WEIGHT,
+    DIASTOLIC_BP,
+    HEART_RATE,
+    SYSTOLIC_BP,
+)
+from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.history import HistoryReview, HistorySection, Medication, MedicationStatus
 from ma_tui.data.models.observations import Observation, ObservationStatus
 from ma_tui.data.models.patients import Patient
@@ -18,29 +30,33 @@ from ma_tui.data.models.visits import (
     EncounterStatusChange,
     RoomingDraft,
 )
-from ma_tui.patients.chart import coverage_alert, load_chart
-from ma_tui.visits.rooming import (
-    HistoryForm,
-    NewHistoryEntry,
-    SignError,
-    VisitDraft,
-    VitalEntry,
-    allergy_line,
+from ma_tui.history.draft import HistoryForm, NewHistoryEntry
+from ma_tui.patients.chart import Chart, coverage_alert, load_chart
+from ma_tui.visits.correcting import (
+    AlreadyCorrected,
     correct_observation,
-    open_visit,
-    parse_severity,
-    save_draft,
-    sign_problems,
-    sign_visit,
-    unfinished_visits,
+    correct_vital,
+    signed_vitals,
 )
+from ma_tui.visits.draft import VisitDraft, allergy_line
+from ma_tui.visits.holding import (
+    load_visit_chart,
+    open_visit,
+    save_draft,
+    unfinished_visits,
+    view_visit,
+)
+from ma_tui.visits.signing import SignError, sign_problems, sign_visit
+from ma_tui.vitals.correction import NeedsConfirm
+from ma_tui.vitals.draft import VitalEntry
+from ma_tui.vitals.entry import VitalsForm, build_vitals
+from ma_tui.vitals.measurements import ClinicUnits
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 
 
 def _open(engine: Engine, family: str) -> tuple[int, VisitDraft]:
     encounter_id = todays_encounter_id(engine, family)
-    with Session(engine) as session:
-        draft = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW)
+    draft = open_visit(engine, encounter_id, staff_id=None, now=CLINIC_NOW)
     return encounter_id, draft
 
 
@@ -59,11 +75,10 @@ def test_opening_a_visit_starts_rooming_and_saves_a_draft(demo_engine: Engine) -
 def test_a_saved_draft_is_resumed_where_it_was_left(demo_engine: Engine) -> None:
     encounter_id, draft = _open(demo_engine, "Whitfield")
     draft.step = "history"
-    draft.chief_complaint = "cough"
-    with Session(demo_engine) as session:
-        save_draft(session, draft, staff_id=None, now=CLINIC_NOW)
-        resumed = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW)
-    assert resumed.step == "history" and resumed.chief_complaint == "cough"
+    draft.complaint.chief_complaint = "cough"
+    save_draft(demo_engine, draft, staff_id=None, now=CLINIC_NOW)
+    resumed = open_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW)
+    assert resumed.step == "history" and resumed.complaint.chief_complaint == "cough"
 
 
 def test_a_signed_visit_cannot_be_opened_for_rooming(demo_engine: Engine) -> None:
@@ -72,8 +87,8 @@ def test_a_signed_visit_cannot_be_opened_for_rooming(demo_engine: Engine) -> Non
             select(Encounter).where(Encounter.status == EncounterStatus.CHECKED_OUT)
         ).first()
         assert done is not None and done.id is not None
-        with pytest.raises(ValueError, match="checked out"):
-            open_visit(session, done.id, staff_id=None, now=CLINIC_NOW)
+    with pytest.raises(ValueError, match="checked out"):
+        open_visit(demo_engine, done.id, staff_id=None, now=CLINIC_NOW)
 
 
 def test_signing_needs_identity_and_a_complaint_and_stores_nothing_without(
@@ -97,11 +112,11 @@ def test_signing_writes_the_whole_visit(demo_engine: Engine) -> None:
     atorvastatin = next(m for m in chart.medications if m.name == "atorvastatin")
     assert atorvastatin.id is not None
     d = draft  # the pydantic draft
-    d.identity_confirmed_at = CLINIC_NOW
-    d.demographics_confirmed = True
-    d.demographic_changes = {"phone": "555-555-0199"}
-    d.coverage_confirmed = True
-    d.vitals = [
+    d.checkin.identity_confirmed_at = CLINIC_NOW
+    d.checkin.demographics_confirmed = True
+    d.checkin.demographic_changes = {"phone": "555-555-0199"}
+    d.checkin.coverage_confirmed = True
+    d.vitals.entries = [
         VitalEntry(
             code=HEART_RATE,
             value_entered="104",
@@ -112,14 +127,14 @@ def test_signing_writes_the_whole_visit(demo_engine: Engine) -> None:
             taken_at=CLINIC_NOW,
         ),
     ]
-    d.reviewed = {HistorySection.SURGICAL: False, HistorySection.MEDICAL: False}
-    d.new_entries = [
+    d.history.reviewed = {HistorySection.SURGICAL: False, HistorySection.MEDICAL: False}
+    d.history.new_entries = [
         NewHistoryEntry(section=HistorySection.MEDICAL, fields={"name": "COPD", "code": "J44.9"})
     ]
-    d.medication_status = {atorvastatin.id: MedicationStatus.STOPPED}
-    d.chief_complaint = "shortness of breath for 2 days"
-    d.hpi = {"onset": "2 days"}
-    d.hpi_severity = 7
+    d.history.medication_status = {atorvastatin.id: MedicationStatus.STOPPED}
+    d.complaint.chief_complaint = "shortness of breath for 2 days"
+    d.complaint.hpi = {"onset": "2 days"}
+    d.complaint.hpi_severity = 7
     signed_at = CLINIC_NOW + timedelta(minutes=7)
     sign_visit(demo_engine, d, staff_id=None, now=signed_at)
 
@@ -212,10 +227,13 @@ def test_the_banner_says_nka_only_when_said(demo_engine: Engine) -> None:
 
 
 def test_a_draft_saved_before_the_typed_fields_existed_still_loads() -> None:
-    old = '{"encounter_id": 3, "patient_id": 5, "step": "complaint", "hpi_severity": 4}'
+    old = (
+        '{"encounter_id": 3, "patient_id": 5, "step": "complaint", '
+        '"complaint": {"hpi_severity": 4}}'
+    )
     draft = VisitDraft.model_validate_json(old)
-    assert (draft.field, draft.checkin_typed, draft.history_form) == (None, {}, None)
-    assert (draft.hpi_severity_text, draft.hpi_severity) == ("", 4)
+    assert (draft.field, draft.checkin.typed, draft.history.form) == (None, {}, None)
+    assert (draft.complaint.hpi_severity_text, draft.complaint.hpi_severity) == ("", 4)
     assert sign_problems(draft) == [
         "Confirm two identifiers (name and date of birth) at check-in.",
         "Write the chief complaint.",
@@ -237,28 +255,31 @@ def test_a_severity_not_0_to_10_is_refused(text: str) -> None:
 
 def _signable() -> VisitDraft:
     return VisitDraft(
-        encounter_id=1, patient_id=1, identity_confirmed_at=CLINIC_NOW, chief_complaint="cough"
+        encounter_id=1,
+        patient_id=1,
+        checkin=CheckInDraft(identity_confirmed_at=CLINIC_NOW),
+        complaint=ComplaintDraft(chief_complaint="cough"),
     )
 
 
 def test_what_is_only_typed_is_never_signed_unchecked() -> None:
     assert sign_problems(_signable()) == []
     draft = _signable()
-    draft.hpi_severity_text = "12"
+    draft.complaint.hpi_severity_text = "12"
     assert sign_problems(draft) == ["Severity: a whole number from 0 to 10, or leave it empty."]
     draft = _signable()
-    draft.history_form = HistoryForm(section=HistorySection.SURGICAL, values=["appendec", ""])
+    draft.history.form = HistoryForm(section=HistorySection.SURGICAL, values=["appendec", ""])
     assert sign_problems(draft) == ["History: add or clear the entry still in the add-form."]
-    draft.history_form.values = [" ", ""]
-    draft.checkin_typed = {"phone": "555"}  # an unconfirmed edit: kept, never signed
+    draft.history.form.values = [" ", ""]
+    draft.checkin.typed = {"phone": "555"}  # an unconfirmed edit: kept, never signed
     assert sign_problems(draft) == []
 
 
 def test_a_signed_visit_takes_only_confirmed_checkin_edits(demo_engine: Engine) -> None:
     encounter_id, draft = _open(demo_engine, "Whitfield")
-    draft.identity_confirmed_at = CLINIC_NOW
-    draft.chief_complaint = "cough"
-    draft.checkin_typed = {"phone": "555-555-0199", "city": "Elsewhere"}
+    draft.checkin.identity_confirmed_at = CLINIC_NOW
+    draft.complaint.chief_complaint = "cough"
+    draft.checkin.typed = {"phone": "555-555-0199", "city": "Elsewhere"}
     sign_visit(demo_engine, draft, staff_id=None, now=CLINIC_NOW)
     with Session(demo_engine) as session:
         encounter = session.get(Encounter, encounter_id)
@@ -275,35 +296,149 @@ def test_my_unfinished_visits_are_today_unsigned_and_mine(demo_engine: Engine) -
     me, other = "mia@exam-pc-3", "jorge@exam-pc-5"
     whitfield = todays_encounter_id(demo_engine, "Whitfield")
     benton = todays_encounter_id(demo_engine, "Benton")
-    with Session(demo_engine) as session:
-        draft = open_visit(session, whitfield, staff_id=None, now=CLINIC_NOW, holder=me)
-        draft.step = "vitals"
-        later = CLINIC_NOW + timedelta(minutes=7)
-        save_draft(session, draft, staff_id=None, now=later, holder=me)
-        open_visit(session, benton, staff_id=None, now=CLINIC_NOW, holder=other)
-        visits = unfinished_visits(session, holder=me, now=CLINIC_NOW)
-        assert unfinished_visits(session, holder="nobody@nowhere", now=CLINIC_NOW) == []
-        tomorrow = CLINIC_NOW + timedelta(days=1)
-        assert unfinished_visits(session, holder=me, now=tomorrow) == []
+    draft = open_visit(demo_engine, whitfield, staff_id=None, now=CLINIC_NOW, holder=me)
+    draft.step = "vitals"
+    later = CLINIC_NOW + timedelta(minutes=7)
+    save_draft(demo_engine, draft, staff_id=None, now=later, holder=me)
+    open_visit(demo_engine, benton, staff_id=None, now=CLINIC_NOW, holder=other)
+    visits = unfinished_visits(demo_engine, holder=me, now=CLINIC_NOW)
+    assert unfinished_visits(demo_engine, holder="nobody@nowhere", now=CLINIC_NOW) == []
+    tomorrow = CLINIC_NOW + timedelta(days=1)
+    assert unfinished_visits(demo_engine, holder=me, now=tomorrow) == []
     assert [(v.encounter_id, v.step) for v in visits] == [(whitfield, "vitals")]
     assert visits[0].describe(CLINIC_NOW) == "Dana Whitfield, 58 y — stopped at Vitals, 09:27"
 
-    draft.identity_confirmed_at = CLINIC_NOW
-    draft.chief_complaint = "cough"
+    draft.checkin.identity_confirmed_at = CLINIC_NOW
+    draft.complaint.chief_complaint = "cough"
     sign_visit(demo_engine, draft, staff_id=None, now=later, holder=me)
-    with Session(demo_engine) as session:
-        assert unfinished_visits(session, holder=me, now=CLINIC_NOW) == []
+    assert unfinished_visits(demo_engine, holder=me, now=CLINIC_NOW) == []
 
 
 def test_unfinished_visits_come_last_saved_first(demo_engine: Engine) -> None:
     me = "mia@exam-pc-3"
-    with Session(demo_engine) as session:
-        for minutes, family in ((3, "Benton"), (9, "Whitfield")):
-            encounter_id = todays_encounter_id(demo_engine, family)
-            draft = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW, holder=me)
-            now = CLINIC_NOW + timedelta(minutes=minutes)
-            save_draft(session, draft, staff_id=None, now=now, holder=me)
-        visits = unfinished_visits(session, holder=me, now=CLINIC_NOW)
+    for minutes, family in ((3, "Benton"), (9, "Whitfield")):
+        encounter_id = todays_encounter_id(demo_engine, family)
+        draft = open_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW, holder=me)
+        now = CLINIC_NOW + timedelta(minutes=minutes)
+        save_draft(demo_engine, draft, staff_id=None, now=now, holder=me)
+    visits = unfinished_visits(demo_engine, holder=me, now=CLINIC_NOW)
     assert [v.family_name for v in visits] == ["Whitfield", "Benton"]
     saved_yesterday = visits[0].describe(CLINIC_NOW + timedelta(days=1))
     assert saved_yesterday.endswith("stopped at Check-in, 11/23 09:29")
+
+
+# ---------------------------------------------------- opening, viewing
+
+
+def test_viewing_a_visit_is_audited_with_its_chart(demo_engine: Engine) -> None:
+    encounter_id = todays_encounter_id(demo_engine, "Whitfield")
+    chart = view_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW)
+    assert chart.patient.family_name == "Whitfield"
+    with Session(demo_engine) as session:
+        event = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc())).first()
+    assert event is not None
+    assert (event.action, event.patient_id, event.entity, event.entity_id) == (
+        AuditAction.VIEW,
+        chart.patient_id,
+        "encounter",
+        str(encounter_id),
+    )
+
+
+def test_the_chart_reloaded_after_opening_shows_the_visit_rooming(demo_engine: Engine) -> None:
+    encounter_id = todays_encounter_id(demo_engine, "Whitfield")
+    before = view_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW)
+    open_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW)
+    after = load_visit_chart(demo_engine, encounter_id)
+    assert before.encounter.status is not EncounterStatus.ROOMING
+    assert after.encounter.status is EncounterStatus.ROOMING
+
+
+def test_a_visit_that_is_not_there_is_not_found(demo_engine: Engine) -> None:
+    with pytest.raises(NotFound):
+        open_visit(demo_engine, 999_999, staff_id=None, now=CLINIC_NOW)
+
+
+# ---------------------------------------------------- a signed visit
+
+
+def _signed_with_a_bp(engine: Engine) -> tuple[int, Chart]:
+    """Dana's visit signed with a BP, a weight (so a BMI) and a pulse not obtained."""
+    encounter_id, draft = _open(engine, "Whitfield")
+    draft.checkin.identity_confirmed_at = CLINIC_NOW
+    draft.complaint.chief_complaint = "cough"
+    form = VitalsForm(values={"bp": "128/82", "weight": "171", "height": "65"})
+    form.not_obtained["pulse"] = "patient declined"
+    entries, errors = build_vitals(form, ClinicUnits(), 58 * 365, CLINIC_NOW)
+    assert errors == {}
+    draft.vitals.entries = entries
+    sign_visit(engine, draft, staff_id=None, now=CLINIC_NOW)
+    return encounter_id, load_visit_chart(engine, encounter_id)
+
+
+def test_a_signed_visits_values_are_listed_bp_as_one_line_bmi_left_out(
+    demo_engine: Engine,
+) -> None:
+    encounter_id, _ = _signed_with_a_bp(demo_engine)
+    listed = signed_vitals(demo_engine, encounter_id)
+    assert [(v.code, v.shown, v.entered_in_error) for v in listed] == [
+        (SYSTOLIC_BP, "128/82 mmHg", False),
+        (HEART_RATE, "not obtained: patient declined", False),
+        (BODY_HEIGHT, "65 in (165.1 cm)", False),
+        (BODY_WEIGHT, "171 lb (77.6 kg)", False),
+    ]
+
+
+def test_a_bp_is_corrected_as_a_pair_in_one_transaction(demo_engine: Engine) -> None:
+    encounter_id, chart = _signed_with_a_bp(demo_engine)
+    (bp,) = [v for v in signed_vitals(demo_engine, encounter_id) if v.code == SYSTOLIC_BP]
+    later = CLINIC_NOW + timedelta(minutes=30)
+    correct_vital(demo_engine, chart, bp.observation_id, "126/80", staff_id=None, now=later)
+    listed = signed_vitals(demo_engine, encounter_id)
+    assert [(v.shown, v.entered_in_error) for v in listed if v.code == SYSTOLIC_BP] == [
+        ("128/82 mmHg", True),
+        ("126/80 mmHg", False),
+    ]
+    with Session(demo_engine) as session:
+        corrections = session.exec(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.CORRECT)
+        ).all()
+        diastolic = session.exec(
+            select(Observation).where(
+                Observation.encounter_id == encounter_id, Observation.code == DIASTOLIC_BP
+            )
+        ).all()
+    assert len(corrections) == 2  # systolic and diastolic, each with its event
+    assert [(o.value, o.status) for o in diastolic] == [
+        (82, ObservationStatus.ENTERED_IN_ERROR),
+        (80, ObservationStatus.FINAL),
+    ]
+    with pytest.raises(AlreadyCorrected):
+        correct_vital(demo_engine, chart, bp.observation_id, "120/80", staff_id=None, now=later)
+
+
+def test_a_correction_that_needs_a_confirm_writes_nothing_until_confirmed(
+    demo_engine: Engine,
+) -> None:
+    encounter_id, chart = _signed_with_a_bp(demo_engine)
+    (weight,) = [v for v in signed_vitals(demo_engine, encounter_id) if v.code == BODY_WEIGHT]
+    with pytest.raises(NeedsConfirm) as held:
+        correct_vital(
+            demo_engine, chart, weight.observation_id, "117", staff_id=None, now=CLINIC_NOW
+        )
+    assert held.value.check.possible
+    with pytest.raises(ParseError):
+        correct_vital(
+            demo_engine, chart, weight.observation_id, "heavy", staff_id=None, now=CLINIC_NOW
+        )
+    assert signed_vitals(demo_engine, encounter_id)[-1].shown == "171 lb (77.6 kg)"
+    correct_vital(
+        demo_engine,
+        chart,
+        weight.observation_id,
+        "117",
+        staff_id=None,
+        now=CLINIC_NOW,
+        confirmed="117",
+    )
+    assert signed_vitals(demo_engine, encounter_id)[-1].shown == "117 lb (53.1 kg)"

@@ -169,7 +169,7 @@ async def test_another_user_signs_in_at_the_lock_and_the_visit_stays_its_owners(
     with Session(demo_sqlite) as session:
         draft = session.get(RoomingDraft, todays_encounter_id(demo_sqlite, "Whitfield"))
         assert draft is not None and draft.holder == "mia"
-        vitals = json.loads(draft.data)["vitals_form"]["values"]
+        vitals = json.loads(draft.data)["vitals"]["form"]["values"]
         assert vitals["bp"] == "128/82"
 
 

@@ -156,16 +156,13 @@ def test_walk_in_question_at_80x24(engine: Engine, snap_compare: Any) -> None:
 
 def test_resume_offer_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     """Started again after a crash mid-visit: the unfinished visit is offered first."""
-    from sqlmodel import Session
-
-    from ma_tui.visits.rooming import open_visit, save_draft
+    from ma_tui.visits.holding import open_visit, save_draft
     from tests.conftest import CLINIC_NOW, todays_encounter_id
 
     encounter_id = todays_encounter_id(demo_sqlite, "Whitfield")
-    with Session(demo_sqlite) as session:
-        draft = open_visit(session, encounter_id, staff_id=None, now=CLINIC_NOW)
-        draft.step = "vitals"
-        save_draft(session, draft, staff_id=None, now=CLINIC_NOW)
+    draft = open_visit(demo_sqlite, encounter_id, staff_id=None, now=CLINIC_NOW)
+    draft.step = "vitals"
+    save_draft(demo_sqlite, draft, staff_id=None, now=CLINIC_NOW)
     assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE)
 
 

@@ -76,7 +76,7 @@ async def test_keys_typed_after_a_caught_value_never_confirm_it(demo_sqlite: Eng
         assert app.focused is not None and app.focused.id == "v-pulse"
         assert not isinstance(app.screen, VitalCheckScreen)
         assert app.visit is not None
-        assert all(v.value != 250 for v in app.visit.draft.vitals)
+        assert all(v.value != 250 for v in app.visit.draft.vitals.entries)
 
 
 async def test_a_command_letter_typed_ahead_holds_what_follows(demo_sqlite: Engine) -> None:
@@ -93,4 +93,4 @@ async def test_a_command_letter_typed_ahead_holds_what_follows(demo_sqlite: Engi
         await settle(pilot, app)
         assert app.screen.query_one("#medications-0", Input).value == "simvastatin 20 mg"
         assert app.visit is not None
-        assert app.visit.draft.medication_status == {}  # no status was set on any row
+        assert app.visit.draft.history.medication_status == {}  # no status was set on any row

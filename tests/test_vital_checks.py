@@ -28,13 +28,12 @@ from ma_tui.vitals.entry import (
     build_vitals,
     check_field,
     check_time_taken,
-    form_as_saved,
-    form_from_saved,
     parse_time_taken,
     settle_vitals,
-    sparkline,
 )
 from ma_tui.vitals.measurements import ClinicUnits, implausible
+from ma_tui.vitals.restore import form_as_saved, form_from_saved
+from ma_tui.vitals.trend import sparkline
 from tests.conftest import CLINIC_NOW
 
 ADULT = 50 * 365

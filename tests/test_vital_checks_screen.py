@@ -51,11 +51,12 @@ def _focused_id(app: MaTuiApp) -> str:
     return app.focused.id or "" if app.focused is not None else ""
 
 
-def _saved_draft(engine: Engine, family_name: str) -> dict[str, object]:
+def _saved_vitals(engine: Engine, family_name: str) -> dict[str, object]:
+    """The vitals' part of the draft as the database holds it."""
     with Session(engine) as session:
         row = session.get(RoomingDraft, todays_encounter_id(engine, family_name))
         assert row is not None
-        loaded: dict[str, object] = json.loads(row.data)
+        loaded: dict[str, object] = json.loads(row.data)["vitals"]
         return loaded
 
 
@@ -94,8 +95,8 @@ async def test_implausible_needs_a_deliberate_keep_and_is_stored_with_why(
         review = shown(app, "#review-visit")
         assert "250 /min" in review and "CRITICAL HIGH" in review
         assert "confirmed: 250 /min is implausible for adults" in review
-    saved = _saved_draft(demo_engine, "Whitfield")
-    pulse = next(v for v in saved["vitals"] if v["code"] == HEART_RATE)  # type: ignore[attr-defined]
+    saved = _saved_vitals(demo_engine, "Whitfield")
+    pulse = next(v for v in saved["entries"] if v["code"] == HEART_RATE)  # type: ignore[attr-defined]
     assert pulse["value"] == 250 and pulse["interpretation"] == "HH"
     assert "implausible for adults" in pulse["confirmation"]
 
@@ -130,8 +131,8 @@ async def test_celsius_typed_at_a_fahrenheit_clinic_is_offered_converted(
         assert app.screen.query_one("#v-temp", Input).value == "38.5c"
         assert _focused_id(app) == "v-spo2"
         assert "38.5 °C (101.3 °F)" in _note(app, "temp")
-    saved = _saved_draft(demo_engine, "Whitfield")
-    temp = next(v for v in saved["vitals"] if v["code"] == BODY_TEMPERATURE)  # type: ignore[attr-defined]
+    saved = _saved_vitals(demo_engine, "Whitfield")
+    temp = next(v for v in saved["entries"] if v["code"] == BODY_TEMPERATURE)  # type: ignore[attr-defined]
     assert (temp["value_entered"], temp["unit_entered"], temp["value"]) == ("38.5", "Cel", 38.5)
 
 
@@ -150,8 +151,8 @@ async def test_kilograms_typed_as_pounds_are_caught_by_the_last_weight(
         await pilot.press("down", "enter")  # use 77.6 kg
         await pilot.pause()
         assert app.screen.query_one("#v-weight", Input).value == "77.6kg"
-    saved = _saved_draft(demo_engine, "Whitfield")
-    weight = next(v for v in saved["vitals"] if v["code"] == BODY_WEIGHT)  # type: ignore[attr-defined]
+    saved = _saved_vitals(demo_engine, "Whitfield")
+    weight = next(v for v in saved["entries"] if v["code"] == BODY_WEIGHT)  # type: ignore[attr-defined]
     assert (weight["value"], weight["unit_entered"], weight["confirmation"]) == (77.6, "kg", None)
 
 
@@ -182,8 +183,8 @@ async def test_a_time_taken_days_back_asks_and_moving_on_asks_for_what_was_skipp
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, VitalsScreen) and _focused_id(app) == "v-bp"
-    saved = _saved_draft(demo_engine, "Whitfield")
-    assert str(saved["vitals_unsettled"]).startswith("BP: needs a confirm")
+    saved = _saved_vitals(demo_engine, "Whitfield")
+    assert str(saved["unsettled"]).startswith("BP: needs a confirm")
 
 
 async def test_a_metric_clinic_shows_its_units_beside_each_field(demo_engine: Engine) -> None:

@@ -7,19 +7,23 @@ from datetime import timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from ma_tui.core.parsing import ParseError
 from ma_tui.data.catalogs.vitals import BODY_TEMPERATURE, BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
+from ma_tui.data.models.settings import ClinicSetting
+from ma_tui.vitals.correction import parse_correction
 from ma_tui.vitals.entry import (
     VitalsForm,
     build_vitals,
     default_cuff,
-    form_from_draft,
-    parse_correction,
     parse_time_taken,
+    read_clinic_units,
     short_band,
 )
 from ma_tui.vitals.measurements import ClinicUnits
+from ma_tui.vitals.restore import form_from_draft
 from tests.conftest import CLINIC_NOW
 
 ADULT = 50 * 365
@@ -77,3 +81,11 @@ def test_cuff_follows_age_and_bands_shorten() -> None:
     ]
     assert short_band("normal 60–100 /min for adults") == "60–100"
     assert short_band("critical above 180 mmHg for adults") == "critical above 180"
+
+
+def test_the_clinic_units_are_read_from_its_settings(engine: Engine) -> None:
+    assert read_clinic_units(engine) == ClinicUnits()  # lb, in, °F until the clinic says
+    with Session(engine) as session:
+        session.add(ClinicSetting(key="weight_unit", value="kg"))
+        session.commit()
+    assert read_clinic_units(engine).weight == "kg"

@@ -25,7 +25,7 @@ from ma_tui.screens.app import MaTuiApp
 from ma_tui.screens.visit.history import HistoryScreen
 from ma_tui.screens.visit.vital_check import VitalCheckScreen
 from ma_tui.screens.visit.vitals import VitalsScreen
-from ma_tui.visits.rooming import VisitDraft
+from ma_tui.visits.draft import VisitDraft
 from tests.conftest import todays_encounter_id
 from tests.pilot import field, make_app, open_from_queue, shown, type_text
 
@@ -69,7 +69,7 @@ async def test_a_whole_set_on_one_line_fills_the_fields_and_enter_moves_on(
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, HistoryScreen)
-    vitals = {v.code: v for v in _stored(demo_engine, "Whitfield").vitals}
+    vitals = {v.code: v for v in _stored(demo_engine, "Whitfield").vitals.entries}
     assert (vitals[SYSTOLIC_BP].value, vitals[HEART_RATE].value) == (128, 76)
     assert (vitals[BODY_WEIGHT].value_entered, vitals[BODY_WEIGHT].unit_entered) == (
         "171",
@@ -92,7 +92,7 @@ async def test_a_refused_piece_is_pointed_at_and_enter_stays(demo_engine: Engine
         assert isinstance(app.screen, VitalsScreen)
         assert app.focused is not None and app.focused.id == "vitals-line"
     # Not lost either: the line is in the draft as typed.
-    assert _stored(demo_engine, "Whitfield").vitals_form is not None
+    assert _stored(demo_engine, "Whitfield").vitals.form is not None
 
 
 async def test_the_unit_catch_from_the_line_rewrites_the_piece(demo_engine: Engine) -> None:
@@ -110,7 +110,7 @@ async def test_the_unit_catch_from_the_line_rewrites_the_piece(demo_engine: Engi
         # On to the first empty field after the last one the line filled.
         assert app.focused is not None and app.focused.id == "v-spo2"
     temperature = next(
-        v for v in _stored(demo_engine, "Benton").vitals if v.code == BODY_TEMPERATURE
+        v for v in _stored(demo_engine, "Benton").vitals.entries if v.code == BODY_TEMPERATURE
     )
     assert (temperature.value_entered, temperature.unit_entered) == ("38.9", "Cel")
 
@@ -176,11 +176,11 @@ async def test_not_obtained_and_head_circumference_for_a_toddler(demo_engine: En
         await pilot.pause()
         assert isinstance(app.screen, HistoryScreen)
     draft = _stored(demo_engine, "Okafor")
-    reasons = {v.code: v.not_obtained_reason for v in draft.vitals if v.not_obtained_reason}
+    reasons = {v.code: v.not_obtained_reason for v in draft.vitals.entries if v.not_obtained_reason}
     assert reasons == {
         SYSTOLIC_BP: "patient uncooperative",
         "8462-4": "patient uncooperative",
         PAIN_SEVERITY: "unable to rate",
     }
-    head = next(v for v in draft.vitals if v.code == "9843-4")
+    head = next(v for v in draft.vitals.entries if v.code == "9843-4")
     assert (head.value_entered, head.unit_entered, head.value) == ("48", "cm", 48)

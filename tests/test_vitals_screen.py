@@ -53,7 +53,7 @@ async def test_dana_routine_vitals_in_clinic_units(demo_engine: Engine) -> None:
         await _values(pilot, "2")
         assert not isinstance(app.screen, VitalsScreen)  # Enter on the last vital moves on
         assert app.visit is not None
-        vitals = {v.code: v for v in app.visit.draft.vitals}
+        vitals = {v.code: v for v in app.visit.draft.vitals.entries}
     assert (vitals[SYSTOLIC_BP].value, vitals[DIASTOLIC_BP].value) == (128, 82)
     assert vitals[SYSTOLIC_BP].position == "sitting" and vitals[SYSTOLIC_BP].site == "left arm"
     assert vitals[HEART_RATE].value == 76 and vitals[HEART_RATE].interpretation is None
@@ -85,12 +85,12 @@ async def test_harold_abnormal_values_are_flagged_as_entered(demo_engine: Engine
         assert "LOW" in _note(app, "spo2")
         await _values(pilot, "", "208", "8")
         assert app.visit is not None
-        draft = app.visit.draft
-    systolic = [v for v in draft.vitals if v.code == SYSTOLIC_BP]
+        draft = app.visit.draft.vitals
+    systolic = [v for v in draft.entries if v.code == SYSTOLIC_BP]
     assert [v.value for v in systolic] == [168, 162]  # a repeat is a second reading
     assert len({v.reading_group for v in systolic}) == 2
-    assert {v.code: v.interpretation for v in draft.vitals}[HEART_RATE] == "H"
-    spo2 = next(v for v in draft.vitals if v.code == SPO2)
+    assert {v.code: v.interpretation for v in draft.entries}[HEART_RATE] == "H"
+    spo2 = next(v for v in draft.entries if v.code == SPO2)
     assert spo2.o2_flow_l_min == 2 and spo2.interpretation == "L"
 
 
@@ -103,8 +103,8 @@ async def test_a_bad_value_says_why_and_keeps_the_mA_on_the_screen(demo_engine: 
         await pilot.press("ctrl+n")
         assert isinstance(app.screen, VitalsScreen)
         assert app.visit is not None
-        assert not [v for v in app.visit.draft.vitals if v.code == SYSTOLIC_BP]
-        assert app.visit.draft.vitals_unsettled.startswith("BP: systolic (first)")
+        assert not [v for v in app.visit.draft.vitals.entries if v.code == SYSTOLIC_BP]
+        assert app.visit.draft.vitals.unsettled.startswith("BP: systolic (first)")
 
 
 async def test_not_obtained_and_unable_to_rate(demo_engine: Engine) -> None:
@@ -117,7 +117,7 @@ async def test_not_obtained_and_unable_to_rate(demo_engine: Engine) -> None:
         await _values(pilot, "76", "16", "98.4", "97", "", "171")
         await _values(pilot, "u")
         assert app.visit is not None
-        reasons = {v.code: v.not_obtained_reason for v in app.visit.draft.vitals}
+        reasons = {v.code: v.not_obtained_reason for v in app.visit.draft.vitals.entries}
     assert reasons[SYSTOLIC_BP] == reasons[DIASTOLIC_BP] == "patient uncooperative"
     assert reasons[PAIN_SEVERITY] == "unable to rate"
 

@@ -110,5 +110,5 @@ class RoomingDraft(SQLModel, table=True):
     owner_id: int | None = Field(default=None, foreign_key="staff.id")
     holder: str | None = Field(default=None, max_length=200)
     held_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    data: str = Field(sa_type=sa.Text)  # JSON of ma_tui.visits.rooming.VisitDraft
+    data: str = Field(sa_type=sa.Text)  # JSON of ma_tui.visits.draft.VisitDraft
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

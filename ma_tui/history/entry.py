@@ -29,8 +29,8 @@ The rules, one per kind of field:
   catalog form with that dose, or the one route all its forms share.
 * **Onset age** of a family condition: a trailing ``at age 48`` or ``age 48``.
 
-The draft helpers (:func:`mark_reviewed`, :func:`add_entry`, ...) apply one key to
-the :class:`~ma_tui.visits.rooming.VisitDraft`; :func:`section_rows` is what the table shows.
+The History step's keys apply to the draft in :mod:`ma_tui.history.editing`; the
+table's rows are :mod:`ma_tui.history.rows`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
 from functools import cache
 from typing import Any
 
@@ -60,14 +59,11 @@ from ma_tui.data.catalogs import (
 from ma_tui.data.models.history import (
     AllergyCategory,
     AllergySeverity,
-    HistoryEntry,
     HistorySection,
     MedicationStatus,
     SocialCategory,
 )
-from ma_tui.patients.chart import Chart
 from ma_tui.patients.registration import clean_text
-from ma_tui.visits.rooming import NewHistoryEntry, VisitDraft
 
 SECTIONS: tuple[HistorySection, ...] = (
     HistorySection.MEDICAL,
@@ -147,16 +143,6 @@ TOBACCO_ALIASES: dict[str, str] = {
     "some days": "current some day smoker",
 }
 SECONDHAND_CHOICES = ("no", "yes")
-
-# Columns the form does not show, kept when a stored entry is edited.
-_KEPT_ON_EDIT: dict[HistorySection, tuple[str, ...]] = {
-    HistorySection.MEDICAL: ("onset", "status", "note"),
-    HistorySection.SURGICAL: ("code", "note"),
-    HistorySection.FAMILY: ("note",),
-    HistorySection.SOCIAL: ("note",),
-    HistorySection.MEDICATIONS: ("note",),
-    HistorySection.ALLERGIES: ("note", "active"),
-}
 _AGE_SUFFIX = re.compile(r"^(?P<rest>.*?),?\s+(?:at\s+)?age\s+(?P<age>[0-9]{1,3})$", re.I)
 _DOSE_START = re.compile(r"[0-9]")
 _DOSE_AMOUNT = re.compile(r"^[0-9][0-9.,/]*%?$")
@@ -621,282 +607,3 @@ def form_values(section: HistorySection, fields: Mapping[str, Any]) -> tuple[str
         parts = (text("name"), text("dose"), text("route"), text("frequency"))
         return (" ".join(part for part in parts if part),)
     return (text("substance"), text("reaction"), text("severity"))
-
-
-# ----------------------------------------------------------------- the rows
-
-
-COLUMNS: dict[HistorySection, tuple[str, ...]] = {
-    HistorySection.MEDICAL: ("Condition", "ICD-10", "Onset", "Note"),
-    HistorySection.SURGICAL: ("Procedure", "When", "Note"),
-    HistorySection.FAMILY: ("Relation", "Condition", "Age", "Note"),
-    HistorySection.SOCIAL: ("Category", "Value", "Note"),
-    HistorySection.MEDICATIONS: ("Medication", "Status", "Note"),
-    HistorySection.ALLERGIES: ("Substance", "Reaction", "Severity", "Type", "Note"),
-}
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    """One line of a section's table.
-
-    ``key`` is ``stored:<id>`` for an entry in the record, ``new:<index>`` for one
-    added in this visit (its place in ``draft.new_entries``).
-    """
-
-    key: str
-    cells: tuple[str, ...]
-    new: bool = False
-    struck: bool = False  # marked entered-in-error in this visit
-    confirmed: bool = False  # medication status said in this visit
-    medication: bool = False
-
-    @property
-    def flag(self) -> str:
-        if self.struck:
-            return "error"
-        if self.new:
-            return "new"
-        return "✓" if self.confirmed else ""
-
-
-def stored_entries(chart: Chart, section: HistorySection) -> Sequence[HistoryEntry]:
-    return {
-        HistorySection.MEDICAL: chart.conditions,
-        HistorySection.SURGICAL: chart.procedures,
-        HistorySection.FAMILY: chart.family,
-        HistorySection.SOCIAL: chart.social,
-        HistorySection.MEDICATIONS: chart.medications,
-        HistorySection.ALLERGIES: chart.allergies,
-    }[section]
-
-
-def section_rows(chart: Chart, draft: VisitDraft, section: HistorySection) -> list[HistoryRow]:
-    """The section's stored entries (struck when marked in error), then this visit's new ones.
-
-    Social shows one fact per category, the newest: a new tobacco status hides the
-    stored one, as the chart will once the visit is signed.
-    """
-    struck = set(draft.entered_in_error.get(section, []))
-    new = [(i, e) for i, e in enumerate(draft.new_entries) if e.section == section]
-    replaced = {str(e.fields.get("category")) for _, e in new}
-    is_medication = section == HistorySection.MEDICATIONS
-    rows: list[HistoryRow] = []
-    for entry in stored_entries(chart, section):
-        assert entry.id is not None
-        fields = entry.model_dump()
-        if section == HistorySection.SOCIAL and str(fields["category"]) in replaced:
-            continue
-        confirmed = False
-        if is_medication and entry.id in draft.medication_status:
-            fields["status"] = draft.medication_status[entry.id]
-            confirmed = True
-        rows.append(
-            HistoryRow(
-                key=f"stored:{entry.id}",
-                cells=_cells(section, fields),
-                struck=entry.id in struck,
-                confirmed=confirmed,
-                medication=is_medication,
-            )
-        )
-    for index, added in new:
-        rows.append(
-            HistoryRow(
-                key=f"new:{index}",
-                cells=_cells(section, added.fields),
-                new=True,
-                medication=is_medication,
-            )
-        )
-    return rows
-
-
-def current_rows(chart: Chart, draft: VisitDraft, section: HistorySection) -> list[HistoryRow]:
-    """The rows that stay in the patient's list: not marked entered-in-error."""
-    return [row for row in section_rows(chart, draft, section) if not row.struck]
-
-
-def _cells(section: HistorySection, fields: Mapping[str, Any]) -> tuple[str, ...]:
-    def text(name: str) -> str:
-        value = fields.get(name)
-        return "" if value is None else str(value).replace("_", " ")
-
-    if section == HistorySection.MEDICAL:
-        return (text("name"), text("code"), text("onset"), text("note"))
-    if section == HistorySection.SURGICAL:
-        return (text("name"), text("performed"), text("note"))
-    if section == HistorySection.FAMILY:
-        return (text("relation"), text("condition"), text("onset_age"), text("note"))
-    if section == HistorySection.SOCIAL:
-        label = SOCIAL_LABELS[SocialCategory(str(fields.get("category")))]
-        return (label, text("value"), text("note"))
-    if section == HistorySection.MEDICATIONS:
-        return (form_values(section, fields)[0], text("status"), text("note"))
-    return (text("substance"), text("reaction"), text("severity"), text("category"), text("note"))
-
-
-def section_status(
-    chart: Chart, draft: VisitDraft, section: HistorySection, zone: tzinfo | None
-) -> str:
-    """One line on where the section stands: reviewed now, last reviewed, or never."""
-    none_word = "no known allergies (NKA)" if section == HistorySection.ALLERGIES else "none known"
-    if section in draft.reviewed:
-        said_none = draft.reviewed[section]
-        return "Reviewed in this visit" + (f": {none_word}" if said_none else "")
-    review = chart.last_reviews.get(section)
-    if review is None:
-        return "Never reviewed" + (
-            "" if current_rows(chart, draft, section) else ": nothing on file"
-        )
-    when = review.reviewed_at.astimezone(zone)
-    said = f": {none_word}" if review.none_known else ""
-    return f"Last reviewed {when:%m/%d/%Y}{said}"
-
-
-# ------------------------------------------------------------ keys → draft
-
-
-def mark_reviewed(chart: Chart, draft: VisitDraft, section: HistorySection) -> None:
-    """ "Reviewed, no change". An empty section needs an explicit none known (``n``)
-    unless the last review already said so."""
-    if current_rows(chart, draft, section):
-        draft.reviewed[section] = False
-        return
-    if draft.reviewed.get(section):
-        return
-    review = chart.last_reviews.get(section)
-    if section not in draft.reviewed and review is not None and review.none_known:
-        draft.reviewed[section] = True
-        return
-    none = "no known allergies" if section == HistorySection.ALLERGIES else "none known"
-    raise ParseError(f"Nothing on file: press n for {none}, or a to add.")
-
-
-def mark_none_known(chart: Chart, draft: VisitDraft, section: HistorySection) -> None:
-    if current_rows(chart, draft, section):
-        raise ParseError("None known is for an empty list: remove the entries (Del) first.")
-    draft.reviewed[section] = True
-
-
-def add_entry(
-    chart: Chart,
-    draft: VisitDraft,
-    section: HistorySection,
-    fields: dict[str, Any],
-    *,
-    replacing: str | None = None,
-) -> None:
-    """Add a parsed entry; with ``replacing`` (a row key) it takes that row's place.
-
-    A replaced new entry is overwritten. A replaced stored entry is marked
-    entered-in-error, except a medication (marked stopped: the old regimen ended)
-    and a social fact (the newest per category is the current one).
-    """
-    values = form_values(section, fields)
-    for row in current_rows(chart, draft, section):
-        if (
-            row.key != replacing
-            and form_values(section, row_fields(chart, draft, section, row.key)) == values
-        ):
-            raise EntryError("that is already in the list")
-    if section == HistorySection.SOCIAL and not (replacing or "").startswith("new:"):
-        # One new fact per category: a second one takes the first one's place.
-        replacing = next(
-            (
-                f"new:{index}"
-                for index, entry in enumerate(draft.new_entries)
-                if entry.section == section and entry.fields.get("category") == fields["category"]
-            ),
-            replacing,
-        )
-    if replacing is not None and replacing.startswith("new:"):
-        index = int(replacing[4:])
-        old = draft.new_entries[index].fields
-        draft.new_entries[index] = NewHistoryEntry(section=section, fields={**old, **fields})
-    else:
-        kept: dict[str, Any] = {}
-        if replacing is not None:
-            stored = _stored(chart, section, replacing)
-            old_fields = stored.model_dump()
-            if form_values(section, old_fields) == values:
-                return  # edited back to what it was: nothing to change
-            kept = {name: old_fields[name] for name in _KEPT_ON_EDIT[section]}
-            assert stored.id is not None
-            if section == HistorySection.MEDICATIONS:
-                draft.medication_status[stored.id] = MedicationStatus.STOPPED
-            elif section != HistorySection.SOCIAL:
-                _mark_error(draft, section, stored.id)
-        draft.new_entries.append(NewHistoryEntry(section=section, fields={**kept, **fields}))
-    _touch(chart, draft, section)
-
-
-def row_fields(
-    chart: Chart, draft: VisitDraft, section: HistorySection, key: str
-) -> dict[str, Any]:
-    """The column values of a row, for the edit form."""
-    if key.startswith("new:"):
-        return dict(draft.new_entries[int(key[4:])].fields)
-    return _stored(chart, section, key).model_dump()
-
-
-def set_medication_status(
-    chart: Chart, draft: VisitDraft, key: str, status: MedicationStatus
-) -> None:
-    """Taking / not taking / stopped, said by the patient in this visit."""
-    section = HistorySection.MEDICATIONS
-    if key.startswith("new:"):
-        entry = draft.new_entries[int(key[4:])]
-        entry.fields = {**entry.fields, "status": status.value}
-    else:
-        stored = _stored(chart, section, key)
-        assert stored.id is not None
-        if stored.id in draft.entered_in_error.get(section, []):
-            raise ParseError("This medication is marked entered in error: Del restores it.")
-        draft.medication_status[stored.id] = status
-    _touch(chart, draft, section)
-
-
-def remove_row(chart: Chart, draft: VisitDraft, section: HistorySection, key: str) -> str:
-    """Delete a new entry; mark a stored one entered-in-error, or restore it. Says which."""
-    if key.startswith("new:"):
-        del draft.new_entries[int(key[4:])]
-        message = "Removed."
-    else:
-        stored = _stored(chart, section, key)
-        assert stored.id is not None
-        ids = draft.entered_in_error.setdefault(section, [])
-        if stored.id in ids:
-            ids.remove(stored.id)
-            if not ids:
-                del draft.entered_in_error[section]
-            message = "Restored."
-        else:
-            _mark_error(draft, section, stored.id)
-            if section == HistorySection.MEDICATIONS:
-                draft.medication_status.pop(stored.id, None)
-            message = "Marked entered in error; it leaves the list when the visit is signed."
-    _touch(chart, draft, section)
-    return message
-
-
-def _stored(chart: Chart, section: HistorySection, key: str) -> HistoryEntry:
-    wanted = int(key.removeprefix("stored:"))
-    for entry in stored_entries(chart, section):
-        if entry.id == wanted:
-            return entry
-    raise LookupError(f"no {section.value} entry {key}")
-
-
-def _mark_error(draft: VisitDraft, section: HistorySection, entry_id: int) -> None:
-    ids = draft.entered_in_error.setdefault(section, [])
-    if entry_id not in ids:
-        ids.append(entry_id)
-
-
-def _touch(chart: Chart, draft: VisitDraft, section: HistorySection) -> None:
-    """A change counts as reviewing the section; an emptied one must be said again."""
-    if current_rows(chart, draft, section):
-        draft.reviewed[section] = False
-    else:
-        draft.reviewed.pop(section, None)

@@ -8,14 +8,15 @@ the draft keeps. A field that cannot be read gives its reason and no value.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ma_tui.core.parsing import ParseError
+from ma_tui.core.transaction import read_only
 from ma_tui.data.catalogs.vitals import (
     BMI,
     BODY_HEIGHT,
@@ -29,11 +30,10 @@ from ma_tui.data.catalogs.vitals import (
     SPO2,
     SYSTOLIC_BP,
 )
-from ma_tui.data.models.observations import Observation
 from ma_tui.data.models.settings import ClinicSetting
 from ma_tui.patients.registration import clean_text
-from ma_tui.visits.rooming import CONFIRMATION_MAX, VitalEntry
-from ma_tui.vitals.delta import ADULT_AGE_DAYS, History, Reading, delta_concern
+from ma_tui.vitals.delta import History, delta_concern
+from ma_tui.vitals.draft import CONFIRMATION_MAX, VitalEntry
 from ma_tui.vitals.measurements import (
     ClinicUnits,
     Measurement,
@@ -203,6 +203,11 @@ def clinic_units(session: Session) -> ClinicUnits:
         height=setting("height_unit", defaults.height),
         temperature=setting("temperature_unit", defaults.temperature),
     )
+
+
+def read_clinic_units(engine: Engine) -> ClinicUnits:
+    """``clinic_units``, read in a transaction of its own."""
+    return read_only(engine, clinic_units)
 
 
 def parse_time_taken(text: str, now: datetime) -> datetime:
@@ -488,23 +493,6 @@ def _collect(
     return entries, errors
 
 
-def form_as_saved(form: VitalsForm) -> dict[str, Any]:
-    """The form as the draft keeps it (``VisitDraft.vitals_form``)."""
-    return asdict(form)
-
-
-def form_from_saved(saved: Mapping[str, Any]) -> VitalsForm:
-    """A form saved by ``form_as_saved``; anything unexpected in it is left out."""
-    form = VitalsForm()
-    for name, default in asdict(form).items():
-        value = saved.get(name)
-        if isinstance(default, dict) and isinstance(value, dict):
-            setattr(form, name, {str(k): str(v) for k, v in value.items()})
-        elif isinstance(default, str) and isinstance(value, str):
-            setattr(form, name, value)
-    return form
-
-
 def check_field(
     key: str,
     form: VitalsForm,
@@ -590,174 +578,3 @@ def _taken_or_now(form: VitalsForm, now: datetime) -> datetime:
         return parse_time_taken(form.taken_at, now)
     except ParseError:
         return now
-
-
-def past_readings(history: Mapping[str, Sequence[Observation]]) -> dict[str, list[Reading]]:
-    """Stored observations as the delta check reads them."""
-    return {
-        code: [Reading(row.value, row.taken_at) for row in rows if row.value is not None]
-        for code, rows in history.items()
-    }
-
-
-def form_from_draft(entries: list[VitalEntry], units: ClinicUnits) -> VitalsForm:
-    """Put a draft's values back into the form, with a suffix where not in clinic units."""
-    form = VitalsForm()
-    bp_keys = iter(("bp", "bp2"))
-    for entry in entries:
-        if entry.code == SYSTOLIC_BP:
-            key = next(bp_keys, None)
-            if key is None:
-                continue
-            diastolic = next(
-                (
-                    e
-                    for e in entries
-                    if e.code == DIASTOLIC_BP and e.reading_group == entry.reading_group
-                ),
-                None,
-            )
-            if entry.not_obtained_reason:
-                form.not_obtained[key] = entry.not_obtained_reason
-            elif diastolic is not None:
-                form.values[key] = f"{entry.value_entered}/{diastolic.value_entered}"
-                form.position = entry.position or ""
-                form.arm = entry.site or ""
-                form.cuff = (entry.method or "").removesuffix(" cuff")
-            continue
-        spec = next((s for s in FIELDS if s.code == entry.code and s.key != "bp2"), None)
-        if spec is None:
-            continue
-        if entry.not_obtained_reason == UNABLE_TO_RATE:
-            form.values[spec.key] = "u"
-        elif entry.not_obtained_reason:
-            form.not_obtained[spec.key] = entry.not_obtained_reason
-        else:
-            form.values[spec.key] = _as_typed(entry, units)
-        if entry.code == BODY_TEMPERATURE and entry.site:
-            form.temp_route = entry.site
-        if entry.code == SPO2 and entry.o2_flow_l_min is not None:
-            form.o2_flow = f"{entry.o2_flow_l_min:g}"
-    return form
-
-
-def carried_height(last: Observation | None, units: ClinicUnits, age_days: int) -> str | None:
-    """An adult's last height, as the clinic would type it, to carry forward."""
-    if last is None or age_days < ADULT_AGE_DAYS or last.value_entered is None:
-        return None
-    if last.unit_entered == units.height:
-        return last.value_entered
-    return f"{last.value_entered}{_suffix(last.unit_entered)}"
-
-
-SUFFIXES = {
-    "cm": "cm",
-    "[in_i]": "in",
-    "kg": "kg",
-    "g": "g",
-    "[lb_av]": "lb",
-    "Cel": "c",
-    "[degF]": "f",
-}
-
-
-def _suffix(ucum: str | None) -> str:
-    return SUFFIXES.get(ucum or "", "")
-
-
-def _as_typed(entry: VitalEntry, units: ClinicUnits) -> str:
-    """The value as the MA would type it again: a suffix unless in the clinic's unit."""
-    value = entry.value_entered or ""
-    if entry.unit_entered in (units.weight, units.height, units.temperature):
-        return value
-    return value + _suffix(entry.unit_entered)
-
-
-class NeedsConfirm(ParseError):
-    """A value that must be confirmed (or taken in the other unit) before it is stored."""
-
-    def __init__(self, check: FieldCheck) -> None:
-        super().__init__("; ".join(check.reasons))
-        self.check = check
-
-
-def parse_correction(
-    code: str,
-    text: str,
-    units: ClinicUnits,
-    age_days: int,
-    taken: datetime,
-    *,
-    history: History | None = None,
-    confirmed: str | None = None,
-) -> list[VitalEntry]:
-    """The right value(s) for a signed vital, parsed and checked as its field would be.
-
-    A blood pressure is corrected as a pair (``120/80``), keeping the reading's time.
-    A value the vitals screen would hold for a confirm raises ``NeedsConfirm`` unless
-    ``confirmed`` is the text the MA confirmed; then it keeps the reasons.
-    """
-    key = next(spec.key for spec in FIELDS if code in (spec.code, DIASTOLIC_BP))
-    form = VitalsForm(values={key: text}, taken_at=f"{taken:%H:%M}")
-    if confirmed is not None:
-        form.confirmed[key] = confirmed
-    check = check_field(key, form, units, age_days, taken, history or {})
-    if check is not None and not check.satisfied_by(form):
-        raise NeedsConfirm(check)
-    result = read_field(key, form, units, age_days, taken)
-    if result.error:
-        raise ParseError(result.error)
-    if not result.entries or result.entries[0].value is None:
-        raise ParseError("type the right value")
-    why = "; ".join(check.reasons)[:CONFIRMATION_MAX] if check else None
-    return [
-        entry.model_copy(update={"taken_at": taken, "confirmation": why})
-        for entry in result.entries
-    ]
-
-
-SPARKS = "▁▂▃▄▅▆▇█"
-TREND_READINGS = 6  # how many earlier readings the sparkline draws
-
-
-def sparkline(values: Sequence[float]) -> str:
-    """``▁▄█``: the shape of the last readings, oldest first; flat when all equal."""
-    if len(values) < 2:
-        return ""
-    low, high = min(values), max(values)
-    span = high - low
-    top = len(SPARKS) - 1
-    return "".join(SPARKS[round((v - low) / span * top) if span else 3] for v in values)
-
-
-def trend(code: str, history: Mapping[str, Sequence[Observation]], tz: tzinfo | None) -> str:
-    """``▃▅█ 172 lb 08/24``: the shape of earlier readings, then the last with its date.
-
-    Units are shown only where the MA might type another one (lb/kg, in/cm, °F/°C).
-    """
-    rows = [row for row in history.get(code, ()) if row.value is not None]
-    if not rows:
-        return ""
-    last = rows[-1]
-    value = last.value_entered or f"{last.value:g}"
-    if code == SYSTOLIC_BP:
-        diastolic = _paired_diastolic(last, history)
-        value += f"/{diastolic.value_entered if diastolic else '?'}"
-    elif last.unit_entered in SUFFIXES:
-        value += f" {unit_label(last.unit_entered)}"
-    line = sparkline([row.value for row in rows[-TREND_READINGS:] if row.value is not None])
-    return f"{line} {value} {last.taken_at.astimezone(tz):%m/%d}".strip()
-
-
-def _paired_diastolic(
-    systolic: Observation, history: Mapping[str, Sequence[Observation]]
-) -> Observation | None:
-    return next(
-        (
-            row
-            for row in reversed(history.get(DIASTOLIC_BP, ()))
-            if row.reading_group == systolic.reading_group
-            and row.encounter_id == systolic.encounter_id
-        ),
-        None,
-    )

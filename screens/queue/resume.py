@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ma_tui.visits.rooming import UnfinishedVisit
+from ma_tui.visits.holding import UnfinishedVisit
 
 
 class ResumeScreen(ModalScreen[int | None]):

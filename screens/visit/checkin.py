@@ -2,10 +2,11 @@
 
 Three sections, top to bottom, each finished with one Enter: the identity button,
 then "unchanged" (or edit a field and press Enter), then "verified" for insurance.
-An edit is kept in the draft as it is left, confirmed or not (``checkin_typed``), and
-shown again when the visit is reopened; only confirmed edits are signed. The payer
+An edit is kept in the draft as it is left, confirmed or not (``CheckInDraft.typed``),
+and shown again when the visit is reopened; only confirmed edits are signed. The payer
 and guardian relationship complete from the catalogs (Right arrow takes the grey
-suggestion).
+suggestion). The rules (what a field shows, which edits are taken in) are
+``ma_tui.checkin.rules``.
 """
 
 from __future__ import annotations
@@ -17,18 +18,19 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
-from ma_tui.core.ages import age_in_years
-from ma_tui.core.parsing import ParseError, normalize_phone
-from ma_tui.data.models.patients import Coverage, Patient
-from ma_tui.patients.chart import coverage_alert
-from ma_tui.patients.registration import (
-    ADULT_AGE,
-    clean_text,
-    column_limit,
+from ma_tui.checkin.rules import (
+    CheckInError,
+    coverage_changes,
+    demographic_changes,
+    field_limit,
+    is_minor,
+    shown,
+    typed_edits,
 )
+from ma_tui.patients.chart import coverage_alert
+from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.widgets.common import registration_suggester
-from ma_tui.visits.rooming import VisitDraft
 
 # (column, label, width) per row; rows fit 80 columns.
 FieldRow = tuple[tuple[str, str, int], ...]
@@ -45,7 +47,6 @@ INSURANCE: tuple[FieldRow, ...] = (
     (("payer", "Payer", 22), ("member_id", "Member ID", 14)),
     (("group_number", "Group", 10),),
 )
-PHONE_FIELDS = {"phone", "guardian_phone"}
 
 
 class CheckInScreen(VisitScreen):
@@ -75,15 +76,14 @@ class CheckInScreen(VisitScreen):
             yield Button("Name and date of birth match", id="confirm-identity", compact=True)
             yield Static("Demographics", classes="section-title")
             yield Button("Unchanged", id="demographics-unchanged", compact=True)
-            draft = self.visit.draft
-            yield from _fields("demo", DEMOGRAPHICS, patient, draft)
-            if self._is_minor():
-                yield from _fields("demo", GUARDIAN, patient, draft)
+            yield from self._fields("demo", DEMOGRAPHICS)
+            if is_minor(patient, self.visit.now().date()):
+                yield from self._fields("demo", GUARDIAN)
             yield Static(id="demographics-error", classes="error")
             yield Static("Insurance", classes="section-title")
             yield Static(id="coverage-alert", classes="alert")
             yield Button("Verified, unchanged", id="coverage-unchanged", compact=True)
-            yield from _fields("cov", INSURANCE, self.visit.chart.coverage, draft)
+            yield from self._fields("cov", INSURANCE)
             yield Static(id="coverage-error", classes="error")
 
     def on_mount(self) -> None:
@@ -93,6 +93,23 @@ class CheckInScreen(VisitScreen):
         alert_widget.display = alert is not None
         self._show_state()
         self._focus_first_open_section()
+
+    def _fields(self, kind: str, rows: tuple[FieldRow, ...]) -> ComposeResult:
+        chart, draft = self.visit.chart, self.visit.draft.checkin
+        for row in rows:
+            with Horizontal(classes="field-row"):
+                for name, label, width in row:
+                    yield Label(label, classes="field-label")
+                    field = Input(
+                        value=shown(name, draft, chart.patient, chart.coverage),
+                        id=f"{kind}-{name}",
+                        classes=kind,
+                        max_length=field_limit(name),
+                        suggester=registration_suggester(name),
+                        compact=True,
+                    )
+                    field.styles.width = width + 2
+                    yield field
 
     # --------------------------------------------------------------- sections
 
@@ -115,7 +132,7 @@ class CheckInScreen(VisitScreen):
             self._finish_coverage()
 
     def action_confirm_identity(self) -> None:
-        draft = self.visit.draft
+        draft = self.visit.draft.checkin
         if draft.identity_confirmed_at is None:
             draft.identity_confirmed_at = self.visit.now()
         self._show_state()
@@ -129,8 +146,8 @@ class CheckInScreen(VisitScreen):
         changes = self._demographic_changes()
         if changes is None:
             return
-        self.visit.draft.demographic_changes = changes
-        self.visit.draft.demographics_confirmed = True
+        draft = self.visit.draft.checkin
+        draft.demographic_changes, draft.demographics_confirmed = changes, True
         self._show_state()
         self.set_focus(self.query_one("#coverage-unchanged", Button))
         self.save_as_typed()
@@ -141,8 +158,8 @@ class CheckInScreen(VisitScreen):
         changes = self._coverage_changes()
         if changes is None:
             return
-        self.visit.draft.coverage_changes = changes
-        self.visit.draft.coverage_confirmed = True
+        draft = self.visit.draft.checkin
+        draft.coverage_changes, draft.coverage_confirmed = changes, True
         self._show_state()
         self.action_next_step()
 
@@ -156,29 +173,19 @@ class CheckInScreen(VisitScreen):
         Only what differs from what the field would show anyway (the confirmed edit,
         else the record) is kept, so a field not touched follows the record.
         """
-        draft, chart = self.visit.draft, self.visit.chart
-        typed: dict[str, str] = {}
-        for field in self.query(Input):
-            name = _field_name(field)
-            if field.has_class("cov"):
-                shown = _shown({}, draft.coverage_changes, chart.coverage, name)
-            else:
-                shown = _shown({}, draft.demographic_changes, chart.patient, name)
-            if field.value != shown:
-                typed[name] = field.value
-        draft.checkin_typed = typed
+        chart, draft = self.visit.chart, self.visit.draft.checkin
+        values = {_field_name(field): field.value for field in self.query(Input)}
+        draft.typed = typed_edits(values, draft, chart.patient, chart.coverage)
 
     def action_leave(self) -> None:
         """Leave even before the identifiers are confirmed: nothing clinical is lost."""
-        self.capture_draft()
-        self.note_focus()
-        if self.save_draft():
-            self.app.pop_screen()
+        if self.save_as_typed():
+            self.post_message(VisitClosed())
 
     # ------------------------------------------------------------- reading
 
     def _identity_confirmed(self) -> bool:
-        if self.visit.draft.identity_confirmed_at is None:
+        if self.visit.draft.checkin.identity_confirmed_at is None:
             self.notify(
                 "Confirm two identifiers first: name and date of birth.", severity="warning"
             )
@@ -186,51 +193,36 @@ class CheckInScreen(VisitScreen):
             return False
         return True
 
+    def _section(self, kind: str) -> dict[str, str]:
+        """The section's fields as on screen: column -> text."""
+        return {_field_name(field): field.value for field in self.query(Input).filter(f".{kind}")}
+
     def _demographic_changes(self) -> dict[str, str | None] | None:
-        patient = self.visit.chart.patient
-        changes: dict[str, str | None] = {}
         error = self.query_one("#demographics-error", Static)
-        for field in self.query(Input).filter(".demo"):
-            name = _field_name(field)
-            value = clean_text(field.value, limit=column_limit(Patient, name)) or None
-            if value is not None and name in PHONE_FIELDS:
-                try:
-                    value = normalize_phone(value)
-                except ParseError as exc:
-                    error.update(f"{_label(name)}: {exc}")
-                    field.focus()
-                    return None
-            if value != getattr(patient, name):
-                changes[name] = value
+        try:
+            changes = demographic_changes(self.visit.chart.patient, self._section("demo"))
+        except CheckInError as exc:
+            error.update(f"{_label(exc.field or '')}: {exc}")
+            if exc.field is not None:
+                self.query_one(f"#demo-{exc.field}", Input).focus()
+            return None
         error.update("")
         return changes
 
     def _coverage_changes(self) -> dict[str, str | None] | None:
-        coverage = self.visit.chart.coverage
-        changes: dict[str, str | None] = {}
-        for field in self.query(Input).filter(".cov"):
-            name = _field_name(field)
-            value = clean_text(field.value, limit=column_limit(Coverage, name)) or None
-            if value != (getattr(coverage, name) if coverage else None):
-                changes[name] = value
-        payer = changes.get("payer", coverage.payer if coverage else None)
-        member = changes.get("member_id", coverage.member_id if coverage else None)
-        if bool(payer) != bool(member):
-            self.query_one("#coverage-error", Static).update(
-                "Payer and member ID go together: give both, or neither for self-pay."
-            )
+        error = self.query_one("#coverage-error", Static)
+        try:
+            changes = coverage_changes(self.visit.chart.coverage, self._section("cov"))
+        except CheckInError as exc:
+            error.update(str(exc))
             return None
-        self.query_one("#coverage-error", Static).update("")
+        error.update("")
         return changes
-
-    def _is_minor(self) -> bool:
-        born = self.visit.chart.patient.birth_date
-        return age_in_years(born, self.visit.now().date()) < ADULT_AGE
 
     # ------------------------------------------------------------- showing
 
     def _show_state(self) -> None:
-        draft = self.visit.draft
+        draft = self.visit.draft.checkin
         _mark(
             self.query_one("#confirm-identity", Button),
             draft.identity_confirmed_at is not None,
@@ -250,51 +242,13 @@ class CheckInScreen(VisitScreen):
         )
 
     def _focus_first_open_section(self) -> None:
-        draft = self.visit.draft
+        draft = self.visit.draft.checkin
         if draft.identity_confirmed_at is None:
             self.query_one("#confirm-identity", Button).focus()
         elif not draft.demographics_confirmed:
             self.query_one("#demographics-unchanged", Button).focus()
         else:
             self.query_one("#coverage-unchanged", Button).focus()
-
-
-def _shown(
-    typed: dict[str, str],
-    changes: dict[str, str | None],
-    source: Patient | Coverage | None,
-    name: str,
-) -> str:
-    """What a field shows: as last left in this visit, else its confirmed edit, else
-    the record."""
-    if name in typed:
-        return typed[name]
-    if name in changes:
-        return changes[name] or ""
-    return str(getattr(source, name, None) or "") if source is not None else ""
-
-
-def _fields(
-    kind: str,
-    rows: tuple[FieldRow, ...],
-    source: Patient | Coverage | None,
-    draft: VisitDraft,
-) -> ComposeResult:
-    changes = draft.coverage_changes if kind == "cov" else draft.demographic_changes
-    for row in rows:
-        with Horizontal(classes="field-row"):
-            for name, label, width in row:
-                yield Label(label, classes="field-label")
-                field = Input(
-                    value=_shown(draft.checkin_typed, changes, source, name),
-                    id=f"{kind}-{name}",
-                    classes=kind,
-                    max_length=column_limit(Coverage if kind == "cov" else Patient, name),
-                    suggester=registration_suggester(name),
-                    compact=True,
-                )
-                field.styles.width = width + 2
-                yield field
 
 
 def _field_name(field: Input) -> str:

@@ -16,27 +16,18 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ma_tui.data.catalogs import HPI_FIELDS, complaints
-from ma_tui.patients.registration import clean_text
+from ma_tui.complaint.draft import (
+    COMPLAINT_MAX,
+    HPI_MAX,
+    SEVERITY_PROBLEM,
+    as_typed,
+    parse_severity,
+    severity_shown,
+)
+from ma_tui.complaint.prompts import HPI_FIELDS, HPI_LABELS, complaint_names, hpi_prompts
+from ma_tui.core.errors import UserError
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.widgets.common import PickList
-from ma_tui.visits.rooming import HPI_TEXT_FIELDS, SEVERITY_PROBLEM, parse_severity
-
-HPI_LABELS = {
-    "onset": "Onset",
-    "location": "Location",
-    "duration": "Duration",
-    "character": "Character",
-    "aggravating": "Aggravating",
-    "alleviating": "Alleviating",
-    "radiation": "Radiation",
-    "timing": "Timing",
-    "severity": "Severity 0-10",
-    "associated": "Associated",
-}
-
-COMPLAINT_MAX = 2000
-HPI_MAX = 500
 
 
 class ComplaintScreen(VisitScreen):
@@ -52,8 +43,8 @@ class ComplaintScreen(VisitScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        draft = self.visit.draft
-        names = [complaint.name for complaint in complaints()]
+        draft = self.visit.draft.complaint
+        names = complaint_names()
         with VerticalScroll(id="complaint-body"):
             yield Label("Chief complaint, in the patient's own words", classes="section-title")
             yield Input(
@@ -64,7 +55,7 @@ class ComplaintScreen(VisitScreen):
                 max_length=COMPLAINT_MAX,
             )
             yield PickList(
-                *[Option(complaint.name, id=complaint.name) for complaint in complaints()],
+                *[Option(name, id=name) for name in names],
                 id="quick-pick",
             )
             yield Static(id="hpi-hint", classes="hint")
@@ -72,11 +63,7 @@ class ComplaintScreen(VisitScreen):
             with Grid(id="hpi-grid"):
                 for name in HPI_FIELDS:  # reading order, two per row, is Tab order
                     yield Label(HPI_LABELS[name], id=f"label-{name}", classes="hpi-label")
-                    value = (
-                        _severity_shown(draft.hpi_severity_text, draft.hpi_severity)
-                        if name == "severity"
-                        else draft.hpi.get(name, "")
-                    )
+                    value = severity_shown(draft) if name == "severity" else draft.hpi.get(name, "")
                     yield Input(
                         value=value,
                         id=f"hpi-{name}",
@@ -129,12 +116,7 @@ class ComplaintScreen(VisitScreen):
 
     def _mark_prompts(self) -> None:
         """Bold the HPI fields the catalog names for this complaint."""
-        typed = self.query_one("#chief-complaint", Input).value.lower()
-        prompts: tuple[str, ...] = ()
-        for complaint in complaints():
-            if complaint.name.lower() in typed:
-                prompts = complaint.hpi
-                break
+        prompts = hpi_prompts(self.query_one("#chief-complaint", Input).value)
         for name in HPI_FIELDS:
             self.query_one(f"#label-{name}", Label).set_class(name in prompts, "prompt")
         hint = self.query_one("#hpi-hint", Static)
@@ -147,7 +129,7 @@ class ComplaintScreen(VisitScreen):
         error = self.query_one("#complaint-error", Static)
         try:
             parse_severity(severity.value)
-        except ValueError:
+        except UserError:
             error.update(SEVERITY_PROBLEM)
             severity.focus()
             return False
@@ -157,24 +139,8 @@ class ComplaintScreen(VisitScreen):
 
     def capture_draft(self) -> None:
         """The complaint and HPI as typed; a severity not yet valid is kept as text."""
-        draft = self.visit.draft
-        draft.chief_complaint = clean_text(
-            self.query_one("#chief-complaint", Input).value, limit=COMPLAINT_MAX
+        self.visit.draft.complaint = as_typed(
+            self.query_one("#chief-complaint", Input).value,
+            {name: self.query_one(f"#hpi-{name}", Input).value for name in HPI_FIELDS},
+            self.query_one("#hpi-severity", Input).value,
         )
-        draft.hpi = {
-            name: text
-            for name in HPI_TEXT_FIELDS
-            if (text := clean_text(self.query_one(f"#hpi-{name}", Input).value, limit=HPI_MAX))
-        }
-        draft.hpi_severity_text = self.query_one("#hpi-severity", Input).value
-        try:
-            draft.hpi_severity = parse_severity(draft.hpi_severity_text)
-        except ValueError:
-            draft.hpi_severity = None  # signing refuses the text until it is fixed
-
-
-def _severity_shown(text: str, severity: int | None) -> str:
-    """The severity as last typed (a draft saved before it was kept: the number)."""
-    if text or severity is None:
-        return text
-    return str(severity)

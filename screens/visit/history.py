@@ -6,13 +6,14 @@ the next step); ``n`` says none known; ``t``/``x``/``s`` set a medication's stat
 ``a`` (or Tab) goes to the add-form under the table, whose fields complete from the
 catalogs (Right arrow takes the grey suggestion). Enter in the form moves to its next
 field and adds the entry on the last one; Enter in an empty form finishes the
-section like Enter on the table. Parsing and the draft bookkeeping live in
-``ma_tui.history.entry``; this screen only shows them.
+section like Enter on the table. Parsing lives in ``ma_tui.history.entry``, the
+draft bookkeeping in ``ma_tui.history.editing`` and the rows in
+``ma_tui.history.rows``; this screen only shows them.
 
 Text left in the add-form is never dropped: moving to another section or step adds
 it, or, when it cannot be read, stays here with the message shown. Until then it is
-kept in the draft as typed (``history_form``), so a killed process keeps it too, and
-every section reviewed or entry added is saved at once.
+kept in the draft as typed (``HistoryDraft.form``), so a killed process keeps it too,
+and every section reviewed or entry added is saved at once.
 """
 
 from __future__ import annotations
@@ -28,33 +29,30 @@ from textual.containers import Horizontal, Vertical
 from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import DataTable, Input, Label, Static
 
-from ma_tui.core.parsing import ParseError
-from ma_tui.data.models.history import HistorySection, MedicationStatus
+from ma_tui.core.errors import UserError
+from ma_tui.history.draft import HistoryDraft, HistoryForm, HistorySection, MedicationStatus
+from ma_tui.history.editing import (
+    add_entry,
+    mark_none_known,
+    mark_reviewed,
+    remove_row,
+    row_fields,
+    set_medication_status,
+)
 from ma_tui.history.entry import (
-    COLUMNS,
     EDIT_FIELD,
     FORMS,
     SECTION_TITLES,
     SECTIONS,
     EntryError,
-    HistoryRow,
-    add_entry,
-    current_rows,
     form_values,
-    mark_none_known,
-    mark_reviewed,
     parse_entry,
-    remove_row,
-    row_fields,
-    section_rows,
-    section_status,
-    set_medication_status,
     suggestions,
     value_suggestions,
 )
+from ma_tui.history.rows import COLUMNS, HistoryRow, current_rows, section_rows, section_status
 from ma_tui.screens.visit.visit import Visit, VisitScreen
 from ma_tui.screens.widgets.confirm import ConfirmScreen
-from ma_tui.visits.rooming import HistoryForm
 
 STATUS_KEYS = Binding.Group("Taking/not/stopped", compact=True)
 SECTION_KEYS = Binding.Group("Section", compact=True)
@@ -152,11 +150,11 @@ class HistoryScreen(VisitScreen):
 
     def __init__(self, visit: Visit) -> None:
         super().__init__(visit)
-        draft = self.visit.draft
+        draft = self.history
         # Resume in the section of an entry left half-typed, else at the first section
         # not yet reviewed in this visit.
-        if draft.history_form is not None:
-            self.section_index = SECTIONS.index(draft.history_form.section)
+        if draft.form is not None:
+            self.section_index = SECTIONS.index(draft.form.section)
         else:
             self.section_index = next(
                 (i for i, section in enumerate(SECTIONS) if section not in draft.reviewed), 0
@@ -167,6 +165,11 @@ class HistoryScreen(VisitScreen):
     @property
     def section(self) -> HistorySection:
         return SECTIONS[self.section_index]
+
+    @property
+    def history(self) -> HistoryDraft:
+        """This visit's history, as the draft holds it."""
+        return self.visit.draft.history
 
     # ------------------------------------------------------------- compose
 
@@ -202,7 +205,7 @@ class HistoryScreen(VisitScreen):
 
     def on_mount(self) -> None:
         self._show_section()
-        form = self.visit.draft.history_form
+        form = self.history.form
         if form is not None and form.section == self.section:
             for field, value in zip(self._inputs(), form.values, strict=False):
                 field.value = value
@@ -211,7 +214,7 @@ class HistoryScreen(VisitScreen):
     def capture_draft(self) -> None:
         """The add-form as typed, so a killed process keeps a half-typed entry."""
         values = [field.value for field in self._inputs()]
-        self.visit.draft.history_form = (
+        self.history.form = (
             HistoryForm(section=self.section, values=values, editing=self.editing)
             if any(value.strip() for value in values)
             else None
@@ -241,7 +244,7 @@ class HistoryScreen(VisitScreen):
         self._show_bar()
         zone = visit.now().tzinfo
         self.query_one("#section-status", Static).update(
-            section_status(visit.chart, visit.draft, self.section, zone)
+            section_status(visit.chart, self.history, self.section, zone)
         )
         table = self._table()
         keep = table.cursor_row if cursor is None else cursor
@@ -249,7 +252,7 @@ class HistoryScreen(VisitScreen):
         table.add_column("", key="flag", width=5)
         for title in COLUMNS[self.section]:
             table.add_column(title, key=title)
-        self.rows = section_rows(visit.chart, visit.draft, self.section)
+        self.rows = section_rows(visit.chart, self.history, self.section)
         for row in self.rows:
             table.add_row(*_cells(row), key=row.key)
         if self.rows:
@@ -261,7 +264,7 @@ class HistoryScreen(VisitScreen):
     def _show_bar(self) -> None:
         text = Text()
         for index, section in enumerate(SECTIONS):
-            done = " ✓" if section in self.visit.draft.reviewed else ""
+            done = " ✓" if section in self.history.reviewed else ""
             if index:
                 text.append(" ")
             style = "bold reverse" if index == self.section_index else ""
@@ -290,7 +293,7 @@ class HistoryScreen(VisitScreen):
         """Show only the keys that do something for this section and row."""
         if action == "none_known":
             visit = self.visit
-            return not current_rows(visit.chart, visit.draft, self.section)
+            return not current_rows(visit.chart, self.history, self.section)
         if action == "status":
             return self.section == HistorySection.MEDICATIONS and bool(self.rows)
         if action in ("edit", "remove"):
@@ -305,8 +308,8 @@ class HistoryScreen(VisitScreen):
             return
         visit = self.visit
         try:
-            mark_reviewed(visit.chart, visit.draft, self.section)
-        except ParseError as exc:
+            mark_reviewed(visit.chart, self.history, self.section)
+        except UserError as exc:
             self._show_error(str(exc))
             self._table().focus()
             return
@@ -317,8 +320,8 @@ class HistoryScreen(VisitScreen):
             return
         visit = self.visit
         try:
-            mark_none_known(visit.chart, visit.draft, self.section)
-        except ParseError as exc:
+            mark_none_known(visit.chart, self.history, self.section)
+        except UserError as exc:
             self._show_error(str(exc))
             return
         self._next()
@@ -357,7 +360,7 @@ class HistoryScreen(VisitScreen):
         assert row is not None
         visit = self.visit
         values = form_values(
-            self.section, row_fields(visit.chart, visit.draft, self.section, row.key)
+            self.section, row_fields(visit.chart, self.history, self.section, row.key)
         )
         inputs = self._inputs()
         for field, value in zip(inputs, values, strict=True):
@@ -372,8 +375,8 @@ class HistoryScreen(VisitScreen):
             return
         visit = self.visit
         try:
-            set_medication_status(visit.chart, visit.draft, row.key, MedicationStatus(status))
-        except ParseError as exc:
+            set_medication_status(visit.chart, self.history, row.key, MedicationStatus(status))
+        except UserError as exc:
             self._show_error(str(exc))
             return
         self._show_error("")
@@ -397,7 +400,7 @@ class HistoryScreen(VisitScreen):
 
     def _remove(self, key: str) -> None:
         visit = self.visit
-        message = remove_row(visit.chart, visit.draft, self.section, key)
+        message = remove_row(visit.chart, self.history, self.section, key)
         if self.editing is not None and self.editing.startswith("new:"):
             self._set_editing(None)  # its place in the list may have moved
         self._show_error(message, error=False)
@@ -430,7 +433,7 @@ class HistoryScreen(VisitScreen):
         visit = self.visit
         try:
             fields = parse_entry(self.section, [field.value for field in inputs])
-            add_entry(visit.chart, visit.draft, self.section, fields, replacing=self.editing)
+            add_entry(visit.chart, self.history, self.section, fields, replacing=self.editing)
         except EntryError as exc:
             self._show_error(str(exc))
             inputs[min(exc.field, len(inputs) - 1)].focus_at_end()

@@ -18,27 +18,27 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
-from ma_tui.data.catalogs.vitals import DIASTOLIC_BP, SYSTOLIC_BP
-from ma_tui.data.store import StoreError
-from ma_tui.fhir.export import ExportError, export_visit_file
-from ma_tui.history.entry import SECTION_TITLES, SECTIONS, section_rows
+from ma_tui.checkin.draft import CheckInDraft
+from ma_tui.complaint.draft import HPI_TEXT_FIELDS, ComplaintDraft
+from ma_tui.core.errors import UserError
+from ma_tui.fhir.export import export_visit_file
+from ma_tui.history.draft import HistoryDraft
+from ma_tui.history.entry import SECTION_TITLES, SECTIONS
+from ma_tui.history.rows import section_rows
 from ma_tui.patients.chart import Chart, coverage_alert
 from ma_tui.patients.registration import clean_text
-from ma_tui.screens.visit.visit import VisitScreen
-from ma_tui.visits.rooming import (
-    HPI_TEXT_FIELDS,
-    SignError,
-    VisitDraft,
-    VisitInUse,
-    VitalEntry,
-    sign_problems,
-    sign_visit,
-)
+from ma_tui.screens.messages import VisitClosed
+from ma_tui.screens.visit.visit import VisitScreen, sentence
+from ma_tui.visits.draft import ROOM_MAX
+from ma_tui.visits.signing import SignError, sign_problems, sign_visit
+from ma_tui.visits.steps import REVIEW, STEPS
+from ma_tui.vitals.codes import DIASTOLIC_BP, SYSTOLIC_BP
+from ma_tui.vitals.draft import VitalEntry
 from ma_tui.vitals.readback import flag_label, readback, unit_label, vital_name
 
 
 class ReviewScreen(VisitScreen):
-    STEP = "review"
+    STEP = REVIEW
     TITLE = "Review & sign"
     CSS_PATH = "review.tcss"
     AUTO_FOCUS = "#review-body"
@@ -60,7 +60,7 @@ class ReviewScreen(VisitScreen):
                 placeholder="e.g. Exam 3",
                 id="room",
                 compact=True,
-                max_length=16,
+                max_length=ROOM_MAX,
             )
         with VerticalScroll(id="review-body"):
             yield Static(id="review-problems", classes="problems")
@@ -82,19 +82,19 @@ class ReviewScreen(VisitScreen):
         self.query_one("#review-visit", Static).update(
             Group(
                 _heading("1", "Check-in"),
-                _checkin(chart, draft, coverage_alert(chart.coverage, today)),
-                _heading("2", "Vitals", _taken(draft.vitals, self.visit.now().tzinfo)),
-                _vitals(draft.vitals),
+                _checkin(draft.checkin, coverage_alert(chart.coverage, today)),
+                _heading("2", "Vitals", _taken(draft.vitals.entries, self.visit.now().tzinfo)),
+                _vitals(draft.vitals.entries),
                 _heading("3", "History"),
-                _history(chart, draft),
+                _history(chart, draft.history),
                 _heading("4", "Chief complaint"),
-                _complaint(draft),
+                _complaint(draft.complaint),
             )
         )
 
     def action_jump(self, step: str) -> None:
-        if step in ("checkin", "vitals", "history", "complaint"):
-            self.go_to(step)  # type: ignore[arg-type]
+        if step in STEPS and step != REVIEW:
+            self.go_to(step)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -110,7 +110,7 @@ class ReviewScreen(VisitScreen):
         return True
 
     def capture_draft(self) -> None:
-        self.visit.draft.room = clean_text(self.query_one("#room", Input).value, limit=16)
+        self.visit.draft.room = clean_text(self.query_one("#room", Input).value, limit=ROOM_MAX)
 
     def action_sign(self) -> None:
         if self._sign():
@@ -128,10 +128,10 @@ class ReviewScreen(VisitScreen):
                 now=self.visit.now(),
                 staff_id=self.visit.staff_id,
             )
-        except (ExportError, OSError, StoreError) as exc:
+        except UserError as exc:
             self.app.notify(
-                f"Signed, but not exported: {exc}. Open the visit from the queue and press F6 "
-                "to try again.",
+                f"Signed, but not exported: {sentence(exc)} Open the visit from the queue and "
+                "press F6 to try again.",
                 severity="error",
                 timeout=10,
                 markup=False,
@@ -156,8 +156,8 @@ class ReviewScreen(VisitScreen):
             self.notify("Not signed: " + " ".join(exc.problems), severity="error", timeout=8)
             self._show()
             return False
-        except (VisitInUse, StoreError) as exc:
-            self.notify(f"Not signed: {exc}.", severity="error", timeout=8, markup=False)
+        except UserError as exc:
+            self.notify(f"Not signed: {sentence(exc)}", severity="error", timeout=8, markup=False)
             return False
         self.visit.signed = True
         patient = self.visit.chart.patient
@@ -168,9 +168,7 @@ class ReviewScreen(VisitScreen):
         return True
 
     def _close(self) -> None:
-        close = getattr(self.app, "close_visit", None)
-        if close is not None:
-            close()
+        self.post_message(VisitClosed())
 
 
 def _heading(key: str, title: str, note: str = "") -> Text:
@@ -189,7 +187,7 @@ def _done(label: str, done: bool) -> Text:
     return Text(f"  {'✓' if done else '✗'} {label}", style="green" if done else "bold red")
 
 
-def _checkin(chart: Chart, draft: VisitDraft, alert: str | None) -> RenderableType:
+def _checkin(draft: CheckInDraft, alert: str | None) -> RenderableType:
     lines: list[RenderableType] = [
         _done("Two identifiers confirmed", draft.identity_confirmed_at is not None),
         _done(
@@ -268,7 +266,7 @@ def _qualifiers(vital: VitalEntry) -> str:
     return ", ".join(parts)
 
 
-def _history(chart: Chart, draft: VisitDraft) -> RenderableType:
+def _history(chart: Chart, draft: HistoryDraft) -> RenderableType:
     """Each section's review, and only what this visit changed in it."""
     lines: list[RenderableType] = []
     for section in SECTIONS:
@@ -286,7 +284,7 @@ def _history(chart: Chart, draft: VisitDraft) -> RenderableType:
     return Group(*lines)
 
 
-def _complaint(draft: VisitDraft) -> RenderableType:
+def _complaint(draft: ComplaintDraft) -> RenderableType:
     lines: list[RenderableType] = [
         Text("  " + (draft.chief_complaint or "(not written)"), style="bold")
     ]

@@ -1,8 +1,9 @@
 """A signed visit: its stored values, and corrections that never overwrite.
 
 ``c`` on a value asks for the right one; the wrong value is kept, marked
-entered-in-error, and the right one is stored beside it (FHIR's correction rule).
-F6 writes the visit, corrections included, as a FHIR Bundle to the export folder.
+entered-in-error, and the right one is stored beside it (FHIR's correction rule,
+``ma_tui.visits.correcting``). F6 writes the visit, corrections included, as a FHIR
+Bundle to the export folder.
 """
 
 from __future__ import annotations
@@ -10,31 +11,25 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from ma_tui.core.clock import Clock
-from ma_tui.core.parsing import ParseError
-from ma_tui.data.catalogs.vitals import BMI, DIASTOLIC_BP, SYSTOLIC_BP
-from ma_tui.data.models.observations import Observation, ObservationStatus
-from ma_tui.data.store import StoreError
-from ma_tui.fhir.export import ExportError, export_visit_file
+from ma_tui.core.errors import UserError
+from ma_tui.core.transaction import Engine
+from ma_tui.fhir.export import export_visit_file
 from ma_tui.patients.chart import Chart, banner_identity
+from ma_tui.screens.messages import VisitClosed
+from ma_tui.screens.visit.visit import sentence
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
 from ma_tui.screens.widgets.common import PatientBanner, settle_inputs
-from ma_tui.visits.rooming import allergy_line, correct_observation
-from ma_tui.vitals.entry import (
-    FieldCheck,
-    NeedsConfirm,
-    clinic_units,
-    parse_correction,
-    past_readings,
-)
-from ma_tui.vitals.readback import flag_label, readback, vital_name
+from ma_tui.visits.correcting import SignedVital, correct_vital, signed_vitals
+from ma_tui.visits.draft import allergy_line
+from ma_tui.vitals.correction import NeedsConfirm
+from ma_tui.vitals.entry import FieldCheck
+from ma_tui.vitals.readback import flag_label, vital_name
 
 
 class SignedVisitScreen(Screen[None]):
@@ -53,7 +48,8 @@ class SignedVisitScreen(Screen[None]):
         self.clock = clock
         self.chart = chart
         self.staff_id = staff_id
-        self.correcting: Observation | None = None
+        self.values: list[SignedVital] = []
+        self.correcting: SignedVital | None = None
 
     def compose(self) -> ComposeResult:
         yield PatientBanner(id="banner")
@@ -91,41 +87,15 @@ class SignedVisitScreen(Screen[None]):
     def _load(self) -> None:
         table = self.query_one("#signed-values", DataTable)
         table.clear()
-        with Session(self.engine) as session:
-            rows = session.exec(
-                select(Observation)
-                .where(
-                    Observation.encounter_id == self.chart.encounter_id,
-                    col(Observation.code).not_in([DIASTOLIC_BP, BMI]),
-                )
-                .order_by(col(Observation.id))
-            ).all()
-            diastolic = {
-                row.reading_group: row
-                for row in session.exec(
-                    select(Observation).where(
-                        Observation.encounter_id == self.chart.encounter_id,
-                        Observation.code == DIASTOLIC_BP,
-                        Observation.status != ObservationStatus.ENTERED_IN_ERROR,
-                    )
-                ).all()
-            }
-        for row in rows:
-            wrong = row.status == ObservationStatus.ENTERED_IN_ERROR
-            style = "strike dim" if wrong else ""
-            if row.not_obtained_reason:
-                value = f"not obtained: {row.not_obtained_reason}"
-            elif row.code == SYSTOLIC_BP:
-                low = diastolic.get(row.reading_group)
-                value = f"{row.value_entered}/{low.value_entered if low else '?'} mmHg"
-            else:
-                value = readback(row.value_entered, row.unit_entered, row.value, row.unit)
+        self.values = signed_vitals(self.engine, self.chart.encounter_id)
+        for value in self.values:
+            style = "strike dim" if value.entered_in_error else ""
             table.add_row(
-                Text(vital_name(row.code), style=style),
-                Text(value, style=style),
-                Text(flag_label(row.interpretation), style="bold red"),
-                Text("entered in error" if wrong else "final", style=style),
-                key=str(row.id),
+                Text(vital_name(value.code), style=style),
+                Text(value.shown, style=style),
+                Text(flag_label(value.interpretation), style="bold red"),
+                Text("entered in error" if value.entered_in_error else "final", style=style),
+                key=str(value.observation_id),
             )
 
     def action_export(self) -> None:
@@ -133,8 +103,10 @@ class SignedVisitScreen(Screen[None]):
             path = export_visit_file(
                 self.engine, self.chart.encounter_id, now=self.clock(), staff_id=self.staff_id
             )
-        except (ExportError, OSError, StoreError) as exc:
-            self.notify(f"Not exported: {exc}.", severity="error", timeout=10, markup=False)
+        except UserError as exc:
+            self.notify(
+                f"Not exported: {sentence(exc)}", severity="error", timeout=10, markup=False
+            )
             return
         self.notify(f"Exported to {path}", markup=False, timeout=6)
 
@@ -144,10 +116,8 @@ class SignedVisitScreen(Screen[None]):
         table = self.query_one("#signed-values", DataTable)
         if table.row_count == 0:
             return
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        with Session(self.engine) as session:
-            wrong = session.get(Observation, int(row_key.value or 0))
-        if wrong is None or wrong.status == ObservationStatus.ENTERED_IN_ERROR:
+        wrong = self.values[table.cursor_row]
+        if wrong.entered_in_error:
             self.notify("Pick a value that is still final.", severity="warning")
             return
         self.correcting = wrong
@@ -169,33 +139,22 @@ class SignedVisitScreen(Screen[None]):
         wrong = self.correcting
         if wrong is None:
             return
-        with Session(self.engine) as session:
-            units = clinic_units(session)
-        age_days = (self.clock().date() - self.chart.patient.birth_date).days
-        error = self.query_one("#correct-error", Static)
         try:
-            right = parse_correction(
-                wrong.code,
+            correct_vital(
+                self.engine,
+                self.chart,
+                wrong.observation_id,
                 text,
-                units,
-                age_days,
-                wrong.taken_at,
-                history=past_readings(self.chart.vital_history),
+                staff_id=self.staff_id,
+                now=self.clock(),
                 confirmed=confirmed,
             )
         except NeedsConfirm as held:
             self._ask(held.check)
             return
-        except ParseError as exc:
-            error.update(str(exc))
+        except UserError as exc:
+            self.query_one("#correct-error", Static).update(str(exc))
             return
-        now = self.clock()
-        targets = self._pair(wrong)
-        for observation, replacement in zip(targets, right, strict=True):
-            assert observation.id is not None
-            correct_observation(
-                self.engine, observation.id, replacement, staff_id=self.staff_id, now=now
-            )
         self.notify(
             f"Corrected: {text.strip()} stored; the old value is kept, marked.",
             markup=False,
@@ -219,21 +178,6 @@ class SignedVisitScreen(Screen[None]):
 
         self.app.push_screen(VitalCheckScreen(what, check), decided)
 
-    def _pair(self, wrong: Observation) -> list[Observation]:
-        """A BP is corrected as systolic and diastolic together."""
-        if wrong.code != SYSTOLIC_BP:
-            return [wrong]
-        with Session(self.engine) as session:
-            low = session.exec(
-                select(Observation).where(
-                    Observation.encounter_id == wrong.encounter_id,
-                    Observation.code == DIASTOLIC_BP,
-                    Observation.reading_group == wrong.reading_group,
-                    Observation.status != ObservationStatus.ENTERED_IN_ERROR,
-                )
-            ).one()
-        return [wrong, low]
-
     def _hide_correction(self) -> None:
         for widget in ("#correct-label", "#correct-value", "#correct-error"):
             self.query_one(widget).display = False
@@ -244,4 +188,4 @@ class SignedVisitScreen(Screen[None]):
             self._hide_correction()
             self.query_one("#signed-values", DataTable).focus()
             return
-        self.app.pop_screen()
+        self.post_message(VisitClosed())

@@ -1,20 +1,19 @@
 """What every step of rooming shares: the visit, the banner, the step keys.
 
-Each step is a screen that edits the shared ``VisitDraft``. Leaving a field saves
-the draft to the database as typed (``capture_draft``), with the field the MA moved
-to; so does moving between steps. A closed terminal or a killed process loses at
-most the field being typed, and reopening the visit puts the cursor back where it
-was (``resume_focus``).
+Each step is a screen that edits its part of the shared ``VisitDraft``. Leaving a
+field saves the draft to the database as typed (``capture_draft``), with the field
+the MA moved to; so does moving between steps. A closed terminal or a killed process
+loses at most the field being typed, and reopening the visit puts the cursor back
+where it was (``resume_focus``). A step moves on by posting ``GoToStep`` (or
+``VisitClosed``) to the app, which owns the navigation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Protocol, cast
+from typing import ClassVar
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -22,10 +21,14 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input
 
 from ma_tui.core.clock import Clock
-from ma_tui.data.store import StoreError
-from ma_tui.patients.chart import Chart, banner_identity, load_chart
+from ma_tui.core.errors import UserError
+from ma_tui.core.transaction import Engine
+from ma_tui.patients.chart import Chart, banner_identity
+from ma_tui.screens.messages import GoToStep, VisitClosed
 from ma_tui.screens.widgets.common import PatientBanner, StepBar, settle_inputs
-from ma_tui.visits.rooming import STEPS, Step, VisitDraft, VisitInUse, allergy_line, save_draft
+from ma_tui.visits.draft import VisitDraft, allergy_line
+from ma_tui.visits.holding import save_draft
+from ma_tui.visits.steps import REVIEW, STEPS, Step
 
 
 @dataclass
@@ -47,24 +50,14 @@ class Visit:
     holder: str | None = None
 
     def save(self) -> None:
+        """Save the draft if it changed; ``UserError`` (nothing saved) when it cannot be."""
         data = self.draft.model_dump_json()
         if self.signed or data == self.saved_json:
             return
-        with Session(self.engine) as session:
-            save_draft(
-                session, self.draft, staff_id=self.staff_id, now=self.now(), holder=self.holder
-            )
+        save_draft(
+            self.engine, self.draft, staff_id=self.staff_id, now=self.now(), holder=self.holder
+        )
         self.saved_json = data
-
-    def reload_chart(self) -> None:
-        with Session(self.engine) as session:
-            self.chart = load_chart(session, self.draft.encounter_id)
-
-
-class RoomingHost(Protocol):
-    """The app, as the steps see it: it knows how to open a step."""
-
-    def open_step(self, step: Step) -> None: ...
 
 
 class VisitScreen(Screen[None]):
@@ -141,11 +134,11 @@ class VisitScreen(Screen[None]):
             return
         self.save_as_typed(event.input)
 
-    def save_as_typed(self, left: Widget | None = None) -> None:
+    def save_as_typed(self, left: Widget | None = None) -> bool:
         """Save the screen as it shows, and where the cursor is (else ``left``)."""
         self.capture_draft()
         self.note_focus(left)
-        self.save_draft()
+        return self.save_draft()
 
     def note_focus(self, left: Widget | None = None) -> None:
         """Record the focused field's id in the draft; with nothing focused (the
@@ -158,20 +151,24 @@ class VisitScreen(Screen[None]):
         """Save the draft; another holder or a database kept busy is said, not raised."""
         try:
             self.visit.save()
-        except (VisitInUse, StoreError) as exc:
-            self.notify(f"Not saved: {exc}.", severity="error", timeout=8, markup=False)
+        except UserError as exc:
+            self.notify(f"Not saved: {sentence(exc)}", severity="error", timeout=8, markup=False)
             return False
         return True
 
     def go_to(self, step: Step) -> None:
+        """Take this step into the draft, save it, and ask the app for ``step``.
+
+        Keys typed on meanwhile wait in the app's key gate until the next step's
+        screen is up (``ma_tui.screens.widgets.keygate``), so they land there.
+        """
         if not self.commit_step():
             return
         self.visit.draft.step = step
         self.visit.draft.field = None  # the next step starts at its own first field
         if not self.save_draft():
             return
-        # Now, not later: keys typed on during the change must reach the next screen.
-        cast(RoomingHost, self.app).open_step(step)
+        self.post_message(GoToStep(step))
 
     def action_next_step(self) -> None:
         index = STEPS.index(self.STEP)
@@ -184,23 +181,28 @@ class VisitScreen(Screen[None]):
             self.go_to(STEPS[index - 1])
 
     def action_go_review(self) -> None:
-        if self.STEP != "review":
-            self.go_to("review")
+        if self.STEP != REVIEW:
+            self.go_to(REVIEW)
 
     def keep_draft(self) -> None:
         """Save the draft with whatever of this step can be read (on quit)."""
         self.commit_step()
         self.save_as_typed()
 
+    def set_aside(self) -> bool:
+        """Save the visit before another patient's is opened; False keeps it on screen."""
+        return self.commit_step() and self.save_as_typed()
+
     def action_leave(self) -> None:
         if not self.commit_step():
             return
-        self.capture_draft()
-        self.note_focus()
-        if not self.save_draft():
-            return
-        self.app.pop_screen()
-        self.app.notify("Draft kept: open the patient again to go on.", timeout=4)
+        self.leave()
+
+    def leave(self) -> None:
+        """Back to the queue, the draft saved as the screen shows it."""
+        if self.save_as_typed():
+            self.notify("Draft kept: open the patient again to go on.", timeout=4)
+            self.post_message(VisitClosed())
 
     # ---------------------------------------------------------------- fields
 
@@ -212,3 +214,8 @@ class VisitScreen(Screen[None]):
             self.action_next_step()
         else:
             self.focus_next()
+
+
+def sentence(error: UserError) -> str:
+    """The error's message ended by one full stop."""
+    return str(error).rstrip(".") + "."

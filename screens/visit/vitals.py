@@ -20,7 +20,6 @@ from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
-from sqlmodel import Session
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -28,10 +27,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ma_tui.data.catalogs.vitals import HEAD_CIRCUMFERENCE
+from ma_tui.core.errors import UserError
+from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
 from ma_tui.screens.widgets.common import PickList
+from ma_tui.vitals.codes import HEAD_CIRCUMFERENCE
 from ma_tui.vitals.entry import (
     BY_KEY,
     FIELDS,
@@ -41,22 +42,18 @@ from ma_tui.vitals.entry import (
     FieldSpec,
     VitalsForm,
     build_vitals,
-    carried_height,
     check_field,
-    clinic_units,
     default_cuff,
     field_unit,
-    form_as_saved,
-    form_from_draft,
-    form_from_saved,
     parse_time_taken,
-    past_readings,
+    read_clinic_units,
     read_field,
     settle_vitals,
-    trend,
 )
 from ma_tui.vitals.line import EXAMPLE, MAX_LINE, VitalsLine, line_readback, read_line
 from ma_tui.vitals.measurements import ClinicUnits
+from ma_tui.vitals.restore import carried_height, form_as_saved, form_from_draft, form_from_saved
+from ma_tui.vitals.trend import past_readings, trend
 
 QUALIFIERS = {
     "temp": (("temp_route", "route", 6),),
@@ -78,17 +75,16 @@ class VitalsScreen(VisitScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        with Session(self.visit.engine) as session:
-            self.units: ClinicUnits = clinic_units(session)
+        self.units: ClinicUnits = read_clinic_units(self.visit.engine)
         self.age_days = (self.visit.now().date() - self.visit.chart.patient.birth_date).days
         self.history = past_readings(self.visit.chart.vital_history)
-        saved = self.visit.draft.vitals_form
+        draft = self.visit.draft.vitals
         self.form: VitalsForm = (
-            form_from_saved(saved)
-            if saved is not None
-            else form_from_draft(self.visit.draft.vitals, self.units)
+            form_from_saved(draft.form)
+            if draft.form is not None
+            else form_from_draft(draft.entries, self.units)
         )
-        if saved is None and not self.visit.draft.vitals:
+        if draft.form is None and not draft.entries:
             self.form.cuff = default_cuff(self.age_days)
         carried = None
         if "height" not in self.form.values and "height" not in self.form.not_obtained:
@@ -507,7 +503,7 @@ class VitalsScreen(VisitScreen):
     def _show_time_error(self) -> None:
         try:
             parse_time_taken(self.form.taken_at, self.visit.now())
-        except ValueError as exc:
+        except UserError as exc:
             self._show("vitals-error", Text(str(exc)))
             return
         late = self._check("taken_at")
@@ -554,8 +550,8 @@ class VitalsScreen(VisitScreen):
         """Back to the queue even with a value unfinished: the draft keeps it as typed."""
         self.capture_draft()
         if self.save_draft():
-            self.app.pop_screen()
-            self.app.notify("Draft kept: open the patient again to go on.", timeout=4)
+            self.notify("Draft kept: open the patient again to go on.", timeout=4)
+            self.post_message(VisitClosed())
 
     def keep_draft(self) -> None:
         self.capture_draft()
@@ -567,9 +563,9 @@ class VitalsScreen(VisitScreen):
         entries, unsettled = settle_vitals(
             self.form, self.units, self.age_days, self.visit.now(), self.history
         )
-        draft = self.visit.draft
-        draft.vitals, draft.vitals_unsettled = entries, unsettled
-        draft.vitals_form = form_as_saved(self.form)
+        draft = self.visit.draft.vitals
+        draft.entries, draft.unsettled = entries, unsettled
+        draft.form = form_as_saved(self.form)
 
     def commit_step(self) -> bool:
         self._read_inputs()
@@ -587,7 +583,7 @@ class VitalsScreen(VisitScreen):
             if check is not None and not check.satisfied_by(self.form):
                 self._ask(check)
             return False
-        draft = self.visit.draft
-        draft.vitals, draft.vitals_unsettled = entries, ""
-        draft.vitals_form = form_as_saved(self.form)
+        draft = self.visit.draft.vitals
+        draft.entries, draft.unsettled = entries, ""
+        draft.form = form_as_saved(self.form)
         return True

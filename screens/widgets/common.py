@@ -11,7 +11,7 @@ from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Input, OptionList, Static
 
 from ma_tui.patients.registration import guardian_relationship_suggestions, payer_suggestions
-from ma_tui.visits.rooming import STEP_TITLES, STEPS, Step
+from ma_tui.visits.steps import STEP_TITLES, STEPS, Step
 
 # Patient fields (walk-in and check-in) that complete as you type, and what from.
 REGISTRATION_SUGGESTIONS = {

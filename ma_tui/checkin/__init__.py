@@ -1,0 +1,1 @@
+"""Check-in: two identifiers confirmed, demographics and insurance verified."""

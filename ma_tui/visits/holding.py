@@ -1,0 +1,286 @@
+"""Opening a visit for rooming, and holding its draft until it is signed.
+
+Opening a visit starts rooming it (the queue then shows "Rooming" on every
+terminal) or resumes its draft. The draft is saved as the MA goes, so a closed
+terminal, a killed process or a power cut loses at most the field being typed;
+``unfinished_visits`` lists what a terminal left unfinished, to offer it again when
+ma-tui starts.
+
+A draft belongs to the MA who opened it (its ``holder``): another terminal that
+opens, saves or signs it gets ``VisitInUse``, which says who has it and since when.
+"""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from ma_tui.core.ages import format_age
+from ma_tui.core.audit import AuditAction, audit
+from ma_tui.core.errors import Conflict, NotFound, UserError
+from ma_tui.core.transaction import in_transaction, read_only
+from ma_tui.data.models.patients import Patient
+from ma_tui.data.models.visits import (
+    Encounter,
+    EncounterStatus,
+    EncounterStatusChange,
+    RoomingDraft,
+)
+from ma_tui.patients.chart import Chart, load_chart
+from ma_tui.visits.draft import VisitDraft
+from ma_tui.visits.queue import local_day_bounds
+from ma_tui.visits.steps import STEP_TITLES, Step
+
+# Statuses from which opening a visit starts rooming it.
+ROOMABLE = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED, EncounterStatus.ROOMING})
+HOLDER_MAX = 200  # RoomingDraft.holder's length
+
+
+class VisitInUse(Conflict):
+    """Another MA is rooming this visit; their draft is theirs alone.
+
+    The message reads on after "Cannot room this visit: ", e.g. "being roomed by
+    mia@exam-pc-3 since 09:12", the time in the clinic's local time (``now``'s zone).
+    """
+
+    def __init__(self, holder: str, since: datetime | None, now: datetime) -> None:
+        self.holder = holder
+        self.since = since
+        when = ""
+        if since is not None:
+            local = since.astimezone(now.tzinfo)
+            same_day = local.date() == now.astimezone(now.tzinfo).date()
+            when = f" since {local:%H:%M}" if same_day else f" since {local:%m/%d/%Y %H:%M}"
+        super().__init__(f"being roomed by {holder}{when}")
+
+
+class NotRoomable(Conflict, ValueError):
+    """The visit is past rooming (with the provider, checked out, ...) or cancelled."""
+
+
+class UnreadableDraft(UserError):
+    """The draft stored for the visit cannot be read as a visit draft."""
+
+
+def current_holder() -> str:
+    """Who rooms from this terminal when no one is signed in: its operating-system
+    user and host. The same user on the same host resumes their own drafts."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"[:HOLDER_MAX]
+
+
+# ------------------------------------------------------------------ opening
+
+
+def view_visit(engine: Engine, encounter_id: int, *, staff_id: int | None, now: datetime) -> Chart:
+    """The visit's chart, its viewing recorded in the audit trail in the same transaction."""
+
+    def view(session: Session) -> Chart:
+        chart = load_chart(session, encounter_id)
+        audit(
+            session,
+            AuditAction.VIEW,
+            at=now,
+            staff_id=staff_id,
+            patient_id=chart.patient_id,
+            entity="encounter",
+            entity_id=encounter_id,
+        )
+        return chart
+
+    return in_transaction(engine, view)
+
+
+def load_visit_chart(engine: Engine, encounter_id: int) -> Chart:
+    """The visit's chart as stored now (after opening it: its status is Rooming)."""
+    return read_only(engine, lambda session: load_chart(session, encounter_id))
+
+
+def open_visit(
+    engine: Engine,
+    encounter_id: int,
+    *,
+    staff_id: int | None,
+    now: datetime,
+    holder: str | None = None,
+) -> VisitDraft:
+    """Resume the visit's draft, or start rooming it: the queue then shows "Rooming".
+
+    ``holder`` (default: ``current_holder()``) claims the visit; while its draft is
+    held by someone else, ``VisitInUse`` says who has it. Checking and claiming are
+    one transaction, which on a shared SQLite file holds the write lock from its
+    first read: two terminals opening the same visit at once cannot both get it.
+    """
+    who = current_holder() if holder is None else holder
+
+    def claim(session: Session) -> VisitDraft:
+        encounter = session.get(Encounter, encounter_id)
+        if encounter is None:
+            raise NotFound(f"no visit {encounter_id}")
+        stored = session.get(RoomingDraft, encounter_id)
+        if stored is not None:
+            _hold(session, stored, who, now)
+            return _read(stored)
+        status = EncounterStatus(encounter.status)
+        if status not in ROOMABLE:
+            raise NotRoomable(f"this visit is {status.label.lower()}")
+        move_encounter(session, encounter, EncounterStatus.ROOMING, staff_id, now)
+        draft = VisitDraft(encounter_id=encounter_id, patient_id=encounter.patient_id)
+        _store(session, draft, None, who, staff_id, now)
+        return draft
+
+    return in_transaction(engine, claim)
+
+
+def save_draft(
+    engine: Engine,
+    draft: VisitDraft,
+    *,
+    staff_id: int | None,
+    now: datetime,
+    holder: str | None = None,
+) -> None:
+    """Store the draft; ``VisitInUse`` (and nothing written) if another holds it."""
+    who = current_holder() if holder is None else holder
+
+    def write(session: Session) -> None:
+        stored = session.get(RoomingDraft, draft.encounter_id)
+        if stored is not None:
+            _hold(session, stored, who, now)
+        _store(session, draft, stored, who, staff_id, now)
+
+    in_transaction(engine, write)
+
+
+def _read(stored: RoomingDraft) -> VisitDraft:
+    try:
+        return VisitDraft.model_validate_json(stored.data)
+    except ValidationError:
+        raise UnreadableDraft(
+            "the draft saved for this visit cannot be read; call the clinic's IT"
+        ) from None
+
+
+def _hold(session: Session, stored: RoomingDraft, holder: str, now: datetime) -> None:
+    """Refuse a draft held by someone else; take one that nobody holds."""
+    if stored.holder is None:
+        stored.holder = holder
+        stored.held_since = now
+        session.add(stored)
+    elif stored.holder != holder:
+        raise VisitInUse(stored.holder, stored.held_since, now)
+
+
+def _store(
+    session: Session,
+    draft: VisitDraft,
+    stored: RoomingDraft | None,
+    holder: str,
+    staff_id: int | None,
+    now: datetime,
+) -> None:
+    if stored is None:
+        stored = RoomingDraft(
+            encounter_id=draft.encounter_id, data="", holder=holder, held_since=now
+        )
+    stored.data = draft.model_dump_json()
+    stored.owner_id = staff_id
+    stored.updated_at = now
+    session.add(stored)
+
+
+def move_encounter(
+    session: Session,
+    encounter: Encounter,
+    status: EncounterStatus,
+    staff_id: int | None,
+    now: datetime,
+) -> None:
+    """The visit's new status, and the change kept in its status history."""
+    assert encounter.id is not None
+    encounter.status = status
+    encounter.status_changed_at = now
+    session.add(encounter)
+    session.add(
+        EncounterStatusChange(
+            encounter_id=encounter.id, status=status, changed_at=now, changed_by_id=staff_id
+        )
+    )
+
+
+# --------------------------------------------------------------- unfinished
+
+
+@dataclass(frozen=True)
+class UnfinishedVisit:
+    """A visit this terminal started rooming today and has not signed."""
+
+    encounter_id: int
+    family_name: str
+    given_name: str
+    birth_date: date
+    step: Step
+    saved_at: datetime
+
+    def describe(self, now: datetime) -> str:
+        """``Dana Whitfield, 58 y — stopped at Vitals, 09:14`` (``now``'s local time)."""
+        today = now.date()
+        age = format_age(self.birth_date, today) if self.birth_date <= today else "?"
+        saved = self.saved_at.astimezone(now.tzinfo)
+        when = f"{saved:%H:%M}" if saved.date() == today else f"{saved:%m/%d %H:%M}"
+        return (
+            f"{self.given_name} {self.family_name}, {age} — "
+            f"stopped at {STEP_TITLES[self.step]}, {when}"
+        )
+
+
+def unfinished_visits(engine: Engine, *, holder: str, now: datetime) -> list[UnfinishedVisit]:
+    """The unsigned drafts ``holder`` holds for visits scheduled on ``now``'s local
+    day, the one saved last first: what ma-tui offers to resume when it starts."""
+    if now.tzinfo is None:
+        raise ValueError("unfinished_visits needs an aware 'now'")
+    return read_only(engine, lambda session: _unfinished(session, holder, now))
+
+
+def _unfinished(session: Session, holder: str, now: datetime) -> list[UnfinishedVisit]:
+    assert now.tzinfo is not None
+    start, end = local_day_bounds(now.date(), now.tzinfo)
+    rows = session.exec(
+        select(RoomingDraft, Encounter, Patient)
+        .join(Encounter, col(Encounter.id) == col(RoomingDraft.encounter_id))
+        .join(Patient, col(Patient.id) == col(Encounter.patient_id))
+        .where(
+            RoomingDraft.holder == holder,
+            col(Encounter.signed_at).is_(None),
+            col(Encounter.scheduled_at) >= start,
+            col(Encounter.scheduled_at) < end,
+        )
+        .order_by(col(RoomingDraft.updated_at).desc(), col(RoomingDraft.encounter_id))
+    ).all()
+    return [
+        UnfinishedVisit(
+            encounter_id=draft.encounter_id,
+            family_name=patient.family_name,
+            given_name=patient.given_name,
+            birth_date=patient.birth_date,
+            step=_stored_step(draft.data),
+            saved_at=draft.updated_at,
+        )
+        for draft, _, patient in rows
+    ]
+
+
+def _stored_step(data: str) -> Step:
+    try:
+        return VisitDraft.model_validate_json(data).step
+    except ValidationError:  # unreadable: opening it will say so; offer it from the start
+        return "checkin"

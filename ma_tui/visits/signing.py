@@ -1,0 +1,99 @@
+"""Signing a visit: every step's part written in one transaction, the SIGN event in it.
+
+Each data step of the registry says what keeps the visit from signing and writes its
+own part; signing then stamps the visit signed, moves it to "ready for provider" and
+deletes the draft. All of it is stored, or none of it. After that a value is
+corrected only by marking it entered-in-error and adding the right one
+(``ma_tui.visits.correcting``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from ma_tui.core.audit import AuditAction, audit
+from ma_tui.core.errors import InvalidInput
+from ma_tui.core.signing import SignContext
+from ma_tui.core.transaction import in_transaction
+from ma_tui.data.models.patients import Patient
+from ma_tui.data.models.visits import Encounter, EncounterStatus, RoomingDraft
+from ma_tui.visits.draft import ROOM_MAX, VisitDraft
+from ma_tui.visits.holding import VisitInUse, current_holder, move_encounter
+from ma_tui.visits.steps import DATA_STEPS
+
+
+class SignError(InvalidInput):
+    """The visit cannot be signed yet; ``problems`` says what is missing."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def sign_problems(draft: VisitDraft) -> list[str]:
+    """What must be done before the visit can be signed, step by step."""
+    return [problem for step in DATA_STEPS for problem in step.problems(step.of(draft))]
+
+
+def signed_detail(draft: VisitDraft) -> dict[str, object]:
+    """What signing writes, for the audit trail: which fields, not their values."""
+    detail: dict[str, object] = {}
+    for step in DATA_STEPS:
+        detail.update(step.audit_detail(step.of(draft)))
+    return detail
+
+
+def sign_visit(
+    engine: Engine,
+    draft: VisitDraft,
+    *,
+    staff_id: int | None,
+    now: datetime,
+    holder: str | None = None,
+) -> None:
+    """Write the whole visit in one transaction; all of it is stored, or none of it.
+
+    Only the draft's holder (default: ``current_holder()``) may sign it: anyone else
+    gets ``VisitInUse`` and nothing is written.
+    """
+    problems = sign_problems(draft)
+    if problems:
+        raise SignError(problems)
+    who = current_holder() if holder is None else holder
+    in_transaction(engine, lambda session: _sign(session, draft, staff_id, now, who))
+
+
+def _sign(
+    session: Session, draft: VisitDraft, staff_id: int | None, now: datetime, holder: str
+) -> None:
+    encounter = session.get(Encounter, draft.encounter_id)
+    patient = session.get(Patient, draft.patient_id)
+    assert encounter is not None and patient is not None
+    if encounter.signed_at is not None:
+        raise SignError(["This visit was already signed."])
+    stored = session.get(RoomingDraft, draft.encounter_id)
+    if stored is not None and stored.holder not in (None, holder):
+        raise VisitInUse(stored.holder, stored.held_since, now)
+    context = SignContext(encounter=encounter, patient=patient, staff_id=staff_id, now=now)
+    for step in DATA_STEPS:
+        step.write(session, step.of(draft), context)
+    if draft.room.strip():
+        encounter.room = draft.room.strip()[:ROOM_MAX]
+    encounter.signed_at = now
+    encounter.signed_by_id = staff_id
+    move_encounter(session, encounter, EncounterStatus.READY_FOR_PROVIDER, staff_id, now)
+    if stored is not None:
+        session.delete(stored)
+    audit(
+        session,
+        AuditAction.SIGN,
+        at=now,
+        staff_id=staff_id,
+        patient_id=draft.patient_id,
+        entity="encounter",
+        entity_id=draft.encounter_id,
+        detail=signed_detail(draft),
+    )

@@ -1,0 +1,199 @@
+"""The step registry: every registered step is composed into the visit the same way.
+
+Each data step of ``ma_tui.visits.steps`` has its part of the draft, saved and resumed
+with it; its problems keep the visit from signing, and nothing is written then; its
+audit detail goes into the SIGN event. A new step gets an example below, or the
+first test fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from ma_tui.checkin.draft import CheckInDraft
+from ma_tui.complaint.draft import ComplaintDraft
+from ma_tui.data.audit import AuditAction
+from ma_tui.data.models.audit import AuditEvent
+from ma_tui.data.models.observations import Observation
+from ma_tui.data.models.visits import Encounter, EncounterStatus
+from ma_tui.history.draft import HistoryDraft, HistoryForm, HistorySection, NewHistoryEntry
+from ma_tui.screens.visit.steps import STEP_SCREENS
+from ma_tui.visits.draft import VisitDraft
+from ma_tui.visits.holding import open_visit, save_draft
+from ma_tui.visits.signing import SignError, sign_visit
+from ma_tui.visits.steps import DATA_STEPS, REVIEW, STEP_TITLES, STEPS, DataStep
+from ma_tui.vitals.codes import HEART_RATE
+from ma_tui.vitals.draft import VitalEntry, VitalsDraft
+from tests.conftest import CLINIC_NOW, todays_encounter_id
+
+
+@dataclass(frozen=True)
+class Example:
+    """A step's part as the MA leaves it: ``filled`` signs, ``blocking`` cannot."""
+
+    filled: BaseModel
+    blocking: BaseModel
+    problem: str  # what ``blocking`` is refused with
+    detail: dict[str, object]  # the audit detail of ``filled``
+
+
+PULSE = VitalEntry(
+    code=HEART_RATE,
+    value_entered="76",
+    unit_entered="/min",
+    value=76,
+    unit="/min",
+    taken_at=CLINIC_NOW,
+)
+EXAMPLES: dict[str, Example] = {
+    "checkin": Example(
+        filled=CheckInDraft(
+            identity_confirmed_at=CLINIC_NOW,
+            demographics_confirmed=True,
+            demographic_changes={"phone": "555-555-0199"},
+            typed={"city": "Elsewh"},
+        ),
+        blocking=CheckInDraft(typed={"city": "Elsewh"}),
+        problem="Confirm two identifiers (name and date of birth) at check-in.",
+        detail={"demographics_changed": ["phone"], "coverage_changed": []},
+    ),
+    "vitals": Example(
+        filled=VitalsDraft(entries=[PULSE], form={"values": {"pulse": "76"}}),
+        blocking=VitalsDraft(entries=[PULSE], unsettled="Temp: needs a confirm"),
+        problem="Vitals: Temp: needs a confirm",
+        detail={"vitals": 1},
+    ),
+    "history": Example(
+        filled=HistoryDraft(
+            reviewed={HistorySection.MEDICAL: False},
+            new_entries=[
+                NewHistoryEntry(section=HistorySection.MEDICAL, fields={"name": "asthma"})
+            ],
+        ),
+        blocking=HistoryDraft(
+            form=HistoryForm(section=HistorySection.SURGICAL, values=["appendec", ""])
+        ),
+        problem="History: add or clear the entry still in the add-form.",
+        detail={
+            "history_added": 1,
+            "history_entered_in_error": 0,
+            "medication_status_changed": 0,
+        },
+    ),
+    "complaint": Example(
+        filled=ComplaintDraft(
+            chief_complaint="cough for 5 days",
+            hpi={"onset": "5 days"},
+            hpi_severity=4,
+            hpi_severity_text="4",
+        ),
+        blocking=ComplaintDraft(chief_complaint="cough", hpi_severity_text="12"),
+        problem="Severity: a whole number from 0 to 10, or leave it empty.",
+        detail={"chief_complaint": True},
+    ),
+}
+
+
+def test_the_visit_holds_one_part_per_registered_step_and_each_has_a_screen() -> None:
+    names = [step.name for step in DATA_STEPS]
+    assert (*names, REVIEW) == STEPS
+    assert set(STEP_TITLES) == set(STEPS)
+    assert set(STEP_SCREENS) == set(STEPS)
+    assert set(EXAMPLES) == set(names)
+    draft = VisitDraft(encounter_id=1, patient_id=1)
+    for step in DATA_STEPS:
+        assert VisitDraft.model_fields[step.name].annotation is step.draft
+        assert isinstance(step.of(draft), step.draft)
+
+
+def _signable(engine: Engine) -> VisitDraft:
+    """Dana's visit, opened, with every step's part filled."""
+    draft = open_visit(
+        engine, todays_encounter_id(engine, "Whitfield"), staff_id=None, now=CLINIC_NOW
+    )
+    for step in DATA_STEPS:
+        setattr(draft, step.name, EXAMPLES[step.name].filled.model_copy(deep=True))
+    return draft
+
+
+@pytest.mark.parametrize("step", DATA_STEPS, ids=lambda step: step.name)
+def test_a_steps_part_is_saved_and_resumed_with_the_visit(
+    demo_engine: Engine, step: DataStep[Any]
+) -> None:
+    draft = _signable(demo_engine)
+    draft.step = step.name
+    save_draft(demo_engine, draft, staff_id=None, now=CLINIC_NOW)
+    resumed = open_visit(demo_engine, draft.encounter_id, staff_id=None, now=CLINIC_NOW)
+    assert resumed.step == step.name
+    assert step.of(resumed) == EXAMPLES[step.name].filled
+    assert resumed == draft
+
+
+@pytest.mark.parametrize("step", DATA_STEPS, ids=lambda step: step.name)
+def test_a_steps_problems_keep_the_visit_from_signing(
+    demo_engine: Engine, step: DataStep[Any]
+) -> None:
+    draft = _signable(demo_engine)
+    setattr(draft, step.name, EXAMPLES[step.name].blocking)
+    with pytest.raises(SignError) as refused:
+        sign_visit(demo_engine, draft, staff_id=None, now=CLINIC_NOW)
+    assert refused.value.problems == [EXAMPLES[step.name].problem]
+    with Session(demo_engine) as session:
+        encounter = session.get(Encounter, draft.encounter_id)
+        assert encounter is not None and encounter.signed_at is None
+        assert encounter.status is EncounterStatus.ROOMING
+        observations = select(Observation).where(Observation.encounter_id == draft.encounter_id)
+        assert session.exec(observations).all() == []
+
+
+def test_every_steps_part_is_written_and_its_detail_is_in_the_sign_event(
+    demo_engine: Engine,
+) -> None:
+    draft = _signable(demo_engine)
+    sign_visit(demo_engine, draft, staff_id=None, now=CLINIC_NOW)
+    with Session(demo_engine) as session:
+        encounter = session.get(Encounter, draft.encounter_id)
+        assert encounter is not None
+        assert encounter.status is EncounterStatus.READY_FOR_PROVIDER
+        assert encounter.identity_confirmed_at is not None  # check-in's part
+        assert encounter.chief_complaint == "cough for 5 days"  # the complaint's
+        (pulse,) = session.exec(
+            select(Observation).where(Observation.encounter_id == draft.encounter_id)
+        ).all()
+        assert pulse.value == 76  # the vitals'
+        event = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.action == AuditAction.SIGN)
+            .order_by(col(AuditEvent.id).desc())
+        ).first()
+        assert event is not None and event.detail is not None
+    expected: dict[str, object] = {}
+    for step in DATA_STEPS:
+        expected |= EXAMPLES[step.name].detail
+    assert json.loads(event.detail) == expected
+
+
+def test_a_step_domain_imports_no_other_step_nor_the_visit() -> None:
+    """Steps are composed by ``ma_tui.visits``; none of them knows another."""
+    root = Path(__file__).resolve().parent.parent / "ma_tui"
+    steps = {step.name for step in DATA_STEPS}
+    reached: dict[str, set[str]] = {}
+    for name in steps:
+        for path in (root / name).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    parts = node.module.split(".")
+                    if parts[0] == "ma_tui" and len(parts) > 1 and parts[1] != name:
+                        reached.setdefault(name, set()).add(parts[1])
+    assert {name: found & (steps | {"visits"}) for name, found in reached.items()} == {
+        name: set() for name in reached
+    }

@@ -1,4 +1,4 @@
-"""The demo clinic's staff: each person has their own username and PIN (no shared accounts)."""
+"""The demo clinic's staff: who works there, their PINs, and their accounts."""
 
 from __future__ import annotations
 

@@ -421,7 +421,7 @@ def install_append_only(connection: Connection) -> None:
 
 def remove_append_only(connection: Connection) -> None:
     """Drop the triggers, in the caller's transaction: only for wiping a demo database
-    (``ma_tui.demo.clinic``) and for tests that play the tamperer."""
+    (``ma_tui.demo.refresh``) and for tests that play the tamperer."""
     if connection.dialect.name not in ("sqlite", "postgresql"):
         return
     for trigger in (TRIGGER_NO_UPDATE, TRIGGER_NO_DELETE):

@@ -28,7 +28,7 @@ from ma_tui.data.catalogs import (
 )
 from ma_tui.data.models.history import AllergyCategory
 from ma_tui.data.models.patients import Coverage
-from ma_tui.demo.clinic import PATIENTS
+from ma_tui.demo.people import PATIENTS
 from ma_tui.patients.registration import column_limit
 
 CATALOG_DIR = Path(catalogs.__file__).parent

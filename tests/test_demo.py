@@ -40,14 +40,10 @@ from ma_tui.data.models.settings import ClinicSetting
 from ma_tui.data.models.staff import Staff, StaffRole
 from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatusChange
 from ma_tui.data.store import StoreError, memory_engine
-from ma_tui.demo.clinic import (
-    DEMO_MARKER_KEY,
-    DEMO_STAFF,
-    TYPED_UNITS,
-    DemoSummary,
-    build_demo_clinic,
-    is_demo_database,
-)
+from ma_tui.demo.clinic import DemoSummary, build_demo_clinic
+from ma_tui.demo.refresh import DEMO_MARKER_KEY, is_demo_database
+from ma_tui.demo.staff import DEMO_STAFF
+from ma_tui.demo.vitals import TYPED_UNITS
 from ma_tui.vitals import units
 
 TODAY = date(2026, 11, 23)  # a Monday

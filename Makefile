@@ -37,6 +37,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## test-thorough: the suite with 5,000 examples a property test (far longer than make test)
 test-thorough: $(VENV)/.installed-test
@@ -56,6 +57,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## bench: keys per reference visit, UI latency, search, signing, memory, start-up, FHIR (about 20 min)
 bench: $(VENV)/.installed

@@ -170,7 +170,8 @@ class MaTuiApp(KeyGate):
 
     def lock(self) -> None:
         """Cover every screen; the open visit's draft is saved first."""
-        assert self.staff is not None and self.staff.id is not None
+        assert self.staff is not None
+        assert self.staff.id is not None
         screen = self.screen
         if isinstance(screen, VisitScreen):  # as typed, unchecked: nothing to say on screen
             screen.save_as_typed()

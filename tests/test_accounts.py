@@ -8,9 +8,10 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from argon2 import PasswordHasher
@@ -60,9 +61,9 @@ NOW = CLINIC_NOW  # 09:20 at the clinic
 
 
 @pytest.fixture(autouse=True)
-def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> Iterator[PasswordHasher]:
+def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
     monkeypatch.setattr(accounts, "PASSWORD_HASHER", CHEAP)
-    yield CHEAP
+    return CHEAP
 
 
 def _add(engine: Engine, username: str = "mia", role: StaffRole = StaffRole.MA) -> Staff:
@@ -89,10 +90,14 @@ def test_right_pin_signs_in_and_resets_the_failed_count(engine: Engine) -> None:
     _fail(engine, 3)
     assert _row(engine, "mia").failed_attempts == 3
     result = authenticate(engine, "  MIA ", "2468", now=NOW)
-    assert result.ok and result.outcome is SignInOutcome.SIGNED_IN
-    assert result.message == "" and result.audit_action == "sign_in"
-    assert result.staff is not None and result.staff.username == "mia"
-    assert result.staff.role is StaffRole.MA and result.staff_id == result.staff.id
+    assert result.ok
+    assert result.outcome is SignInOutcome.SIGNED_IN
+    assert result.message == ""
+    assert result.audit_action == "sign_in"
+    assert result.staff is not None
+    assert result.staff.username == "mia"
+    assert result.staff.role is StaffRole.MA
+    assert result.staff_id == result.staff.id
     assert _row(engine, "mia").failed_attempts == 0
 
 
@@ -101,7 +106,8 @@ def test_the_signed_in_staff_stays_readable_after_the_session(file_engine: Engin
     result = authenticate(file_engine, "mia", "2468", now=NOW)
     # No transaction left open: another terminal can write at once.
     assert file_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
-    assert result.staff is not None and result.staff.display_name == "Mia"
+    assert result.staff is not None
+    assert result.staff.display_name == "Mia"
 
 
 def test_unknown_user_and_wrong_pin_get_the_same_message(
@@ -110,7 +116,7 @@ def test_unknown_user_and_wrong_pin_get_the_same_message(
     verified: list[str] = []
 
     class CountingHasher(PasswordHasher):
-        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
             verified.append(str(hash))
             return super().verify(hash, password)
 
@@ -128,7 +134,8 @@ def test_unknown_user_and_wrong_pin_get_the_same_message(
         SignInOutcome.UNKNOWN_USER,
     )
     # The caller's audit event still tells them apart, and knows whose account was tried.
-    assert wrong.staff_id is not None and unknown.staff_id is None
+    assert wrong.staff_id is not None
+    assert unknown.staff_id is None
     assert unknown.audit_action == wrong.audit_action == "sign_in_failed"
     assert unknown.audit_detail() == {"username": "nobody", "outcome": "unknown_user"}
     assert wrong.audit_detail() == {
@@ -146,7 +153,8 @@ def test_five_failures_lock_for_the_configured_minutes(engine: Engine) -> None:
     for attempt in range(1, 5):
         result = authenticate(engine, "mia", "9999", now=NOW)
         assert result.outcome is SignInOutcome.WRONG_SECRET
-        assert result.failed_attempts == attempt and result.locked_until is None
+        assert result.failed_attempts == attempt
+        assert result.locked_until is None
     fifth = authenticate(engine, "mia", "9999", now=NOW)
     assert fifth.outcome is SignInOutcome.LOCKED_OUT
     assert fifth.locked_until == NOW + timedelta(minutes=15)
@@ -157,7 +165,8 @@ def test_five_failures_lock_for_the_configured_minutes(engine: Engine) -> None:
     stored = _row(engine, "mia")
     assert stored.failed_attempts == 5
     assert stored.locked_until == NOW + timedelta(minutes=15)
-    assert stored.locked_until is not None and stored.locked_until.tzinfo is not None
+    assert stored.locked_until is not None
+    assert stored.locked_until.tzinfo is not None
 
 
 def test_while_locked_the_right_pin_fails_and_the_lock_is_not_extended(engine: Engine) -> None:
@@ -170,7 +179,8 @@ def test_while_locked_the_right_pin_fails_and_the_lock_is_not_extended(engine: E
         right = authenticate(engine, "mia", "2468", now=at)
         wrong = authenticate(engine, "mia", "0000", now=at)
         for result in (right, wrong):
-            assert not result.ok and result.outcome is SignInOutcome.LOCKED
+            assert not result.ok
+            assert result.outcome is SignInOutcome.LOCKED
             assert result.locked_until == until
             assert result.message == (
                 "Locked after 5 failed attempts; try again after 09:50 or ask an administrator"
@@ -188,7 +198,8 @@ def test_after_a_lock_runs_out_the_count_starts_again(engine: Engine) -> None:
     _fail(engine, 5)
     later = NOW + timedelta(minutes=16)
     result = authenticate(engine, "mia", "0000", now=later)
-    assert result.outcome is SignInOutcome.WRONG_SECRET and result.failed_attempts == 1
+    assert result.outcome is SignInOutcome.WRONG_SECRET
+    assert result.failed_attempts == 1
     assert result.message == UNKNOWN_OR_WRONG
     assert _row(engine, "mia").locked_until is None
 
@@ -207,7 +218,8 @@ def test_disabled_user_is_refused(engine: Engine) -> None:
     disable_user(engine, "mia", now=NOW)
     right = authenticate(engine, "mia", "2468", now=NOW)
     wrong = authenticate(engine, "mia", "1111", now=NOW)
-    assert not right.ok and right.outcome is SignInOutcome.DISABLED
+    assert not right.ok
+    assert right.outcome is SignInOutcome.DISABLED
     assert right.message == DISABLED == "This account is disabled; ask an administrator"
     # Only someone who knows the PIN learns the account exists and is disabled.
     assert wrong.message == UNKNOWN_OR_WRONG
@@ -235,8 +247,10 @@ def test_an_old_hash_is_rehashed_with_todays_parameters(
     monkeypatch.setattr(accounts, "PASSWORD_HASHER", stronger)
     assert authenticate(engine, "mia", "2468", now=NOW).ok
     new_hash = _row(engine, "mia").secret_hash
-    assert new_hash is not None and new_hash != old_hash
-    assert new_hash.startswith("$argon2id$") and not stronger.check_needs_rehash(new_hash)
+    assert new_hash is not None
+    assert new_hash != old_hash
+    assert new_hash.startswith("$argon2id$")
+    assert not stronger.check_needs_rehash(new_hash)
     assert authenticate(engine, "mia", "2468", now=NOW).ok
     assert _row(engine, "mia").secret_hash == new_hash
 
@@ -263,10 +277,13 @@ def test_the_secret_is_never_stored_or_reported(engine: Engine) -> None:
     _add(engine)
     results = [authenticate(engine, "mia", secret, now=NOW) for secret in ("2468", "97531")]
     stored = _row(engine, "mia").secret_hash
-    assert stored is not None and stored.startswith("$argon2id$") and "2468" not in stored
+    assert stored is not None
+    assert stored.startswith("$argon2id$")
+    assert "2468" not in stored
     for result in results:
         text = json.dumps(result.audit_detail())
-        assert "2468" not in text and "97531" not in text
+        assert "2468" not in text
+        assert "97531" not in text
 
 
 def test_each_attempt_is_one_audit_event_with_its_outcome(engine: Engine) -> None:
@@ -305,7 +322,8 @@ def test_last_admin_cannot_be_disabled(engine: Engine) -> None:
     with pytest.raises(AccountError, match="'omar' is the last active administrator"):
         disable_user(engine, "omar", now=NOW)
     assert not needs_first_admin(engine)
-    assert _row(engine, "omar").active and not _row(engine, "helen").active
+    assert _row(engine, "omar").active
+    assert not _row(engine, "helen").active
 
 
 def test_reset_clears_the_lock_and_replaces_the_secret(engine: Engine) -> None:
@@ -333,7 +351,8 @@ def test_add_user_checks_everything_before_writing(engine: Engine) -> None:
         "Lena Chen",
         "MD",
     )
-    assert staff.role is StaffRole.PROVIDER and staff.created_at == NOW
+    assert staff.role is StaffRole.PROVIDER
+    assert staff.created_at == NOW
     refusals: list[tuple[dict[str, str], str]] = [
         ({"username": "DR.CHEN"}, "username 'dr.chen' is taken"),
         ({"username": "x"}, "a username has 2 to 64 characters"),
@@ -364,11 +383,12 @@ def test_add_user_checks_everything_before_writing(engine: Engine) -> None:
 
 
 def test_unknown_users_are_named_in_admin_errors(engine: Engine) -> None:
-    for action in (
+    actions: tuple[Callable[[], object], ...] = (
         lambda: disable_user(engine, "ghost", now=NOW),
         lambda: enable_user(engine, "ghost", now=NOW),
         lambda: reset_secret(engine, "ghost", "2468", now=NOW),
-    ):
+    )
+    for action in actions:
         with pytest.raises(AccountError, match="no user 'ghost'"):
             action()
 
@@ -446,7 +466,8 @@ def test_an_account_change_is_not_kept_when_its_audit_event_cannot_be(
     _refuse_writes_to(engine, "audit_event")
     with pytest.raises(DatabaseUnavailable):
         ACCOUNT_CHANGES[change](engine)
-    assert _accounts(engine) == before and _trail(engine) == trail
+    assert _accounts(engine) == before
+    assert _trail(engine) == trail
 
 
 @pytest.mark.parametrize("change", ACCOUNT_CHANGES)
@@ -459,7 +480,8 @@ def test_no_audit_event_is_kept_when_its_account_change_cannot_be(
     # A new row refused reads as its username taken: the one refusal a new account meets.
     with pytest.raises(UsernameTaken if change == "add" else DatabaseUnavailable):
         ACCOUNT_CHANGES[change](engine)
-    assert _accounts(engine) == before and _trail(engine) == trail
+    assert _accounts(engine) == before
+    assert _trail(engine) == trail
 
 
 def test_each_account_change_is_one_audit_event_by_its_administrator(engine: Engine) -> None:
@@ -537,8 +559,11 @@ def test_any_text_is_a_valid_username_or_a_username_error(text: str) -> None:
     try:
         name = normalize_username(text)
     except UsernameError as exc:
-        assert isinstance(exc, AccountError) and isinstance(exc, ValueError)
-        assert str(exc) and "\n" not in str(exc) and len(str(exc)) < 150
+        assert isinstance(exc, AccountError)
+        assert isinstance(exc, ValueError)
+        assert str(exc)
+        assert "\n" not in str(exc)
+        assert len(str(exc)) < 150
     else:
         assert re.fullmatch(r"[a-z0-9][a-z0-9._-]{1,63}", name)
         assert normalize_username(name) == name
@@ -579,8 +604,11 @@ def test_any_text_is_an_accepted_secret_or_a_secret_error(secret: str) -> None:
     try:
         accepted = check_secret(secret)
     except SecretError as exc:
-        assert isinstance(exc, AccountError) and isinstance(exc, ValueError)
-        assert str(exc) and "\n" not in str(exc) and len(str(exc)) < 150
+        assert isinstance(exc, AccountError)
+        assert isinstance(exc, ValueError)
+        assert str(exc)
+        assert "\n" not in str(exc)
+        assert len(str(exc)) < 150
     else:
         assert accepted == secret
         assert re.fullmatch(r"[0-9]{4,12}", secret) or 8 <= len(secret) <= 128
@@ -594,13 +622,14 @@ def test_authenticate_never_raises_on_any_input(engine: Engine, username: str, s
         _add(engine)
     result = authenticate(engine, username, secret, now=NOW)
     assert result.ok == (username.strip().lower() == "mia" and secret == "2468")
-    assert "\n" not in result.message and len(result.username) <= 64
+    assert "\n" not in result.message
+    assert len(result.username) <= 64
     json.dumps(result.audit_detail())
 
 
 def test_authenticate_needs_an_aware_now(engine: Engine) -> None:
     with pytest.raises(ValueError, match="aware"):
-        authenticate(engine, "mia", "2468", now=datetime(2026, 11, 23, 9, 20))
+        authenticate(engine, "mia", "2468", now=datetime(2026, 11, 23, 9, 20))  # noqa: DTZ001 (the point)
     assert datetime.now(UTC).tzinfo is not None
 
 
@@ -625,15 +654,19 @@ def test_new_secret_is_asked_twice_and_must_match() -> None:
     said: list[str] = []
     typed = _Answers("2468", "2468")
     secret = read_new_secret("mia", interactive=True, environ={}, getpass=typed, say=said.append)
-    assert secret == "2468" and len(typed.prompts) == 2 and said == []
+    assert secret == "2468"
+    assert len(typed.prompts) == 2
+    assert said == []
     with pytest.raises(AccountError, match="the two entries differ"):
         read_new_secret("mia", interactive=True, environ={}, getpass=_Answers("2468", "2469"))
     typed = _Answers("12", "2468", "2469", "2468", "2468")
     secret = read_new_secret(
         "mia", interactive=True, environ={}, getpass=typed, say=said.append, attempts=3
     )
-    assert secret == "2468" and len(said) == 2
-    assert said[0].startswith("a PIN has 4 to 12 digits") and "differ" in said[1]
+    assert secret == "2468"
+    assert len(said) == 2
+    assert said[0].startswith("a PIN has 4 to 12 digits")
+    assert "differ" in said[1]
 
 
 def test_without_a_terminal_the_secret_comes_only_from_the_environment() -> None:
@@ -658,7 +691,8 @@ def test_first_admin_is_asked_for_and_retried(engine: Engine) -> None:
     ask = _Answers("Helen Marsh", "taken", "Helen", "  ", "Helen Marsh")
     typed = _Answers("909090", "909091", "909090", "909090")
     admin = create_first_admin(engine, ask=ask, getpass=typed, now=NOW, say=said.append)
-    assert admin.role is StaffRole.ADMIN and admin.username == "helen"
+    assert admin.role is StaffRole.ADMIN
+    assert admin.username == "helen"
     assert admin.display_name == "Helen Marsh"
     assert not needs_first_admin(engine)
     assert authenticate(engine, "helen", "909090", now=NOW).ok
@@ -676,7 +710,8 @@ def test_first_admin_gives_up_after_three_bad_answers(engine: Engine) -> None:
 
 def test_the_first_administrator_is_made_once(engine: Engine) -> None:
     admin = add_first_admin(engine, "helen", "Helen Marsh", "909090", now=NOW)
-    assert admin.role is StaffRole.ADMIN and not needs_first_admin(engine)
+    assert admin.role is StaffRole.ADMIN
+    assert not needs_first_admin(engine)
     with pytest.raises(NotAllowed, match="has an administrator already"):
         add_first_admin(engine, "omar", "Omar", "909090", now=NOW)
     assert [staff.username for staff in list_users(engine)] == ["helen"]
@@ -697,7 +732,7 @@ class _Terminal(io.StringIO):
 
 
 @pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def terminal(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """stdin is a terminal; each getpass answers from the list, in order."""
     answers: list[str] = []
     monkeypatch.setattr("sys.stdin", _Terminal())
@@ -706,7 +741,7 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return answers.pop(0)
 
     monkeypatch.setattr(getpass, "getpass", fake_getpass)
-    yield answers
+    return answers
 
 
 @pytest.fixture
@@ -753,7 +788,8 @@ def test_cli_add_asks_twice_and_lists(
         == 0
     )
     out = capsys.readouterr().out
-    assert "Added helen: Helen Marsh, admin." in out and "Added mia: Mia Sorensen, CMA, ma." in out
+    assert "Added helen: Helen Marsh, admin." in out
+    assert "Added mia: Mia Sorensen, CMA, ma." in out
     assert _users(db_path, "list") == 0
     assert capsys.readouterr().out.splitlines() == [
         "username  name               role   status",
@@ -774,7 +810,8 @@ def test_cli_add_asks_twice_and_lists(
                 ("create", getpass.getuser()[:64]),
                 ("create", getpass.getuser()[:64]),
             ]
-            assert "2468" not in (added[1].detail or "") and '"mia"' in (added[1].detail or "")
+            assert "2468" not in (added[1].detail or "")
+            assert '"mia"' in (added[1].detail or "")
     finally:
         engine.dispose()
 
@@ -920,7 +957,9 @@ def test_first_start_without_a_terminal_says_how_to_add_an_admin(
 ) -> None:
     assert main(["--db", str(db_path)], environ={}) == 2
     line = _one_error_line(capsys)
-    assert "no administrator yet" in line and "ma-tui users add" in line and "--role admin" in line
+    assert "no administrator yet" in line
+    assert "ma-tui users add" in line
+    assert "--role admin" in line
     assert no_app == []
 
 
@@ -939,7 +978,8 @@ def test_first_start_on_a_terminal_creates_the_first_admin_then_opens(
     out = capsys.readouterr().out
     assert "No administrator yet: create the first one." in out
     users = _file_users(db_path)
-    assert set(users) == {"helen"} and users["helen"].role is StaffRole.ADMIN
+    assert set(users) == {"helen"}
+    assert users["helen"].role is StaffRole.ADMIN
     # The next start asks nothing.
     monkeypatch.setattr(builtins, "input", lambda prompt="": pytest.fail("asked again"))
     assert main(["--db", str(db_path)], environ={}) == 0
@@ -959,4 +999,5 @@ def test_first_start_cancelled_creates_nothing_and_opens_nothing(
     monkeypatch.setattr(builtins, "input", cancel)
     assert main(["--db", str(db_path)], environ={}) == 2
     assert "no administrator was created" in capsys.readouterr().err
-    assert no_app == [] and _file_users(db_path) == {}
+    assert no_app == []
+    assert _file_users(db_path) == {}

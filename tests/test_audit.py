@@ -88,7 +88,8 @@ def test_a_chain_of_events_verifies(engine: Engine) -> None:
     ids = _append(engine, 6, os_user="mia")
     assert ids == list(range(1, 7))
     result = _verify(engine)
-    assert result.ok and result.count == 6
+    assert result.ok
+    assert result.count == 6
     assert result.message() == "audit chain ok: 6 events"
     with Session(engine) as session:
         rows = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
@@ -139,8 +140,8 @@ def test_an_auditor_can_recompute_a_hash_from_the_docstring(engine: Engine) -> N
 def test_record_refuses_naive_times_unknown_actions_and_non_json_detail(engine: Engine) -> None:
     with Session(engine) as session:
         with pytest.raises(ValueError, match="naive"):
-            record(session, action=AuditAction.VIEW, at=datetime(2026, 11, 23, 9, 0))
-        with pytest.raises(ValueError):
+            record(session, action=AuditAction.VIEW, at=datetime(2026, 11, 23, 9, 0))  # noqa: DTZ001 (the point)
+        with pytest.raises(ValueError, match="peek"):
             record(session, action="peek", at=T0)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="set"):
             record(session, action=AuditAction.VIEW, at=T0, detail={"x": {1, 2}})
@@ -178,7 +179,8 @@ def test_events_filter_by_patient_user_and_local_day(engine: Engine) -> None:
         assert [e.user for e in events(session, username="mia")] == ["mia"] * 3
         today = events(session, since=date(2026, 11, 23), tz=chicago)
         assert [e.action for e in today] == ["export", "sign"]
-        assert today[1].patient_mrn == "1000105" and today[1].at == midnight
+        assert today[1].patient_mrn == "1000105"
+        assert today[1].at == midnight
         assert len(events(session, since=date(2026, 11, 23), tz=UTC)) == 4  # 05:59 UTC
         assert events(session, patient_mrn="1000105", username="jdoe") == []
 
@@ -189,7 +191,8 @@ def test_events_filter_by_patient_user_and_local_day(engine: Engine) -> None:
 def test_update_and_delete_on_the_audit_table_fail(demo_engine: Engine) -> None:
     """On every backend (PostgreSQL too with MA_TUI_TEST_POSTGRES_URL set)."""
     before = _verify(demo_engine)
-    assert before.ok and before.count > 0
+    assert before.ok
+    assert before.count > 0
     refused: list[sa.Executable] = [
         sa.update(AUDIT).values(detail='{"forged":true}'),
         sa.update(AUDIT).where(AUDIT.c.id == 1).values(hash="0" * 64),
@@ -244,7 +247,8 @@ def test_verify_names_the_gap_a_deleted_row_leaves(file_engine: Engine) -> None:
     _tamper(file_engine, sa.delete(AUDIT).where(AUDIT.c.id == 5))
     result = _verify(file_engine)
     assert (result.ok, result.broken_id) == (False, 6)
-    assert result.reason is not None and "event 4" in result.reason
+    assert result.reason is not None
+    assert "event 4" in result.reason
     assert "removed" in result.reason
 
 
@@ -258,7 +262,8 @@ def test_a_rewritten_row_with_a_recomputed_hash_breaks_the_next_link(engine: Eng
     _tamper(engine, sa.update(AUDIT).where(AUDIT.c.id == 3).values(detail='{"n":99}', hash=forged))
     result = _verify(engine)
     assert (result.ok, result.broken_id) == (False, 4)
-    assert result.reason is not None and "event 3 was rewritten" in result.reason
+    assert result.reason is not None
+    assert "event 3 was rewritten" in result.reason
 
 
 def test_removing_the_first_events_is_seen(engine: Engine) -> None:
@@ -392,7 +397,8 @@ _ZONES = st.sampled_from([UTC, ZoneInfo("America/Chicago"), timezone(timedelta(h
 _EVENT = st.fixed_dictionaries(
     {
         "action": st.sampled_from(list(AuditAction)),
-        "at": st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1), timezones=_ZONES),
+        # Hypothesis takes naive bounds and adds a zone from ``timezones``.
+        "at": st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1), timezones=_ZONES),  # noqa: DTZ001
         "staff_id": st.none() | st.integers(1, 2),
         "os_user": st.none() | _TEXT,
         "patient_id": st.none() | st.integers(1, 2),
@@ -443,7 +449,8 @@ def test_any_sequence_of_events_verifies(trail: Engine, specs: list[dict[str, An
     rows = _refill(trail, specs)
     result = _verify(trail)
     assert result.ok, result.message()
-    assert result.count == len(specs) and result.last_hash == rows[-1].hash
+    assert result.count == len(specs)
+    assert result.last_hash == rows[-1].hash
     for row in rows:  # what was stored is what was hashed
         assert json.loads(canonical_json({n: getattr(row, n) for n in HASH_FIELDS}))["id"] == row.id
 
@@ -493,9 +500,11 @@ def test_audit_verify_on_the_demo(demo_file: Path, capsys: pytest.CaptureFixture
     capsys.readouterr()
     assert main(["audit", "verify", "--db", str(demo_file)], environ={}) == 0
     first, last = capsys.readouterr().out.splitlines()
-    assert first.startswith("audit chain ok: ") and first.endswith(" events")
+    assert first.startswith("audit chain ok: ")
+    assert first.endswith(" events")
     assert int(first.split()[3]) > 100
-    assert last.startswith("last event's hash: ") and len(last.split()[-1]) == 64
+    assert last.startswith("last event's hash: ")
+    assert len(last.split()[-1]) == 64
 
 
 def test_audit_verify_names_a_row_changed_behind_its_back(
@@ -523,7 +532,8 @@ def test_audit_show_lists_a_patients_events_and_records_the_look(
     db = ["--db", str(demo_file)]
     assert main(["audit", "show", "--patient", "1000108", *db], environ={}) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines and all(" 1000108 " in line for line in lines)
+    assert lines
+    assert all(" 1000108 " in line for line in lines)
     assert any(" sign " in line and "encounter" in line for line in lines)
     assert any(line.split()[2] == "rosa" and " create " in line for line in lines)
     # The listing itself is an event: a view of the audit trail by this OS user.
@@ -533,7 +543,8 @@ def test_audit_show_lists_a_patients_events_and_records_the_look(
         look = events(session, username=getpass.getuser())[-1]
     engine.dispose()
     assert (look.action, look.entity, look.patient_mrn) == ("view", "audit_event", "1000108")
-    assert look.staff_username is None and look.os_user == getpass.getuser()
+    assert look.staff_username is None
+    assert look.os_user == getpass.getuser()
     assert json.loads(look.detail or "") == {"patient": "1000108", "events": len(lines)}
 
 
@@ -544,11 +555,13 @@ def test_audit_show_filters_by_user_and_day(
     capsys.readouterr()
     assert main(["audit", "show", "--user", "jorge", *db], environ={}) == 0
     jorge = capsys.readouterr().out.splitlines()
-    assert jorge and all(line.split()[2] == "jorge" for line in jorge)
+    assert jorge
+    assert all(line.split()[2] == "jorge" for line in jorge)
     today = datetime.now().astimezone().date().isoformat()
     assert main(["audit", "show", "--since", today, *db], environ={}) == 0
     todays = capsys.readouterr().out.splitlines()
-    assert todays and all(line.startswith(today) for line in todays)
+    assert todays
+    assert all(line.startswith(today) for line in todays)
     assert main(["audit", "show", *db], environ={}) == 0
     everything = capsys.readouterr().out.splitlines()
     assert len(everything) > len(todays) >= 1
@@ -564,7 +577,8 @@ def test_audit_show_lists_one_kind_of_event(
     capsys.readouterr()
     assert main(["audit", "show", "--action", "sign", *db], environ={}) == 0
     signs = capsys.readouterr().out.splitlines()
-    assert signs and all(line.split()[3] == "sign" for line in signs)
+    assert signs
+    assert all(line.split()[3] == "sign" for line in signs)
     with pytest.raises(SystemExit):
         main(["audit", "show", "--action", "nonsense", *db], environ={})
 
@@ -576,7 +590,8 @@ def test_a_bad_since_date_is_one_line_and_creates_nothing(
     target = tmp_path / "new.db"
     assert main(["audit", "show", "--since", since, "--db", str(target)], environ={}) == EXIT_USAGE
     err = capsys.readouterr().err
-    assert err.startswith("ma-tui: --since takes a date as YYYY-MM-DD") and err.count("\n") == 1
+    assert err.startswith("ma-tui: --since takes a date as YYYY-MM-DD")
+    assert err.count("\n") == 1
     assert not target.exists()
 
 
@@ -607,8 +622,10 @@ def test_show_prints_control_characters_harmlessly(
     capsys.readouterr()
     assert main(["audit", "show", "--db", str(db_path)], environ={}) == 0
     line = capsys.readouterr().out.splitlines()[0]
-    assert "\x1b" not in line and "\x07" not in line
-    assert "?[31mevil" in line and line.endswith("…")
+    assert "\x1b" not in line
+    assert "\x07" not in line
+    assert "?[31mevil" in line
+    assert line.endswith("…")
 
 
 def test_help_lists_the_audit_command() -> None:

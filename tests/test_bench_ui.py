@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from bench import ui
+from bench.common import CLINIC_NOW
 from ma_tui.data.store import create_store_engine, sqlite_url
 from ma_tui.demo.synthetic import arrived_clinic
 from ma_tui.history.entry import SECTIONS
@@ -24,17 +25,19 @@ def test_signing_complete_visits_is_timed_and_each_visit_signed(tmp_path: Path) 
 
 def test_the_signed_draft_holds_a_whole_visit(tmp_path: Path) -> None:
     path = tmp_path / "clinic.db"
-    (encounter_id,) = arrived_clinic(path, 1, ui.CLINIC_NOW, first_mrn=ui.FIRST_MRN)
+    (encounter_id,) = arrived_clinic(path, 1, CLINIC_NOW, first_mrn=ui.FIRST_MRN)
     engine = create_store_engine(sqlite_url(path))
     try:
-        draft = ui.full_draft(engine, encounter_id, ui.CLINIC_NOW)
+        draft = ui.full_draft(engine, encounter_id, CLINIC_NOW)
     finally:
         engine.dispose()
     assert len({v.code for v in draft.vitals.entries}) >= len(ui.VITALS_TYPED) + 1  # BMI too
     assert len(draft.history.new_entries) == len(ui.HISTORY_TYPED)
     assert set(draft.history.reviewed) == set(SECTIONS)
     complaint = draft.complaint
-    assert complaint.chief_complaint and complaint.hpi and complaint.hpi_severity == 4
+    assert complaint.chief_complaint
+    assert complaint.hpi
+    assert complaint.hpi_severity == 4
 
 
 async def test_keys_and_switches_are_timed_on_the_real_screens(tmp_path: Path) -> None:

@@ -109,7 +109,8 @@ def test_every_json_file_in_the_folder_has_a_loader() -> None:
 @pytest.mark.parametrize("filename", sorted(LOADERS))
 def test_files_are_pretty_printed_utf8(filename: str) -> None:
     text = (CATALOG_DIR / filename).read_bytes().decode("utf-8")
-    assert text.startswith("{\n") and text.endswith("}\n")
+    assert text.startswith("{\n")
+    assert text.endswith("}\n")
 
 
 @pytest.mark.parametrize("filename", sorted(LOADERS))

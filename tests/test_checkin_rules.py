@@ -47,7 +47,8 @@ def test_only_fields_that_differ_from_what_they_would_show_are_kept_as_typed(
 ) -> None:
     chart = _chart(demo_engine, "Benton")
     patient, coverage = chart.patient, chart.coverage
-    assert coverage is not None and patient.phone is not None
+    assert coverage is not None
+    assert patient.phone is not None
     checkin = CheckInDraft(demographic_changes={"city": "Elsewhere"})
     values = {"phone": patient.phone, "city": "Elsewhere", "payer": coverage.payer + " X"}
     assert typed_edits(values, checkin, patient, coverage) == {"payer": coverage.payer + " X"}

@@ -31,8 +31,10 @@ async def test_dana_is_checked_in_with_three_enters(demo_engine: Engine) -> None
         assert app.visit is not None
         draft = app.visit.draft.checkin
         assert draft.identity_confirmed_at is not None
-        assert draft.demographics_confirmed and draft.demographic_changes == {}
-        assert draft.coverage_confirmed and draft.coverage_changes == {}
+        assert draft.demographics_confirmed
+        assert draft.demographic_changes == {}
+        assert draft.coverage_confirmed
+        assert draft.coverage_changes == {}
 
 
 async def test_harold_gets_a_new_phone_and_an_insurance_warning(demo_engine: Engine) -> None:
@@ -58,7 +60,8 @@ async def test_a_bad_phone_is_refused_with_a_message(demo_engine: Engine) -> Non
         await pilot.press("enter")
         assert isinstance(app.screen, CheckInScreen)
         assert "Phone" in _text(app, "#demographics-error")
-        assert app.visit is not None and not app.visit.draft.checkin.demographics_confirmed
+        assert app.visit is not None
+        assert not app.visit.draft.checkin.demographics_confirmed
 
 
 async def test_nothing_clinical_before_two_identifiers(demo_engine: Engine) -> None:
@@ -69,7 +72,8 @@ async def test_nothing_clinical_before_two_identifiers(demo_engine: Engine) -> N
         assert isinstance(app.screen, CheckInScreen)
         await pilot.press("ctrl+r")
         assert isinstance(app.screen, CheckInScreen)
-        assert app.visit is not None and app.visit.draft.checkin.identity_confirmed_at is None
+        assert app.visit is not None
+        assert app.visit.draft.checkin.identity_confirmed_at is None
 
 
 async def test_harolds_new_payer_completes_with_the_right_arrow(demo_engine: Engine) -> None:
@@ -78,7 +82,8 @@ async def test_harolds_new_payer_completes_with_the_right_arrow(demo_engine: Eng
         await open_from_queue(pilot, "benton")
         await pilot.press("enter", "enter", "tab")  # identity, demographics, into Payer
         payer = app.screen.query_one("#cov-payer", Input)
-        assert payer.has_focus and payer.value == "Medicare"
+        assert payer.has_focus
+        assert payer.value == "Medicare"
         await type_text(pilot, "humana g")  # the old payer, selected, is typed over
         await pilot.pause()
         assert payer.value == "humana g"
@@ -96,4 +101,5 @@ async def test_harolds_new_payer_completes_with_the_right_arrow(demo_engine: Eng
         stored = session.get(RoomingDraft, encounter_id)
         assert stored is not None
         draft = VisitDraft.model_validate_json(stored.data).checkin
-    assert draft.coverage_confirmed and draft.coverage_changes == changes
+    assert draft.coverage_confirmed
+    assert draft.coverage_changes == changes

@@ -84,7 +84,8 @@ def test_demo_refreshes_a_demo_but_refuses_a_real_clinic(
     capsys.readouterr()
     assert main(["demo", "--db", str(real)], environ={}) == 2
     err = capsys.readouterr().err
-    assert err.startswith("ma-tui: ") and "not a demo" in err
+    assert err.startswith("ma-tui: ")
+    assert "not a demo" in err
     assert _patient_count(real) == before
 
 
@@ -117,11 +118,13 @@ def test_bad_database_is_one_clear_line_and_touches_nothing(
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("ma-tui: ") and message in lines[0]
+    assert lines[0].startswith("ma-tui: ")
+    assert message in lines[0]
     assert "Traceback" not in result.stderr
     assert sorted((p.name, p.stat().st_size) for p in tmp_path.rglob("*")) == before
 
 
 def test_version() -> None:
     result = _run("--version")
-    assert result.returncode == 0 and result.stdout.startswith("ma-tui ")
+    assert result.returncode == 0
+    assert result.stdout.startswith("ma-tui ")

@@ -39,8 +39,10 @@ def test_a_severity_saved_only_as_a_number_is_shown_as_one() -> None:
 
 def test_a_complaint_named_in_the_text_marks_its_hpi_questions() -> None:
     names = complaint_names()
-    assert names and set(HPI_LABELS) == set(HPI_FIELDS)
+    assert names
+    assert set(HPI_LABELS) == set(HPI_FIELDS)
     first = names[0]
     asked = hpi_prompts(f"a {first.upper()} since monday")
-    assert asked and set(asked) <= set(HPI_FIELDS)
+    assert asked
+    assert set(asked) <= set(HPI_FIELDS)
     assert hpi_prompts("nothing the catalog knows, zzz") == ()

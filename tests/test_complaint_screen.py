@@ -58,16 +58,19 @@ async def test_quick_pick_fills_the_complaint(demo_engine: Engine) -> None:
         await open_from_queue(pilot, "whit da")
         await pilot.press("enter", "ctrl+r", "4", "f2")
         options = app.screen.query_one("#quick-pick", OptionList)
-        assert options.display and options.option_count >= 20
+        assert options.display
+        assert options.option_count >= 20
         first = str(options.get_option_at_index(0).prompt)
         await pilot.press("enter")
         field = app.screen.query_one("#chief-complaint", Input)
-        assert field.value == first and field.has_focus
+        assert field.value == first
+        assert field.has_focus
         await pilot.press("f2", "down", "enter")
         second = str(options.get_option_at_index(1).prompt)
         assert field.value == f"{first}, {second}"
         await pilot.press("f2", "escape")
-        assert not options.display and field.has_focus
+        assert not options.display
+        assert field.has_focus
 
 
 async def test_up_and_down_move_a_row_in_the_hpi_grid(demo_engine: Engine) -> None:
@@ -86,9 +89,11 @@ async def test_up_and_down_move_a_row_in_the_hpi_grid(demo_engine: Engine) -> No
         await type_text(pilot, "7")
         await pilot.press("up")
         focused = app.focused
-        assert isinstance(focused, Input) and focused.id == "hpi-radiation"
+        assert isinstance(focused, Input)
+        assert focused.id == "hpi-radiation"
         await pilot.press("up", "up", "up", "up")  # up past onset: the complaint
-        assert app.focused is not None and app.focused.id == "chief-complaint"
+        assert app.focused is not None
+        assert app.focused.id == "chief-complaint"
         await pilot.press("ctrl+r")
         assert app.visit is not None
         draft = app.visit.draft.complaint

@@ -282,7 +282,8 @@ def test_two_terminals_racing_for_one_visit_one_wins(tmp_path: Path) -> None:
         assert str(lost) == f"being roomed by {winners[0]} since 09:20"
         with Session(engines[0]) as session:
             stored = session.get(RoomingDraft, encounter_id)
-            assert stored is not None and stored.holder == winners[0]
+            assert stored is not None
+            assert stored.holder == winners[0]
             changes = session.exec(
                 select(EncounterStatusChange).where(
                     EncounterStatusChange.encounter_id == encounter_id
@@ -303,7 +304,8 @@ def test_the_message_names_the_holder_and_the_local_time(demo_engine: Engine) ->
     # The app shows it as: "Cannot room this visit: being roomed by mia@exam-pc-3 since 09:20."
     with Session(demo_engine) as session:
         stored = session.get(RoomingDraft, encounter_id)
-        assert stored is not None and stored.held_since == CLINIC_NOW
+        assert stored is not None
+        assert stored.held_since == CLINIC_NOW
     tomorrow = CLINIC_NOW + timedelta(days=1)
     with pytest.raises(VisitInUse, match="since 11/23/2026 09:20"):
         open_visit(demo_engine, encounter_id, staff_id=None, now=tomorrow, holder="jorge@exam-pc-5")
@@ -323,7 +325,8 @@ def test_the_same_holder_resumes_its_own_draft(demo_engine: Engine) -> None:
     assert (resumed.step, resumed.complaint.chief_complaint) == ("vitals", "cough")
     with Session(demo_engine) as session:
         stored = session.get(RoomingDraft, encounter_id)
-        assert stored is not None and stored.held_since == CLINIC_NOW  # held since first opened
+        assert stored is not None
+        assert stored.held_since == CLINIC_NOW
 
 
 def test_a_draft_without_a_holder_is_taken_by_whoever_opens_it(demo_engine: Engine) -> None:
@@ -387,7 +390,8 @@ def test_someone_elses_draft_cannot_be_saved_or_signed(demo_engine: Engine) -> N
 
 def test_this_terminals_holder_is_user_at_host() -> None:
     user, _, host = current_holder().partition("@")
-    assert user and host
+    assert user
+    assert host
 
 
 # ------------------------------------------------------------------- retry
@@ -410,7 +414,8 @@ def test_a_locked_database_is_tried_again_with_growing_waits() -> None:
     assert retry_on_busy(locked_twice, attempts=4, first_delay=0.1, sleep=waits.append) == "signed"
     assert len(calls) == 3
     assert len(waits) == 2
-    assert 0.05 <= waits[0] <= 0.15 and 0.1 <= waits[1] <= 0.3  # doubling, with jitter
+    assert 0.05 <= waits[0] <= 0.15
+    assert 0.1 <= waits[1] <= 0.3
 
 
 def test_retrying_gives_up_after_the_last_attempt() -> None:
@@ -423,7 +428,8 @@ def test_retrying_gives_up_after_the_last_attempt() -> None:
 
     with pytest.raises(DatabaseBusy) as caught:
         retry_on_busy(always_locked, attempts=3, sleep=waits.append)
-    assert len(calls) == 3 and len(waits) == 2
+    assert len(calls) == 3
+    assert len(waits) == 2
     assert isinstance(caught.value.__cause__, OperationalError)
     assert "locked" not in str(caught.value)  # the MA never reads "database is locked"
 
@@ -468,4 +474,5 @@ async def test_a_second_ma_is_told_who_has_the_visit(demo_engine: Engine) -> Non
         assert any("being roomed by mia@exam-3 since 09:20" in text for text in toasts)
     with Session(demo_engine) as session:
         draft = session.get(RoomingDraft, encounter_id)
-        assert draft is not None and draft.holder == "mia@exam-3"
+        assert draft is not None
+        assert draft.holder == "mia@exam-3"

@@ -12,11 +12,13 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_readme_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
-    assert "make run" in README and "make test" in README
+    assert "make run" in README
+    assert "make test" in README
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci.split("\n", 2)[-1]
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "\nrun:" in makefile and "\ntest:" in makefile
+    assert "\nrun:" in makefile
+    assert "\ntest:" in makefile
 
 
 def test_readme_lists_every_demo_user_with_their_own_pin() -> None:

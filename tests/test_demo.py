@@ -164,7 +164,9 @@ def test_a_mixed_clinic(db: Engine, summary: DemoSummary) -> None:
     assert {"English", "Spanish", "Vietnamese"} <= languages
     assert any(p.interpreter_needed for p in patients)
     names = " ".join(f"{p.given_name} {p.family_name}" for p in patients)
-    assert "'" in names and "ễ" in names and "Ł" in names
+    assert "'" in names
+    assert "ễ" in names
+    assert "Ł" in names
     assert len({p.mrn for p in patients}) == len(patients)
     assert all(re.fullmatch(r"\d{7}", p.mrn) for p in patients)
 
@@ -206,7 +208,8 @@ def test_todays_schedule_runs_from_eight_to_half_past_four(
         todays = _todays(session)
         providers = {s.id: s for s in session.exec(select(Staff)).all()}
     times = sorted({e.scheduled_at.astimezone(TZ).strftime("%H:%M") for e, _ in todays})
-    assert times[0] == "08:00" and times[-1] == "16:30"
+    assert times[0] == "08:00"
+    assert times[-1] == "16:30"
     for encounter, _ in todays:
         assert encounter.scheduled_at.astimezone(TZ).minute in (0, 15, 30, 45)
         assert encounter.provider_id is not None
@@ -229,7 +232,8 @@ def test_statuses_are_spread_like_a_morning_in_progress(db: Engine, summary: Dem
         EncounterStatus.WITH_PROVIDER,
     }
     rooms = [e.room for e, _ in todays if e.status in in_a_room]
-    assert all(rooms) and len(set(rooms)) == len(rooms)
+    assert all(rooms)
+    assert len(set(rooms)) == len(rooms)
     assert all(e.room is None for e, _ in todays if e.status not in in_a_room)
 
 
@@ -277,7 +281,8 @@ def test_past_visits_are_signed_with_vitals(db: Engine, summary: DemoSummary) ->
     assert len({e.patient_id for e in past}) >= 8
     for encounter in past:
         assert encounter.status is EncounterStatus.CHECKED_OUT
-        assert encounter.signed_at is not None and encounter.signed_by_id is not None
+        assert encounter.signed_at is not None
+        assert encounter.signed_by_id is not None
         assert encounter.chief_complaint
         assert encounter.id in observed
 
@@ -320,7 +325,8 @@ def test_dana_whitfield_is_waiting_at_nine(db: Engine, summary: DemoSummary) -> 
     assert reviews[0].encounter_id is not None
     assert any(c.code == "E11.9" for c in conditions)
     assert coverage.expiry_date is None or coverage.expiry_date > TODAY + timedelta(days=90)
-    assert heights and all(h.value_entered == "65" for h in heights)
+    assert heights
+    assert all(h.value_entered == "65" for h in heights)
 
 
 def test_harold_benton_arrived_early_for_half_past_ten(db: Engine, summary: DemoSummary) -> None:
@@ -344,7 +350,8 @@ def test_harold_benton_arrived_early_for_half_past_ten(db: Engine, summary: Demo
         ).all()
     assert harold.birth_date == date(1949, 11, 2)
     assert harold.sex is Sex.MALE
-    assert harold.phone is not None and re.sub(r"\D", "", harold.phone) != "5555550199"
+    assert harold.phone is not None
+    assert re.sub(r"\D", "", harold.phone) != "5555550199"
     assert visit.scheduled_at.astimezone(TZ) == _local("10:30")
     assert visit.status is EncounterStatus.ARRIVED
     assert visit.room is None
@@ -378,7 +385,8 @@ def test_coverage_expiry_is_mixed(db: Engine, summary: DemoSummary) -> None:
     assert len(expiring) >= 2
     assert len(expired) == 1
     for coverage in coverages:
-        assert coverage.last_verified_at is not None and coverage.last_verified_at <= SCENE
+        assert coverage.last_verified_at is not None
+        assert coverage.last_verified_at <= SCENE
         assert coverage.last_verified_by_id is not None
         if coverage.effective_date and coverage.expiry_date:
             assert coverage.effective_date < coverage.expiry_date
@@ -414,10 +422,12 @@ def test_canonical_values_agree_with_what_was_typed(db: Engine, summary: DemoSum
     assert observations
     for obs in observations:
         assert obs.status is ObservationStatus.FINAL
-        assert obs.entered_by_id is not None and obs.encounter_id is not None
+        assert obs.entered_by_id is not None
+        assert obs.encounter_id is not None
         if obs.code == BMI:
             continue
-        assert obs.value_entered is not None and obs.value is not None
+        assert obs.value_entered is not None
+        assert obs.value is not None
         unit_typed, _, canonical = TYPED_UNITS[obs.code]
         assert (obs.unit_entered, obs.unit) == (unit_typed, canonical)
         typed = float(obs.value_entered)
@@ -440,7 +450,8 @@ def test_bmi_is_computed_from_the_same_visit(db: Engine, summary: DemoSummary) -
     for row in bmis:
         weight = by_visit[(row.encounter_id, BODY_WEIGHT)]
         height = by_visit[(row.encounter_id, BODY_HEIGHT)]
-        assert weight.value is not None and height.value is not None
+        assert weight.value is not None
+        assert height.value is not None
         assert row.unit == "kg/m2"
         assert row.value == pytest.approx(units.bmi(weight.value, height.value), abs=0.01)
 
@@ -451,7 +462,9 @@ def test_every_systolic_has_its_diastolic(db: Engine, summary: DemoSummary) -> N
     groups: dict[str | None, list[str]] = {}
     for obs in observations:
         if obs.code in (SYSTOLIC_BP, DIASTOLIC_BP):
-            assert obs.reading_group and obs.position == "sitting" and obs.site == "left arm"
+            assert obs.reading_group
+            assert obs.position == "sitting"
+            assert obs.site == "left arm"
             groups.setdefault(obs.reading_group, []).append(obs.code)
     assert groups
     for group, codes in groups.items():
@@ -471,11 +484,14 @@ def test_the_audit_trail_verifies_and_reads_forward_in_time(
     assert result.ok, result.message()
     assert result.count == len(trail) > summary.patients
     times = [event.at for event in trail]
-    assert times == sorted(times) and times[-1] <= SCENE
+    assert times == sorted(times)
+    assert times[-1] <= SCENE
     assert all(event.staff_id in staff_ids and event.os_user is None for event in trail)
     actions = Counter(event.action for event in trail)
     assert actions[AuditAction.CREATE] > summary.patients  # each patient and each visit
-    assert actions[AuditAction.SIGN] and actions[AuditAction.VIEW] and actions[AuditAction.SIGN_IN]
+    assert actions[AuditAction.SIGN]
+    assert actions[AuditAction.VIEW]
+    assert actions[AuditAction.SIGN_IN]
     # Everyone signs in before their first event of the day.
     signed_in: set[tuple[int | None, date]] = set()
     for event in trail:
@@ -518,13 +534,16 @@ def test_each_person_signs_in_with_their_own_pin(db: Engine, summary: DemoSummar
     assert len(set(pins)) == len(pins)
     assert all(re.fullmatch(r"\d{4,6}", pin) for pin in pins)
     roles = Counter(s.role for s in staff)
-    assert roles[StaffRole.MA] >= 3 and roles[StaffRole.PROVIDER] >= 2
-    assert roles[StaffRole.FRONT_DESK] >= 1 and roles[StaffRole.ADMIN] >= 1
+    assert roles[StaffRole.MA] >= 3
+    assert roles[StaffRole.PROVIDER] >= 2
+    assert roles[StaffRole.FRONT_DESK] >= 1
+    assert roles[StaffRole.ADMIN] >= 1
     hasher = PasswordHasher()
     by_name = {s.username: s for s in staff}
     for user in DEMO_STAFF:
         stored = by_name[user.username]
-        assert stored.secret_hash is not None and stored.secret_hash.startswith("$argon2id$")
+        assert stored.secret_hash is not None
+        assert stored.secret_hash.startswith("$argon2id$")
         assert hasher.verify(stored.secret_hash, user.pin)
         assert (stored.display_name, stored.role) == (user.display_name, user.role)
         assert stored.active
@@ -597,7 +616,10 @@ def test_refreshing_a_demo_replaces_its_audit_trail_and_keeps_it_append_only(
     build_demo_clinic(empty_db, TODAY + timedelta(days=1), TZ)
     with Session(empty_db) as session:
         again = verify(session)
-    assert first.ok and again.ok and again.count > 0 and again.last_hash != first.last_hash
+    assert first.ok
+    assert again.ok
+    assert again.count > 0
+    assert again.last_hash != first.last_hash
     for statement in ("UPDATE audit_event SET os_user = 'x'", "DELETE FROM audit_event"):
         with pytest.raises(DBAPIError, match="append-only"), empty_db.begin() as connection:
             connection.execute(text(statement))
@@ -670,7 +692,9 @@ def test_infants_stay_infants_on_any_day(day: date) -> None:
     finally:
         engine.dispose()
     ages_in_days = sorted((day - born).days for born in births.values())
-    assert ages_in_days[0] < 31 and ages_in_days[1] < 365 and ages_in_days[2] < 2 * 365
+    assert ages_in_days[0] < 31
+    assert ages_in_days[1] < 365
+    assert ages_in_days[2] < 2 * 365
     assert births["Dana"] == date(1968, 4, 12)
     assert births["Harold"] == date(1949, 11, 2)
     assert all(e.scheduled_at.date() <= day + timedelta(days=1) for e in encounters)

@@ -198,7 +198,8 @@ async def test_the_unfinished_visit_is_offered_and_enter_resumes_it(
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ComplaintScreen)
-        assert app.visit is not None and app.visit.draft.encounter_id == encounter_id
+        assert app.visit is not None
+        assert app.visit.draft.encounter_id == encounter_id
         assert field(app, "#chief-complaint").value == "cough"
         assert _focused_id(app) == "hpi-onset"
 
@@ -216,7 +217,8 @@ async def test_escape_goes_to_the_queue_where_the_visit_is_rooming(demo_engine: 
         entry = next(e for e in app.screen.entries if e.encounter_id == encounter_id)
         assert entry.status is EncounterStatus.ROOMING
         await open_from_queue(pilot, "whit da")  # and opening it resumes it all the same
-        assert app.visit is not None and app.visit.draft.step == "vitals"
+        assert app.visit is not None
+        assert app.visit.draft.step == "vitals"
 
 
 async def test_several_unfinished_visits_are_a_short_list(demo_engine: Engine) -> None:
@@ -234,8 +236,10 @@ async def test_several_unfinished_visits_are_a_short_list(demo_engine: Engine) -
         assert isinstance(app.screen, ResumeScreen)
         options = app.screen.query_one(OptionList)
         lines = [str(options.get_option_at_index(i).prompt) for i in range(2)]
-        assert "Harold Benton" in lines[0] and "History, 09:29" in lines[0]
-        assert "Dana Whitfield" in lines[1] and "Vitals, 09:24" in lines[1]
+        assert "Harold Benton" in lines[0]
+        assert "History, 09:29" in lines[0]
+        assert "Dana Whitfield" in lines[1]
+        assert "Vitals, 09:24" in lines[1]
         await pilot.press("down", "enter")
         await pilot.pause()
         assert app.visit is not None

@@ -107,7 +107,8 @@ def test_written_rows_are_encrypted_in_the_wal_too(reopened: Engine, encrypted_c
     wal = encrypted_copy.with_name(encrypted_copy.name + "-wal")
     assert wal.stat().st_size > 0  # still open: the change is in the WAL
     raw = encrypted_copy.read_bytes() + wal.read_bytes()
-    assert b"Quetzalcoatl" not in raw and b"Whitfield" not in raw
+    assert b"Quetzalcoatl" not in raw
+    assert b"Whitfield" not in raw
 
 
 @pytest.mark.parametrize("key", [None, "", "wrong key"], ids=["no-key", "empty-key", "wrong-key"])
@@ -177,7 +178,8 @@ def test_cli_demo_with_the_key_in_the_environment(
     url = encrypted_url(path)
     assert cli.main(["demo", "--db", url], environ={KEY_ENV_VAR: KEY}) == 0
     out, err = capfd.readouterr()
-    assert f"Demo clinic ready in {url}" in out and err == ""
+    assert f"Demo clinic ready in {url}" in out
+    assert err == ""
     assert KEY not in out
     assert b"Whitfield" not in path.read_bytes()
     assert cli.main(["settings"], environ={"MA_TUI_DB": url, KEY_ENV_VAR: KEY}) == 0
@@ -202,10 +204,12 @@ def test_cli_without_the_right_key_is_one_line_and_exit_2(
     before = _files(encrypted_copy.parent)
     code = cli.main(["demo", "--db", encrypted_url(encrypted_copy)], environ=environ)
     out, err = capfd.readouterr()
-    assert code == 2 and out == ""
+    assert code == 2
+    assert out == ""
     lines = err.strip().splitlines()  # SQLCipher's own log stays quiet
     assert len(lines) == 1, err
-    assert lines[0].startswith("ma-tui: ") and message in lines[0]
+    assert lines[0].startswith("ma-tui: ")
+    assert message in lines[0]
     assert _files(encrypted_copy.parent) == before
 
 
@@ -231,10 +235,12 @@ def test_cli_asks_for_the_key_on_a_terminal_twice_for_a_new_file(
 
     answers[:] = [KEY, KEY]
     assert cli.main(["demo", "--db", url], environ={}) == 0
-    assert len(prompts) == 4 and "again" in prompts[-1]
+    assert len(prompts) == 4
+    assert "again" in prompts[-1]
 
     prompts.clear()
     answers[:] = [KEY]  # an existing file: asked once
     assert cli.main(["settings", "--db", url], environ={}) == 0
     assert len(prompts) == 1
-    assert str(path) in prompts[0] and KEY not in capsys.readouterr().out
+    assert str(path) in prompts[0]
+    assert KEY not in capsys.readouterr().out

@@ -71,7 +71,8 @@ def test_export_to_stdout_is_one_bundle_and_each_patient_is_audited(
     assert main(["export", "fhir", "--patient", "1000105", "--db", db]) == 0
     captured = capsys.readouterr()
     bundle = json.loads(captured.out)
-    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
+    assert bundle["resourceType"] == "Bundle"
+    assert bundle["type"] == "collection"
     assert captured.err.startswith("Exported 1 patients, ")
     with Session(engine) as session:
         dana = session.exec(select(Patient).where(Patient.mrn == "1000105")).one()
@@ -113,7 +114,8 @@ def test_import_reports_each_rejected_resource_imports_the_rest_and_exits_1(
     assert main(["import", "fhir", str(path), str(missing), "--db", db]) == 1
     printed = capsys.readouterr().out
     assert "Patient: 1 created" in printed
-    assert "patients.ndjson line 2" in printed and "patients.ndjson line 3" in printed
+    assert "patients.ndjson line 2" in printed
+    assert "patients.ndjson line 3" in printed
     assert "missing.ndjson" in printed
     with Session(engine) as session:
         mrns = session.exec(select(Patient.mrn).where(col(Patient.mrn).startswith("N-"))).all()
@@ -121,7 +123,8 @@ def test_import_reports_each_rejected_resource_imports_the_rest_and_exits_1(
             select(AuditEvent).where(AuditEvent.action == AuditAction.IMPORT.value)
         ).all()
     assert mrns == ["N-1"]
-    assert len(imported) == 1 and "Nakamura" not in (imported[0].detail or "")
+    assert len(imported) == 1
+    assert "Nakamura" not in (imported[0].detail or "")
 
 
 def test_on_a_terminal_the_import_shows_a_progress_bar_and_off_one_it_does_not(

@@ -330,7 +330,8 @@ def test_a_bp_reading_is_one_panel_with_systolic_and_diastolic_components(
     assert panel["extension"][0]["valueCodeableConcept"] == {"text": "sitting"}
     assert (panel["bodySite"], panel["method"]) == ({"text": "left arm"}, {"text": "adult cuff"})
     assert panel["performer"] == [{"display": "Mia Sorensen"}]
-    assert not _vitals(visit, "8480-6") and not _vitals(visit, "8462-4")  # only as components
+    assert not _vitals(visit, "8480-6")
+    assert not _vitals(visit, "8462-4")
 
 
 def test_corrected_values_keep_entered_in_error(
@@ -393,12 +394,14 @@ def test_values_not_obtained_carry_a_data_absent_reason(visit: Any) -> None:
     assert pain["dataAbsentReason"]["text"] == "unable to rate"
     (temperature,) = _vitals(visit, "8310-5")
     assert temperature["dataAbsentReason"]["coding"][0]["code"] == "asked-declined"
-    assert "valueQuantity" not in pain and "valueQuantity" not in temperature
+    assert "valueQuantity" not in pain
+    assert "valueQuantity" not in temperature
 
 
 def test_demo_pain_score_is_a_quantity_in_score_units(clinic: Any) -> None:
     scores = _vitals(clinic, "72514-3")
-    assert scores and {p["valueQuantity"]["unit"] for p in scores} == {"{score}"}
+    assert scores
+    assert {p["valueQuantity"]["unit"] for p in scores} == {"{score}"}
     assert any(p["valueQuantity"]["value"] == 6 for p in scores)  # Kowalczyk's back pain
 
 
@@ -518,7 +521,8 @@ def test_social_history_tobacco_is_loinc_72166_2_with_a_snomed_value(visit: Any)
 def test_complaint_and_hpi_are_escaped_in_the_narrative(visit: Any) -> None:
     (encounter,) = _resources(visit, "Encounter")
     div = encounter["text"]["div"]
-    assert "<script>" not in div and "&lt;script&gt;" in div
+    assert "<script>" not in div
+    assert "&lt;script&gt;" in div
     parsed = ET.fromstring(div)  # well-formed XHTML, the complaint is text not markup
     assert parsed.tag == "{http://www.w3.org/1999/xhtml}div"
     assert [p.text for p in parsed] == [
@@ -541,7 +545,8 @@ def test_visit_patient_and_coverage_content(visit: Any) -> None:
     (guardian,) = patient["contact"]
     assert guardian["relationship"][0]["coding"][0]["code"] == "GUARD"
     assert guardian["relationship"][0]["text"] == "grandmother"
-    assert "telecom" not in guardian and "telecom" not in patient
+    assert "telecom" not in guardian
+    assert "telecom" not in patient
     (coverage,) = _resources(visit, "Coverage")
     assert coverage["relationship"]["coding"][0]["code"] == "other"
     assert coverage["relationship"]["text"] == "grandchild"
@@ -605,7 +610,8 @@ def test_selecting_a_visit_a_day_a_patient_or_everything(
 
         today = summary_of(Selection(encounter_id=visits[-1]))
         assert (today.patient_ids, today.encounter_ids) == ([dana.id], [visits[-1]])
-        assert today.resources["Encounter"] == 1 and today.resources["Patient"] == 1
+        assert today.resources["Encounter"] == 1
+        assert today.resources["Patient"] == 1
         assert today.resources["Condition"] == 3  # the whole history goes with one visit
         one = summary_of(Selection(mrn="1000105"))
         assert (one.patient_ids, one.encounter_ids) == ([dana.id], visits)  # in time order
@@ -690,7 +696,8 @@ def test_a_visit_goes_to_the_export_folder_with_its_audit_event(
     assert visit["identifier"][0]["value"] == str(visit_id)
     (event,) = _export_events(demo_sqlite)
     assert (event.entity, event.os_user) == ("patient", current_os_user())
-    assert event.patient_id is not None and event.entity_id == str(event.patient_id)
+    assert event.patient_id is not None
+    assert event.entity_id == str(event.patient_id)
 
 
 def test_an_export_folder_that_cannot_be_written_is_a_user_error(

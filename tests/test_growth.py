@@ -291,7 +291,8 @@ def test_an_infant_weight_typed_in_lb_at_a_kg_clinic_is_implausible(sex: Sex) ->
 def test_cdc_flags_on_the_modified_z_with_its_own_cuts() -> None:
     ten = age_from_days(months(120.5))
     obese = result(assess(Indicator.BMI_FOR_AGE, 35.0, sex=Sex.FEMALE, age=ten))
-    assert obese.extended and not obese.implausible  # very heavy children are real
+    assert obese.extended
+    assert not obese.implausible
     assert obese.z > 2
     absurd = result(assess(Indicator.BMI_FOR_AGE, 60.0, sex=Sex.FEMALE, age=ten))
     assert absurd.implausible
@@ -300,7 +301,8 @@ def test_cdc_flags_on_the_modified_z_with_its_own_cuts() -> None:
         f"BMI-for-age modified z {absurd.flag_z:+.1f}, beyond the CDC's -4/+8"
     )
     too_tall = result(assess(Indicator.LENGTH_FOR_AGE, 175.0, sex=Sex.MALE, age=ten))
-    assert too_tall.implausible and too_tall.flag_z > 4
+    assert too_tall.implausible
+    assert too_tall.flag_z > 4
 
 
 # ---------------------------------------------------------------- ages and edges
@@ -499,8 +501,10 @@ def test_series_split_at_two_years_and_follow_the_tables() -> None:
     bmi = growth_series(Indicator.BMI_FOR_AGE, Sex.MALE, 24, 240)[0]
     assert [c.percentile for c in bmi.curves] == [5, 10, 25, 50, 75, 85, 95]
     length = growth_series(Indicator.WEIGHT_FOR_LENGTH, Sex.MALE, 0, 200, step=1)
-    assert len(length) == 1 and length[0].x_label == "length (cm)"
-    assert length[0].curves[0].points[0][0] == 45 and length[0].curves[0].points[-1][0] == 110
+    assert len(length) == 1
+    assert length[0].x_label == "length (cm)"
+    assert length[0].curves[0].points[0][0] == 45
+    assert length[0].curves[0].points[-1][0] == 110
     assert (
         growth_series(Indicator.HEAD_CIRCUMFERENCE_FOR_AGE, Sex.MALE, 0, 60)[-1]
         .curves[0]
@@ -605,7 +609,8 @@ def test_any_input_gives_a_result_or_a_reason(
     if isinstance(outcome, NotAssessed):
         assert outcome.reason
         return
-    assert math.isfinite(outcome.z) and 0 <= outcome.percentile <= 100
+    assert math.isfinite(outcome.z)
+    assert 0 <= outcome.percentile <= 100
     assert outcome.readback.endswith(" %ile")
     assert isinstance(outcome.implausible, bool)
     assert (outcome.implausible_reason is None) == (not outcome.implausible)
@@ -644,7 +649,8 @@ def test_gestational_age_parser_answers_any_text(text: str) -> None:
     except ParseError as error:
         assert str(error)
     else:
-        assert 22 <= found.weeks <= 44 and 0 <= found.days <= 6
+        assert 22 <= found.weeks <= 44
+        assert 0 <= found.days <= 6
 
 
 @given(weeks=st.integers(22, 44), days=st.integers(0, 6))
@@ -674,7 +680,8 @@ def test_interpolation_stays_between_the_rows(data: st.DataObject, sex: Sex) -> 
         ends = sorted(getattr(table.rows[j], field) for j in (i, i + 1))
         assert ends[0] - 1e-12 <= getattr(lms, field) <= ends[1] + 1e-12
     assert table.at(table.xs[i]) == table.rows[i]
-    assert table.at(table.first - 0.01) is None and table.at(table.last + 0.01) is None
+    assert table.at(table.first - 0.01) is None
+    assert table.at(table.last + 0.01) is None
 
 
 # ---------------------------------------------------------------- the tables

@@ -86,7 +86,9 @@ def test_any_text_gives_a_scan_or_a_refusal(text: str) -> None:
     except ScanError as refusal:
         assert str(refusal)
     else:
-        assert len(scan.gtin) == 14 and scan.gtin[1:3] == "03" and scan.ndc10 == scan.gtin[3:13]
+        assert len(scan.gtin) == 14
+        assert scan.gtin[1:3] == "03"
+        assert scan.ndc10 == scan.gtin[3:13]
 
 
 # GS1 character set 82 without the characters a terminal or the parser treat specially.

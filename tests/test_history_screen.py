@@ -198,7 +198,8 @@ async def test_harold_copd_former_smoker_and_medication_statuses(demo_engine: En
         copd = session.exec(
             select(Condition).where(Condition.name == "chronic obstructive pulmonary disease")
         ).one()
-        assert copd.code == "J44.9" and copd.patient_id == patient_id
+        assert copd.code == "J44.9"
+        assert copd.patient_id == patient_id
         statuses = {
             m.name: m.status
             for m in session.exec(select(Medication).where(Medication.patient_id == patient_id))
@@ -335,7 +336,8 @@ async def test_delete_a_new_entry_and_mark_a_stored_one_in_error(demo_engine: En
         assert screen.query_one(DataTable).has_focus
         assert _section(app) == HistorySection.ALLERGIES
         await pilot.press("delete")  # the cursor is on the new one: gone at once
-        assert len(_table(app)) == 1 and _draft(app).history.new_entries == []
+        assert len(_table(app)) == 1
+        assert _draft(app).history.new_entries == []
         await pilot.press("delete")  # sulfa, stored: asked first
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
@@ -362,7 +364,8 @@ async def test_delete_a_new_entry_and_mark_a_stored_one_in_error(demo_engine: En
             .where(HistoryReview.patient_id == patient_id, HistoryReview.section == "allergies")
             .order_by(col(HistoryReview.reviewed_at).desc())
         ).first()
-        assert review is not None and review.none_known
+        assert review is not None
+        assert review.none_known
 
 
 async def test_leaving_adds_what_the_form_holds_or_stays(demo_engine: Engine) -> None:
@@ -410,7 +413,8 @@ async def test_only_the_keys_that_apply_are_in_the_footer(demo_engine: Engine) -
             return {b.description for (_, b, _, _) in app.screen.active_bindings.values()}
 
         assert {"Reviewed", "Add", "Edit", "Remove"} <= shown()
-        assert "None known" not in shown() and "Taking" not in shown()
+        assert "None known" not in shown()
+        assert "Taking" not in shown()
         for _ in range(4):
             await pilot.press("right_square_bracket")
         assert {"Taking", "Not taking", "Stopped"} <= shown()

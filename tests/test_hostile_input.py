@@ -269,7 +269,8 @@ async def test_huge_pastes_in_a_visit_are_refused_and_nothing_too_long_is_stored
     visit_id = todays_encounter_id(demo_engine, "Whitfield")
     with Session(demo_engine) as session:
         encounter = session.get(Encounter, visit_id)
-        assert encounter is not None and encounter.signed_at is not None
+        assert encounter is not None
+        assert encounter.signed_at is not None
         assert (encounter.chief_complaint, encounter.hpi_onset) == ("cough", onset)
         stored = session.exec(select(Condition).where(Condition.encounter_id == visit_id)).one()
         assert stored.name == condition
@@ -303,7 +304,8 @@ async def test_control_characters_in_the_complaint_are_not_stored(demo_engine: E
         assert isinstance(app.screen, QueueScreen)
     with Session(demo_engine) as session:
         encounter = session.get(Encounter, todays_encounter_id(demo_engine, "Whitfield"))
-        assert encounter is not None and encounter.signed_at is not None
+        assert encounter is not None
+        assert encounter.signed_at is not None
         assert encounter.chief_complaint == "cough for 5 days [/] dna fever"
         assert encounter.hpi_onset is None
 
@@ -358,7 +360,8 @@ async def test_check_in_fields_fit_their_columns(demo_engine: Engine) -> None:
         await pilot.pause()
     with Session(demo_engine) as session:
         patient = session.exec(select(Patient).where(Patient.family_name == "Whitfield")).one()
-        assert len(patient.state or "") <= 50 and len(patient.postal_code or "") <= 20
+        assert len(patient.state or "") <= 50
+        assert len(patient.postal_code or "") <= 20
 
 
 async def test_control_characters_in_a_vitals_qualifier_are_not_stored(

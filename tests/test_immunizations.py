@@ -106,7 +106,9 @@ def test_the_catalog_has_the_demo_products_with_confirmed_codes() -> None:
     }
     # Said plainly: the 2025-26 COVID-19 CVX and Seqirus' MVX could not be confirmed.
     covid = catalog.product("covid_comirnaty")
-    assert covid.cvx is not None and covid.cvx.code is None and not covid.cvx.exportable
+    assert covid.cvx is not None
+    assert covid.cvx.code is None
+    assert not covid.cvx.exportable
     assert not catalog.product("flu_afluria").manufacturer.confirmation.confirmed  # type: ignore[union-attr]
     medication = catalog.product("ceftriaxone_1g")
     assert (medication.kind, medication.cvx, medication.group) == ("medication", None, None)
@@ -135,7 +137,8 @@ def test_an_expired_lot_is_a_hard_stop() -> None:
         check_lot(expired, TODAY)
     given = _giving(flu, lot=expired)
     check = check_administration(given, Order(group="influenza"), ADULT, NOW)
-    assert check.blocked and "is expired" in check.stops[0].message
+    assert check.blocked
+    assert "is expired" in check.stops[0].message
     with pytest.raises(AdministrationStopped, match="expired"):
         require_clear(check)
 
@@ -221,7 +224,8 @@ def test_a_flu_shot_from_a_scanned_barcode_passes_every_check() -> None:
     found = vaccine_catalog().by_ndc10(scan.ndc10)
     assert found is not None
     product, ndc = found
-    assert scan.lot is not None and scan.expires is not None
+    assert scan.lot is not None
+    assert scan.expires is not None
     lot = InventoryLot(product.key, ndc.ndc11, scan.lot, scan.expires, 10, FundingSource.PRIVATE)
     given = _giving(product, lot=lot)
     check = check_administration(given, Order(group="influenza", ordered_by="Dr Ortiz"), ADULT, NOW)
@@ -392,7 +396,8 @@ def test_the_observation_minutes_are_a_clinic_setting_within_reason(minutes: int
 @given(st.integers(1, 120), st.integers(-3600, 3 * 3600))
 def test_the_countdown_adds_up(minutes: int, seconds: int) -> None:
     countdown = observation_countdown(NOW, minutes, NOW + timedelta(seconds=seconds))
-    assert countdown.remaining >= timedelta(0) and countdown.over_by >= timedelta(0)
+    assert countdown.remaining >= timedelta(0)
+    assert countdown.over_by >= timedelta(0)
     assert not (countdown.remaining and countdown.over_by)
     if seconds >= 0:
         assert countdown.remaining - countdown.over_by == timedelta(
@@ -568,7 +573,8 @@ def test_an_unreadable_immunization_is_refused_with_the_field(
 
 
 _DAYS = st.dates(date(2000, 1, 1), date(2030, 12, 31))
-_MOMENTS = st.datetimes(datetime(2000, 1, 1), datetime(2030, 12, 31), timezones=st.just(TZ))
+# Hypothesis takes naive bounds and adds the zone from ``timezones``.
+_MOMENTS = st.datetimes(datetime(2000, 1, 1), datetime(2030, 12, 31), timezones=st.just(TZ))  # noqa: DTZ001
 
 
 @st.composite

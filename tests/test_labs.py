@@ -51,7 +51,9 @@ def _flags(text: str, **patient: Any) -> dict[str, Flag | None]:
 
 def test_a_urinalysis_reads_every_pad_with_its_flag() -> None:
     line = parse_poc_line(UA)
-    assert line.ok and line.test is not None and line.test.key == "ua"
+    assert line.ok
+    assert line.test is not None
+    assert line.test.key == "ua"
     shown = {r.analyte.key: r.shown for r in line.readings}
     assert shown == {
         "glu": "neg",
@@ -153,12 +155,15 @@ def test_a_refused_piece_is_pointed_at_by_its_place() -> None:
 
 def test_an_empty_line_is_empty_not_an_error() -> None:
     line = parse_poc_line("   ")
-    assert line.empty and not line.errors and not line.ok
+    assert line.empty
+    assert not line.errors
+    assert not line.ok
 
 
 def test_a_line_too_long_is_refused_whole() -> None:
     line = parse_poc_line("ua " + "glu neg " * 40)
-    assert line.errors and "too long" in (line.errors[0].error or "")
+    assert line.errors
+    assert "too long" in (line.errors[0].error or "")
 
 
 def test_case_and_commas_do_not_matter() -> None:
@@ -181,7 +186,8 @@ def _typed_value(draw: st.DrawFn, analyte: Analyte) -> str:
         choice = draw(st.sampled_from(analyte.choices))
         return draw(st.sampled_from(choice.words))
     low, high = analyte.plausible.low, analyte.plausible.high
-    assert low is not None and high is not None
+    assert low is not None
+    assert high is not None
     step = Decimal(1).scaleb(-analyte.decimals)
     units = draw(st.integers(int(low / step), int(high / step)))
     return f"{units * step:.{analyte.decimals}f}"
@@ -246,7 +252,8 @@ def test_the_latest_qc_of_the_day_decides() -> None:
 def test_without_a_passing_qc_today_the_ma_is_told_before_resulting() -> None:
     strep = poc_catalog().test("strep")
     gate = before_resulting(strep, _kit("strep"), [], TODAY)
-    assert not gate.clear and gate.qc is QcState.NOT_DONE
+    assert not gate.clear
+    assert gate.qc is QcState.NOT_DONE
     assert gate.notices == (
         "Rapid strep (group A strep antigen): no quality control recorded today; "
         "run the controls first",
@@ -346,7 +353,8 @@ def test_a_urinalysis_becomes_a_panel_and_its_members() -> None:
     assert [m["reference"] for m in panel["hasMember"]] == [f"urn:uuid:{m['id']}" for m in members]
     assert all(o["category"][0]["coding"][0]["code"] == "laboratory" for o in found)
     assert all(o["device"] == {"reference": f"urn:uuid:{device_id}"} for o in found)
-    assert device["lotNumber"] == "ABC123" and device["expirationDate"] == "2027-01-31"
+    assert device["lotNumber"] == "ABC123"
+    assert device["expirationDate"] == "2027-01-31"
     nitrite = next(m for m in members if m["code"]["coding"][0]["code"] == "5802-4")
     assert nitrite["valueCodeableConcept"]["coding"][0] == {
         "system": "http://snomed.info/sct",
@@ -368,7 +376,8 @@ def test_a_glucose_is_one_observation_with_its_quantity_and_range() -> None:
     (found,) = observations(result, subject=reference("00000000-0000-4000-8000-000000000777"))
     get_fhir_model_class("Observation").model_validate(found)
     assert found["code"]["coding"][0]["code"] == "41653-7"
-    assert found["valueQuantity"]["value"] == 180.0 and found["valueQuantity"]["code"] == "mg/dL"
+    assert found["valueQuantity"]["value"] == 180.0
+    assert found["valueQuantity"]["code"] == "mg/dL"
     assert found["interpretation"][0]["coding"][0]["code"] == "H"
     assert found["referenceRange"][0]["low"]["value"] == 70.0
     assert found["note"] == [{"text": "No quality control recorded today; resulted anyway"}]
@@ -392,4 +401,5 @@ def test_any_lot_text_gives_a_lot_or_a_refusal(text: str) -> None:
     except LotError as refusal:
         assert str(refusal)
     else:
-        assert parse_lot(lot) == lot and 1 <= len(lot) <= 20
+        assert parse_lot(lot) == lot
+        assert 1 <= len(lot) <= 20

@@ -114,7 +114,8 @@ def test_a_flat_draft_resumes_after_the_upgrade_and_flattens_again(tmp_path: Pat
     assert history.entries(HistorySection.MEDICAL)[0].fields["name"] == "asthma"
     assert history.medication_status == {7: MedicationStatus.STOPPED}
     assert history.entered_in_error == {HistorySection.SURGICAL: [4]}
-    assert history.form is not None and history.form.values == ["appendec", ""]
+    assert history.form is not None
+    assert history.form.values == ["appendec", ""]
     complaint = draft.complaint
     assert (complaint.chief_complaint, complaint.hpi, complaint.hpi_severity) == (
         "cough for 5 days",

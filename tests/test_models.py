@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, StatementError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ma_tui.data.catalogs.vitals import BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.data.models.audit import AuditEvent
@@ -100,7 +100,7 @@ def test_a_naive_time_is_refused(engine: Engine) -> None:
         session.add(patient)
         session.flush()
         assert patient.id is not None
-        session.add(Encounter(patient_id=patient.id, scheduled_at=datetime(2026, 1, 1, 9)))
+        session.add(Encounter(patient_id=patient.id, scheduled_at=datetime(2026, 1, 1, 9)))  # noqa: DTZ001
         with pytest.raises(StatementError, match="naive"):
             session.flush()
 
@@ -125,7 +125,9 @@ def test_foreign_keys_are_enforced(engine: Engine) -> None:
 def test_a_whole_visit_round_trips(engine: Engine) -> None:
     with Session(engine) as session:
         patient, ma, encounter = _setup(session)
-        assert patient.id and ma.id and encounter.id
+        assert patient.id
+        assert ma.id
+        assert encounter.id
         pid, eid, sid = patient.id, encounter.id, ma.id
         session.add_all(
             [
@@ -216,7 +218,7 @@ def test_a_whole_visit_round_trips(engine: Engine) -> None:
 
     with Session(engine) as session:
         bp = session.exec(
-            select(Observation).where(Observation.code == SYSTOLIC_BP).order_by(Observation.id)
+            select(Observation).where(Observation.code == SYSTOLIC_BP).order_by(col(Observation.id))
         ).all()
         assert [(o.value, o.reading_group) for o in bp] == [(168.0, "r1"), (162.0, "r2")]
         weight = session.exec(select(Observation).where(Observation.code == BODY_WEIGHT)).one()
@@ -232,7 +234,8 @@ def test_a_whole_visit_round_trips(engine: Engine) -> None:
         assert allergy.severity is AllergySeverity.MODERATE
         assert allergy.reviewed_by_id == sid
         review = session.exec(select(HistoryReview)).one()
-        assert review.section is HistorySection.SURGICAL and review.none_known
+        assert review.section is HistorySection.SURGICAL
+        assert review.none_known
         assert session.exec(select(Condition)).one().code == "J44.9"
         assert session.exec(select(SocialHistory)).one().value == "former smoker"
         assert session.exec(select(FamilyHistory)).one().relation == "mother"

@@ -55,7 +55,8 @@ async def test_a_step_asks_the_app_for_the_next_step_and_for_the_queue(
         step.post_message(GoToStep("complaint"))
         await pilot.pause()
         assert isinstance(app.screen, ComplaintScreen)
-        assert app.visit is not None and app.screen.visit is app.visit
+        assert app.visit is not None
+        assert app.screen.visit is app.visit
         app.screen.post_message(VisitClosed())
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)

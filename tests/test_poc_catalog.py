@@ -64,7 +64,8 @@ def test_every_code_says_how_it_was_confirmed() -> None:
     for test in poc_catalog().tests:
         for loinc in [test.loinc, *(a.loinc for a in test.analytes)]:
             if loinc is not None:
-                assert loinc.confirmed and loinc.how, loinc.code
+                assert loinc.confirmed, loinc.code
+                assert loinc.how, loinc.code
 
 
 def test_every_code_has_a_right_check_digit() -> None:
@@ -93,9 +94,12 @@ def test_quantities_have_ucum_units_and_ordered_limits() -> None:
             if analyte.kind == "quantity":
                 assert analyte.unit
                 low, high = analyte.plausible.low, analyte.plausible.high
-                assert low is not None and high is not None and low < high
+                assert low is not None
+                assert high is not None
+                assert low < high
             else:
-                assert analyte.unit is None and sum(c.normal for c in analyte.choices) == 1
+                assert analyte.unit is None
+                assert sum(c.normal for c in analyte.choices) == 1
 
 
 def test_an_unconfirmed_code_is_not_exported() -> None:

@@ -34,10 +34,15 @@ async def test_queue_lists_todays_demo_schedule_in_time_order(demo_engine: Engin
         assert times == sorted(times)
         by_name = {row[1]: row for row in rows}
         dana = by_name["Whitfield, Dana"]
-        assert dana[0] == "09:00" and dana[2] == "58 y" and dana[3] == "F"
-        assert dana[4] == "Arrived" and dana[5].endswith("m")
+        assert dana[0] == "09:00"
+        assert dana[2] == "58 y"
+        assert dana[3] == "F"
+        assert dana[4] == "Arrived"
+        assert dana[5].endswith("m")
         harold = by_name["Benton, Harold"]
-        assert harold[0] == "10:30" and harold[2] == "77 y" and harold[3] == "M"
+        assert harold[0] == "10:30"
+        assert harold[2] == "77 y"
+        assert harold[3] == "M"
         assert "Mon 23 Nov 2026" in _title(app)
         assert f"{len(rows)} visits" in _title(app)
 
@@ -153,7 +158,8 @@ async def test_a_patient_not_on_todays_schedule_can_start_a_walk_in(engine: Engi
         await pilot.pause()
     with Session(engine) as session:
         visit = session.exec(select(Encounter)).one()
-        assert visit.walk_in and visit.status is EncounterStatus.ROOMING
+        assert visit.walk_in
+        assert visit.status is EncounterStatus.ROOMING
         from ma_tui.data.audit import AuditAction, events
 
         (glass,) = events(session, action=AuditAction.BREAK_GLASS)
@@ -181,7 +187,8 @@ def test_other_patients_are_those_found_and_not_on_the_queue(demo_engine: Engine
     queue = todays_queue(demo_engine, CLINIC_NOW)
     on_queue = {entry.patient_id for entry in queue if entry.family_name == "Benton"}
     found = other_patients(demo_engine, query, CLINIC_NOW, shown=set(), limit=20)
-    assert on_queue and on_queue <= {patient.patient_id for patient in found}
+    assert on_queue
+    assert on_queue <= {patient.patient_id for patient in found}
     harold = next(patient for patient in found if patient.name == "Benton, Harold")
     assert (harold.age, harold.sex) == ("77 y", "M")
     rest = other_patients(demo_engine, query, CLINIC_NOW, shown=on_queue, limit=20)

@@ -101,7 +101,8 @@ def test_clean_text_cuts_at_the_limit_between_whole_letters() -> None:
 def test_clean_text_is_clean(text: str, limit: int) -> None:
     cleaned = clean_text(text, limit=limit)
     assert len(cleaned) <= limit
-    assert cleaned == cleaned.strip() and "  " not in cleaned
+    assert cleaned == cleaned.strip()
+    assert "  " not in cleaned
     assert unicodedata.is_normalized("NFC", cleaned)
     assert not any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in cleaned)
     assert clean_text(cleaned, limit=limit) == cleaned
@@ -148,7 +149,8 @@ def test_a_walk_in_is_recorded_in_the_audit_trail(engine: object) -> None:
             ("create", "patient"),
             ("create", "encounter"),
         ]
-        assert trail[1].entity_id == str(encounter_id) and trail[0].os_user
+        assert trail[1].entity_id == str(encounter_id)
+        assert trail[0].os_user
         assert verify(session).ok
 
 
@@ -187,7 +189,9 @@ def test_a_known_patient_off_the_schedule_is_opened_for_a_reason(engine: object)
     )
     with Session(engine) as session:
         (visit,) = session.exec(select(Encounter)).all()
-        assert visit.id == encounter_id and visit.walk_in and visit.patient_id == patient_id
+        assert visit.id == encounter_id
+        assert visit.walk_in
+        assert visit.patient_id == patient_id
         trail = events(session)
         assert [(e.action, e.entity, e.patient_mrn) for e in trail] == [
             ("break_glass", "patient", "7000001"),

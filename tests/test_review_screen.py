@@ -33,7 +33,8 @@ async def test_review_reads_back_and_signs(demo_engine: Engine) -> None:
         await pilot.press("ctrl+r")
         assert isinstance(app.screen, ReviewScreen)
         visit_text = _shown(app)
-        assert "171 lb (77.6 kg)" in visit_text and "128/82 mmHg" in visit_text
+        assert "171 lb (77.6 kg)" in visit_text
+        assert "128/82 mmHg" in visit_text
         problems = shown(app, "#review-problems")
         assert "chief complaint" in problems
         await pilot.press("ctrl+s")

@@ -64,7 +64,8 @@ def test_opening_a_visit_starts_rooming_and_saves_a_draft(demo_engine: Engine) -
     encounter_id, _ = _open(demo_engine, "Whitfield")
     with Session(demo_engine) as session:
         encounter = session.get(Encounter, encounter_id)
-        assert encounter is not None and encounter.status is EncounterStatus.ROOMING
+        assert encounter is not None
+        assert encounter.status is EncounterStatus.ROOMING
         changes = session.exec(
             select(EncounterStatusChange).where(EncounterStatusChange.encounter_id == encounter_id)
         ).all()
@@ -78,7 +79,8 @@ def test_a_saved_draft_is_resumed_where_it_was_left(demo_engine: Engine) -> None
     draft.complaint.chief_complaint = "cough"
     save_draft(demo_engine, draft, staff_id=None, now=CLINIC_NOW)
     resumed = open_visit(demo_engine, encounter_id, staff_id=None, now=CLINIC_NOW)
-    assert resumed.step == "history" and resumed.complaint.chief_complaint == "cough"
+    assert resumed.step == "history"
+    assert resumed.complaint.chief_complaint == "cough"
 
 
 def test_a_signed_visit_cannot_be_opened_for_rooming(demo_engine: Engine) -> None:
@@ -86,7 +88,8 @@ def test_a_signed_visit_cannot_be_opened_for_rooming(demo_engine: Engine) -> Non
         done = session.exec(
             select(Encounter).where(Encounter.status == EncounterStatus.CHECKED_OUT)
         ).first()
-        assert done is not None and done.id is not None
+        assert done is not None
+        assert done.id is not None
     with pytest.raises(ValueError, match="checked out"):
         open_visit(demo_engine, done.id, staff_id=None, now=CLINIC_NOW)
 
@@ -147,7 +150,8 @@ def test_signing_writes_the_whole_visit(demo_engine: Engine) -> None:
         assert (encounter.hpi_onset, encounter.hpi_severity) == ("2 days", 7)
         assert encounter.identity_confirmed_at == CLINIC_NOW
         patient = session.get(Patient, encounter.patient_id)
-        assert patient is not None and patient.phone == "555-555-0199"
+        assert patient is not None
+        assert patient.phone == "555-555-0199"
         pulse = session.exec(
             select(Observation).where(Observation.encounter_id == encounter_id)
         ).one()
@@ -157,7 +161,8 @@ def test_signing_writes_the_whole_visit(demo_engine: Engine) -> None:
             "H",
         )
         medication = session.get(Medication, atorvastatin.id)
-        assert medication is not None and medication.status is MedicationStatus.STOPPED
+        assert medication is not None
+        assert medication.status is MedicationStatus.STOPPED
         reviews = session.exec(
             select(HistoryReview).where(HistoryReview.encounter_id == encounter_id)
         ).all()
@@ -175,7 +180,8 @@ def test_a_correction_marks_the_old_value_and_adds_the_new(demo_engine: Engine) 
         weight = session.exec(
             select(Observation).where(Observation.code == BODY_WEIGHT).order_by(col(Observation.id))
         ).first()
-        assert weight is not None and weight.id is not None
+        assert weight is not None
+        assert weight.id is not None
         wrong_id = weight.id
     new_id = correct_observation(
         demo_engine,
@@ -194,7 +200,8 @@ def test_a_correction_marks_the_old_value_and_adds_the_new(demo_engine: Engine) 
     with Session(demo_engine) as session:
         wrong = session.get(Observation, wrong_id)
         right = session.get(Observation, new_id)
-        assert wrong is not None and right is not None
+        assert wrong is not None
+        assert right is not None
         assert wrong.status is ObservationStatus.ENTERED_IN_ERROR
         assert wrong.value is not None  # the wrong value is kept, marked
         assert (right.corrects_id, right.value, right.status) == (

@@ -118,7 +118,8 @@ def test_the_phq2_is_the_phq9s_first_two_items() -> None:
 
 def test_steadi_and_tobacco_carry_no_unconfirmed_codes() -> None:
     falls = CATALOG.instruments["falls"]
-    assert falls.panel_code is None and falls.total_code is None
+    assert falls.panel_code is None
+    assert falls.total_code is None
     assert all(item.code is None for item in falls.items)
     assert {item.answers.kind for item in falls.items} == {AnswerKind.BOOLEAN}
     tobacco = CATALOG.instruments["tobacco"]
@@ -162,9 +163,11 @@ def test_sources_are_cited_by_id() -> None:
 def test_find_ignores_case_spaces_and_dashes() -> None:
     for typed in ("PHQ-9", "phq 9", "phq9", "Phq-9"):
         found = CATALOG.find(typed)
-        assert found is not None and found.key == "phq9"
+        assert found is not None
+        assert found.key == "phq9"
     found = CATALOG.find("AUDIT-C")
-    assert found is not None and found.key == "auditc"
+    assert found is not None
+    assert found.key == "auditc"
     assert CATALOG.find("phq") is None
 
 

@@ -122,7 +122,8 @@ def test_severity_at_every_band_edge(
 ) -> None:
     result = _result(CATALOG.instruments[key], total, sex)
     assert result.total == total
-    assert result.band is not None and result.band.label == label
+    assert result.band is not None
+    assert result.band.label == label
     assert result.positive is positive
 
 
@@ -130,7 +131,8 @@ def test_severity_at_every_band_edge(
 def test_steadi_any_single_yes_is_at_risk(position: int) -> None:
     scores = tuple(1 if index == position else 0 for index in range(3))
     result = ScreeningResult(instrument=FALLS, sex=Sex.MALE, scores=scores)
-    assert result.positive and result.summary == "STEADI 1 of 3, at risk of falling"
+    assert result.positive
+    assert result.summary == "STEADI 1 of 3, at risk of falling"
 
 
 def test_every_item_answer_is_kept_with_its_code() -> None:
@@ -139,7 +141,8 @@ def test_every_item_answer_is_kept_with_its_code() -> None:
     assert [answer.choice.score for answer in result.answers] == [1, 2, 0, 1, 3, 0, 1, 0, 1]
     assert result.answers[4].choice.code == "LA6571-9"
     assert result.answers[2].line == "3. Sleep trouble: 0 Not at all"
-    assert result.total == 9 and result.summary == "PHQ-9 9, mild"
+    assert result.total == 9
+    assert result.summary == "PHQ-9 9, mild"
 
 
 def test_a_declined_screening_has_no_total() -> None:
@@ -183,7 +186,8 @@ def test_a_line_for_a_known_screening_needs_no_name() -> None:
 @pytest.mark.parametrize("text", ["declined", "Refused", "phq9 declined", "PHQ-9: decline"])
 def test_declined(text: str) -> None:
     typed = parse_answers(text, expected=PHQ9)
-    assert typed.declined and typed.scores == ()
+    assert typed.declined
+    assert typed.scores == ()
 
 
 REFUSALS: list[tuple[str, Instrument | None, str, int | None]] = [
@@ -234,7 +238,9 @@ def test_any_text_gives_answers_or_a_clear_refusal(
         typed = parse_answers(text, expected=expected, given=given_answers)
     except AnswersRefused as refused:
         message = str(refused)
-        assert message and "\n" not in message and len(message) < 300
+        assert message
+        assert "\n" not in message
+        assert len(message) < 300
     else:
         assert typed.declined or len(typed.scores) == len(typed.instrument.items)
 
@@ -265,7 +271,8 @@ def test_the_total_is_the_sum_of_the_item_scores(
     instrument, scores = answers
     result = ScreeningResult(instrument=instrument, sex=sex, scores=scores)
     assert result.total == sum(answer.choice.score for answer in result.answers) == sum(scores)
-    assert result.band is not None and result.band.contains(sum(scores))
+    assert result.band is not None
+    assert result.band.contains(sum(scores))
 
 
 # ------------------------------------------------------------------- reflex
@@ -317,7 +324,8 @@ def test_the_reflexed_phq9_may_be_declined() -> None:
     draft = _draft(("phq2 3 3", None), ("declined", "phq9"))
     check_ready(draft, Sex.FEMALE)
     phq9 = to_sign(draft, Sex.FEMALE)[1].result
-    assert phq9.declined and phq9.reflexed_from == "phq2"
+    assert phq9.declined
+    assert phq9.reflexed_from == "phq2"
 
 
 def test_a_corrected_reflexed_phq9_is_still_typed_without_its_first_two() -> None:
@@ -496,7 +504,8 @@ def test_due_on_the_same_day_a_year_later_not_before() -> None:
         )
         if s.instrument.key in last
     )
-    assert gad7.due and gad7.reason == "last GAD-7 on 2025-11-23, due yearly"
+    assert gad7.due
+    assert gad7.reason == "last GAD-7 on 2025-11-23, due yearly"
     assert not auditc.due
     assert auditc.reason == "last AUDIT-C on 2025-11-24; next due 2026-11-24"
     assert auditc.next_due == date(2026, 11, 24)
@@ -527,7 +536,8 @@ def test_this_visits_answers_count_declined_do_not() -> None:
     last = with_this_visit({"phq2": date(2020, 1, 1)}, draft, TODAY)
     assert last == {"phq2": date(2020, 1, 1), "phq9": TODAY}
     due = _due(date(1980, 5, 1), last)
-    assert "phq2" not in due and "gad7" in due
+    assert "phq2" not in due
+    assert "gad7" in due
 
 
 def test_clinic_rules_by_sex_and_interval() -> None:
@@ -550,7 +560,8 @@ def test_clinic_rules_by_sex_and_interval() -> None:
     kwargs: dict[str, Any] = {"birth_date": date(1980, 5, 1), "today": TODAY, "rules": rules}
     assert screening_status(sex=Sex.FEMALE, last_given=last, **kwargs) == []
     (status,) = screening_status(sex=Sex.MALE, last_given=last, **kwargs)
-    assert not status.due and status.reason == "last AUDIT-C on 2025-01-01; next due 2027-01-01"
+    assert not status.due
+    assert status.reason == "last AUDIT-C on 2025-01-01; next due 2027-01-01"
     (status,) = screening_status(sex=Sex.MALE, last_given={"auditc": date(2024, 11, 1)}, **kwargs)
     assert status.reason == "last AUDIT-C on 2024-11-01, due every 2 years"
 
@@ -647,7 +658,8 @@ def test_loinc_screenings_as_fhir(line: str, panel: str, total_code: str, total:
     }
     flag, band = observation["interpretation"][0], signed.result.band
     assert flag["coding"][0]["code"] == ("POS" if signed.result.positive else "NEG")
-    assert band is not None and flag["text"] == band.label
+    assert band is not None
+    assert flag["text"] == band.label
     assert observation["derivedFrom"] == [RESPONSE]
     assert observation["encounter"] == ENCOUNTER
 
@@ -684,7 +696,8 @@ def test_a_declined_screening_is_an_observation_of_why_nothing_was_recorded() ->
     assert questionnaire_response(signed, resource_id="qr-1", subject=SUBJECT) is None
     observation = _valid(score_observation(signed, resource_id="obs-1", subject=SUBJECT))
     assert observation["dataAbsentReason"]["coding"][0]["code"] == "asked-declined"
-    assert "valueQuantity" not in observation and "interpretation" not in observation
+    assert "valueQuantity" not in observation
+    assert "interpretation" not in observation
 
 
 @settings(max_examples=60)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -296,8 +296,9 @@ def search_text(draw: st.DrawFn, crowd: list[tuple[str, str, date, str, bool]]) 
     if crowd:
         person = draw(st.sampled_from(crowd))
         piece = st.sampled_from([person[0], person[1], person[3], f"{person[0]}, {person[1]}"])
+        cases: list[Callable[[str], str]] = [str.upper, str.lower, str]
         choices.append(
-            st.tuples(piece, st.integers(0, 10), st.sampled_from([str.upper, str.lower, str])).map(
+            st.tuples(piece, st.integers(0, 10), st.sampled_from(cases)).map(
                 lambda t: t[2](t[0][: t[1]])
             )
         )

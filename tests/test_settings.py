@@ -170,7 +170,8 @@ def test_a_long_or_multiline_value_is_quoted_on_one_short_line() -> None:
     with pytest.raises(SettingError) as raised:
         unit_code("weight", "kg\n" + "x" * 500)
     message = str(raised.value)
-    assert "\n" not in message and len(message) < 150
+    assert "\n" not in message
+    assert len(message) < 150
 
 
 @given(setting=st.sampled_from(SETTING_NAMES), text=st.text())
@@ -260,7 +261,8 @@ def test_cli_bad_setting_is_one_line_exit_2_and_changes_nothing(
     captured = capsys.readouterr()
     assert captured.out == ""
     lines = captured.err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(message)
+    assert len(lines) == 1
+    assert lines[0].startswith(message)
     assert _file_rows(db_path) == {"weight_unit": "kg"}
 
 
@@ -280,7 +282,8 @@ def test_cli_settings_refuses_a_bad_database_cleanly(
     notes.write_text("not a database\n")
     assert main(["settings", "set", "weight", "kg", "--db", str(notes)], environ={}) == 2
     err = capsys.readouterr().err
-    assert err.startswith("ma-tui: ") and "not a SQLite database" in err
+    assert err.startswith("ma-tui: ")
+    assert "not a SQLite database" in err
     assert notes.read_text() == "not a database\n"
 
 
@@ -335,7 +338,8 @@ def test_other_minutes_are_refused_with_the_range(text: str) -> None:
         parse_minutes("lockout", text)
     message = str(raised.value)
     assert message.startswith("lockout is whole minutes from 1 to 240, not ")
-    assert "\n" not in message and len(message) < 150
+    assert "\n" not in message
+    assert len(message) < 150
 
 
 def test_unset_clinic_locks_after_15_and_idles_after_5(engine: Engine) -> None:
@@ -388,7 +392,8 @@ def test_any_change_parses_to_a_known_setting_or_a_setting_error(setting: str, v
     if change.name in MINUTES_NAMES:
         assert 1 <= int(change.value) <= 240
     elif change.name == "mrn-system":
-        assert change.value == parse_mrn_system(change.value) and " " not in change.value
+        assert change.value == parse_mrn_system(change.value)
+        assert " " not in change.value
     elif change.name == "export-folder":
         assert Path(change.value).is_absolute()
     else:
@@ -409,7 +414,8 @@ def test_cli_bad_minutes_are_one_line_exit_2_and_create_nothing(
     target = tmp_path / "new.db"
     assert main(["settings", "set", *args, "--db", str(target)], environ={}) == EXIT_USAGE
     captured = capsys.readouterr()
-    assert captured.out == "" and captured.err == message + "\n"
+    assert captured.out == ""
+    assert captured.err == message + "\n"
     assert list(tmp_path.iterdir()) == []
 
 
@@ -465,7 +471,8 @@ def test_the_clinic_id_stays_the_same_from_one_export_to_the_next(
         assert main(["export", "fhir", "--patient", "1000105", "--db", db], environ={}) == 0
         bundles.append(json.loads(capsys.readouterr().out))
     ids = [[entry["resource"]["id"] for entry in bundle["entry"]] for bundle in bundles]
-    assert ids[0] and ids[0] == ids[1]
+    assert ids[0]
+    assert ids[0] == ids[1]
 
 
 def test_a_change_and_its_audit_event_are_stored_together(engine: Engine) -> None:

@@ -128,7 +128,7 @@ async def test_a_bp_is_corrected_as_a_pair_and_bad_input_is_refused(demo_engine:
             )
             .order_by(col(Observation.code))
         ).all()
-        assert sorted(o.value_entered for o in bp) == ["126", "80"]
+        assert sorted((o.value_entered for o in bp), key=str) == ["126", "80"]
 
 
 async def test_a_correction_is_checked_like_a_new_value(demo_engine: Engine) -> None:

@@ -76,15 +76,19 @@ async def test_sign_in_opens_the_queue_as_that_user(demo_sqlite: Engine) -> None
     app = signing_app(demo_sqlite)
     async with app.run_test() as pilot:
         assert isinstance(app.screen, SignInScreen)
-        assert app.focused is not None and app.focused.id == "signin-username"
+        assert app.focused is not None
+        assert app.focused.id == "signin-username"
         await sign_in(pilot, "mia", "2468")
         assert isinstance(app.screen, QueueScreen)
-        assert app.staff is not None and app.staff.username == "mia"
+        assert app.staff is not None
+        assert app.staff.username == "mia"
         await open_from_queue(pilot, "whit da")
     with Session(demo_sqlite) as session:
         draft = session.get(RoomingDraft, todays_encounter_id(demo_sqlite, "Whitfield"))
         mia = session.exec(select(Staff).where(Staff.username == "mia")).one()
-        assert draft is not None and draft.holder == "mia" and draft.owner_id == mia.id
+        assert draft is not None
+        assert draft.holder == "mia"
+        assert draft.owner_id == mia.id
 
 
 async def test_wrong_pin_and_unknown_user_say_the_same_and_show_no_patient(
@@ -99,7 +103,8 @@ async def test_wrong_pin_and_unknown_user_say_the_same_and_show_no_patient(
         await pilot.press("shift+tab")  # back to the username
         app.screen.query_one("#signin-username", Input).value = ""
         await sign_in(pilot, "nobody", "2468")
-        assert message(app) == wrong_pin and "wrong PIN" in wrong_pin
+        assert message(app) == wrong_pin
+        assert "wrong PIN" in wrong_pin
         assert len(app.screen_stack) == 2  # the default screen and sign-in: no queue behind
         assert "Whitfield" not in screen_text(app)
         await pilot.press("ctrl+p")  # the palette would search today's patients: not here
@@ -137,14 +142,17 @@ async def test_idle_lock_hides_the_patient_and_the_same_pin_resumes_in_place(
         await type_text(pilot, "7")  # the pulse half typed when she walks away
         await walk_away(pilot, app)
         assert isinstance(app.screen, SignInScreen)
-        assert "Whitfield" not in screen_text(app) and "128/82" not in screen_text(app)
-        assert app.focused is not None and app.focused.id == "signin-secret"
+        assert "Whitfield" not in screen_text(app)
+        assert "128/82" not in screen_text(app)
+        assert app.focused is not None
+        assert app.focused.id == "signin-secret"
         await type_text(pilot, "2468")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, VitalsScreen)
         assert app.screen.query_one("#v-bp", Input).value == "128/82"
-        assert app.focused is not None and app.focused.id == "v-pulse"
+        assert app.focused is not None
+        assert app.focused.id == "v-pulse"
         assert app.screen.query_one("#v-pulse", Input).value == "7"
 
 
@@ -163,12 +171,14 @@ async def test_another_user_signs_in_at_the_lock_and_the_visit_stays_its_owners(
         await pilot.press("f2")
         await sign_in(pilot, "jorge", "1357")
         assert isinstance(app.screen, QueueScreen)
-        assert app.staff is not None and app.staff.username == "jorge"
+        assert app.staff is not None
+        assert app.staff.username == "jorge"
         await open_from_queue(pilot, "whit da")  # Mia's: Jorge is told, and kept out
         assert isinstance(app.screen, QueueScreen)
     with Session(demo_sqlite) as session:
         draft = session.get(RoomingDraft, todays_encounter_id(demo_sqlite, "Whitfield"))
-        assert draft is not None and draft.holder == "mia"
+        assert draft is not None
+        assert draft.holder == "mia"
         vitals = json.loads(draft.data)["vitals"]["form"]["values"]
         assert vitals["bp"] == "128/82"
 
@@ -205,10 +215,10 @@ async def test_what_the_mA_did_is_in_the_audit_trail_and_the_chain_holds(
         ("sign_out", "mia"),
     ]
     view = new[2]
-    assert view.patient_mrn is not None and view.entity == "encounter"
-    assert "2468" not in " ".join(e.detail or "" for e in new) and "1111" not in " ".join(
-        e.detail or "" for e in new
-    )
+    assert view.patient_mrn is not None
+    assert view.entity == "encounter"
+    assert "2468" not in " ".join(e.detail or "" for e in new)
+    assert "1111" not in " ".join(e.detail or "" for e in new)
 
 
 async def test_f9_opens_staff_accounts_for_an_administrator_only(demo_sqlite: Engine) -> None:

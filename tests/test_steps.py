@@ -149,7 +149,8 @@ def test_a_steps_problems_keep_the_visit_from_signing(
     assert refused.value.problems == [EXAMPLES[step.name].problem]
     with Session(demo_engine) as session:
         encounter = session.get(Encounter, draft.encounter_id)
-        assert encounter is not None and encounter.signed_at is None
+        assert encounter is not None
+        assert encounter.signed_at is None
         assert encounter.status is EncounterStatus.ROOMING
         observations = select(Observation).where(Observation.encounter_id == draft.encounter_id)
         assert session.exec(observations).all() == []
@@ -175,7 +176,8 @@ def test_every_steps_part_is_written_and_its_detail_is_in_the_sign_event(
             .where(AuditEvent.action == AuditAction.SIGN)
             .order_by(col(AuditEvent.id).desc())
         ).first()
-        assert event is not None and event.detail is not None
+        assert event is not None
+        assert event.detail is not None
     expected: dict[str, object] = {}
     for step in DATA_STEPS:
         expected |= EXAMPLES[step.name].detail

@@ -57,7 +57,8 @@ async def test_a_whole_check_in_and_vitals_typed_ahead_land_in_their_fields(
         typed = values(app)
         assert (typed["v-bp"], typed["v-bp2"], typed["v-pulse"]) == ("128/82", "", "76")
         assert (typed["v-resp"], typed["v-temp"], typed["v-spo2"]) == ("16", "98.4", "97")
-        assert app.focused is not None and app.focused.id == "v-height"
+        assert app.focused is not None
+        assert app.focused.id == "v-height"
 
 
 async def test_keys_typed_after_a_caught_value_never_confirm_it(demo_sqlite: Engine) -> None:
@@ -73,7 +74,8 @@ async def test_keys_typed_after_a_caught_value_never_confirm_it(demo_sqlite: Eng
         assert isinstance(app.screen, VitalsScreen)
         assert values(app)["v-pulse"] == "250"
         assert values(app)["v-resp"] == ""
-        assert app.focused is not None and app.focused.id == "v-pulse"
+        assert app.focused is not None
+        assert app.focused.id == "v-pulse"
         assert not isinstance(app.screen, VitalCheckScreen)
         assert app.visit is not None
         assert all(v.value != 250 for v in app.visit.draft.vitals.entries)

@@ -62,7 +62,8 @@ class Trail:
             for event in events(session)[self.seen :]:
                 if event.entity != "staff":
                     continue  # the tests' own sign-ins
-                assert event.staff_username == "admin" and event.entity_id is not None
+                assert event.staff_username == "admin"
+                assert event.entity_id is not None
                 staff = session.get(Staff, int(event.entity_id))
                 assert staff is not None
                 found.append((event.action, staff, json.loads(event.detail or "{}")))
@@ -125,7 +126,8 @@ async def test_an_added_user_can_sign_in(demo_sqlite: Engine) -> None:
     assert sign_in(demo_sqlite, "jdoe", "4821") is SignInOutcome.SIGNED_IN
     [(action, staff, detail)] = trail.changes()
     assert (action, staff.username, staff.id) == ("create", "jdoe", jane.id)
-    assert detail["username"] == "jdoe" and detail["role"] == "ma"
+    assert detail["username"] == "jdoe"
+    assert detail["role"] == "ma"
     assert "4821" not in json.dumps(detail)
 
 
@@ -138,7 +140,8 @@ async def test_two_different_pins_store_nothing(demo_sqlite: Engine) -> None:
         await fill(pilot, (*JANE, "4821", "4822"))
         assert isinstance(app.screen, AddUserScreen)
         assert "differ" in shown(app, "#form-error")
-        assert field(app, "#user-pin").password and field(app, "#user-pin2").password
+        assert field(app, "#user-pin").password
+        assert field(app, "#user-pin2").password
         assert field(app, "#user-pin").value == field(app, "#user-pin2").value == ""
         assert app.screen.focused is field(app, "#user-pin")
         assert field(app, "#user-username").value == "jdoe"  # the rest stays as typed
@@ -169,7 +172,8 @@ async def test_a_refused_field_says_why_and_gets_the_focus(demo_sqlite: Engine) 
         assert app.screen.focused is field(app, "#user-username")
     assert staff_named(demo_sqlite, "jdoe") is None
     mia = staff_named(demo_sqlite, "mia")
-    assert mia is not None and mia.display_name == "Mia Sorensen"
+    assert mia is not None
+    assert mia.display_name == "Mia Sorensen"
 
 
 async def test_disable_then_enable_after_a_yes(demo_sqlite: Engine) -> None:
@@ -183,11 +187,13 @@ async def test_disable_then_enable_after_a_yes(demo_sqlite: Engine) -> None:
         await pilot.press("n")
         assert on_top(app) is screen
         mia = staff_named(demo_sqlite, "mia")
-        assert mia is not None and mia.active
+        assert mia is not None
+        assert mia.active
         await pilot.press("d", "y")
         await pilot.pause()
         mia = staff_named(demo_sqlite, "mia")
-        assert mia is not None and not mia.active
+        assert mia is not None
+        assert not mia.active
         assert str(screen.query_one("#users-table", DataTable).get_row("mia")[3]) == "disabled"
         assert sign_in(demo_sqlite, "mia", "2468") is SignInOutcome.DISABLED
         await pilot.press("d")
@@ -218,7 +224,8 @@ async def test_the_last_administrator_cannot_be_disabled(demo_sqlite: Engine) ->
         assert on_top(app) is screen
         assert "last active administrator" in shown(app, "#users-message")
     admin = staff_named(demo_sqlite, "admin")
-    assert admin is not None and admin.active
+    assert admin is not None
+    assert admin.active
     assert trail.changes() == []
 
 

@@ -65,14 +65,18 @@ def test_implausible_names_the_band_and_the_age() -> None:
 def test_an_implausible_value_is_held_until_confirmed_then_stored_with_why() -> None:
     form = VitalsForm(values={"pulse": "250"})
     entries, errors = build_vitals(form, UNITS, ADULT, CLINIC_NOW)
-    assert entries == [] and "needs a confirm" in errors["pulse"]
+    assert entries == []
+    assert "needs a confirm" in errors["pulse"]
     held = check_field("pulse", form, UNITS, ADULT, CLINIC_NOW, {})
-    assert held is not None and held.possible and held.other_unit is None
+    assert held is not None
+    assert held.possible
+    assert held.other_unit is None
     form.confirmed["pulse"] = held.text
     entries, errors = build_vitals(form, UNITS, ADULT, CLINIC_NOW)
     assert errors == {}
     (pulse,) = entries
-    assert pulse.value == 250 and pulse.interpretation == "HH"
+    assert pulse.value == 250
+    assert pulse.interpretation == "HH"
     assert pulse.confirmation == "250 /min is implausible for adults (plausible 30–200 /min)"
 
 
@@ -101,7 +105,8 @@ def test_both_parts_of_a_blood_pressure_are_checked() -> None:
 
 def test_a_celsius_temperature_typed_at_a_fahrenheit_clinic_is_offered_in_celsius() -> None:
     held = check("temp", "38.5")
-    assert held is not None and not held.possible  # 38.5 °F is impossible: no "keep"
+    assert held is not None
+    assert not held.possible
     assert held.other_unit is not None
     assert held.other_unit.text == "38.5c"
     assert held.other_unit.readback == "38.5 °C (101.3 °F)"
@@ -109,22 +114,26 @@ def test_a_celsius_temperature_typed_at_a_fahrenheit_clinic_is_offered_in_celsiu
 
 def test_a_fahrenheit_temperature_typed_at_a_celsius_clinic_is_offered_in_fahrenheit() -> None:
     held = check("temp", "101.3", units=METRIC)
-    assert held is not None and held.other_unit is not None
+    assert held is not None
+    assert held.other_unit is not None
     assert held.other_unit.text == "101.3f"
 
 
 def test_kilograms_typed_as_pounds_are_caught_against_the_last_weight() -> None:
     history = {BODY_WEIGHT: [Reading(77.6, days_ago(20))]}
     held = check("weight", "77.6", history=history)  # 77.6 lb = 35.2 kg: far from 77.6 kg
-    assert held is not None and held.possible
+    assert held is not None
+    assert held.possible
     assert any("less than 77.6 kg" in reason for reason in held.reasons)
-    assert held.other_unit is not None and held.other_unit.text == "77.6kg"
+    assert held.other_unit is not None
+    assert held.other_unit.text == "77.6kg"
 
 
 def test_no_unit_is_offered_when_the_other_one_is_no_better() -> None:
     held = check("pulse", "250")
-    assert held is not None and held.other_unit is None
-    assert check("temp", "12") is None or check("temp", "12").other_unit is None  # type: ignore[union-attr]
+    assert held is not None
+    assert held.other_unit is None
+    assert check("temp", "12") is None or check("temp", "12").other_unit is None
 
 
 def test_a_sensible_value_in_the_clinic_unit_raises_nothing() -> None:
@@ -191,11 +200,13 @@ def test_a_time_more_than_a_day_back_needs_a_confirm() -> None:
         2026, 11, 21, 14, 5, tzinfo=CLINIC_NOW.tzinfo
     )
     held = check_time_taken(form, CLINIC_NOW)
-    assert held is not None and held.reasons == ("taken 1 day ago, 11/21/2026 14:05",)
+    assert held is not None
+    assert held.reasons == ("taken 1 day ago, 11/21/2026 14:05",)
     assert "taken_at" in build_vitals(form, UNITS, ADULT, CLINIC_NOW)[1]
     form.confirmed["taken_at"] = held.text
     entries, errors = build_vitals(form, UNITS, ADULT, CLINIC_NOW)
-    assert errors == {} and entries[0].taken_at.day == 21
+    assert errors == {}
+    assert entries[0].taken_at.day == 21
     assert check_time_taken(VitalsForm(taken_at="11/22 10:00"), CLINIC_NOW) is None
 
 

@@ -82,22 +82,26 @@ async def test_implausible_needs_a_deliberate_keep_and_is_stored_with_why(
         # Enter alone takes the highlighted choice, "fix it": back to the field.
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, VitalsScreen) and _focused_id(app) == "v-pulse"
+        assert isinstance(app.screen, VitalsScreen)
+        assert _focused_id(app) == "v-pulse"
         assert "check" in _note(app, "pulse")
         await pilot.press("enter")
         assert isinstance(app.screen, VitalCheckScreen)
         await pilot.press("down", "enter")  # keep
         await pilot.pause()
-        assert isinstance(app.screen, VitalsScreen) and _focused_id(app) == "v-resp"
+        assert isinstance(app.screen, VitalsScreen)
+        assert _focused_id(app) == "v-resp"
         assert "confirmed" in _note(app, "pulse")
         await pilot.press("ctrl+r")  # the review tells the provider it was checked again
         await pilot.pause()
         review = shown(app, "#review-visit")
-        assert "250 /min" in review and "CRITICAL HIGH" in review
+        assert "250 /min" in review
+        assert "CRITICAL HIGH" in review
         assert "confirmed: 250 /min is implausible for adults" in review
     saved = _saved_vitals(demo_engine, "Whitfield")
     pulse = next(v for v in saved["entries"] if v["code"] == HEART_RATE)  # type: ignore[attr-defined]
-    assert pulse["value"] == 250 and pulse["interpretation"] == "HH"
+    assert pulse["value"] == 250
+    assert pulse["interpretation"] == "HH"
     assert "implausible for adults" in pulse["confirmation"]
 
 
@@ -106,7 +110,8 @@ async def test_abnormal_is_stored_and_flagged_without_asking(demo_engine: Engine
     async with app.run_test() as pilot:
         await _to_vitals(pilot, "benton")
         await _enter(pilot, "168/98")
-        assert isinstance(app.screen, VitalsScreen) and _focused_id(app) == "v-bp2"
+        assert isinstance(app.screen, VitalsScreen)
+        assert _focused_id(app) == "v-bp2"
         assert "HIGH" in _note(app, "bp")
 
 
@@ -182,7 +187,8 @@ async def test_a_time_taken_days_back_asks_and_moving_on_asks_for_what_was_skipp
         assert isinstance(app.screen, VitalCheckScreen)
         await pilot.press("escape")
         await pilot.pause()
-        assert isinstance(app.screen, VitalsScreen) and _focused_id(app) == "v-bp"
+        assert isinstance(app.screen, VitalsScreen)
+        assert _focused_id(app) == "v-bp"
     saved = _saved_vitals(demo_engine, "Whitfield")
     assert str(saved["unsettled"]).startswith("BP: needs a confirm")
 
@@ -200,8 +206,10 @@ async def test_a_metric_clinic_shows_its_units_beside_each_field(demo_engine: En
             for label in app.screen.query(".vital-unit")
             if label.parent is not None
         }
-        assert units["row-temp"] == "°C" and units["row-weight"] == "kg"
-        assert units["row-height"] == "cm" and units["row-bp"] == "mmHg"
+        assert units["row-temp"] == "°C"
+        assert units["row-weight"] == "kg"
+        assert units["row-height"] == "cm"
+        assert units["row-bp"] == "mmHg"
         app.screen.query_one("#v-temp", Input).focus()
         await pilot.pause()
         await _enter(pilot, "38.9")

@@ -48,7 +48,9 @@ def test_the_issue_example_fills_every_field() -> None:
         "weight": "171",
         "pain": "2",
     }
-    assert line.errors == () and line.not_obtained == {} and line.qualifiers == {}
+    assert line.errors == ()
+    assert line.not_obtained == {}
+    assert line.qualifiers == {}
 
 
 def test_order_does_not_matter() -> None:
@@ -66,7 +68,8 @@ def test_a_second_bp_is_the_repeat_and_a_third_is_refused() -> None:
     line = parse("168/98 162/96 150/90")
     assert (line.values["bp"], line.values["bp2"]) == ("168/98", "162/96")
     (third,) = line.errors
-    assert third.text == "150/90" and "two readings" in (third.error or "")
+    assert third.text == "150/90"
+    assert "two readings" in (third.error or "")
 
 
 def test_qualifiers_oxygen_and_the_time_taken() -> None:
@@ -103,7 +106,8 @@ def test_not_obtained_takes_the_start_of_a_reason(typed: str, reason: str) -> No
 
 def test_pain_unable_to_rate() -> None:
     line = read("pnu")
-    assert line.values == {"pain": "u"} and line.errors == ()
+    assert line.values == {"pain": "u"}
+    assert line.errors == ()
     (part,) = line_readback(line, VitalsForm(), US, ADULT, CLINIC_NOW)
     assert "unable to rate" in part.text
 
@@ -135,7 +139,8 @@ def test_a_value_its_field_refuses_is_pointed_at_but_still_fills_the_field() -> 
     line = read("128/82 p7 t38.5")
     errors = {piece.text: piece.error or "" for piece in line.errors}
     assert set(errors) == {"p7", "t38.5"}  # 7 /min; 38.5 °F (the unit catch offers °C)
-    assert line.values["pulse"] == "7" and line.refused == ()
+    assert line.values["pulse"] == "7"
+    assert line.refused == ()
 
 
 def test_head_circumference_is_for_children_under_five() -> None:
@@ -218,7 +223,8 @@ def test_any_text_is_read_without_raising_and_every_piece_is_where_it_was_typed(
 @given(st.from_regex(r"[0-9]{1,3}(\.[0-9])?", fullmatch=True))
 def test_a_number_without_letters_is_never_given_a_vital(number: str) -> None:
     line = parse(number)
-    assert line.values == {} and len(line.refused) == 1
+    assert line.values == {}
+    assert len(line.refused) == 1
 
 
 @given(st.sampled_from(NOT_OBTAINED_REASONS), st.sampled_from(sorted(LETTERS)))

@@ -34,7 +34,8 @@ async def _to_line(pilot: Pilot[None], search: str) -> None:
     await open_from_queue(pilot, search)
     await pilot.press("enter", "enter", "enter")
     assert isinstance(pilot.app.screen, VitalsScreen)
-    assert pilot.app.focused is not None and pilot.app.focused.id == "vitals-line"
+    assert pilot.app.focused is not None
+    assert pilot.app.focused.id == "vitals-line"
 
 
 def _stored(engine: Engine, family: str) -> VisitDraft:
@@ -65,7 +66,8 @@ async def test_a_whole_set_on_one_line_fills_the_fields_and_enter_moves_on(
         )
         assert fields["height"] == "65"  # carried forward, untouched by the line
         readback = shown(app, "#line-readback")
-        assert "Wt 171 lb (77.6 kg)" in readback and "T 98.4 °F (36.9 °C)" in readback
+        assert "Wt 171 lb (77.6 kg)" in readback
+        assert "T 98.4 °F (36.9 °C)" in readback
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, HistoryScreen)
@@ -75,7 +77,8 @@ async def test_a_whole_set_on_one_line_fills_the_fields_and_enter_moves_on(
         "171",
         "[lb_av]",
     )
-    assert vitals[BODY_HEIGHT].value_entered == "65" and vitals[PAIN_SEVERITY].value == 2
+    assert vitals[BODY_HEIGHT].value_entered == "65"
+    assert vitals[PAIN_SEVERITY].value == 2
     assert vitals[SPO2].method == "room air"
 
 
@@ -90,7 +93,8 @@ async def test_a_refused_piece_is_pointed_at_and_enter_stays(demo_engine: Engine
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, VitalsScreen)
-        assert app.focused is not None and app.focused.id == "vitals-line"
+        assert app.focused is not None
+        assert app.focused.id == "vitals-line"
     # Not lost either: the line is in the draft as typed.
     assert _stored(demo_engine, "Whitfield").vitals.form is not None
 
@@ -108,7 +112,8 @@ async def test_the_unit_catch_from_the_line_rewrites_the_piece(demo_engine: Engi
         assert field(app, "#vitals-line").value == "168/98 t38.9c"
         assert field(app, "#v-temp").value == "38.9c"
         # On to the first empty field after the last one the line filled.
-        assert app.focused is not None and app.focused.id == "v-spo2"
+        assert app.focused is not None
+        assert app.focused.id == "v-spo2"
     temperature = next(
         v for v in _stored(demo_engine, "Benton").vitals.entries if v.code == BODY_TEMPERATURE
     )
@@ -126,7 +131,8 @@ async def test_fix_it_goes_back_to_the_piece_in_the_line(demo_engine: Engine) ->
         await pilot.press("enter")  # the default: fix it
         await pilot.pause()
         line = field(app, "#vitals-line")
-        assert app.focused is line and line.cursor_position == len("p250")
+        assert app.focused is line
+        assert line.cursor_position == len("p250")
 
 
 async def test_a_piece_taken_out_gives_the_field_back(demo_engine: Engine) -> None:

@@ -26,7 +26,8 @@ async def _to_vitals(pilot: Pilot[None], search: str) -> None:
     """To the vitals' BP field: Enter on the empty one-line entry goes field by field."""
     await open_from_queue(pilot, search)
     await pilot.press("enter", "enter", "enter")
-    assert pilot.app.focused is not None and pilot.app.focused.id == "vitals-line"
+    assert pilot.app.focused is not None
+    assert pilot.app.focused.id == "vitals-line"
     await pilot.press("enter")
 
 
@@ -55,17 +56,21 @@ async def test_dana_routine_vitals_in_clinic_units(demo_engine: Engine) -> None:
         assert app.visit is not None
         vitals = {v.code: v for v in app.visit.draft.vitals.entries}
     assert (vitals[SYSTOLIC_BP].value, vitals[DIASTOLIC_BP].value) == (128, 82)
-    assert vitals[SYSTOLIC_BP].position == "sitting" and vitals[SYSTOLIC_BP].site == "left arm"
-    assert vitals[HEART_RATE].value == 76 and vitals[HEART_RATE].interpretation is None
+    assert vitals[SYSTOLIC_BP].position == "sitting"
+    assert vitals[SYSTOLIC_BP].site == "left arm"
+    assert vitals[HEART_RATE].value == 76
+    assert vitals[HEART_RATE].interpretation is None
     temperature = vitals[BODY_TEMPERATURE]
     assert (temperature.value_entered, temperature.unit_entered) == ("98.4", "[degF]")
-    assert round(temperature.value or 0, 1) == 36.9 and temperature.unit == "Cel"
+    assert round(temperature.value or 0, 1) == 36.9
+    assert temperature.unit == "Cel"
     assert vitals[SPO2].method == "room air"
     assert (vitals[BODY_HEIGHT].value_entered, vitals[BODY_HEIGHT].unit_entered) == ("65", "[in_i]")
     weight = vitals[BODY_WEIGHT]
     assert (weight.value_entered, weight.unit_entered, weight.value) == ("171", "[lb_av]", 77.56)
     assert vitals[PAIN_SEVERITY].value == 2
-    assert vitals[BMI].method == "calculated" and 28 < (vitals[BMI].value or 0) < 29
+    assert vitals[BMI].method == "calculated"
+    assert 28 < (vitals[BMI].value or 0) < 29
 
 
 async def test_harold_abnormal_values_are_flagged_as_entered(demo_engine: Engine) -> None:
@@ -91,7 +96,8 @@ async def test_harold_abnormal_values_are_flagged_as_entered(demo_engine: Engine
     assert len({v.reading_group for v in systolic}) == 2
     assert {v.code: v.interpretation for v in draft.entries}[HEART_RATE] == "H"
     spo2 = next(v for v in draft.entries if v.code == SPO2)
-    assert spo2.o2_flow_l_min == 2 and spo2.interpretation == "L"
+    assert spo2.o2_flow_l_min == 2
+    assert spo2.interpretation == "L"
 
 
 async def test_a_bad_value_says_why_and_keeps_the_mA_on_the_screen(demo_engine: Engine) -> None:

@@ -40,11 +40,13 @@ async def test_ada_is_registered_and_opened_for_check_in(demo_engine: Engine) ->
     with Session(demo_engine) as session:
         ada = session.exec(select(Patient).where(Patient.family_name == "Okafor")).one()
         assert (ada.given_name, ada.birth_date, ada.sex) == ("Ada", date(2023, 3, 9), Sex.FEMALE)
-        assert ada.phone == "555-555-0142" and ada.guardian_name == "Chidi Okafor"
+        assert ada.phone == "555-555-0142"
+        assert ada.guardian_name == "Chidi Okafor"
         coverage = session.exec(select(Coverage).where(Coverage.patient_id == ada.id)).one()
         assert (coverage.payer, coverage.member_id) == ("Blue Meadow Health", "BMH4471902")
         visit = session.exec(select(Encounter).where(Encounter.patient_id == ada.id)).one()
-        assert visit.walk_in and visit.status is EncounterStatus.ROOMING
+        assert visit.walk_in
+        assert visit.status is EncounterStatus.ROOMING
 
 
 async def test_a_minor_without_a_guardian_is_not_registered(demo_engine: Engine) -> None:
@@ -85,7 +87,8 @@ async def test_relationship_and_payer_complete_with_the_right_arrow(demo_engine:
             await type_text(pilot, prefix)
             await pilot.pause()
             typed = app.screen.query_one(selector, Input)
-            assert typed.has_focus and typed.value == prefix
+            assert typed.has_focus
+            assert typed.value == prefix
             assert typed.render_line(0).text.startswith(prefix + completed[len(prefix) :])  # grey
             await pilot.press("right")
             assert typed.value == completed

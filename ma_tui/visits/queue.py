@@ -119,7 +119,8 @@ def other_patients(
 def _entry(
     encounter: Encounter, patient: Patient, doctor: Staff | None, now: datetime
 ) -> QueueEntry:
-    assert encounter.id is not None and patient.id is not None
+    assert encounter.id is not None
+    assert patient.id is not None
     status = EncounterStatus(encounter.status)
     waiting = status in WAITING
     return QueueEntry(

@@ -71,7 +71,8 @@ def _sign(
 ) -> None:
     encounter = session.get(Encounter, draft.encounter_id)
     patient = session.get(Patient, draft.patient_id)
-    assert encounter is not None and patient is not None
+    assert encounter is not None
+    assert patient is not None
     if encounter.signed_at is not None:
         raise SignError(["This visit was already signed."])
     stored = session.get(RoomingDraft, draft.encounter_id)

@@ -420,7 +420,8 @@ def bmi_entry(entries: list[VitalEntry], age_days: int, taken: datetime) -> Vita
 
 
 def _as_measurement(entry: VitalEntry) -> Measurement:
-    assert entry.value is not None and entry.unit is not None
+    assert entry.value is not None
+    assert entry.unit is not None
     return Measurement(
         code=entry.code,
         value_entered=entry.value_entered or "",

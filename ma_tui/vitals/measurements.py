@@ -438,7 +438,8 @@ def classify(code: str, value: float, age_days: int) -> Flag | None:
     if band.normal is None:  # weight, height: no normal band, only plausible limits
         return None
     low, high = band.normal.low, band.normal.high
-    assert low is not None and high is not None  # checked when the catalog is loaded
+    assert low is not None
+    assert high is not None
     text = f"normal {show(low)}–{show(high)} {unit} for {who}"
     if value < low:
         return Flag("low", text)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from ma_tui.core.errors import Conflict, InvalidInput
 from ma_tui.data.catalogs import CatalogError, strict
 from ma_tui.data.catalogs.clinic_hours import CATALOG, clinic_hours
+from ma_tui.worklist.fhir import resources
 from ma_tui.worklist.followup import (
     BookedSlot,
     DateWindow,
@@ -29,6 +30,7 @@ from ma_tui.worklist.followup import (
     propose_slots,
 )
 from ma_tui.worklist.items import Actor, PatientRef, StaffRole, Status, WorkItem, claim
+from tests.fhir_checks import SUBJECT, assert_valid, ids
 
 TZ = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 11, 23, 9, 20, tzinfo=TZ)  # a Monday
@@ -270,3 +272,28 @@ def test_a_holiday_given_twice_is_refused(edited: dict[str, Any]) -> None:
     edited["closed"].append(edited["closed"][0])
     with pytest.raises(CatalogError, match="repeats the date"):
         _load(edited)
+
+
+# ------------------------------------------------------------------ FHIR
+
+
+def test_a_booked_follow_up_is_an_order_a_task_and_an_appointment() -> None:
+    booked = book(
+        _follow_up(), _at(date(2026, 12, 7), 10, 0), SCHEDULE, clinic_hours(), TZ, by=MARIA, at=NOW
+    )
+    order, task, appointment = resources(
+        booked, subject=SUBJECT, clinic={"display": "c"}, new_id=ids()
+    )
+    assert_valid([order, task, appointment])
+    assert order["occurrencePeriod"] == {"start": "2026-12-04", "end": "2026-12-10"}
+    assert order["note"] == [{"text": "follow up in 2 weeks"}]
+    assert task["code"]["coding"][0]["code"] == "fulfill"
+    assert (appointment["status"], appointment["minutesDuration"]) == ("booked", 20)
+    assert appointment["start"] == "2026-12-07T10:00:00-06:00"
+    assert appointment["basedOn"] == [{"reference": f"urn:uuid:{order['id']}"}]
+
+
+def test_an_unbooked_follow_up_has_no_appointment() -> None:
+    exported = resources(_follow_up(), subject=SUBJECT, clinic={"display": "c"}, new_id=ids())
+    assert [r["resourceType"] for r in exported] == ["ServiceRequest", "Task"]
+    assert_valid(exported)

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ma_tui.core.errors import Conflict, InvalidInput, UserError
+from ma_tui.worklist.fhir import resources
 from ma_tui.worklist.items import Actor, PatientRef, StaffRole, Status, WorkItem, claim, move
 from ma_tui.worklist.prior_auth import (
     CodeSystem,
@@ -27,6 +28,7 @@ from ma_tui.worklist.prior_auth import (
     units_bar,
     warnings,
 )
+from tests.fhir_checks import SUBJECT, assert_valid, ids
 
 TZ = ZoneInfo("America/Chicago")
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=TZ)
@@ -239,3 +241,34 @@ def test_units_never_run_past_the_approval(steps: list[tuple[str, Status]]) -> N
             continue
         auth = item.details
         assert auth.approved_units is not None and 0 <= auth.used_units <= auth.approved_units
+
+
+# ------------------------------------------------------------------ FHIR
+
+
+def test_a_prior_auth_is_a_task_on_a_preauthorization_claim() -> None:
+    item = record_use(_approved(units=10), date(2026, 10, 6), MARIA, _at(6))
+    clinic = {"display": "Prairie Family Clinic"}
+    claim_json, task = resources(item, subject=SUBJECT, clinic=clinic, new_id=ids())
+    assert_valid([claim_json, task])
+    assert (claim_json["use"], claim_json["status"]) == ("preauthorization", "active")
+    assert claim_json["type"]["coding"][0]["code"] == "professional"
+    assert claim_json["insurer"] == {"display": "Blue Prairie Health"}
+    assert claim_json["item"][0]["productOrService"]["coding"] == [
+        {"system": "http://www.ama-assn.org/go/cpt", "code": "97110", "display": PT.display}
+    ]
+    outputs = {o["type"]["coding"][0]["code"]: o for o in task["output"]}
+    assert outputs["reference"]["valueString"] == "PA-88231"
+    assert outputs["approved-period"]["valuePeriod"] == {"start": "2026-10-05", "end": "2026-12-04"}
+    units = [outputs[key]["valueUnsignedInt"] for key in ("approved-units", "used-units")]
+    assert units == [10, 1]
+    assert "code" in task and "priority" not in task
+
+
+def test_a_drug_prior_auth_is_a_pharmacy_claim() -> None:
+    auth = PriorAuth(payer="", codes=(parse_service_code("RxNorm 860975"),))
+    item = new_prior_auth(OMAR, auth, due=_at(3), at=T0, by=MARIA)
+    claim_json, task = resources(item, subject=SUBJECT, clinic={"display": "c"}, new_id=ids())
+    assert_valid([claim_json, task])
+    assert (claim_json["status"], task["status"]) == ("draft", "draft")
+    assert claim_json["type"]["coding"][0]["code"] == "pharmacy"

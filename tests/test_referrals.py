@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ma_tui.core.errors import Conflict, InvalidInput
+from ma_tui.worklist.fhir import REFERRAL_CATEGORY, TASK_CODE, resources
 from ma_tui.worklist.items import Actor, PatientRef, StaffRole, Status, WorkItem, claim, close
 from ma_tui.worklist.referrals import (
     Referral,
@@ -21,6 +22,7 @@ from ma_tui.worklist.referrals import (
     record_consult_note,
     record_sent,
 )
+from tests.fhir_checks import SUBJECT, assert_valid, ids
 
 TZ = ZoneInfo("America/Chicago")
 ORDERED = date(2026, 11, 2)
@@ -125,3 +127,34 @@ def test_the_alert_is_always_7_14_or_none(
     if alert is not None:
         assert alert.days in (7, 14) and alert.elapsed >= alert.days
         assert note is None
+
+
+# ------------------------------------------------------------------ FHIR
+
+
+def test_a_referral_is_a_service_request_tracked_by_a_task() -> None:
+    scheduled = record_appointment(_sent(), date(2026, 11, 12), MARIA, _at(2))
+    request, task = resources(scheduled, subject=SUBJECT, clinic={"display": "c"}, new_id=ids())
+    assert_valid([request, task])
+    assert request["category"][0]["coding"] == [REFERRAL_CATEGORY]
+    assert (request["status"], request["intent"], request["priority"]) == (
+        "active",
+        "order",
+        "urgent",
+    )
+    assert request["performer"] == [{"display": "Dr. Amal Reyes, North Cardiology"}]
+    assert request["occurrenceDateTime"] == "2026-11-12"
+    assert task["code"]["coding"][0] == {"system": TASK_CODE, "code": "fulfill"}
+    assert task["priority"] == "urgent"
+    assert task["restriction"] == {"period": {"end": "2026-11-05T10:00:00-06:00"}}
+    assert [i["valueString"] for i in task["input"]] == [
+        "referral letter (2026-11-02)",
+        "ECG (2026-11-02)",
+    ]
+
+
+def test_a_closed_referral_is_completed() -> None:
+    closed = record_consult_note(_sent(), date(2026, 11, 16), MARIA, _at(14))
+    request, task = resources(closed, subject=SUBJECT, clinic={"display": "c"}, new_id=ids())
+    assert_valid([request, task])
+    assert (request["status"], task["status"]) == ("completed", "completed")

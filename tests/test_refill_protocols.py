@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from ma_tui.core.errors import Conflict, InvalidInput, NotAllowed
 from ma_tui.data.catalogs import CatalogError, strict
 from ma_tui.data.catalogs.refill_protocols import CATALOG, refill_protocols
+from ma_tui.worklist.fhir import TASK_CODE, resources
 from ma_tui.worklist.items import Actor, PatientRef, StaffRole, Status, claim, close
 from ma_tui.worklist.refills import (
     RefillRequest,
@@ -27,6 +28,7 @@ from ma_tui.worklist.refills import (
     new_refill,
     route,
 )
+from tests.fhir_checks import SUBJECT, assert_valid, ids
 
 TZ = ZoneInfo("America/Chicago")
 TODAY = date(2026, 11, 23)
@@ -243,3 +245,33 @@ def test_a_wrong_loinc_check_digit_is_refused(edited: dict[str, Any]) -> None:
     edited["labs"][0]["loinc"][0]["code"] = "4548-5"
     with pytest.raises(CatalogError, match="check digit should be 4"):
         _load(edited)
+
+
+# ------------------------------------------------------------------ FHIR
+
+
+def test_a_decided_refill_is_a_task_to_approve_a_medication_request() -> None:
+    approved = decide(_waiting(), True, DR_CHEN, T0 + timedelta(minutes=9), "90 days")
+    focus, task = resources(approved, subject=SUBJECT, clinic={"display": "clinic"}, new_id=ids())
+    assert_valid([focus, task])
+    assert (focus["resourceType"], focus["intent"], focus["status"]) == (
+        "MedicationRequest",
+        "proposal",
+        "active",
+    )
+    assert focus["dispenseRequest"]["performer"] == {"display": "Main Street Pharmacy"}
+    assert task["code"]["coding"][0] == {"system": TASK_CODE, "code": "approve"}
+    assert task["focus"] == {"reference": f"urn:uuid:{focus['id']}"}
+    assert (task["status"], task["businessStatus"]["text"]) == ("in-progress", "approved")
+    assert task["owner"] == {"display": "Maria Lopez"}
+    outputs = {o["type"]["coding"][0]["code"]: o for o in task["output"]}
+    assert outputs["decision"]["valueString"] == "approved"
+    assert outputs["decided-by"]["valueReference"] == {"display": "Dr. Lee Chen"}
+    assert [n["text"] for n in task["note"]][-1] == "moved (approved): 90 days"
+
+
+def test_an_undecided_refill_proposes_a_draft() -> None:
+    focus, task = resources(_waiting(), subject=SUBJECT, clinic={"display": "c"}, new_id=ids())
+    assert_valid([focus, task])
+    assert focus["status"] == "draft"
+    assert "output" not in task

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ma_tui.core.errors import Conflict, InvalidInput, NotAllowed, UserError
+from ma_tui.data.catalogs.clinic_hours import clinic_hours
+from ma_tui.worklist.fhir import resources
+from ma_tui.worklist.fhir_import import (
+    FhirInputError,
+    booked_slot,
+    item_from_fhir,
+    referral_from_service_request,
+)
+from ma_tui.worklist.followup import FollowUp, book, new_follow_up, parse_interval
 from ma_tui.worklist.items import (
     FINISHED,
     INITIAL,
@@ -41,6 +52,16 @@ from ma_tui.worklist.items import (
     sort_by_due,
 )
 from ma_tui.worklist.months import add_months, within_months
+from ma_tui.worklist.prior_auth import (
+    PriorAuth,
+    new_prior_auth,
+    parse_service_code,
+    record_approval,
+    submit,
+)
+from ma_tui.worklist.referrals import Referral, Urgency, new_referral, record_sent
+from ma_tui.worklist.refills import RefillRequest, decide, new_refill
+from tests.fhir_checks import SUBJECT, ids
 
 TZ = ZoneInfo("America/Chicago")
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
@@ -282,3 +303,188 @@ def _check_invariants(item: WorkItem[Plain], before: WorkItem[Plain]) -> None:
     times = [event.at for event in item.history]
     assert times == sorted(times)
     assert item.finished == (item.status in FINISHED)
+
+
+# ------------------------------------------------------------------ FHIR, both ways
+
+
+def _kinds() -> dict[str, WorkItem[Any]]:
+    """One item of each kind, part way through its work."""
+    hours = clinic_hours()
+    refill = new_refill(
+        DANA,
+        RefillRequest("metformin 500 mg", "Main Street Pharmacy", date(2026, 10, 1),
+                      date(2026, 3, 2), rxnorm="861007", dea_schedule=None),
+        due=_at(240), at=T0, by=MARIA,
+    )  # fmt: skip
+    referral = record_sent(
+        claim(
+            new_referral(
+                DANA,
+                Referral("Dr. Amal Reyes", "cardiology", "chest pressure", Urgency.STAT,
+                         date(2026, 11, 20)),
+                due=_at(60), at=T0, by=MARIA,
+            ),
+            MARIA, _at(1),
+        ),
+        ("referral letter", "ECG"), date(2026, 11, 23), MARIA, _at(2),
+    )  # fmt: skip
+    auth = record_approval(
+        submit(
+            new_prior_auth(OMAR, PriorAuth("Blue Prairie Health", (parse_service_code("J1745"),),
+                                           member_id="BPH1"), due=_at(600), at=T0, by=MARIA),
+            date(2026, 11, 23), MARIA, _at(1),
+        ),
+        reference="PA-1", units=6, start=date(2026, 11, 24), end=date(2027, 5, 23),
+        decided_on=date(2026, 11, 23), by=MARIA, at=_at(2),
+    )  # fmt: skip
+    follow_up = book(
+        new_follow_up(
+            DANA,
+            FollowUp("follow up in 3 months", parse_interval("3 months"), date(2026, 11, 23),
+                     DR_CHEN.staff_id, DR_CHEN.name),
+            due=_at(60), at=T0, by=MARIA,
+        ),
+        datetime(2027, 2, 23, 9, 0, tzinfo=TZ), (), hours, TZ, by=MARIA, at=_at(3),
+    )  # fmt: skip
+    return {"refill": refill, "referral": referral, "auth": auth, "follow-up": follow_up}
+
+
+def _import(item: WorkItem[Any], **changes: Any) -> WorkItem[Any]:
+    exported = resources(item, subject=SUBJECT, clinic={"display": "clinic"}, new_id=ids())
+    appointment = exported[2] if len(exported) > 2 else None
+    return item_from_fhir(
+        exported[1],
+        exported[0],
+        item.patient,
+        by=JO,
+        at=_at(30),
+        default_due=_at(999),
+        provider_ids={DR_CHEN.name: DR_CHEN.staff_id},
+        appointment=appointment,
+        **changes,
+    )
+
+
+@pytest.mark.parametrize("kind", ["refill", "referral", "auth", "follow-up"])
+def test_an_exported_item_reads_back_as_the_same_work(kind: str) -> None:
+    item = _kinds()[kind]
+    back = _import(item)
+    assert (back.type, back.status, back.due, back.details) == (
+        item.type,
+        item.status,
+        item.due,
+        item.details,
+    )
+    assert back.owner is None
+    assert back.history[0].note.startswith("imported from FHIR Task/00000000-")
+
+
+def test_what_is_not_taken_on_trust_on_import() -> None:
+    waiting = hand_to_provider(_kinds()["refill"], DR_CHEN, MARIA, _at(5))
+    assert _import(waiting).status is Status.IN_PROGRESS
+    decided = decide(waiting, True, DR_CHEN, _at(6))
+    assert _import(decided).details.decision is None
+    closed = close(decided, MARIA, _at(7))
+    with pytest.raises(FhirInputError, match="completed: there is nothing left"):
+        _import(closed)
+
+
+def test_an_ehrs_referral_and_appointment_come_in() -> None:
+    request, _ = resources(
+        _kinds()["referral"], subject=SUBJECT, clinic={"display": "c"}, new_id=ids()
+    )
+    item = referral_from_service_request(request, DANA, by=JO, at=_at(5), due=_at(60))
+    assert (item.status, item.details.urgency, item.details.sent_on) == (
+        Status.NEW,
+        Urgency.STAT,
+        None,
+    )
+    follow_up = _kinds()["follow-up"]
+    appointment = resources(follow_up, subject=SUBJECT, clinic={"display": "c"}, new_id=ids())[2]
+    slot = booked_slot(appointment, DR_CHEN.staff_id, "Dana")
+    assert slot.start == datetime(2027, 2, 23, 9, 0, tzinfo=TZ) and slot.minutes == 20
+    with pytest.raises(FhirInputError, match="holds no slot"):
+        booked_slot({**appointment, "status": "cancelled"}, 1)
+
+
+def test_a_resource_that_is_not_valid_r4b_is_refused_by_name() -> None:
+    focus, task = resources(_kinds()["refill"], subject=SUBJECT, clinic={}, new_id=ids())
+    with pytest.raises(FhirInputError, match="not a valid Task: status"):
+        item_from_fhir({**task, "status": "sleeping"}, focus, DANA, by=JO, at=T0, default_due=T0)
+    with pytest.raises(FhirInputError, match="focus must be"):
+        item_from_fhir(task, {"resourceType": "Patient"}, DANA, by=JO, at=T0, default_due=T0)
+    with pytest.raises(FhirInputError, match="another resource"):
+        item_from_fhir(task, {**focus, "id": "x1"}, DANA, by=JO, at=T0, default_due=T0)
+    with pytest.raises(FhirInputError, match="no pharmacy"):
+        no_pharmacy = {**task, "input": []}
+        item_from_fhir(no_pharmacy, {**focus, "dispenseRequest": {}}, DANA, by=JO, at=T0,
+                       default_due=T0)  # fmt: skip
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)  # fmt: skip
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path] if path else []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += _paths(child, (*path, index))
+    return found
+
+
+def _changed(resource: Any, path: tuple[Any, ...], new: Any, delete: bool) -> Any:
+    copy = json.loads(json.dumps(resource))
+    parent = copy
+    for step in path[:-1]:
+        parent = parent[step]
+    if delete:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = new
+    return copy
+
+
+@given(
+    kind=st.sampled_from(["refill", "referral", "auth", "follow-up"]),
+    which=st.integers(0, 1),
+    data=st.data(),
+    new=JSON_VALUES,
+    delete=st.booleans(),
+)
+def test_any_damaged_resource_is_imported_or_refused_never_an_exception(
+    kind: str, which: int, data: st.DataObject, new: Any, delete: bool
+) -> None:
+    exported = resources(KINDS[kind], subject=SUBJECT, clinic={"display": "c"}, new_id=ids())
+    path = data.draw(st.sampled_from(_paths(exported[which])))
+    exported[which] = _changed(exported[which], path, new, delete)
+    try:
+        item = item_from_fhir(
+            exported[1], exported[0], DANA, by=JO, at=_at(30), default_due=_at(99),
+            provider_ids={DR_CHEN.name: DR_CHEN.staff_id},
+            appointment=exported[2] if len(exported) > 2 else None,
+        )  # fmt: skip
+    except InvalidInput as refusal:
+        assert str(refusal)
+    else:
+        assert item.status in TRANSITIONS[item.type]
+        assert item.details.refusal(item.status) is None
+
+
+@given(JSON_VALUES)
+def test_any_json_is_refused_cleanly(value: Any) -> None:
+    with pytest.raises(InvalidInput):
+        item_from_fhir(value, value, DANA, by=JO, at=T0, default_due=T0)
+    with pytest.raises(InvalidInput):
+        booked_slot(value, 1)
+
+
+KINDS = _kinds()

@@ -76,6 +76,10 @@ class RefillRequest:
     def refusal(self, to: Status) -> str | None:
         if to is Status.CLOSED and self.decision is None:
             return "a refill closes once the provider has decided"
+        if to in (Status.APPROVED, Status.DENIED) and (
+            self.decision is None or self.decision.approved != (to is Status.APPROVED)
+        ):
+            return "the provider's decision is recorded with who made it: decide it"
         return None
 
 
@@ -206,6 +210,6 @@ def decide(
         raise Conflict("route it to a provider first")
     if not approved and not note.strip():
         raise InvalidInput("say why the refill is denied (the pharmacy and patient are told)")
-    decided = move(item, Status.APPROVED if approved else Status.DENIED, by, at, note)
-    decision = RefillDecision(approved, by, at, decided.last_event.note)
-    return replace(decided, details=replace(item.details, decision=decision))
+    decision = RefillDecision(approved, by, at, " ".join(note.split()))
+    staged = replace(item, details=replace(item.details, decision=decision))
+    return move(staged, Status.APPROVED if approved else Status.DENIED, by, at, note)

@@ -17,6 +17,7 @@ from functools import cache
 
 from ma_tui.data.catalogs.poc_tests import LoincCode, loinc_code
 from ma_tui.data.catalogs.strict import Node, load
+from ma_tui.data.catalogs.unique import check_unique
 
 CATALOG = "refill_protocols.json"
 SCHEDULES = ("II", "III", "IV", "V")  # DEA schedules of prescribable drugs
@@ -91,13 +92,13 @@ def refill_protocols() -> RefillProtocols:
     """The refill protocol catalog, read and checked once."""
     root = load(CATALOG).object({"source", "labs", "protocols", "controlled"})
     labs = tuple(_lab(node) for node in root["labs"].items())
-    _unique(root["labs"], [lab.key for lab in labs], "lab key")
-    _unique(root["labs"], [c.code for lab in labs for c in lab.loinc], "LOINC code")
+    check_unique(root["labs"], [lab.key for lab in labs], "lab key")
+    check_unique(root["labs"], [c.code for lab in labs for c in lab.loinc], "LOINC code")
     by_key = {lab.key: lab for lab in labs}
     protocols = tuple(_protocol(node, by_key) for node in root["protocols"].items())
     controlled = tuple(_controlled(node) for node in root["controlled"].items())
     names = [n for p in protocols for n in p.names] + [n for c in controlled for n in c.names]
-    _unique(root, names, "medication name")
+    check_unique(root, names, "medication name")
     return RefillProtocols(root["source"].text(), labs, protocols, controlled)
 
 
@@ -119,7 +120,7 @@ def _protocol(node: Node, labs: dict[str, ProtocolLab]) -> RefillProtocol:
         if key not in labs:
             raise need["lab"].error(f"{key!r} is not one of the file's labs")
         needs.append(LabRequirement(labs[key], _months(need["within_months"])))
-    _unique(item["labs"], [need.lab.key for need in needs], "lab")
+    check_unique(item["labs"], [need.lab.key for need in needs], "lab")
     return RefillProtocol(
         name=_name(item["name"]),
         aliases=tuple(_name(alias) for alias in item["aliases"].items(allow_empty=True)),
@@ -147,11 +148,3 @@ def _months(node: Node) -> int:
     if months > MAX_MONTHS:
         raise node.error(f"must be at most {MAX_MONTHS} months")
     return months
-
-
-def _unique(node: Node, values: list[str], what: str) -> None:
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            raise node.error(f"repeats the {what} {value!r}")
-        seen.add(value)

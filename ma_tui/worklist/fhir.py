@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from typing import Any
 
@@ -100,20 +102,47 @@ def resources(
     """
     details = item.details
     if isinstance(details, RefillRequest):
-        return _refill(item, details, subject, staff_ref, new_id)
-    if isinstance(details, Referral):
-        return _referral(item, details, subject, staff_ref, new_id)
-    if isinstance(details, PriorAuth):
-        return _prior_auth(item, details, subject, clinic, staff_ref, new_id)
-    if isinstance(details, FollowUp):
-        return _follow_up(item, details, subject, staff_ref, new_id)
-    raise TypeError(f"no FHIR mapping for {type(details).__name__}")
+        parts = _refill(item, details, subject, staff_ref, new_id)
+    elif isinstance(details, Referral):
+        parts = _referral(item, details, subject, new_id)
+    elif isinstance(details, PriorAuth):
+        parts = _prior_auth(item, details, subject, clinic, new_id)
+    elif isinstance(details, FollowUp):
+        parts = _follow_up(item, details, subject, new_id)
+    else:
+        raise TypeError(f"no FHIR mapping for {type(details).__name__}")
+    resource = task(
+        item,
+        focus=reference(parts.focus["id"]),
+        subject=subject,
+        staff_ref=staff_ref,
+        task_id=new_id(),
+        task_code=parts.task_code,
+        priority=parts.priority,
+        inputs=parts.inputs,
+        outputs=parts.outputs,
+    )
+    found = [parts.focus, resource]
+    if isinstance(details, FollowUp) and details.booked and item.status is not Status.CANCELLED:
+        found.append(appointment(details, subject, reference(parts.focus["id"]), new_id()))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _TaskParts:
+    """What a kind adds to its Task: the focus and the Task's code, inputs, outputs."""
+
+    focus: JSON
+    task_code: str | None = None
+    priority: str | None = None
+    inputs: list[JSON] = dataclass_field(default_factory=list)
+    outputs: list[JSON] = dataclass_field(default_factory=list)
 
 
 # ------------------------------------------------------------------ the Task
 
 
-def field(key: str, text: str, value_type: str, value: object) -> JSON:
+def task_field(key: str, text: str, value_type: str, value: object) -> JSON:
     """A Task input or output: its type as a ma-tui field coding, and its value."""
     return {
         "type": {"coding": [{"system": FIELD_SYSTEM, "code": key}], "text": text},
@@ -204,7 +233,7 @@ def _refill(
     subject: JSON,
     staff_ref: StaffRef,
     new_id: Callable[[], str],
-) -> list[JSON]:
+) -> _TaskParts:
     medication: JSON = {"text": request.drug}
     if request.rxnorm:
         medication["coding"] = [{"system": RXNORM, "code": request.rxnorm}]
@@ -226,32 +255,22 @@ def _refill(
         "dispenseRequest": {"performer": {"display": request.pharmacy}},
     }
     inputs = [
-        field("pharmacy", "pharmacy", "String", request.pharmacy),
-        field("source", "request source", "String", request.source.value),
+        task_field("pharmacy", "pharmacy", "String", request.pharmacy),
+        task_field("source", "request source", "String", request.source.value),
     ]
     if request.last_fill is not None:
-        inputs.append(field("last-fill", "last fill", "Date", _day(request.last_fill)))
+        inputs.append(task_field("last-fill", "last fill", "Date", _day(request.last_fill)))
     if request.last_visit is not None:
-        inputs.append(field("last-visit", "last visit", "Date", _day(request.last_visit)))
+        inputs.append(task_field("last-visit", "last visit", "Date", _day(request.last_visit)))
     if request.dea_schedule is not None:
-        inputs.append(field("dea-schedule", "DEA schedule", "String", request.dea_schedule))
+        inputs.append(task_field("dea-schedule", "DEA schedule", "String", request.dea_schedule))
     outputs = []
     if decision is not None:
-        outputs.append(field("decision", "decision", "String", decision.word))
-        outputs.append(field("decided-by", "decided by", "Reference", staff_ref(decision.by)))
+        outputs.append(task_field("decision", "decision", "String", decision.word))
+        outputs.append(task_field("decided-by", "decided by", "Reference", staff_ref(decision.by)))
         if decision.note:
-            outputs.append(field("decision-note", "decision note", "String", decision.note))
-    resource = task(
-        item,
-        focus=reference(focus["id"]),
-        subject=subject,
-        staff_ref=staff_ref,
-        task_id=new_id(),
-        task_code="approve",
-        inputs=inputs,
-        outputs=outputs,
-    )
-    return [focus, resource]
+            outputs.append(task_field("decision-note", "decision note", "String", decision.note))
+    return _TaskParts(focus, "approve", inputs=inputs, outputs=outputs)
 
 
 # ------------------------------------------------------------------ referrals
@@ -261,12 +280,8 @@ REFERRAL_REQUEST_STATUS = {Status.CLOSED: "completed", Status.CANCELLED: "revoke
 
 
 def _referral(
-    item: WorkItem[Any],
-    referral: Referral,
-    subject: JSON,
-    staff_ref: StaffRef,
-    new_id: Callable[[], str],
-) -> list[JSON]:
+    item: WorkItem[Any], referral: Referral, subject: JSON, new_id: Callable[[], str]
+) -> _TaskParts:
     focus: JSON = {
         "resourceType": "ServiceRequest",
         "id": new_id(),
@@ -284,7 +299,7 @@ def _referral(
     if referral.appointment_on is not None:
         focus["occurrenceDateTime"] = _day(referral.appointment_on)
     inputs = [
-        field("document", "document sent", "String", f"{d.name} ({_day(d.sent_on)})")
+        task_field("document", "document sent", "String", f"{d.name} ({_day(d.sent_on)})")
         for d in referral.documents
     ]
     outputs = []
@@ -294,19 +309,8 @@ def _referral(
         ("note-received-on", "consult note received", referral.note_received_on),
     ):
         if day is not None:
-            outputs.append(field(key, text, "Date", _day(day)))
-    resource = task(
-        item,
-        focus=reference(focus["id"]),
-        subject=subject,
-        staff_ref=staff_ref,
-        task_id=new_id(),
-        task_code="fulfill",
-        priority=referral.urgency.value,
-        inputs=inputs,
-        outputs=outputs,
-    )
-    return [focus, resource]
+            outputs.append(task_field(key, text, "Date", _day(day)))
+    return _TaskParts(focus, "fulfill", referral.urgency.value, inputs, outputs)
 
 
 # ------------------------------------------------------------------ prior authorizations
@@ -317,13 +321,8 @@ _DRUG_SYSTEMS = frozenset({CodeSystem.RXNORM, CodeSystem.NDC})
 
 
 def _prior_auth(
-    item: WorkItem[Any],
-    auth: PriorAuth,
-    subject: JSON,
-    clinic: JSON,
-    staff_ref: StaffRef,
-    new_id: Callable[[], str],
-) -> list[JSON]:
+    item: WorkItem[Any], auth: PriorAuth, subject: JSON, clinic: JSON, new_id: Callable[[], str]
+) -> _TaskParts:
     drugs = bool(auth.codes) and all(code.system in _DRUG_SYSTEMS for code in auth.codes)
     claim_type = "pharmacy" if drugs else "professional"
     payer = {"display": auth.payer or "payer not named"}
@@ -347,32 +346,23 @@ def _prior_auth(
         ]
     inputs = []
     if auth.member_id:
-        inputs.append(field("member-id", "member id", "String", auth.member_id))
+        inputs.append(task_field("member-id", "member id", "String", auth.member_id))
     if auth.submitted_on is not None:
-        inputs.append(field("submitted-on", "submitted", "Date", _day(auth.submitted_on)))
+        inputs.append(task_field("submitted-on", "submitted", "Date", _day(auth.submitted_on)))
     outputs = []
     if auth.reference:
-        outputs.append(field("reference", "authorization number", "String", auth.reference))
+        outputs.append(task_field("reference", "authorization number", "String", auth.reference))
     if auth.start is not None and auth.end is not None:
         period = {"start": _day(auth.start), "end": _day(auth.end)}
-        outputs.append(field("approved-period", "approved dates", "Period", period))
+        outputs.append(task_field("approved-period", "approved dates", "Period", period))
     if auth.approved_units is not None:
         outputs.append(
-            field("approved-units", "units approved", "UnsignedInt", auth.approved_units)
+            task_field("approved-units", "units approved", "UnsignedInt", auth.approved_units)
         )
-        outputs.append(field("used-units", "units used", "UnsignedInt", auth.used_units))
+        outputs.append(task_field("used-units", "units used", "UnsignedInt", auth.used_units))
     if auth.decided_on is not None:
-        outputs.append(field("decided-on", "payer decided", "Date", _day(auth.decided_on)))
-    resource = task(
-        item,
-        focus=reference(claim["id"]),
-        subject=subject,
-        staff_ref=staff_ref,
-        task_id=new_id(),
-        inputs=inputs,
-        outputs=outputs,
-    )
-    return [claim, resource]
+        outputs.append(task_field("decided-on", "payer decided", "Date", _day(auth.decided_on)))
+    return _TaskParts(claim, inputs=inputs, outputs=outputs)
 
 
 def _service(system: str, code: str, display: str) -> JSON:
@@ -386,12 +376,8 @@ def _service(system: str, code: str, display: str) -> JSON:
 
 
 def _follow_up(
-    item: WorkItem[Any],
-    follow_up: FollowUp,
-    subject: JSON,
-    staff_ref: StaffRef,
-    new_id: Callable[[], str],
-) -> list[JSON]:
+    item: WorkItem[Any], follow_up: FollowUp, subject: JSON, new_id: Callable[[], str]
+) -> _TaskParts:
     window = follow_up.window
     order: JSON = {
         "resourceType": "ServiceRequest",
@@ -408,23 +394,11 @@ def _follow_up(
     if follow_up.reason:
         order["reasonCode"] = [{"text": follow_up.reason}]
     inputs = [
-        field("request", "as the provider asked", "String", follow_up.request),
-        field("interval", "interval", "String", follow_up.interval.text),
-        field("minutes", "visit minutes", "UnsignedInt", follow_up.minutes),
+        task_field("request", "as the provider asked", "String", follow_up.request),
+        task_field("interval", "interval", "String", follow_up.interval.text),
+        task_field("minutes", "visit minutes", "UnsignedInt", follow_up.minutes),
     ]
-    resource = task(
-        item,
-        focus=reference(order["id"]),
-        subject=subject,
-        staff_ref=staff_ref,
-        task_id=new_id(),
-        task_code="fulfill",
-        inputs=inputs,
-    )
-    found = [order, resource]
-    if follow_up.booked is not None and item.status is not Status.CANCELLED:
-        found.append(appointment(follow_up, subject, reference(order["id"]), new_id()))
-    return found
+    return _TaskParts(order, "fulfill", inputs=inputs)
 
 
 def appointment(follow_up: FollowUp, subject: JSON, based_on: JSON, appointment_id: str) -> JSON:

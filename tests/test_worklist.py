@@ -485,6 +485,22 @@ def test_any_json_is_refused_cleanly(value: Any) -> None:
         item_from_fhir(value, value, DANA, by=JO, at=T0, default_due=T0)
     with pytest.raises(InvalidInput):
         booked_slot(value, 1)
+    with pytest.raises(InvalidInput):
+        referral_from_service_request(value, DANA, by=JO, at=T0, due=T0)
+
+
+@given(data=st.data(), new=JSON_VALUES, delete=st.booleans())
+def test_any_damaged_referral_is_taken_or_refused(
+    data: st.DataObject, new: Any, delete: bool
+) -> None:
+    request = resources(KINDS["referral"], subject=SUBJECT, clinic={}, new_id=ids())[0]
+    damaged = _changed(request, data.draw(st.sampled_from(_paths(request))), new, delete)
+    try:
+        item = referral_from_service_request(damaged, DANA, by=JO, at=T0, due=T0)
+    except InvalidInput as refusal:
+        assert str(refusal)
+    else:
+        assert item.status is Status.NEW and item.details.specialist
 
 
 KINDS = _kinds()

@@ -31,3 +31,12 @@ class VisitClosed(Message):
 
 class OpenStaffAccounts(Message):
     """An administrator asked for the staff accounts screen (F9 on the queue)."""
+
+
+class ReloadVisit(Message):
+    """Another terminal saved the visit on screen: show the stored draft at ``step``."""
+
+    def __init__(self, encounter_id: int, step: str) -> None:
+        super().__init__()
+        self.encounter_id = encounter_id
+        self.step = step

@@ -24,10 +24,11 @@ from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
 from ma_tui.patients.chart import Chart, banner_identity
-from ma_tui.screens.messages import GoToStep, VisitClosed
+from ma_tui.screens.messages import GoToStep, ReloadVisit, VisitClosed
 from ma_tui.screens.widgets.common import PatientBanner, StepBar, settle_inputs
 from ma_tui.visits.draft import VisitDraft, allergy_line
-from ma_tui.visits.holding import save_draft
+from ma_tui.visits.claims import Terminal
+from ma_tui.visits.holding import DraftChanged, save_draft
 from ma_tui.visits.steps import REVIEW, STEPS, Step
 
 
@@ -48,6 +49,8 @@ class Visit:
     signed: bool = False  # signing deleted the draft; nothing may write it again
     # Who rooms it: the signed-in staff member's username; None: this terminal's OS user.
     holder: str | None = None
+    # The running ma-tui that holds the draft (None: this process's default).
+    terminal: Terminal | None = None
 
     def save(self) -> None:
         """Save the draft if it changed; ``UserError`` (nothing saved) when it cannot be."""
@@ -55,7 +58,12 @@ class Visit:
         if self.signed or data == self.saved_json:
             return
         save_draft(
-            self.engine, self.draft, staff_id=self.staff_id, now=self.now(), holder=self.holder
+            self.engine,
+            self.draft,
+            staff_id=self.staff_id,
+            now=self.now(),
+            holder=self.holder,
+            terminal=self.terminal,
         )
         self.saved_json = data
 
@@ -148,9 +156,17 @@ class VisitScreen(Screen[None]):
             self.visit.draft.field = widget.id
 
     def save_draft(self) -> bool:
-        """Save the draft; another holder or a database kept busy is said, not raised."""
+        """Save the draft; another holder or a database kept busy is said, not raised.
+
+        A draft saved meanwhile by another terminal is not written over: the app
+        reloads it on screen (``ReloadVisit``), and the message says so.
+        """
         try:
             self.visit.save()
+        except DraftChanged as exc:
+            self.notify(f"Not saved: {sentence(exc)}", severity="error", timeout=12, markup=False)
+            self.post_message(ReloadVisit(self.visit.draft.encounter_id, self.STEP))
+            return False
         except UserError as exc:
             self.notify(f"Not saved: {sentence(exc)}", severity="error", timeout=8, markup=False)
             return False

@@ -501,9 +501,11 @@ def _first_admin(engine: Engine) -> int | None:
 
 def _run_app(engine: Engine) -> int:
     from ma_tui.screens.app import MaTuiApp
+    from ma_tui.visits.claims import Terminal, hold_seconds_from
 
-    MaTuiApp(engine).run()
-    return 0
+    app = MaTuiApp(engine, terminal=Terminal(hold_seconds=hold_seconds_from(os.environ)))
+    app.run()
+    return app.return_code or 0
 
 
 # ------------------------------------------------------------------ audit

@@ -20,8 +20,8 @@ from ma_tui.core.signing import SignContext
 from ma_tui.core.transaction import in_transaction
 from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.visits import Encounter, EncounterStatus, RoomingDraft
-from ma_tui.visits.draft import ROOM_MAX, VisitDraft
 from ma_tui.visits.claims import Terminal, check_hold, check_version, this_terminal
+from ma_tui.visits.draft import ROOM_MAX, VisitDraft
 from ma_tui.visits.holding import current_holder, move_encounter
 from ma_tui.visits.steps import DATA_STEPS
 

@@ -145,14 +145,18 @@ class ReviewScreen(VisitScreen):
         """Sign the visit; False (and why, on screen) when it cannot be."""
         self.commit_step()
         draft = self.visit.draft
+        visit = self.visit
         try:
-            sign_visit(
-                self.visit.engine,
-                draft,
-                staff_id=self.visit.staff_id,
-                now=self.visit.now(),
-                holder=self.visit.holder,
-                terminal=self.visit.terminal,
+            # After any save still on its way, at the version it leaves.
+            visit.write(
+                lambda: sign_visit(
+                    visit.engine,
+                    draft,
+                    staff_id=visit.staff_id,
+                    now=visit.now(),
+                    holder=visit.holder,
+                    terminal=visit.terminal,
+                )
             )
         except SignError as exc:
             self.notify("Not signed: " + " ".join(exc.problems), severity="error", timeout=8)

@@ -227,9 +227,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_USAGE
     env = os.environ if environ is None else environ
     cli_db: str | None = getattr(args, "db", None)
-    url = resolve_database_url(cli_db, env)
     using_default = not (cli_db or env.get(ENV_VAR))
     try:
+        url = resolve_database_url(cli_db, env)
         key = _database_key(url, env)
         engine = open_database(url, create_parent=using_default, key=key)
     except StoreError as exc:

@@ -21,10 +21,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 ## run: install, build (or refresh) the demo clinic, open ma-tui on it
+# exec: ma-tui takes the shell's place, so a closed terminal's SIGHUP reaches it.
 run: $(VENV)/.installed
 	@mkdir -p $(dir $(DEMO_DB))
 	$(BIN)/ma-tui demo --db "$(DEMO_DB)"
-	$(BIN)/ma-tui --db "$(DEMO_DB)"
+	exec $(BIN)/ma-tui --db "$(DEMO_DB)"
 
 ## demo: only build (or refresh) the demo clinic
 demo: $(VENV)/.installed

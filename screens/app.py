@@ -418,7 +418,12 @@ class MaTuiApp(KeyGate):
 
     def _when_written(self, visit: Visit, future: Future[None]) -> None:
         def done(finished: Future[None]) -> None:
-            if not self._leaving.is_set():
+            if self._leaving.is_set():
+                return
+            if threading.get_ident() == self._thread_id:  # it was already done
+                self.call_later(self._written, visit, finished)
+                return
+            with suppress(RuntimeError):  # the app has already closed
                 self.call_from_thread(self._written, visit, finished)
 
         future.add_done_callback(done)

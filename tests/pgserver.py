@@ -37,6 +37,10 @@ def find_binaries() -> Path | None:
 
 def why_not_available() -> str | None:
     """None when a server can be started here, else the reason (for a skip)."""
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") is None:
+        return "the psycopg driver is not installed (pip install -e '.[postgres]')"
     if find_binaries() is None:
         return "no PostgreSQL server binaries (apt-get install postgresql; .ci/run does)"
     if os.geteuid() == 0:

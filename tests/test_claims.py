@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from ma_tui.data.models.visits import RoomingDraft
 from ma_tui.visits.claims import Terminal, claim_alive, hold_seconds_from, keep_alive, let_go
+from ma_tui.visits.draft import VisitDraft
 from ma_tui.visits.holding import (
     DraftChanged,
     VisitInUse,
@@ -32,7 +33,9 @@ A = Terminal(id="terminal-a", host="exam-pc-3", pid=4242)
 B = Terminal(id="terminal-b", host="exam-pc-4", pid=4343)
 
 
-def _open(engine: Engine, terminal: Terminal, *, minutes: float = 0, holder: str = MIA):
+def _open(
+    engine: Engine, terminal: Terminal, *, minutes: float = 0, holder: str = MIA
+) -> VisitDraft:
     encounter_id = todays_encounter_id(engine, "Whitfield")
     now = CLINIC_NOW + timedelta(minutes=minutes)
     return open_visit(

@@ -7,8 +7,8 @@ database with patients, staff or audit events and no marker is refused untouched
 and so is a marked one that holds anything the demo (or its staff on the screens)
 did not write: a patient or visit imported (an import event, a visit with the
 source identifier of an imported appointment), a patient whose creation no staff
-account recorded, or an event written by the command line or another program (no staff account). The marker alone
-never lets real patients be wiped.
+account recorded, or an event written by the command line or another program (no
+staff account). The marker alone never lets real patients be wiped.
 """
 
 from __future__ import annotations

@@ -227,9 +227,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_USAGE
     env = os.environ if environ is None else environ
     cli_db: str | None = getattr(args, "db", None)
-    url = resolve_database_url(cli_db, env)
     using_default = not (cli_db or env.get(ENV_VAR))
     try:
+        url = resolve_database_url(cli_db, env)
         key = _database_key(url, env)
         engine = open_database(url, create_parent=using_default, key=key)
     except StoreError as exc:
@@ -501,9 +501,11 @@ def _first_admin(engine: Engine) -> int | None:
 
 def _run_app(engine: Engine) -> int:
     from ma_tui.screens.app import MaTuiApp
+    from ma_tui.visits.claims import Terminal, hold_seconds_from
 
-    MaTuiApp(engine).run()
-    return 0
+    app = MaTuiApp(engine, terminal=Terminal(hold_seconds=hold_seconds_from(os.environ)))
+    app.run()
+    return app.return_code or 0
 
 
 # ------------------------------------------------------------------ audit

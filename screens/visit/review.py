@@ -27,9 +27,10 @@ from ma_tui.history.entry import SECTION_TITLES, SECTIONS
 from ma_tui.history.rows import section_rows
 from ma_tui.patients.chart import Chart, coverage_alert
 from ma_tui.patients.registration import clean_text
-from ma_tui.screens.messages import VisitClosed
+from ma_tui.screens.messages import ReloadVisit, VisitClosed
 from ma_tui.screens.visit.visit import VisitScreen, sentence
 from ma_tui.visits.draft import ROOM_MAX
+from ma_tui.visits.holding import DraftChanged
 from ma_tui.visits.signing import SignError, sign_problems, sign_visit
 from ma_tui.visits.steps import REVIEW, STEPS
 from ma_tui.vitals.codes import DIASTOLIC_BP, SYSTOLIC_BP
@@ -144,17 +145,26 @@ class ReviewScreen(VisitScreen):
         """Sign the visit; False (and why, on screen) when it cannot be."""
         self.commit_step()
         draft = self.visit.draft
+        visit = self.visit
         try:
-            sign_visit(
-                self.visit.engine,
-                draft,
-                staff_id=self.visit.staff_id,
-                now=self.visit.now(),
-                holder=self.visit.holder,
+            # After any save still on its way, at the version it leaves.
+            visit.write(
+                lambda: sign_visit(
+                    visit.engine,
+                    draft,
+                    staff_id=visit.staff_id,
+                    now=visit.now(),
+                    holder=visit.holder,
+                    terminal=visit.terminal,
+                )
             )
         except SignError as exc:
             self.notify("Not signed: " + " ".join(exc.problems), severity="error", timeout=8)
             self._show()
+            return False
+        except DraftChanged as exc:
+            self.notify(f"Not signed: {sentence(exc)}", severity="error", timeout=12, markup=False)
+            self.post_message(ReloadVisit(draft.encounter_id, self.STEP))
             return False
         except UserError as exc:
             self.notify(f"Not signed: {sentence(exc)}", severity="error", timeout=8, markup=False)

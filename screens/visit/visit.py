@@ -10,9 +10,11 @@ where it was (``resume_focus``). A step moves on by posting ``GoToStep`` (or
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,14 +23,18 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input
 
 from ma_tui.core.clock import Clock
-from ma_tui.core.errors import UserError
+from ma_tui.core.errors import DatabaseUnavailable, UserError
 from ma_tui.core.transaction import Engine
 from ma_tui.patients.chart import Chart, banner_identity
-from ma_tui.screens.messages import GoToStep, VisitClosed
+from ma_tui.screens.messages import DatabaseWait, GoToStep, ReloadVisit, VisitClosed
+from ma_tui.screens.visit.saving import Writer, wait_briefly
 from ma_tui.screens.widgets.common import PatientBanner, StepBar, settle_inputs
+from ma_tui.visits.claims import Terminal
 from ma_tui.visits.draft import VisitDraft, allergy_line
-from ma_tui.visits.holding import save_draft
+from ma_tui.visits.holding import DraftChanged, save_draft
 from ma_tui.visits.steps import REVIEW, STEPS, Step
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -48,16 +54,51 @@ class Visit:
     signed: bool = False  # signing deleted the draft; nothing may write it again
     # Who rooms it: the signed-in staff member's username; None: this terminal's OS user.
     holder: str | None = None
+    # The running ma-tui that holds the draft (None: this process's default).
+    terminal: Terminal | None = None
 
-    def save(self) -> None:
-        """Save the draft if it changed; ``UserError`` (nothing saved) when it cannot be."""
+    # Every write of this visit, in order, off the screen's thread (``saving``).
+    writer: Writer = field(default_factory=Writer, repr=False, compare=False)
+
+    def save(self) -> bool:
+        """Save the draft if it changed: True once stored, False while the write still
+        waits for the database (it goes on; ``pending`` is it); ``UserError`` (nothing
+        saved) when it cannot be."""
         data = self.draft.model_dump_json()
         if self.signed or data == self.saved_json:
+            return True
+        snapshot = self.draft.model_copy(deep=True)
+        self.pending = self.writer.submit(lambda: self._write(snapshot, data))
+        return wait_briefly(self.pending)
+
+    def save_later(self) -> Future[None]:
+        """Write the draft as it is now in the background (a retry); its future."""
+        data = self.draft.model_dump_json()
+        snapshot = self.draft.model_copy(deep=True)
+        self.pending = self.writer.submit(lambda: self._write(snapshot, data))
+        return self.pending
+
+    def write(self, work: Callable[[], _T]) -> _T:
+        """``work()`` (the sign) after every save asked before it, waited for."""
+        return self.writer.submit(work).result()
+
+    def _write(self, snapshot: VisitDraft, data: str) -> None:
+        """On the writer's thread: store ``snapshot`` at the version the last write left."""
+        if self.signed or data == self.saved_json:
             return
+        snapshot.version = self.draft.version
         save_draft(
-            self.engine, self.draft, staff_id=self.staff_id, now=self.now(), holder=self.holder
+            self.engine,
+            snapshot,
+            staff_id=self.staff_id,
+            now=self.now(),
+            holder=self.holder,
+            terminal=self.terminal,
         )
+        self.draft.version = snapshot.version
         self.saved_json = data
+
+    pending: Future[None] | None = field(default=None, repr=False, compare=False)
 
 
 class VisitScreen(Screen[None]):
@@ -148,9 +189,23 @@ class VisitScreen(Screen[None]):
             self.visit.draft.field = widget.id
 
     def save_draft(self) -> bool:
-        """Save the draft; another holder or a database kept busy is said, not raised."""
+        """Save the draft; another holder or another terminal's save is said, not raised.
+
+        A database busy or absent holds nothing up: the draft stays in the visit and
+        on screen, and the app writes it as soon as it can (``DatabaseWait``). A draft
+        saved meanwhile by another terminal is not written over: the app
+        reloads it on screen (``ReloadVisit``), and the message says so.
+        """
         try:
-            self.visit.save()
+            if not self.visit.save():
+                self.post_message(DatabaseWait(self.visit))  # the write goes on meanwhile
+        except DraftChanged as exc:
+            self.notify(f"Not saved: {sentence(exc)}", severity="error", timeout=12, markup=False)
+            self.post_message(ReloadVisit(self.visit.draft.encounter_id, self.STEP))
+            return False
+        except DatabaseUnavailable:
+            # Kept here, on screen and in the visit; the app saves it when it can.
+            self.post_message(DatabaseWait(self.visit, failed=True))
         except UserError as exc:
             self.notify(f"Not saved: {sentence(exc)}", severity="error", timeout=8, markup=False)
             return False

@@ -240,7 +240,8 @@ def test_units_never_run_past_the_approval(steps: list[tuple[str, Status]]) -> N
         except UserError:
             continue
         auth = item.details
-        assert auth.approved_units is not None and 0 <= auth.used_units <= auth.approved_units
+        assert auth.approved_units is not None
+        assert 0 <= auth.used_units <= auth.approved_units
 
 
 # ------------------------------------------------------------------ FHIR
@@ -262,7 +263,8 @@ def test_a_prior_auth_is_a_task_on_a_preauthorization_claim() -> None:
     assert outputs["approved-period"]["valuePeriod"] == {"start": "2026-10-05", "end": "2026-12-04"}
     units = [outputs[key]["valueUnsignedInt"] for key in ("approved-units", "used-units")]
     assert units == [10, 1]
-    assert "code" in task and "priority" not in task
+    assert "code" in task
+    assert "priority" not in task
 
 
 def test_a_drug_prior_auth_is_a_pharmacy_claim() -> None:

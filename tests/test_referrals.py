@@ -82,10 +82,12 @@ def test_an_overdue_referral_alerts_at_7_and_14_days_without_an_appointment() ->
     referral = _sent().details
     assert loop_alert(referral, ORDERED + timedelta(days=6)) is None
     seven = loop_alert(referral, ORDERED + timedelta(days=7))
-    assert seven is not None and seven.days == 7
+    assert seven is not None
+    assert seven.days == 7
     assert seven.text == "7 days without an appointment (since 2026-11-02)"
     fourteen = loop_alert(referral, ORDERED + timedelta(days=20))
-    assert fourteen is not None and (fourteen.days, fourteen.elapsed) == (14, 20)
+    assert fourteen is not None
+    assert (fourteen.days, fourteen.elapsed) == (14, 20)
 
 
 def test_after_the_appointment_the_clock_waits_for_the_note() -> None:
@@ -93,12 +95,15 @@ def test_after_the_appointment_the_clock_waits_for_the_note() -> None:
     assert loop_alert(referral, date(2026, 11, 11)) is None  # still ahead
     assert loop_alert(referral, date(2026, 11, 18)) is None  # 6 days after
     alert = loop_alert(referral, date(2026, 11, 26))
-    assert alert is not None and alert.days == 14 and alert.waiting_for == "the consult note"
+    assert alert is not None
+    assert alert.days == 14
+    assert alert.waiting_for == "the consult note"
 
 
 def test_an_unsent_referral_counts_from_its_order() -> None:
     alert = loop_alert(_referral(), ORDERED + timedelta(days=8))
-    assert alert is not None and alert.since == ORDERED
+    assert alert is not None
+    assert alert.since == ORDERED
 
 
 def test_a_referral_needs_whom_what_and_why() -> None:
@@ -125,7 +130,8 @@ def test_the_alert_is_always_7_14_or_none(
     referral = _referral(sent_on=sent, appointment_on=appointment, note_received_on=note)
     alert = loop_alert(referral, today)
     if alert is not None:
-        assert alert.days in (7, 14) and alert.elapsed >= alert.days
+        assert alert.days in (7, 14)
+        assert alert.elapsed >= alert.days
         assert note is None
 
 

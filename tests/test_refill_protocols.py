@@ -75,7 +75,8 @@ def test_an_old_visit_fails_even_with_labs() -> None:
         TODAY,
         {"creatinine": date(2026, 9, 1), "potassium": date(2026, 9, 1)},
     )
-    assert check.protocol is not None and check.protocol.name == "lisinopril"
+    assert check.protocol is not None
+    assert check.protocol.name == "lisinopril"
     assert check.reasons == ("last visit 2025-11-01, more than 12 months ago",)
 
 
@@ -87,10 +88,12 @@ def test_a_date_after_today_is_reported_not_believed() -> None:
 def test_controlled_substances_never_meet_protocol() -> None:
     by_name = check_protocol(_request("Xanax 0.5 mg"), TODAY, {})
     assert by_name.summary == "controlled substance (schedule IV): never refilled by protocol"
-    assert by_name.controlled is not None and by_name.controlled.name == "alprazolam"
+    assert by_name.controlled is not None
+    assert by_name.controlled.name == "alprazolam"
     # the request's own schedule wins, even for a drug the protocol covers
     flagged = check_protocol(_request(dea_schedule="II"), TODAY, {"a1c": date(2026, 9, 1)})
-    assert not flagged.meets and "schedule II" in flagged.summary
+    assert not flagged.meets
+    assert "schedule II" in flagged.summary
 
 
 def test_a_drug_without_a_protocol_goes_to_the_provider() -> None:
@@ -110,7 +113,8 @@ def test_names_match_whole_words_only() -> None:
 def test_results_are_matched_to_labs_by_loinc() -> None:
     catalog = refill_protocols()
     a1c = catalog.lab_for_loinc("4548-4")
-    assert a1c is not None and a1c.key == "a1c"
+    assert a1c is not None
+    assert a1c.key == "a1c"
     assert catalog.lab_for_loinc("718-7") is None
     assert catalog.lab("tsh").loinc[0].confirmed is False
     with pytest.raises(KeyError):
@@ -130,7 +134,8 @@ def test_any_request_gets_a_verdict_with_reasons(
     assert check.meets == (not check.reasons)
     assert check.summary
     if check.meets:
-        assert check.protocol is not None and check.controlled is None
+        assert check.protocol is not None
+        assert check.controlled is None
 
 
 # ------------------------------------------------------------------ the decision
@@ -166,7 +171,8 @@ def test_a_denial_says_why_and_an_undecided_refill_does_not_close() -> None:
     with pytest.raises(InvalidInput, match="say why"):
         decide(waiting, False, DR_CHEN, T0 + timedelta(minutes=6))
     denied = decide(waiting, False, DR_CHEN, T0 + timedelta(minutes=6), "needs a visit")
-    assert denied.details.decision is not None and denied.details.decision.note == "needs a visit"
+    assert denied.details.decision is not None
+    assert denied.details.decision.note == "needs a visit"
     item = new_refill(DANA, _request(), due=T0, at=T0, by=MARIA)
     with pytest.raises(Conflict, match="route it"):
         decide(item, True, DR_CHEN, T0)

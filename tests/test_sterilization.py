@@ -263,7 +263,8 @@ def test_no_sequence_of_actions_releases_a_load_its_indicators_hold(
             continue
         assert not (load.released and load.rejected)
         if load.released and not before.released:
-            assert before.chemical is Reading.PASS and mechanical_problem(before) is None
+            assert before.chemical is Reading.PASS
+            assert mechanical_problem(before) is None
             assert not before.contains_implant or before.biological is BiResult.PASS
             assert before.biological is not BiResult.FAIL
 
@@ -301,8 +302,10 @@ def test_a_failed_biological_indicator_lists_every_patient_since_the_last_pass()
     failed = record_biological(loads[2], BiResult.FAIL, MONDAY + timedelta(days=3))
     recall = recall_list(failed, loads, uses)
     assert [load.number for load in recall.loads] == [2, 3, 4]
-    assert recall.last_pass is not None and recall.last_pass.number == 1
-    assert recall.next_pass is not None and recall.next_pass.number == 5
+    assert recall.last_pass is not None
+    assert recall.last_pass.number == 1
+    assert recall.next_pass is not None
+    assert recall.next_pass.number == 5
     assert [(str(u.label), u.patient_name) for u in recall.patients] == [
         ("L2-001", "Omar Haddad"),
         ("L2-002", "Ruth Alvarez"),
@@ -349,7 +352,8 @@ def test_the_log_exports_as_csv_one_row_a_pack() -> None:
         "1", "L1-001", "Dana Whitfield", "pass",
     )  # fmt: skip
     assert first["started_at"] == "2026-11-16T07:30-06:00"
-    assert first["biological_indicator"] == "pass" and first["bi_lot"] == "BI-2291"
+    assert first["biological_indicator"] == "pass"
+    assert first["bi_lot"] == "BI-2291"
     last = table[-1]
     assert (last["status"], last["pack_label"], last["reject_reason"]) == (
         "rejected", "", "'=HYPERLINK(evil)",

@@ -195,7 +195,8 @@ def test_overdue_items_lead_and_the_filter_picks() -> None:
     assert len(select(items, WorklistFilter(include_finished=True), now)) == 3
     assert select(items, WorklistFilter(patient_id=OMAR.patient_id), now) == [late]
     assert select(items, WorklistFilter(statuses=frozenset({Status.DRAFT})), now) == [soon]
-    assert is_overdue(late, now) and not is_overdue(done, now + timedelta(days=9))
+    assert is_overdue(late, now)
+    assert not is_overdue(done, now + timedelta(days=9))
 
 
 def test_counts_for_the_queue_header() -> None:
@@ -296,7 +297,8 @@ def _check_invariants(item: WorkItem[Plain], before: WorkItem[Plain]) -> None:
     if item.status is not before.status:
         assert item.status in table[before.status]
     if item.status is Status.WITH_PROVIDER:
-        assert item.owner is not None and item.owner.is_provider
+        assert item.owner is not None
+        assert item.owner.is_provider
     if item.status in PROVIDER_DECISIONS.get(item.type, frozenset()):
         decider = next(e for e in item.history if e.status is item.status).actor
         assert decider.is_provider
@@ -403,7 +405,8 @@ def test_an_ehrs_referral_and_appointment_come_in() -> None:
     follow_up = _kinds()["follow-up"]
     appointment = resources(follow_up, subject=SUBJECT, clinic={"display": "c"}, new_id=ids())[2]
     slot = booked_slot(appointment, DR_CHEN.staff_id, "Dana")
-    assert slot.start == datetime(2027, 2, 23, 9, 0, tzinfo=TZ) and slot.minutes == 20
+    assert slot.start == datetime(2027, 2, 23, 9, 0, tzinfo=TZ)
+    assert slot.minutes == 20
     with pytest.raises(FhirInputError, match="holds no slot"):
         booked_slot({**appointment, "status": "cancelled"}, 1)
 
@@ -416,10 +419,10 @@ def test_a_resource_that_is_not_valid_r4b_is_refused_by_name() -> None:
         item_from_fhir(task, {"resourceType": "Patient"}, DANA, by=JO, at=T0, default_due=T0)
     with pytest.raises(FhirInputError, match="another resource"):
         item_from_fhir(task, {**focus, "id": "x1"}, DANA, by=JO, at=T0, default_due=T0)
+    no_pharmacy = {**task, "input": []}
+    no_dispenser = {**focus, "dispenseRequest": {}}
     with pytest.raises(FhirInputError, match="no pharmacy"):
-        no_pharmacy = {**task, "input": []}
-        item_from_fhir(no_pharmacy, {**focus, "dispenseRequest": {}}, DANA, by=JO, at=T0,
-                       default_due=T0)  # fmt: skip
+        item_from_fhir(no_pharmacy, no_dispenser, DANA, by=JO, at=T0, default_due=T0)
 
 
 JSON_VALUES = st.recursive(
@@ -500,7 +503,8 @@ def test_any_damaged_referral_is_taken_or_refused(
     except InvalidInput as refusal:
         assert str(refusal)
     else:
-        assert item.status is Status.NEW and item.details.specialist
+        assert item.status is Status.NEW
+        assert item.details.specialist
 
 
 KINDS = _kinds()

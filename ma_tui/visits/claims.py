@@ -143,11 +143,19 @@ def check_hold(stored: RoomingDraft, holder: str, terminal: Terminal, now: datet
     """Refuse a draft held by another MA, or by another terminal still alive."""
     if stored.holder is not None and stored.holder != holder:
         raise VisitInUse(stored.holder, stored.held_since, now)
-    if stored.terminal_id not in (None, terminal.id) and claim_alive(
-        stored, now, terminal.hold_seconds
+    if (
+        stored.terminal_id not in (None, terminal.id)
+        and not _earlier_app_of(stored, terminal)
+        and claim_alive(stored, now, terminal.hold_seconds)
     ):
         where = f" on another terminal ({stored.terminal_host}, process {stored.terminal_pid})"
         raise VisitInUse(stored.holder or holder, stored.heartbeat_at, now, where)
+
+
+def _earlier_app_of(stored: RoomingDraft, terminal: Terminal) -> bool:
+    """True when another session of this very process holds the draft: a process runs
+    one App at a time, so that App has ended (started again in the same process)."""
+    return stored.terminal_host == terminal.host and stored.terminal_pid == terminal.pid
 
 
 def check_version(stored: RoomingDraft, draft: VisitDraft, now: datetime) -> None:

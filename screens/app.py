@@ -395,7 +395,7 @@ class MaTuiApp(KeyGate):
             return
         self._leaving.set()
         code = EXIT_SIGNALS.get(signal.Signals(number), 129)
-        _exit_after(EXIT_GRACE_SECONDS, code)
+        self._exit_after(EXIT_GRACE_SECONDS, code)
         try:
             self._leave_cleanly()
         finally:
@@ -499,12 +499,18 @@ class MaTuiApp(KeyGate):
         if self._leaving.is_set():
             return
         self._leaving.set()
-        _exit_after(EXIT_GRACE_SECONDS, EXIT_CRASHED)
+        self._exit_after(EXIT_GRACE_SECONDS, EXIT_CRASHED)
         report = write_crash_report(error)
         with suppress(Exception):  # already failing: the report says what did
             self._leave_cleanly()
         self._exit_renderables.append(Text(report.message()))
         self._close_messages_no_wait()
+
+    def _exit_after(self, seconds: float, code: int) -> None:
+        """End the process in ``seconds`` whatever it is still waiting for; not in a
+        headless run (tests), where the process is the test runner's, not ma-tui's."""
+        if not self.is_headless:
+            _exit_after(seconds, code)
 
 
 def _exit_after(seconds: float, code: int) -> None:

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
@@ -24,6 +24,7 @@ from ma_tui.patients.search import PatientQuery, matches, parse_search
 from ma_tui.screens.messages import OpenPatient, OpenStaffAccounts
 from ma_tui.screens.queue.break_glass import BreakGlassScreen
 from ma_tui.screens.widgets.common import settle_inputs
+from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.staff.accounts import Staff, StaffRole
 from ma_tui.visits.queue import (
     EncounterStatus,
@@ -99,7 +100,7 @@ class QueueScreen(Screen[None]):
         table.can_focus = False  # the search field keeps the keys; arrows move the rows
         yield table
         yield Static(id="queue-empty")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#queue-table", DataTable)

@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.visits.holding import UnfinishedVisit
 
 
@@ -49,7 +50,7 @@ class ResumeScreen(ModalScreen[int | None]):
             )
             keys = "↑↓ pick · " if many else ""
             yield Static(f"{keys}Enter: resume · Esc: go to the queue", id="resume-keys")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -17,11 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
+from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.staff.accounts import Staff
 from ma_tui.staff.signin import authenticate
 
@@ -74,7 +75,7 @@ class SignInScreen(Screen[Staff]):
             yield Label("PIN or password", classes="signin-label")
             yield Input(id="signin-secret", password=True, max_length=SECRET_MAX, compact=True)
             yield Static(id="signin-message", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for field in self.query(Input):

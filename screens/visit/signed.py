@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
@@ -25,6 +25,7 @@ from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.visit import sentence
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
 from ma_tui.screens.widgets.common import PatientBanner, settle_inputs
+from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.visits.correcting import SignedVital, correct_vital, signed_vitals
 from ma_tui.visits.draft import allergy_line
 from ma_tui.vitals.correction import NeedsConfirm
@@ -59,7 +60,7 @@ class SignedVisitScreen(Screen[None]):
         yield Label("", id="correct-label")
         yield Input(id="correct-value", compact=True, max_length=20)
         yield Static(id="correct-error", classes="error")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         settle_inputs(self)

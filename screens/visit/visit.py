@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
@@ -26,6 +26,7 @@ from ma_tui.core.transaction import Engine
 from ma_tui.patients.chart import Chart, banner_identity
 from ma_tui.screens.messages import GoToStep, VisitClosed
 from ma_tui.screens.widgets.common import PatientBanner, StepBar, settle_inputs
+from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.visits.draft import VisitDraft, allergy_line
 from ma_tui.visits.holding import save_draft
 from ma_tui.visits.steps import REVIEW, STEPS, Step
@@ -84,7 +85,7 @@ class VisitScreen(Screen[None]):
         yield PatientBanner(id="banner")
         yield StepBar(id="steps")
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError

@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.vitals.entry import FieldCheck
 
 Decision = Literal["fix", "keep", "unit"]
@@ -47,7 +48,7 @@ class VitalCheckScreen(ModalScreen[Decision]):
                 options.append(Option(Text(f"Keep {check.text}: I checked it again"), id="keep"))
             yield OptionList(*options, id="check-choices")
             yield Static("↓ ↑ choose, Enter: do it, Esc: fix it", id="check-keys")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         choices = self.query_one(OptionList)

@@ -20,6 +20,7 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.message_pump import MessagePump
+from textual.widget import Widget
 from textual.widgets import Input
 
 SETTLE_MAX_SECONDS = 1.0  # never hold keys longer than this for one key
@@ -122,7 +123,13 @@ class KeyGate(App[None]):
 
 
 def _idle(pump: MessagePump) -> bool:
-    """Nothing waiting in the pump's queue (Textual keeps it private; absent means idle)."""
+    """Mounted, and nothing waiting in its queue (Textual keeps it private; absent: idle).
+
+    A widget of a screen just put up is not idle until it has mounted: until then
+    nothing on that screen has the focus, and a key handed on would be lost.
+    """
+    if isinstance(pump, Widget) and not pump.is_mounted:
+        return False
     queue = getattr(pump, "_message_queue", None)
     return not pump.is_running or queue is None or queue.empty()
 

@@ -46,6 +46,7 @@ from ma_tui.visits.holding import (
 from ma_tui.visits.steps import STEP_TITLES, STEPS, Step
 
 IDLE_CHECK_SECONDS = 1.0  # how often the idle lock looks at the time since the last key
+STEP_VIEW_BUILD_PAUSE = 0.2  # seconds between building two step screens ahead
 
 
 class MaTuiApp(KeyGate):
@@ -82,6 +83,7 @@ class MaTuiApp(KeyGate):
         self.sign_in_required = sign_in
         self.idle_lock_seconds = idle_lock_seconds
         self.visit: Visit | None = None
+        self._step_views: dict[Step, VisitScreen] = {}
         self.idle_clock = idle_clock
         self._last_input = idle_clock()
         self._locked = False
@@ -103,6 +105,7 @@ class MaTuiApp(KeyGate):
             QueueScreen(self.engine, self.clock, self.staff, cursor_blink=self.cursor_blink)
         )
         self.offer_unfinished()
+        self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
 
     @property
     def holder(self) -> str | None:
@@ -256,22 +259,52 @@ class MaTuiApp(KeyGate):
             )
             return
         self.visit = Visit(self.engine, self.clock, self.staff_id, chart, draft, holder=self.holder)
-        screen = STEP_SCREENS[draft.step](self.visit)
+        screen = self.step_view(draft.step)
+        screen.show_visit(self.visit)
         if isinstance(current, VisitScreen):
-            self.switch_screen(screen)
+            if screen is not current:
+                self.switch_screen(screen)
         else:
             self.push_screen(screen)
 
     def open_step(self, step: Step) -> None:
         """Show ``step`` of the visit being roomed, in place of the step on screen."""
-        if self.visit is not None:
-            self.switch_screen(STEP_SCREENS[step](self.visit))
+        if self.visit is None:
+            return
+        screen = self.step_view(step)
+        screen.show_visit(self.visit)
+        if screen is not self.screen:
+            self.switch_screen(screen)
 
     def close_visit(self) -> None:
         """Back to what was under the visit (the queue), after signing or leaving it."""
         self.pop_screen()
-        below = self.screen
-        self.visit = below.visit if isinstance(below, VisitScreen) else None
+        self.visit = None
+
+    def step_view(self, step: Step) -> VisitScreen:
+        """The screen of ``step``: built once, kept for every visit of this session.
+
+        Installed, so Textual keeps it when another screen replaces it; showing it
+        again is filling it (``VisitScreen.show_visit``), not composing it anew.
+        """
+        view = self._step_views.get(step)
+        if view is None:
+            view = STEP_SCREENS[step]()
+            self.install_screen(view, f"step-{step}")
+            self._step_views[step] = view
+        return view
+
+    def build_step_views(self) -> None:
+        """Build the steps' screens ahead, one at a time while the app is idle, so the
+        first visit opens as fast as the next. Each is mounted off screen."""
+        missing = [step for step in STEPS if step not in self._step_views]
+        if not missing or not self.is_running:
+            return
+        view = self.step_view(missing[0])
+        # Mounting a screen that is not shown has no public call; this is what
+        # push_screen does first (a screen mounts once, on its first use).
+        self._get_screen(view)
+        self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
 
     # ------------------------------------------------------------------ help
 

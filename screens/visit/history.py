@@ -148,17 +148,9 @@ class HistoryScreen(VisitScreen):
     AUTO_FOCUS = "SectionTable"
     BINDINGS: ClassVar[list[BindingType]] = []
 
-    def __init__(self, visit: Visit) -> None:
+    def __init__(self, visit: Visit | None = None) -> None:
         super().__init__(visit)
-        draft = self.history
-        # Resume in the section of an entry left half-typed, else at the first section
-        # not yet reviewed in this visit.
-        if draft.form is not None:
-            self.section_index = SECTIONS.index(draft.form.section)
-        else:
-            self.section_index = next(
-                (i for i, section in enumerate(SECTIONS) if section not in draft.reviewed), 0
-            )
+        self.section_index = 0
         self.rows: list[HistoryRow] = []
         self.editing: str | None = None
 
@@ -203,9 +195,20 @@ class HistoryScreen(VisitScreen):
         choices = suggestions(section, index)
         return SuggestFromList(choices, case_sensitive=False) if choices else None
 
-    def on_mount(self) -> None:
+    def fill(self) -> None:
+        """Resume in the section of an entry left half-typed, else at the first section
+        not yet reviewed in this visit; the half-typed entry back in its form."""
+        draft = self.history
+        if draft.form is not None:
+            self.section_index = SECTIONS.index(draft.form.section)
+        else:
+            self.section_index = next(
+                (i for i, section in enumerate(SECTIONS) if section not in draft.reviewed), 0
+            )
+        for field in self.query(FormInput):
+            field.value = ""
         self._show_section()
-        form = self.history.form
+        form = draft.form
         if form is not None and form.section == self.section:
             for field, value in zip(self._inputs(), form.values, strict=False):
                 field.value = value

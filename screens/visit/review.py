@@ -56,7 +56,6 @@ class ReviewScreen(VisitScreen):
         with Horizontal(id="room-row"):
             yield Label("Room for the provider", id="room-label")
             yield Input(
-                value=self.visit.draft.room or (self.visit.chart.encounter.room or ""),
                 placeholder="e.g. Exam 3",
                 id="room",
                 compact=True,
@@ -66,9 +65,14 @@ class ReviewScreen(VisitScreen):
             yield Static(id="review-problems", classes="problems")
             yield Static(id="review-visit")
 
-    def on_mount(self) -> None:
+    def fill(self) -> None:
+        room = self.query_one("#room", Input)
+        with room.prevent(Input.Changed):
+            room.value = self.visit.draft.room or (self.visit.chart.encounter.room or "")
         self._show()
-        self.query_one("#review-body", VerticalScroll).focus()
+        body = self.query_one("#review-body", VerticalScroll)
+        body.scroll_home(animate=False)
+        self.set_focus(body)
 
     def _show(self) -> None:
         chart, draft = self.visit.chart, self.visit.draft

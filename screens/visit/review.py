@@ -21,13 +21,13 @@ from textual.widgets import Input, Label, Static
 from ma_tui.checkin.draft import CheckInDraft
 from ma_tui.complaint.draft import HPI_TEXT_FIELDS, ComplaintDraft
 from ma_tui.core.errors import UserError
-from ma_tui.fhir.export import export_visit_file
 from ma_tui.history.draft import HistoryDraft
 from ma_tui.history.entry import SECTION_TITLES, SECTIONS
 from ma_tui.history.rows import section_rows
 from ma_tui.patients.chart import Chart, coverage_alert
 from ma_tui.patients.registration import clean_text
 from ma_tui.screens.messages import VisitClosed
+from ma_tui.screens.visit.export import export_in_background
 from ma_tui.screens.visit.visit import VisitScreen, sentence
 from ma_tui.visits.draft import ROOM_MAX
 from ma_tui.visits.signing import SignError, sign_problems, sign_visit
@@ -125,23 +125,17 @@ class ReviewScreen(VisitScreen):
         in the record only once signed)."""
         if not self._sign():
             return
-        try:
-            path = export_visit_file(
-                self.visit.engine,
-                self.visit.draft.encounter_id,
-                now=self.visit.now(),
-                staff_id=self.visit.staff_id,
-            )
-        except UserError as exc:
-            self.app.notify(
-                f"Signed, but not exported: {sentence(exc)} Open the visit from the queue and "
-                "press F6 to try again.",
-                severity="error",
-                timeout=10,
-                markup=False,
-            )
-        else:
-            self.app.notify(f"Exported to {path}", markup=False, timeout=6)
+        export_in_background(
+            self.app,
+            self.visit.engine,
+            self.visit.draft.encounter_id,
+            now=self.visit.now(),
+            staff_id=self.visit.staff_id,
+            failed=lambda reason: (
+                f"Signed, but not exported: {reason} Open the visit from the queue and "
+                "press F6 to try again."
+            ),
+        )
         self._close()
 
     def _sign(self) -> bool:

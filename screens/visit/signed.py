@@ -19,10 +19,9 @@ from textual.widgets import DataTable, Input, Label, Static
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
-from ma_tui.fhir.export import export_visit_file
 from ma_tui.patients.chart import Chart, banner_identity
 from ma_tui.screens.messages import VisitClosed
-from ma_tui.screens.visit.visit import sentence
+from ma_tui.screens.visit.export import export_in_background
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
 from ma_tui.screens.widgets.common import PatientBanner, settle_inputs
 from ma_tui.screens.widgets.footer import KeyFooter
@@ -100,16 +99,14 @@ class SignedVisitScreen(Screen[None]):
             )
 
     def action_export(self) -> None:
-        try:
-            path = export_visit_file(
-                self.engine, self.chart.encounter_id, now=self.clock(), staff_id=self.staff_id
-            )
-        except UserError as exc:
-            self.notify(
-                f"Not exported: {sentence(exc)}", severity="error", timeout=10, markup=False
-            )
-            return
-        self.notify(f"Exported to {path}", markup=False, timeout=6)
+        export_in_background(
+            self.app,
+            self.engine,
+            self.chart.encounter_id,
+            now=self.clock(),
+            staff_id=self.staff_id,
+            failed=lambda reason: f"Not exported: {reason}",
+        )
 
     # ------------------------------------------------------------ correcting
 

@@ -24,6 +24,10 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 SETTLE_MAX_SECONDS = 1.0  # never hold keys longer than this for one key
+ANSWER_WAIT_SECONDS = 10.0  # nor longer than this for an answer being worked out
+# Workers in this group work out the answer to a key (a PIN checked): keys typed on
+# wait for it, so the next screen gets them (the queue's search, not the PIN field).
+ANSWER_GROUP = "answer"
 SETTLE_MAX_ROUNDS = 8  # a screen change takes a few rounds of messages to settle
 
 
@@ -99,6 +103,12 @@ class KeyGate(App[None]):
         """
         for _ in range(SETTLE_MAX_ROUNDS):
             await self._drained(self._pumps())
+            answers = [w for w in self.workers if w.group == ANSWER_GROUP and not w.is_finished]
+            if answers:
+                await asyncio.wait(
+                    [asyncio.ensure_future(w.wait()) for w in answers], timeout=ANSWER_WAIT_SECONDS
+                )
+                continue
             if self._screen_stack and all(_idle(pump) for pump in self._pumps()):
                 return
 

@@ -89,6 +89,7 @@ class QueueScreen(Screen[None]):
         self.cursor_blink = cursor_blink
         self.entries: list[QueueEntry] = []
         self.others: dict[int, OtherPatient] = {}  # the rows "Not scheduled", by patient
+        self._painted: dict[str, tuple[Text, ...]] = {}  # the table's rows, by key
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title")
@@ -228,18 +229,52 @@ class QueueScreen(Screen[None]):
         entries = [entry for entry in self.entries if query is None or _entry_matches(query, entry)]
         table = self.query_one("#queue-table", DataTable)
         selected = _selected_key(table) if keep_cursor else None
-        table.clear()
-        for entry in entries:
-            table.add_row(*_queue_cells(entry), key=f"encounter:{entry.encounter_id}")
         others = self._other_patients(query, entries) if query is not None else []
         self.others = {patient.patient_id: patient for patient in others}
-        for patient in others:
-            table.add_row(*_other_cells(patient), key=f"patient:{patient.patient_id}")
+        self._paint(
+            table,
+            [
+                *((f"encounter:{entry.encounter_id}", _queue_cells(entry)) for entry in entries),
+                *((f"patient:{patient.patient_id}", _other_cells(patient)) for patient in others),
+            ],
+        )
         self._show_empty(bool(entries or others), searching=query is not None)
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected))
         elif table.row_count:
             table.move_cursor(row=0)
+
+    def _paint(self, table: DataTable[Text], rows: list[tuple[str, tuple[Text, ...]]]) -> None:
+        """Show ``rows`` (key, cells) in order, changing only the rows that differ.
+
+        A key typed in the search usually drops a few rows or brings some back: those
+        are removed or added, the rest stay as painted (not the whole table cleared
+        and filled again on every key).
+        """
+        painted = self._painted
+        wanted = dict(rows)
+        for key in [key for key in painted if key not in wanted]:
+            table.remove_row(key)
+            del painted[key]
+        # Rows are only ever appended: from the first one out of place, add again.
+        order = [key for key, _ in rows]
+        shown = list(painted)
+        first = next(
+            (i for i, (have, want) in enumerate(zip(shown, order, strict=False)) if have != want),
+            min(len(shown), len(order)),
+        )
+        for key in shown[first:]:
+            table.remove_row(key)
+            del painted[key]
+        for key, cells in rows:
+            before = painted.get(key)
+            if before is None:
+                table.add_row(*cells, key=key)
+            elif before != cells:
+                for (_, column, _), old, new in zip(COLUMNS, before, cells, strict=True):
+                    if old != new:
+                        table.update_cell(key, column, new)
+            painted[key] = cells
 
     def _other_patients(self, query: PatientQuery, shown: list[QueueEntry]) -> list[OtherPatient]:
         on_schedule = {entry.patient_id for entry in shown}

@@ -212,7 +212,14 @@ class QueueScreen(Screen[None]):
         except UserError as exc:  # the queue as last read stays on screen
             self.notify(str(exc), severity="warning", markup=False)
             return
-        self._show(keep_cursor=True)
+        # Painted whole again: the table's render caches (kept per change, up to
+        # thousands of lines) are emptied with it, so a day of refreshes and searches
+        # does not grow them. Each key of a search changes only what it must.
+        table = self.query_one("#queue-table", DataTable)
+        selected = _selected_key(table)
+        table.clear()
+        self._painted.clear()
+        self._show(select=selected)
         waiting = sum(entry.is_waiting for entry in self.entries)
         self.query_one("#queue-title", Static).update(
             Text.assemble(
@@ -224,11 +231,11 @@ class QueueScreen(Screen[None]):
     def _query(self) -> PatientQuery | None:
         return parse_search(self.query_one("#search", Input).value, self.clock().date())
 
-    def _show(self, *, keep_cursor: bool = False) -> None:
+    def _show(self, *, select: str | None = None) -> None:
+        """The rows the search finds; the cursor on ``select`` if shown, else the first."""
         query = self._query()
         entries = [entry for entry in self.entries if query is None or _entry_matches(query, entry)]
         table = self.query_one("#queue-table", DataTable)
-        selected = _selected_key(table) if keep_cursor else None
         others = self._other_patients(query, entries) if query is not None else []
         self.others = {patient.patient_id: patient for patient in others}
         self._paint(
@@ -239,8 +246,8 @@ class QueueScreen(Screen[None]):
             ],
         )
         self._show_empty(bool(entries or others), searching=query is not None)
-        if selected is not None and selected in table.rows:
-            table.move_cursor(row=table.get_row_index(selected))
+        if select is not None and select in table.rows:
+            table.move_cursor(row=table.get_row_index(select))
         elif table.row_count:
             table.move_cursor(row=0)
 

@@ -50,15 +50,17 @@ How each is measured:
   complaint, HPI and severity), timed in wall time (``perf_counter``): it is I/O and
   CPU, with no Pilot.
 - RSS: peak resident memory (``ru_maxrss``) of one fresh process running one app
-  session that rooms 50 arrived patients one after another through the real UI:
+  session that rooms 500 arrived patients one after another through the real UI:
   search the queue by MRN, confirm check-in, type every vital, review the history
   (a condition and a medication added, the rest none known), type a chief complaint
   and onset, review and sign. Keys are posted as a terminal delivers them (a typed
   word at once) and the app is let settle after each step, without Pilot's sleeps;
   each step that changes the screen must land on the right one. Every visit is
-  checked signed, with its vitals and complaint, in the database afterwards.
+  checked signed, with its vitals and complaint, in the database afterwards. The
+  growth figure is current RSS after the 500th patient over after the 50th: what a
+  session keeps per patient (issue 16: within 10 MB).
 
-The app spends about 5 s of CPU on each of those 50 patients, so the RSS session
+The app spends a few seconds of CPU on each of those patients, so the RSS session
 runs in its own process beside the Pilot measurements (CPU-time figures, which a
 busy second core barely moves); the wall-time figures (cold start, signing) run
 after it, alone. ``--serial`` runs the session alone first instead. A full run takes
@@ -138,12 +140,14 @@ HOLDER = "bench@ui"
 FIRST_MRN = 7_000_000
 SETTLE_TIMEOUT = 30.0  # seconds: a step the app never finishes must fail, not hang
 
-# The issue's targets.
-TARGET_KEY_P95_MS = 10.0
-TARGET_SWITCH_P95_MS = 50.0
+# The targets (issue 16; issue 6's were 10 ms a key, 50 ms a switch, 150 MB peak).
+TARGET_KEY_P95_MS = 25.0
+TARGET_SWITCH_P95_MS = 100.0
 TARGET_COLD_START_RATIO = 1.5
 TARGET_SIGN_P95_MS = 20.0
 TARGET_RSS_MB = 150.0
+TARGET_GROWTH_MB = 10.0  # memory after 500 patients, over memory after 50
+GROWTH_FROM = 50
 
 
 @dataclass
@@ -152,7 +156,7 @@ class Full:
     cold_starts: int = 7  # of each app
     sign_in_variant: bool = True
     sign_visits: int = 200
-    rss_patients: int = 50
+    rss_patients: int = 500
 
 
 QUICK = Full(runs=1, cold_starts=3, sign_in_variant=False, sign_visits=10, rss_patients=3)
@@ -604,7 +608,7 @@ def measure_sign(visits: int, folder: Path) -> list[float]:
     return seconds
 
 
-# ----------------------------------------------------- RSS: 50 patients, one session
+# ---------------------------------------------------- RSS: 500 patients, one session
 
 # A step is a key name, or text that a terminal delivers at once as typed; a step
 # that must change the screen names the screen it lands on.
@@ -753,6 +757,13 @@ class Memory:
     patients: int
     seconds: float
 
+    @property
+    def growth_mb(self) -> float | None:
+        """Current RSS after all the patients, over RSS after the first fifty."""
+        if self.patients <= GROWTH_FROM:
+            return None
+        return self.curve_mb[-1] - self.curve_mb[GROWTH_FROM]
+
 
 class RssRun:
     """The RSS session running in its own process; ``result`` waits for it and checks it."""
@@ -896,6 +907,16 @@ def main() -> None:
             memory.peak_mb <= TARGET_RSS_MB,
         ),
     ]
+    growth = memory.growth_mb
+    if growth is not None:
+        rows.append(
+            (
+                f"RSS growth, {GROWTH_FROM} to {memory.patients} patients",
+                f"{growth:+.1f} MB",
+                f"<= {TARGET_GROWTH_MB:g} MB",
+                growth <= TARGET_GROWTH_MB,
+            )
+        )
     for label, value, target, met in rows:
         print(f"{label:<34} {value:>36}  {target:<16} {verdict(met)}")
 
@@ -938,6 +959,11 @@ def main() -> None:
         "sign_ms": sign_fig,
         "rss_mb": round(memory.peak_mb, 1),
     }
+    if memory.growth_mb is not None:
+        figures["rss_growth_mb"] = {
+            "patients": [GROWTH_FROM, memory.patients],
+            "mb": round(memory.growth_mb, 1),
+        }
     if pilot_dominates:
         figures["key_latency_net_ms"] = net_fig
     if args.quick:

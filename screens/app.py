@@ -48,6 +48,8 @@ from ma_tui.visits.steps import STEP_TITLES, STEPS, Step
 
 IDLE_CHECK_SECONDS = 1.0  # how often the idle lock looks at the time since the last key
 STEP_VIEW_BUILD_PAUSE = 0.2  # seconds between building two step screens ahead
+COLLECT_AFTER_VISIT_SECONDS = 0.3  # the queue painted first, then garbage collected
+FULL_COLLECTIONS_BY_HAND = 1_000_000_000  # gen-2 threshold: never on its own
 
 
 class MaTuiApp(KeyGate):
@@ -281,6 +283,7 @@ class MaTuiApp(KeyGate):
         """Back to what was under the visit (the queue), after signing or leaving it."""
         self.pop_screen()
         self.visit = None
+        self.set_timer(COLLECT_AFTER_VISIT_SECONDS, self._collect_garbage)
 
     def step_view(self, step: Step) -> VisitScreen:
         """The screen of ``step``: built once, kept for every visit of this session.
@@ -295,9 +298,6 @@ class MaTuiApp(KeyGate):
             self._step_views[step] = view
         return view
 
-    # The command line sets it: a test process, whose apps come and go, must not freeze.
-    freeze_after_start = False
-
     def build_step_views(self) -> None:
         """Build the steps' screens ahead, one at a time while the app is idle, so the
         first visit opens as fast as the next. Each is mounted off screen."""
@@ -306,14 +306,31 @@ class MaTuiApp(KeyGate):
             return
         view = self.step_view(missing[0])
         # Mounting a screen that is not shown has no public call; this is what
-        # push_screen does first (a screen mounts once, on its first use).
+        # push_screen does first (a screen mounts once, on its first use): its CSS
+        # read, then its widgets mounted and styled.
+        self._load_screen_css(view)
         self._get_screen(view)
         if len(missing) > 1:
             self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
-        elif self.freeze_after_start:
-            # What start-up built lives as long as the app: out of the collector's
-            # way, a full collection scans only what visits make (a third the time).
-            self.call_after_refresh(gc.freeze)
+        elif self.manage_gc:
+            self.call_after_refresh(self._after_start_up)
+
+    # The command line sets it (a test process, whose apps come and go, leaves it off):
+    # the app then runs Python's full garbage collections itself, between visits.
+    manage_gc = False
+
+    def _after_start_up(self) -> None:
+        """Start-up is done: what it built lives as long as the app, so it is frozen
+        out of the collector's way; full collections no longer come on their own in
+        the middle of a key or a switch (100-250 ms each here), but after each visit."""
+        gc.freeze()
+        threshold, older, _ = gc.get_threshold()
+        gc.set_threshold(threshold, older, FULL_COLLECTIONS_BY_HAND)
+
+    def _collect_garbage(self) -> None:
+        """A full collection, with the queue on screen between two patients."""
+        if self.manage_gc:
+            gc.collect()
 
     # ------------------------------------------------------------------ help
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -91,6 +92,21 @@ class VisitScreen(Screen[None]):
         assert self._visit is not None, "a step is shown only with a visit"
         return self._visit
 
+    _styled_with: tuple[int, int] | None = None  # the app's CSS when last styled
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Shown again: restyle its widgets only if the app's CSS changed meanwhile.
+
+        Textual restyles every widget of a screen that comes back (about half of a
+        step switch); a kept step's styles are still right unless a theme changed or
+        more CSS was read. Runs before Screen's own handler, which reads the event.
+        """
+        app = self.app
+        styled_with = (app._css_update_count, len(app.stylesheet.rules))
+        if styled_with == self._styled_with:
+            event.refresh_styles = False
+        self._styled_with = styled_with
+
     def compose(self) -> ComposeResult:
         yield PatientBanner(id="banner")
         yield StepBar(id="steps")
@@ -101,6 +117,7 @@ class VisitScreen(Screen[None]):
         raise NotImplementedError
 
     def on_mount(self) -> None:
+        self._styled_with = (self.app._css_update_count, len(self.app.stylesheet.rules))
         settle_inputs(self)
         self.query_one(StepBar).show(self.STEP)
         if self._visit is not None:

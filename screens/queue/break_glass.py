@@ -20,6 +20,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ma_tui.patients.registration import REASON_MAX
+from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 
 REASONS = (
@@ -31,7 +32,7 @@ OTHER = "other reason (type it)"
 
 
 class BreakGlassScreen(ModalScreen[str | None]):
-    CSS_PATH = "break_glass.tcss"
+    CSS = screen_css(__file__, "break_glass.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="break_glass.cancel"),
     ]

@@ -24,6 +24,7 @@ from ma_tui.patients.search import PatientQuery, matches, parse_search
 from ma_tui.screens.messages import OpenPatient, OpenStaffAccounts
 from ma_tui.screens.queue.break_glass import BreakGlassScreen
 from ma_tui.screens.widgets.common import settle_inputs
+from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.staff.accounts import Staff, StaffRole
 from ma_tui.visits.queue import (
@@ -62,7 +63,7 @@ class QueueScreen(Screen[None]):
     """Today's queue for ``staff`` (None: tests and benchmarks that skip sign-in)."""
 
     TITLE = "Today's queue"
-    CSS_PATH = "queue.tcss"
+    CSS = screen_css(__file__, "queue.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="queue.open", show=True),
         Binding("f2", "walk_in", "Walk-in", id="queue.walk_in"),

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.visits.holding import UnfinishedVisit
 
@@ -24,7 +25,7 @@ from ma_tui.visits.holding import UnfinishedVisit
 class ResumeScreen(ModalScreen[int | None]):
     """Dismissed with the encounter to resume, or None for the queue."""
 
-    CSS_PATH = "resume.tcss"
+    CSS = screen_css(__file__, "resume.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "resume", "Resume", id="resume.open"),
         Binding("escape", "queue", "Queue", id="resume.queue"),

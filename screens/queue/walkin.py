@@ -26,6 +26,7 @@ from ma_tui.patients.registration import (
     validate_new_patient,
 )
 from ma_tui.screens.widgets.common import registration_suggester, settle_inputs
+from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -48,7 +49,7 @@ class WalkInScreen(Screen[int | None]):
     """
 
     TITLE = "Register a walk-in"
-    CSS_PATH = "walkin.tcss"
+    CSS = screen_css(__file__, "walkin.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "register", "Register", id="walkin.register", priority=True),
         Binding("escape", "cancel", "Cancel", id="walkin.cancel"),

@@ -31,6 +31,7 @@ from ma_tui.patients.chart import coverage_alert
 from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.widgets.common import registration_suggester
+from ma_tui.screens.widgets.css import screen_css
 
 # (column, label, width) per row; rows fit 80 columns.
 FieldRow = tuple[tuple[str, str, int], ...]
@@ -59,7 +60,7 @@ UNDONE = {
 class CheckInScreen(VisitScreen):
     STEP = "checkin"
     TITLE = "Check-in"
-    CSS_PATH = "checkin.tcss"
+    CSS = screen_css(__file__, "checkin.tcss")
     AUTO_FOCUS = "#confirm-identity"
     _minor = False  # guardian fields shown: set by fill for each patient
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -28,12 +28,13 @@ from ma_tui.complaint.prompts import HPI_FIELDS, HPI_LABELS, complaint_names, hp
 from ma_tui.core.errors import UserError
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.widgets.common import PickList
+from ma_tui.screens.widgets.css import screen_css
 
 
 class ComplaintScreen(VisitScreen):
     STEP = "complaint"
     TITLE = "Chief complaint"
-    CSS_PATH = "complaint.tcss"
+    CSS = screen_css(__file__, "complaint.tcss")
     AUTO_FOCUS = "#chief-complaint"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "quick_pick", "Common complaints", id="complaint.quick_pick"),

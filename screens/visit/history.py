@@ -53,6 +53,7 @@ from ma_tui.history.entry import (
 from ma_tui.history.rows import COLUMNS, HistoryRow, current_rows, section_rows, section_status
 from ma_tui.screens.visit.visit import Visit, VisitScreen
 from ma_tui.screens.widgets.confirm import ConfirmScreen
+from ma_tui.screens.widgets.css import screen_css
 
 STATUS_KEYS = Binding.Group("Taking/not/stopped", compact=True)
 SECTION_KEYS = Binding.Group("Section", compact=True)
@@ -144,7 +145,7 @@ class ChoiceSuggester(Suggester):
 class HistoryScreen(VisitScreen):
     STEP = "history"
     TITLE = "History"
-    CSS_PATH = "history.tcss"
+    CSS = screen_css(__file__, "history.tcss")
     AUTO_FOCUS = "SectionTable"
     BINDINGS: ClassVar[list[BindingType]] = []
 

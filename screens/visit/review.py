@@ -29,6 +29,7 @@ from ma_tui.patients.registration import clean_text
 from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.export import export_in_background
 from ma_tui.screens.visit.visit import VisitScreen, sentence
+from ma_tui.screens.widgets.css import screen_css
 from ma_tui.visits.draft import ROOM_MAX
 from ma_tui.visits.signing import SignError, sign_problems, sign_visit
 from ma_tui.visits.steps import REVIEW, STEPS
@@ -40,7 +41,7 @@ from ma_tui.vitals.readback import flag_label, readback, unit_label, vital_name
 class ReviewScreen(VisitScreen):
     STEP = REVIEW
     TITLE = "Review & sign"
-    CSS_PATH = "review.tcss"
+    CSS = screen_css(__file__, "review.tcss")
     AUTO_FOCUS = "#review-body"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "sign", "Sign", id="review.sign", priority=True),

@@ -24,6 +24,7 @@ from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.export import export_in_background
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
 from ma_tui.screens.widgets.common import PatientBanner, settle_inputs
+from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.visits.correcting import SignedVital, correct_vital, signed_vitals
 from ma_tui.visits.draft import allergy_line
@@ -34,7 +35,7 @@ from ma_tui.vitals.readback import flag_label, vital_name
 
 class SignedVisitScreen(Screen[None]):
     TITLE = "Signed visit"
-    CSS_PATH = "signed.tcss"
+    CSS = screen_css(__file__, "signed.tcss")
     AUTO_FOCUS = "#signed-values"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "correct", "Correct value", id="signed.correct"),

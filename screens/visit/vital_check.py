@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.vitals.entry import FieldCheck
 
@@ -24,7 +25,7 @@ Decision = Literal["fix", "keep", "unit"]
 
 
 class VitalCheckScreen(ModalScreen[Decision]):
-    CSS_PATH = "vital_check.tcss"
+    CSS = screen_css(__file__, "vital_check.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "fix", "Fix it", id="check.fix"),
     ]

@@ -32,6 +32,7 @@ from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
 from ma_tui.screens.widgets.common import PickList
+from ma_tui.screens.widgets.css import screen_css
 from ma_tui.vitals.codes import HEAD_CIRCUMFERENCE
 from ma_tui.vitals.entry import (
     BY_KEY,
@@ -67,7 +68,7 @@ HEAD_KEY = next(spec.key for spec in FIELDS if spec.code == HEAD_CIRCUMFERENCE)
 class VitalsScreen(VisitScreen):
     STEP = "vitals"
     TITLE = "Vitals"
-    CSS_PATH = "vitals.tcss"
+    CSS = screen_css(__file__, "vitals.tcss")
     AUTO_FOCUS = "Input.vital"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "not_obtained", "Not obtained", id="vitals.not_obtained"),

@@ -47,7 +47,7 @@ from ma_tui.visits.holding import (
 from ma_tui.visits.steps import STEP_TITLES, STEPS, Step
 
 IDLE_CHECK_SECONDS = 1.0  # how often the idle lock looks at the time since the last key
-STEP_VIEW_BUILD_PAUSE = 0.2  # seconds between building two step screens ahead
+STEP_VIEW_BUILD_PAUSE = 0.2  # seconds without a key before a step's screen is built ahead
 COLLECT_AFTER_VISIT_SECONDS = 0.3  # the queue painted first, then garbage collected
 FULL_COLLECTIONS_BY_HAND = 1_000_000_000  # gen-2 threshold: never on its own
 
@@ -93,6 +93,7 @@ class MaTuiApp(KeyGate):
         self._patient_commands = patient_commands(engine, clock)
 
     def on_mount(self) -> None:
+        self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
         if self.sign_in_required:
             self.push_screen(self._sign_in_screen(), self._signed_in)
         else:
@@ -108,7 +109,6 @@ class MaTuiApp(KeyGate):
             QueueScreen(self.engine, self.clock, self.staff, cursor_blink=self.cursor_blink)
         )
         self.offer_unfinished()
-        self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
 
     @property
     def holder(self) -> str | None:
@@ -299,11 +299,16 @@ class MaTuiApp(KeyGate):
         return view
 
     def build_step_views(self) -> None:
-        """Build the steps' screens ahead, one at a time while the app is idle, so the
-        first visit opens as fast as the next. Each is mounted off screen."""
+        """Build the steps' screens ahead, one at a time whenever no key has come for a
+        moment (while the MA reads the sign-in screen, while the PIN is checked, on the
+        queue), so the first visit opens as fast as the next. Each is mounted off
+        screen, holding no patient's data until a visit is shown in it."""
         missing = [step for step in STEPS if step not in self._step_views]
         if not missing or not self.is_running:
             return
+        if monotonic() - self.typed_at < STEP_VIEW_BUILD_PAUSE:
+            self.set_timer(STEP_VIEW_BUILD_PAUSE / 4, self.build_step_views)
+            return  # typing: a build would hold the next key up
         view = self.step_view(missing[0])
         # Mounting a screen that is not shown has no public call; this is what
         # push_screen does first (a screen mounts once, on its first use): its CSS

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from time import monotonic
 from typing import Any
 
 from textual import events
@@ -40,11 +41,13 @@ class KeyGate(App[None]):
         self._settling = False
         self._replaying: events.Event | None = None
         self._replayed = asyncio.Event()
+        self.typed_at = monotonic()  # when the last key or paste came (monotonic seconds)
 
     async def on_event(self, event: events.Event) -> None:
         if not _typed(event):
             await super().on_event(event)
             return
+        self.typed_at = monotonic()
         if event is self._replaying:
             await super().on_event(event)
             self._replayed.set()

@@ -500,10 +500,17 @@ def _first_admin(engine: Engine) -> int | None:
 
 
 def _run_app(engine: Engine) -> int:
+    import gc
+
     from ma_tui.screens.app import MaTuiApp
     from ma_tui.visits.claims import Terminal, hold_seconds_from
 
     app = MaTuiApp(engine, terminal=Terminal(hold_seconds=hold_seconds_from(os.environ)))
+    # The modules and what start-up made are never garbage: frozen, the collector no
+    # longer scans them on each full collection (about 200 ms each on this machine,
+    # a third of that once frozen; bench/RESULTS.md). The app takes it from there.
+    gc.freeze()
+    app.manage_gc = True
     app.run()
     return app.return_code or 0
 

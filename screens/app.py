@@ -9,6 +9,7 @@ to the screens it opens; screens send typed messages up (``screens/messages.py``
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import sys
@@ -73,6 +74,9 @@ EXIT_SIGNALS = {signal.SIGHUP: 129, signal.SIGTERM: 143}  # 128 + the signal, as
 WAITING = "Waiting for the database… (your typing is kept)"
 UNAVAILABLE = "Database unavailable — retrying… (your typing is kept)"
 BACK = "Database back; saved."
+STEP_VIEW_BUILD_PAUSE = 0.2  # seconds without a key before a step's screen is built ahead
+COLLECT_AFTER_VISIT_SECONDS = 0.3  # the queue painted first, then garbage collected
+FULL_COLLECTIONS_BY_HAND = 1_000_000_000  # gen-2 threshold: never on its own
 
 
 class MaTuiApp(KeyGate):
@@ -111,6 +115,7 @@ class MaTuiApp(KeyGate):
         self.sign_in_required = sign_in
         self.idle_lock_seconds = idle_lock_seconds
         self.visit: Visit | None = None
+        self._step_views: dict[Step, VisitScreen] = {}
         self.idle_clock = idle_clock
         self._last_input = idle_clock()
         self._locked = False
@@ -121,6 +126,7 @@ class MaTuiApp(KeyGate):
 
     def on_mount(self) -> None:
         self._watch_faults()
+        self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
         if self.sign_in_required:
             self.push_screen(self._sign_in_screen(), self._signed_in)
         else:
@@ -312,22 +318,80 @@ class MaTuiApp(KeyGate):
             holder=self.holder,
             terminal=self.terminal,
         )
-        screen = STEP_SCREENS[draft.step](self.visit)
+        screen = self.step_view(draft.step)
+        screen.show_visit(self.visit)
         if isinstance(current, VisitScreen):
-            self.switch_screen(screen)
+            if screen is not current:
+                self.switch_screen(screen)
         else:
             self.push_screen(screen)
 
     def open_step(self, step: Step) -> None:
         """Show ``step`` of the visit being roomed, in place of the step on screen."""
-        if self.visit is not None:
-            self.switch_screen(STEP_SCREENS[step](self.visit))
+        if self.visit is None:
+            return
+        screen = self.step_view(step)
+        screen.show_visit(self.visit)
+        if screen is not self.screen:
+            self.switch_screen(screen)
 
     def close_visit(self) -> None:
         """Back to what was under the visit (the queue), after signing or leaving it."""
         self.pop_screen()
-        below = self.screen
-        self.visit = below.visit if isinstance(below, VisitScreen) else None
+        self.visit = None
+        self.set_timer(COLLECT_AFTER_VISIT_SECONDS, self._collect_garbage)
+
+    def step_view(self, step: Step) -> VisitScreen:
+        """The screen of ``step``: built once, kept for every visit of this session.
+
+        Installed, so Textual keeps it when another screen replaces it; showing it
+        again is filling it (``VisitScreen.show_visit``), not composing it anew.
+        """
+        view = self._step_views.get(step)
+        if view is None:
+            view = STEP_SCREENS[step]()
+            self.install_screen(view, f"step-{step}")
+            self._step_views[step] = view
+        return view
+
+    def build_step_views(self) -> None:
+        """Build the steps' screens ahead, one at a time whenever no key has come for a
+        moment (while the MA reads the sign-in screen, while the PIN is checked, on the
+        queue), so the first visit opens as fast as the next. Each is mounted off
+        screen, holding no patient's data until a visit is shown in it."""
+        missing = [step for step in STEPS if step not in self._step_views]
+        if not missing or not self.is_running:
+            return
+        if monotonic() - self.typed_at < STEP_VIEW_BUILD_PAUSE:
+            self.set_timer(STEP_VIEW_BUILD_PAUSE / 4, self.build_step_views)
+            return  # typing: a build would hold the next key up
+        view = self.step_view(missing[0])
+        # Mounting a screen that is not shown has no public call; this is what
+        # push_screen does first (a screen mounts once, on its first use): its CSS
+        # read, then its widgets mounted and styled.
+        self._load_screen_css(view)
+        self._get_screen(view)
+        if len(missing) > 1:
+            self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
+        elif self.manage_gc:
+            self.call_after_refresh(self._after_start_up)
+
+    # The command line sets it (a test process, whose apps come and go, leaves it off):
+    # the app then runs Python's full garbage collections itself, between visits.
+    manage_gc = False
+
+    def _after_start_up(self) -> None:
+        """Start-up is done: what it built lives as long as the app, so it is frozen
+        out of the collector's way; full collections no longer come on their own in
+        the middle of a key or a switch (100-250 ms each here), but after each visit."""
+        gc.freeze()
+        threshold, older, _ = gc.get_threshold()
+        gc.set_threshold(threshold, older, FULL_COLLECTIONS_BY_HAND)
+
+    def _collect_garbage(self) -> None:
+        """A full collection, with the queue on screen between two patients."""
+        if self.manage_gc:
+            gc.collect()
 
     # ------------------------------------------------------------------ help
 
@@ -486,7 +550,10 @@ class MaTuiApp(KeyGate):
             saved_json=draft.model_dump_json(),
         )
         if isinstance(self.screen, VisitScreen):
-            self.switch_screen(STEP_SCREENS[draft.step](self.visit))
+            screen = self.step_view(draft.step)
+            screen.show_visit(self.visit)
+            if screen is not self.screen:
+                self.switch_screen(screen)
 
     def _handle_exception(self, error: Exception) -> None:
         """A bug: an error id on the terminal and an owner-only report without patient

@@ -137,7 +137,7 @@ def test_unknown_user_and_wrong_pin_get_the_same_message(
     assert wrong.staff_id is not None
     assert unknown.staff_id is None
     assert unknown.audit_action == wrong.audit_action == "sign_in_failed"
-    assert unknown.audit_detail() == {"username": "nobody", "outcome": "unknown_user"}
+    assert unknown.audit_detail() == {"outcome": "unknown_user"}  # never the text typed
     assert wrong.audit_detail() == {
         "username": "mia",
         "outcome": "wrong_secret",
@@ -271,6 +271,23 @@ def test_a_password_typed_decomposed_matches_one_stored_composed(engine: Engine)
     decomposed = unicodedata.normalize("NFD", composed)
     assert authenticate(engine, "lena", decomposed, now=NOW).ok
     assert not authenticate(engine, "lena", "cafe au lait", now=NOW).ok
+
+
+def test_a_failed_sign_in_keeps_no_text_typed_for_an_unknown_user(engine: Engine) -> None:
+    """``mia⏎2468⏎`` glued together by a starting terminal is no username: the PIN it
+    holds must not reach the permanent audit trail."""
+    _add(engine)
+    glued = authenticate(engine, "mia2468", "", now=NOW)
+    assert not authenticate(engine, "  MIA ", "1111", now=NOW).ok
+    assert glued.outcome is SignInOutcome.UNKNOWN_USER
+    with Session(engine) as session:
+        from ma_tui.data.audit import events
+
+        details = [json.loads(e.detail or "{}") for e in events(session)[-2:]]
+    assert "mia2468" not in json.dumps(details)
+    assert details[0]["outcome"] == "unknown_user"
+    assert "username" not in details[0]
+    assert details[1]["username"] == "mia"  # the account's own name, not the text typed
 
 
 def test_the_secret_is_never_stored_or_reported(engine: Engine) -> None:

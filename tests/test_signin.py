@@ -18,7 +18,7 @@ from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.staff.signin import SignInScreen
 from ma_tui.screens.visit.vitals import VitalsScreen
 from tests.conftest import CLINIC_NOW, todays_encounter_id
-from tests.pilot import open_from_queue, type_text
+from tests.pilot import demo_secret, open_from_queue, type_text
 
 IDLE = 300.0  # seconds of the test's idle clock, which only moves when told
 
@@ -255,3 +255,15 @@ async def test_the_clinics_idle_lock_setting_is_the_time(demo_sqlite: Engine) ->
             if isinstance(app.screen, SignInScreen):
                 break
         assert isinstance(app.screen, SignInScreen)
+
+
+async def test_a_newline_is_enter_at_sign_in(demo_sqlite: Engine) -> None:
+    """What a starting terminal makes of Enter (ctrl+j) moves on, never glues fields."""
+    app = signing_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await type_text(pilot, "mia")
+        await pilot.press("ctrl+j")
+        await type_text(pilot, demo_secret("mia"))
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)

@@ -23,12 +23,10 @@ from sqlmodel import Session
 
 from ma_tui.clinic.settings import lockout_minutes
 from ma_tui.core.audit import AuditAction, audit
-from ma_tui.core.text import clean_text
 from ma_tui.core.transaction import in_transaction
 from ma_tui.data.models.staff import Staff
 from ma_tui.staff import accounts
 from ma_tui.staff.accounts import (
-    USERNAME_MAX,
     UsernameError,
     aware,
     clock_text,
@@ -59,9 +57,10 @@ class SignInOutcome(StrEnum):
 class SignInResult:
     """One sign-in attempt: the staff member on success, else a message safe to show.
 
-    ``staff_id`` is set whenever the username names an account (also on failure), so
-    the audit event says whose account was tried; ``username`` is what was typed, on
-    one line and at most 64 characters, for the event's detail.
+    ``staff_id`` and ``username`` are set whenever the text typed names an account
+    (also on failure), so the audit event says whose account was tried; for any
+    other text ``username`` is empty: what was typed is never kept (it may hold a
+    PIN typed into the wrong field).
     """
 
     outcome: SignInOutcome
@@ -83,7 +82,9 @@ class SignInResult:
 
     def audit_detail(self) -> dict[str, object]:
         """The audit event's detail (JSON-ready): never the secret, never patient data."""
-        detail: dict[str, object] = {"username": self.username, "outcome": self.outcome.value}
+        detail: dict[str, object] = {"outcome": self.outcome.value}
+        if self.staff_id is not None:
+            detail["username"] = self.username
         if not self.ok and self.staff_id is not None:
             detail["failed_attempts"] = self.failed_attempts
         if self.locked_until is not None:
@@ -108,7 +109,6 @@ def authenticate(engine: Engine, username: str, secret: str, *, now: datetime) -
     and its audit event are one transaction; only ``DatabaseUnavailable`` is raised.
     """
     now = aware(now)
-    typed = clean_text(username, limit=USERNAME_MAX)
     try:
         wanted: str | None = normalize_username(username)
     except UsernameError:
@@ -116,7 +116,7 @@ def authenticate(engine: Engine, username: str, secret: str, *, now: datetime) -
 
     def attempt(session: Session) -> SignInResult:
         staff = find_staff(session, wanted, for_update=True) if wanted is not None else None
-        result = _check(session, staff, typed, secret, now)
+        result = _check(session, staff, secret, now)
         audit(
             session,
             AuditAction(result.audit_action),
@@ -129,13 +129,12 @@ def authenticate(engine: Engine, username: str, secret: str, *, now: datetime) -
     return in_transaction(engine, attempt)
 
 
-def _check(
-    session: Session, staff: Staff | None, typed: str, secret: str, now: datetime
-) -> SignInResult:
+def _check(session: Session, staff: Staff | None, secret: str, now: datetime) -> SignInResult:
     """The attempt on ``staff`` (locked for update), its counts changed in ``session``."""
     if staff is None:
         verify_secret(None, secret)
-        return SignInResult(SignInOutcome.UNKNOWN_USER, typed, UNKNOWN_OR_WRONG)
+        return SignInResult(SignInOutcome.UNKNOWN_USER, "", UNKNOWN_OR_WRONG)
+    typed = staff.username
     if staff.locked_until is not None and now >= staff.locked_until:
         # A lock that has run out: the count starts again.
         staff.locked_until = None

@@ -33,6 +33,10 @@ class SignInScreen(Screen[Staff]):
     AUTO_FOCUS = ""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "another_user", "Another user", id="signin.another"),
+        # Keys typed while the program starts come through the terminal's line
+        # discipline, which turns Enter into a newline: it is Enter all the same,
+        # never a character that glues the PIN to the username.
+        Binding("ctrl+j", "enter", show=False, id="signin.newline"),
     ]
 
     def __init__(
@@ -88,6 +92,11 @@ class SignInScreen(Screen[Staff]):
             self.set_focus(self.query_one("#signin-secret", Input))
             return
         self._attempt()
+
+    async def action_enter(self) -> None:
+        """A newline typed ahead: Enter in the field that has the focus."""
+        if isinstance(self.focused, Input):
+            await self.focused.action_submit()
 
     def _attempt(self) -> None:
         username = self.query_one("#signin-username", Input).value

@@ -91,14 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
     settings = commands.add_parser(
         "settings",
         parents=[db_option],
-        help="show the clinic's settings (units, lockout, idle lock), or change one with 'set'",
+        help="show the clinic's settings (units, waits, PIN rules...), or change one with 'set'",
         description=(
-            "Show the units a bare number means on the vitals screen, how long five "
-            "wrong PINs lock an account, and how long an idle terminal waits before it "
-            "locks. 'settings set weight kg' changes one: weight lb|kg, height in|cm, "
-            "temperature f|c, lockout MINUTES, idle-lock MINUTES (1-240), and "
-            "mrn-system URI: the identifier system of the EHR's MRNs, for FHIR; "
-            "export-folder PATH: where the review screen's F6 writes visits."
+            "Show the units a bare number means on the vitals screen, the longest a "
+            "terminal waits after repeated wrong PINs, how long an idle terminal waits "
+            "before it locks, and the shortest PIN and passphrase. 'settings set weight "
+            "kg' changes one (an administrator's): weight lb|kg, height in|cm, "
+            "temperature f|c, lockout MINUTES, idle-lock MINUTES (1-240), pin-min DIGITS "
+            "(6-12), passphrase-min CHARACTERS (12-128), and mrn-system URI: the "
+            "identifier system of the EHR's MRNs, for FHIR; export-folder PATH: where "
+            "the review screen's F6 writes visits."
         ),
     )
     settings_actions = settings.add_subparsers(dest="action", metavar="ACTION")
@@ -107,14 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[db_option],
         help=(
             "change one: weight lb|kg, height in|cm, temperature f|c, lockout MINUTES, "
-            "idle-lock MINUTES, mrn-system URI, export-folder PATH"
+            "idle-lock MINUTES, pin-min DIGITS, passphrase-min CHARACTERS, mrn-system URI, "
+            "export-folder PATH"
         ),
         description="Change one of the clinic's settings and print the new value.",
     )
     # Checked by each setting's domain, not argparse choices: one clear line for any spelling.
     change.add_argument(
         "setting",
-        help="weight, height, temperature, lockout, idle-lock, mrn-system or export-folder",
+        help=(
+            "weight, height, temperature, lockout, idle-lock, pin-min, passphrase-min, "
+            "mrn-system or export-folder"
+        ),
     )
     change.add_argument(
         "value",
@@ -306,17 +312,20 @@ def parse_setting(setting: str, value: str) -> SettingChange:
     ``SettingError`` names the bad one."""
     from ma_tui.clinic.settings import SettingError, minutes_change, minutes_named, quoted
     from ma_tui.fhir.settings import fhir_change, fhir_setting_named
+    from ma_tui.staff.policy import policy_change, policy_setting_named
     from ma_tui.vitals.settings import unit_change, unit_setting_named
 
     if (fhir := fhir_setting_named(setting)) is not None:
         return fhir_change(fhir, value)
     if (minutes := minutes_named(setting)) is not None:
         return minutes_change(minutes, value)
+    if (length := policy_setting_named(setting)) is not None:
+        return policy_change(length, value)
     if (unit := unit_setting_named(setting)) is not None:
         return unit_change(unit, value)
     raise SettingError(
         f"unknown setting {quoted(setting)}: use weight, height, temperature, "
-        "lockout, idle-lock, mrn-system or export-folder"
+        "lockout, idle-lock, pin-min, passphrase-min, mrn-system or export-folder"
     )
 
 
@@ -325,11 +334,17 @@ def setting_lines(engine: Engine) -> list[str]:
     from ma_tui.clinic.settings import minutes_lines
     from ma_tui.core.transaction import read_only
     from ma_tui.fhir.settings import fhir_lines
+    from ma_tui.staff.policy import policy_lines
     from ma_tui.vitals.settings import unit_lines
 
     return read_only(
         engine,
-        lambda session: [*unit_lines(session), *minutes_lines(session), *fhir_lines(session)],
+        lambda session: [
+            *unit_lines(session),
+            *minutes_lines(session),
+            *policy_lines(session),
+            *fhir_lines(session),
+        ],
     )
 
 
@@ -404,8 +419,17 @@ def _users(engine: Engine, args: argparse.Namespace, env: Mapping[str, str]) -> 
             raise accounts.NoSuchUser(f"no user {username!r}")
         secret = ""
         if action in ("add", "reset"):
+            rules = (
+                accounts.role_rules(engine, accounts.parse_role(args.role), username)
+                if action == "add"
+                else accounts.secret_rules(engine, username)
+            )
             secret = read_new_secret(
-                username, interactive=_stdin_is_terminal(), environ=env, getpass=getpass.getpass
+                username,
+                rules,
+                interactive=_stdin_is_terminal(),
+                environ=env,
+                getpass=getpass.getpass,
             )
         if action == "add":
             staff = accounts.add_user(

@@ -206,6 +206,8 @@ def test_cli_shows_the_units_of_a_new_clinic(
         "temperature: °F",
         "lockout: 15 minutes",
         "idle-lock: 5 minutes",
+        "pin-min: 6 digits",
+        "passphrase-min: 12 characters",
         "mrn-system: urn:ma-tui:mrn",
         f"export-folder: {default_export_folder()}",
     ]
@@ -221,6 +223,12 @@ def test_cli_shows_the_units_of_a_new_clinic(
         (["lockout", "30"], "lockout: 30 minutes", ("lockout_minutes", "30")),
         (["idle-lock", "1"], "idle-lock: 1 minute", ("idle_lock_minutes", "1")),
         (["Idle_Lock", "10 min"], "idle-lock: 10 minutes", ("idle_lock_minutes", "10")),
+        (["pin-min", "8"], "pin-min: 8 digits", ("secret_pin_min", "8")),
+        (
+            ["Passphrase_Min", "16"],
+            "passphrase-min: 16 characters",
+            ("secret_passphrase_min", "16"),
+        ),
     ],
 )
 def test_cli_set_changes_one_setting_and_prints_it(
@@ -246,7 +254,7 @@ def test_cli_set_changes_one_setting_and_prints_it(
         (
             ["mass", "kg"],
             "ma-tui: unknown setting 'mass': use weight, height, temperature, lockout, idle-lock, "
-            "mrn-system or export-folder",
+            "pin-min, passphrase-min, mrn-system or export-folder",
         ),
         (["weight", "stone"], "ma-tui: unknown weight unit 'stone': use lb or kg"),
         (["temperature", "k"], "ma-tui: unknown temperature unit 'k': use f or c"),
@@ -360,7 +368,7 @@ def test_minutes_round_trip_and_a_bad_stored_value_reads_the_default(engine: Eng
         session.add(row)
         session.commit()
         assert idle_lock_minutes(session) == 5
-    assert setting_lines(engine)[-4:-2] == ["lockout: 30 minutes", "idle-lock: 5 minutes"]
+    assert setting_lines(engine)[-6:-4] == ["lockout: 30 minutes", "idle-lock: 5 minutes"]
 
 
 def test_bad_minutes_change_nothing(engine: Engine) -> None:

@@ -53,6 +53,7 @@ from ma_tui.staff.prompts import (
 from ma_tui.staff.signin import DISABLED, UNKNOWN_OR_WRONG, SignInOutcome, authenticate
 from ma_tui.staff.throttle import this_terminal
 from tests.conftest import CLINIC_NOW
+from tests.credentials import signed_as
 
 # argon2-cffi's defaults cost tens of milliseconds a hash on purpose; tests use the
 # cheapest parameters argon2 allows (the production hasher is untouched).
@@ -736,8 +737,24 @@ def no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "input", refuse)
 
 
-def _users(db: Path, *args: str, environ: dict[str, str] | None = None) -> int:
-    return main(["users", *args, "--db", str(db)], environ=environ or {})
+def _users(
+    db: Path, *args: str, environ: dict[str, str] | None = None, signed: list[str] | None = None
+) -> int:
+    return main(["users", *args, *(signed or []), "--db", str(db)], environ=environ or {})
+
+
+@pytest.fixture
+def helen(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The database's first administrator, added without credentials (the one
+    exception); the options that sign in as her."""
+    with monkeypatch.context() as patched:
+        patched.setattr("sys.stdin", io.StringIO())
+        env = {NEW_SECRET_ENV: PASSPHRASE}
+        assert (
+            _users(db_path, "add", "helen", "--name", "Helen Marsh", "--role", "admin", environ=env)
+            == 0
+        )
+    return signed_as(tmp_path, "helen", PASSPHRASE)
 
 
 def _file_users(path: Path) -> dict[str, Staff]:
@@ -757,39 +774,45 @@ def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_cli_add_asks_twice_and_lists(
-    db_path: Path, terminal: list[str], capsys: pytest.CaptureFixture[str]
+    db_path: Path, helen: list[str], terminal: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    terminal += [PASSPHRASE, PASSPHRASE]
-    assert _users(db_path, "add", "Helen", "--name", "Helen Marsh", "--role", "admin") == 0
     terminal += [PIN, PIN]
     assert (
         _users(
-            db_path, "add", "mia", "--name", "Mia Sorensen", "--role", "ma", "--credentials", "CMA"
+            db_path,
+            "add",
+            "mia",
+            "--name",
+            "Mia Sorensen",
+            "--role",
+            "ma",
+            "--credentials",
+            "CMA",
+            signed=helen,
         )
         == 0
     )
-    out = capsys.readouterr().out
-    assert "Added helen: Helen Marsh, admin." in out
-    assert "Added mia: Mia Sorensen, CMA, ma." in out
-    assert _users(db_path, "list") == 0
+    assert "Added mia: Mia Sorensen, CMA, ma." in capsys.readouterr().out
+    assert _users(db_path, "list", signed=helen) == 0
     assert capsys.readouterr().out.splitlines() == [
         "username  name               role   status",
         "helen     Helen Marsh        admin  active",
         "mia       Mia Sorensen, CMA  ma     active",
     ]
-    assert _users(db_path) == 0  # no action: list
+    assert _users(db_path, signed=helen) == 0  # no action: list
     assert "mia" in capsys.readouterr().out
     engine = create_store_engine(sqlite_url(db_path))
     try:
         assert authenticate(engine, "mia", PIN, now=NOW).ok
         with Session(engine) as session:
-            # Each account added from the command line is an audit event by the OS user.
             from ma_tui.data.audit import events
 
             added = [e for e in events(session) if e.entity == "staff"]
-            assert [(e.action, e.os_user) for e in added] == [
-                ("create", getpass.getuser()[:64]),
-                ("create", getpass.getuser()[:64]),
+            # The first administrator by the OS user (no one could sign in yet); the
+            # next account by her, who signed in for it.
+            assert [(e.action, e.os_user, e.staff_username) for e in added] == [
+                ("create", getpass.getuser()[:64], None),
+                ("create", None, "helen"),
             ]
             assert PIN not in (added[1].detail or "")
             assert '"mia"' in (added[1].detail or "")
@@ -798,23 +821,28 @@ def test_cli_add_asks_twice_and_lists(
 
 
 def test_cli_add_refuses_a_mismatch_and_changes_nothing(
-    db_path: Path, terminal: list[str], capsys: pytest.CaptureFixture[str]
+    db_path: Path, helen: list[str], terminal: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    terminal += [PIN, "2486"]
-    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma") == 2
+    terminal += [PIN, "472914"]
+    capsys.readouterr()
+    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", signed=helen) == 2
     assert _one_error_line(capsys) == "ma-tui: the two entries differ; nothing was changed"
-    assert _file_users(db_path) == {}
+    assert set(_file_users(db_path)) == {"helen"}
 
 
 def test_cli_scripted_provisioning_reads_the_environment(
-    db_path: Path, no_terminal: None, capsys: pytest.CaptureFixture[str]
+    db_path: Path, helen: list[str], no_terminal: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma") == 2
+    capsys.readouterr()
+    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", signed=helen) == 2
     assert NEW_SECRET_ENV in _one_error_line(capsys)
-    assert _file_users(db_path) == {}
+    assert set(_file_users(db_path)) == {"helen"}
     env = {NEW_SECRET_ENV: PIN}
-    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", environ=env) == 0
-    assert set(_file_users(db_path)) == {"mia"}
+    assert (
+        _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", environ=env, signed=helen)
+        == 0
+    )
+    assert set(_file_users(db_path)) == {"helen", "mia"}
 
 
 def test_cli_never_takes_the_secret_as_an_argument(
@@ -853,24 +881,25 @@ def test_cli_bad_arguments_are_refused_before_the_database_opens(
 
 
 def test_cli_disable_enable_reset(
-    db_path: Path, no_terminal: None, capsys: pytest.CaptureFixture[str]
+    db_path: Path, helen: list[str], no_terminal: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env = {NEW_SECRET_ENV: PASSPHRASE}
-    assert _users(db_path, "add", "helen", "--name", "Helen", "--role", "admin", environ=env) == 0
     env = {NEW_SECRET_ENV: PIN}
-    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", environ=env) == 0
+    assert (
+        _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", environ=env, signed=helen)
+        == 0
+    )
     capsys.readouterr()
 
-    assert _users(db_path, "disable", "helen") == 2
+    assert _users(db_path, "disable", "helen", signed=helen) == 2
     assert "last active administrator" in _one_error_line(capsys)
-    assert _users(db_path, "disable", "ghost") == 2
+    assert _users(db_path, "disable", "ghost", signed=helen) == 2
     assert _one_error_line(capsys) == "ma-tui: no user 'ghost'"
-    assert _users(db_path, "reset", "ghost", environ=env) == 2
+    assert _users(db_path, "reset", "ghost", environ=env, signed=helen) == 2
     assert _one_error_line(capsys) == "ma-tui: no user 'ghost'"
 
-    assert _users(db_path, "disable", "MIA") == 0
+    assert _users(db_path, "disable", "MIA", signed=helen) == 0
     assert not _file_users(db_path)["mia"].active
-    assert _users(db_path, "enable", "mia") == 0
+    assert _users(db_path, "enable", "mia", signed=helen) == 0
     assert _file_users(db_path)["mia"].active
 
     # Five wrong PINs make mia wait; reset ends the wait and sets the new PIN.
@@ -878,41 +907,43 @@ def test_cli_disable_enable_reset(
     try:
         _fail(engine, 5, at=datetime.now().astimezone())
         capsys.readouterr()
-        assert _users(db_path, "list") == 0
+        assert _users(db_path, "list", signed=helen) == 0
         assert re.search(r"^mia .*locked until \d\d:\d\d$", capsys.readouterr().out, re.M)
-        assert _users(db_path, "reset", "mia", environ={NEW_SECRET_ENV: "861530"}) == 0
-        assert "failed attempts and lock cleared" in capsys.readouterr().out
+        env = {NEW_SECRET_ENV: "861530"}
+        assert _users(db_path, "reset", "mia", environ=env, signed=helen) == 0
+        assert "failed attempts and wait cleared" in capsys.readouterr().out
         assert authenticate(engine, "mia", "861530", now=datetime.now().astimezone()).ok
     finally:
         engine.dispose()
-    assert _users(db_path, "reset", "mia", environ={NEW_SECRET_ENV: "1"}) == 2
+    assert _users(db_path, "reset", "mia", environ={NEW_SECRET_ENV: "1"}, signed=helen) == 2
     assert _one_error_line(capsys).startswith("ma-tui: a PIN has 6 to 12 digits")
 
 
 def test_cli_changes_nothing_when_its_audit_event_cannot_be_written(
-    db_path: Path, no_terminal: None, capsys: pytest.CaptureFixture[str]
+    db_path: Path, helen: list[str], no_terminal: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for username, role in (("helen", "admin"), ("mia", "ma")):
-        env = {NEW_SECRET_ENV: PASSPHRASE}
-        assert (
-            _users(db_path, "add", username, "--name", username, "--role", role, environ=env) == 0
-        )
+    env = {NEW_SECRET_ENV: PIN}
+    assert (
+        _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", environ=env, signed=helen)
+        == 0
+    )
     engine = create_store_engine(sqlite_url(db_path))
     _refuse_writes_to(engine, "audit_event")
     engine.dispose()
     capsys.readouterr()
-    assert _users(db_path, "disable", "mia") == 2
+    assert _users(db_path, "disable", "mia", signed=helen) == 2
     assert "Nothing was half-written" in _one_error_line(capsys)
     assert _file_users(db_path)["mia"].active
 
 
 def test_cli_add_refuses_a_taken_username_before_asking(
-    db_path: Path, terminal: list[str], capsys: pytest.CaptureFixture[str]
+    db_path: Path, helen: list[str], terminal: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     terminal += [PIN, PIN]
-    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma") == 0
+    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", signed=helen) == 0
     capsys.readouterr()
-    assert _users(db_path, "add", "MIA", "--name", "Other Mia", "--role", "nurse") == 2
+    refused = ["add", "MIA", "--name", "Other Mia", "--role", "nurse"]
+    assert _users(db_path, *refused, signed=helen) == 2
     assert _one_error_line(capsys) == "ma-tui: username 'mia' is taken; choose another"
     assert terminal == []  # refused before anything was asked
 

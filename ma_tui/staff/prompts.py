@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ma_tui.data.models.staff import Staff
 
 NEW_SECRET_ENV = "MA_TUI_NEW_SECRET"
+USER_ENV = "MA_TUI_USER"  # who runs an administrative command (ma_tui.staff.operator)
 FIRST_ADMIN_ATTEMPTS = 3
 
 Ask = Callable[[str], str]

@@ -17,7 +17,7 @@ here imports Textual; the sign-in screen, the app and the command line call it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -75,6 +75,7 @@ class SignInResult:
     locked_until: datetime | None = None  # the account waits until then
     terminal: str = ""
     must_change: bool = False  # signed in with a secret today's rules refuse
+    via: str = ""  # the command that asked (the command line); empty for the screen
 
     @property
     def ok(self) -> bool:
@@ -96,14 +97,23 @@ class SignInResult:
             detail["locked_until"] = self.locked_until.isoformat()
         if self.must_change:
             detail["must_change"] = True
+        if self.via:
+            detail["via"] = self.via
         return detail
 
 
 def authenticate(
-    engine: Engine, username: str, secret: str, *, now: datetime, terminal: str | None = None
+    engine: Engine,
+    username: str,
+    secret: str,
+    *,
+    now: datetime,
+    terminal: str | None = None,
+    via: str = "",
 ) -> SignInResult:
     """Check a username and PIN or passphrase from ``terminal`` (default: this one,
-    ``this_terminal()``), and record the attempt; never raises on input.
+    ``this_terminal()``), and record the attempt (with ``via``, the command that
+    asked, from the command line); never raises on input.
 
     A terminal that waits refuses the attempt unchecked, with how long it waits.
     Otherwise the secret is checked (an account that waits refuses it all the same,
@@ -132,6 +142,8 @@ def authenticate(
         else:
             staff = find_staff(session, wanted, for_update=True) if wanted is not None else None
             result = _check(session, staff, secret, now, place)
+        if via:
+            result = replace(result, via=via)
         audit(
             session,
             AuditAction(result.audit_action),

@@ -33,10 +33,9 @@ from ma_tui.data.store import (
     resolve_database_url,
 )
 from ma_tui.fhir import commands as fhir_commands
+from ma_tui.staff import commands as staff_commands
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from ma_tui.clinic.settings import SettingChange
     from ma_tui.data.models.staff import Staff
 
@@ -91,30 +90,36 @@ def build_parser() -> argparse.ArgumentParser:
     settings = commands.add_parser(
         "settings",
         parents=[db_option],
-        help="show the clinic's settings (units, lockout, idle lock), or change one with 'set'",
+        help="show the clinic's settings (units, waits, PIN rules...), or change one with 'set'",
         description=(
-            "Show the units a bare number means on the vitals screen, how long five "
-            "wrong PINs lock an account, and how long an idle terminal waits before it "
-            "locks. 'settings set weight kg' changes one: weight lb|kg, height in|cm, "
-            "temperature f|c, lockout MINUTES, idle-lock MINUTES (1-240), and "
-            "mrn-system URI: the identifier system of the EHR's MRNs, for FHIR; "
-            "export-folder PATH: where the review screen's F6 writes visits."
+            "Show the units a bare number means on the vitals screen, the longest a "
+            "terminal waits after repeated wrong PINs, how long an idle terminal waits "
+            "before it locks, and the shortest PIN and passphrase. 'settings set weight "
+            "kg' changes one (an administrator's): weight lb|kg, height in|cm, "
+            "temperature f|c, lockout MINUTES, idle-lock MINUTES (1-240), pin-min DIGITS "
+            "(6-12), passphrase-min CHARACTERS (12-128), and mrn-system URI: the "
+            "identifier system of the EHR's MRNs, for FHIR; export-folder PATH: where "
+            "the review screen's F6 writes visits."
         ),
     )
     settings_actions = settings.add_subparsers(dest="action", metavar="ACTION")
     change = settings_actions.add_parser(
         "set",
-        parents=[db_option],
+        parents=[db_option, staff_commands.credentials_options()],
         help=(
             "change one: weight lb|kg, height in|cm, temperature f|c, lockout MINUTES, "
-            "idle-lock MINUTES, mrn-system URI, export-folder PATH"
+            "idle-lock MINUTES, pin-min DIGITS, passphrase-min CHARACTERS, mrn-system URI, "
+            "export-folder PATH"
         ),
         description="Change one of the clinic's settings and print the new value.",
     )
     # Checked by each setting's domain, not argparse choices: one clear line for any spelling.
     change.add_argument(
         "setting",
-        help="weight, height, temperature, lockout, idle-lock, mrn-system or export-folder",
+        help=(
+            "weight, height, temperature, lockout, idle-lock, pin-min, passphrase-min, "
+            "mrn-system or export-folder"
+        ),
     )
     change.add_argument(
         "value",
@@ -123,65 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
             "a URI for mrn-system (urn:oid:...); an absolute folder for export-folder"
         ),
     )
-    _add_users_parser(commands, db_option)
-    _add_audit_parser(commands, db_option)
-    fhir_commands.add_parsers(commands, db_option)
+    credentials = staff_commands.credentials_options()
+    staff_commands.add_users_parser(commands, [db_option, credentials])
+    _add_audit_parser(commands, db_option, credentials)
+    fhir_commands.add_parsers(commands, db_option, credentials)
     return parser
-
-
-def _add_users_parser(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    db_option: argparse.ArgumentParser,
-) -> None:
-    from ma_tui.staff.prompts import NEW_SECRET_ENV
-
-    users = commands.add_parser(
-        "users",
-        parents=[db_option],
-        help="list staff accounts, or add, disable, enable or reset one",
-        description=(
-            "Staff accounts: each person signs in with their own username and PIN "
-            "(4-12 digits) or password (8-128 characters). A new PIN or password is "
-            "asked twice without echo, never taken from the command line; when "
-            f"standard input is not a terminal it is read from ${NEW_SECRET_ENV} "
-            "(scripted provisioning). With no action, lists the accounts."
-        ),
-    )
-    actions = users.add_subparsers(dest="action", metavar="ACTION")
-    actions.add_parser(
-        "list",
-        parents=[db_option],
-        help="every account: username, name, role, and active, disabled or locked",
-        description="List every staff account with its status.",
-    )
-    add = actions.add_parser(
-        "add",
-        parents=[db_option],
-        help="add an account; asks for its PIN or password twice",
-        description="Add a staff account. Its PIN or password is asked twice, without echo.",
-    )
-    add.add_argument("username", help="2-64 of a-z, 0-9, '.', '-', '_' (stored lower case)")
-    add.add_argument("--name", required=True, help="the full name the screens show")
-    # Checked by ma_tui.staff.accounts, not argparse choices: one clear line for any spelling.
-    add.add_argument("--role", required=True, help="ma, nurse, provider, front_desk or admin")
-    add.add_argument("--credentials", help="CMA, RMA, MD, NP, ... (optional)")
-    for name, helped, described in (
-        (
-            "disable",
-            "stop an account signing in (never the last administrator)",
-            "Disable a staff account: it can no longer sign in. The last active "
-            "administrator cannot be disabled.",
-        ),
-        ("enable", "let a disabled account sign in again", "Enable a disabled account."),
-        (
-            "reset",
-            "set a new PIN or password (asked twice); clears a lockout",
-            "Give an account a new PIN or password, asked twice without echo; its "
-            "failed attempts and any lock are cleared.",
-        ),
-    ):
-        action = actions.add_parser(name, parents=[db_option], help=helped, description=described)
-        action.add_argument("username", help="the account's username")
 
 
 def open_database(url: str, *, create_parent: bool, key: str | None = None) -> Engine:
@@ -216,7 +167,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         except SettingError as exc:
             print(f"ma-tui: {exc}", file=sys.stderr)
             return EXIT_USAGE
-    if args.command == "users" and (refused := _check_users_args(args)):
+    if args.command == "users" and (refused := staff_commands.check_users_args(args)):
         print(f"ma-tui: {refused}", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "audit" and (refused := _check_audit_args(args)):
@@ -242,21 +193,46 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         if args.command == "demo":
             return _build_demo(engine, url)
+        operator = _operator(engine, args, env)
+        if isinstance(operator, int):
+            return operator
+        by = None if operator is None else operator.id
         if args.command == "settings":
-            return _settings(engine, change)
+            return _settings(engine, change, by)
         if args.command == "users":
-            return _users(engine, args, env)
+            return staff_commands.run_users(engine, args, env, operator)
         if args.command == "audit":
-            return _audit(engine, args)
+            return _audit(engine, args, by)
         if args.command == "export":
-            return fhir_commands.run_export(engine, args)
+            return fhir_commands.run_export(engine, args, staff_id=by)
         if args.command == "import":
-            return fhir_commands.run_import(engine, args)
-        if (refused_code := _first_admin(engine)) is not None:
+            return fhir_commands.run_import(engine, args, staff_id=by)
+        if (refused_code := staff_commands.first_admin(engine)) is not None:
             return refused_code
         return _run_app(engine)
     finally:
         engine.dispose()
+
+
+def _operator(
+    engine: Engine, args: argparse.Namespace, env: Mapping[str, str]
+) -> Staff | int | None:
+    """Who the command runs as, signed in (``ma_tui.staff.operator``); None when it
+    needs no one; the exit status when they are refused (one line on stderr)."""
+    from ma_tui.core.errors import DatabaseUnavailable, UserError
+
+    try:
+        return staff_commands.sign_in_for(engine, args, env)
+    except DatabaseUnavailable as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_DATABASE
+    except UserError as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (EOFError, KeyboardInterrupt):
+        print(file=sys.stderr)
+        print("ma-tui: cancelled; nothing was changed", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _database_key(url: str, env: Mapping[str, str]) -> str | None:
@@ -306,17 +282,20 @@ def parse_setting(setting: str, value: str) -> SettingChange:
     ``SettingError`` names the bad one."""
     from ma_tui.clinic.settings import SettingError, minutes_change, minutes_named, quoted
     from ma_tui.fhir.settings import fhir_change, fhir_setting_named
+    from ma_tui.staff.policy import policy_change, policy_setting_named
     from ma_tui.vitals.settings import unit_change, unit_setting_named
 
     if (fhir := fhir_setting_named(setting)) is not None:
         return fhir_change(fhir, value)
     if (minutes := minutes_named(setting)) is not None:
         return minutes_change(minutes, value)
+    if (length := policy_setting_named(setting)) is not None:
+        return policy_change(length, value)
     if (unit := unit_setting_named(setting)) is not None:
         return unit_change(unit, value)
     raise SettingError(
         f"unknown setting {quoted(setting)}: use weight, height, temperature, "
-        "lockout, idle-lock, mrn-system or export-folder"
+        "lockout, idle-lock, pin-min, passphrase-min, mrn-system or export-folder"
     )
 
 
@@ -325,23 +304,29 @@ def setting_lines(engine: Engine) -> list[str]:
     from ma_tui.clinic.settings import minutes_lines
     from ma_tui.core.transaction import read_only
     from ma_tui.fhir.settings import fhir_lines
+    from ma_tui.staff.policy import policy_lines
     from ma_tui.vitals.settings import unit_lines
 
     return read_only(
         engine,
-        lambda session: [*unit_lines(session), *minutes_lines(session), *fhir_lines(session)],
+        lambda session: [
+            *unit_lines(session),
+            *minutes_lines(session),
+            *policy_lines(session),
+            *fhir_lines(session),
+        ],
     )
 
 
-def _settings(engine: Engine, change: SettingChange | None) -> int:
-    """Print the clinic's settings, or change one (already checked) and print it."""
+def _settings(engine: Engine, change: SettingChange | None, by: int | None = None) -> int:
+    """Print the clinic's settings, or change one (already checked) as ``by`` and print it."""
     from ma_tui.clinic.settings import change_setting
     from ma_tui.core.clock import system_clock
     from ma_tui.core.errors import DatabaseUnavailable
 
     try:
         if change is not None:
-            print(change_setting(engine, change, now=system_clock()))
+            print(change_setting(engine, change, now=system_clock(), staff_id=by))
             return 0
         for line in setting_lines(engine):
             print(line)
@@ -353,150 +338,6 @@ def _settings(engine: Engine, change: SettingChange | None) -> int:
 
 def _stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
-
-
-def _check_users_args(args: argparse.Namespace) -> str | None:
-    """What is wrong with a ``users`` command's arguments, found before the database opens."""
-    from ma_tui.staff.accounts import (
-        AccountError,
-        clean_credentials,
-        clean_display_name,
-        normalize_username,
-        parse_role,
-    )
-
-    try:
-        if getattr(args, "username", None) is not None:
-            normalize_username(args.username)
-        if args.action == "add":
-            clean_display_name(args.name)
-            parse_role(args.role)
-            clean_credentials(args.credentials)
-    except AccountError as exc:
-        return str(exc)
-    return None
-
-
-def _users(engine: Engine, args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    """``users list|add|disable|enable|reset``; a refusal is one line and changes nothing.
-
-    Each change is recorded in the audit trail as by the operating-system user.
-    """
-    import getpass
-
-    from ma_tui.core.clock import system_clock
-    from ma_tui.core.errors import DatabaseUnavailable, UserError
-    from ma_tui.staff import accounts
-    from ma_tui.staff.prompts import read_new_secret
-
-    action = args.action or "list"
-    now = system_clock()
-    try:
-        if action == "list":
-            _print_users(engine, now)
-            return 0
-        username = accounts.normalize_username(args.username)
-        # Checked before the PIN is asked for; no transaction stays open meanwhile.
-        known = accounts.user_exists(engine, username)
-        if action == "add" and known:
-            raise accounts.UsernameTaken(f"username {username!r} is taken; choose another")
-        if action != "add" and not known:
-            raise accounts.NoSuchUser(f"no user {username!r}")
-        secret = ""
-        if action in ("add", "reset"):
-            secret = read_new_secret(
-                username, interactive=_stdin_is_terminal(), environ=env, getpass=getpass.getpass
-            )
-        if action == "add":
-            staff = accounts.add_user(
-                engine,
-                username,
-                args.name,
-                args.role,
-                secret,
-                credentials=args.credentials,
-                now=now,
-            )
-            print(f"Added {staff.username}: {_full_name(staff)}, {staff.role.value}.")
-        elif action == "disable":
-            accounts.disable_user(engine, username, now=now)
-            print(f"Disabled {username}: they can no longer sign in.")
-        elif action == "enable":
-            accounts.enable_user(engine, username, now=now)
-            print(f"Enabled {username}: they can sign in again.")
-        else:
-            accounts.reset_secret(engine, username, secret, now=now)
-            print(f"New PIN or password set for {username}; failed attempts and lock cleared.")
-    except DatabaseUnavailable as exc:
-        print(f"ma-tui: {exc}", file=sys.stderr)
-        return EXIT_BAD_DATABASE
-    except UserError as exc:
-        print(f"ma-tui: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (EOFError, KeyboardInterrupt):
-        print(file=sys.stderr)
-        print("ma-tui: cancelled; nothing was changed", file=sys.stderr)
-        return EXIT_USAGE
-    return 0
-
-
-def _full_name(staff: Staff) -> str:
-    return f"{staff.display_name}, {staff.credentials}" if staff.credentials else staff.display_name
-
-
-def _print_users(engine: Engine, now: datetime) -> None:
-    """username, name, role, status: one account a line, in aligned columns."""
-    from ma_tui.staff.accounts import account_status, list_users
-
-    staff = list_users(engine)
-    if not staff:
-        print("No staff accounts yet: add one with ma-tui users add USERNAME --name ... --role ...")
-        return
-    rows = [("username", "name", "role", "status")] + [
-        (person.username, _full_name(person), person.role.value, account_status(person, now))
-        for person in staff
-    ]
-    widths = [max(len(row[column]) for row in rows) for column in range(3)]
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
-        print("  ".join([*cells, row[3]]))
-
-
-def _first_admin(engine: Engine) -> int | None:
-    """On a database with no active administrator, create one on the plain terminal.
-
-    Asked before any screen opens; None to go on, else the exit status. Without a
-    terminal on standard input nothing is asked: the message says which command to run.
-    """
-    import getpass
-
-    from ma_tui.core.clock import system_clock
-    from ma_tui.core.errors import DatabaseUnavailable, UserError
-    from ma_tui.staff.accounts import needs_first_admin
-    from ma_tui.staff.prompts import create_first_admin
-
-    try:
-        if not needs_first_admin(engine):
-            return None
-        if not _stdin_is_terminal():
-            print(
-                "ma-tui: this clinic has no administrator yet; create one first with "
-                "ma-tui users add USERNAME --name 'Full Name' --role admin",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
-        create_first_admin(engine, ask=input, getpass=getpass.getpass, now=system_clock())
-    except DatabaseUnavailable as exc:
-        print(f"ma-tui: {exc}", file=sys.stderr)
-        return EXIT_BAD_DATABASE
-    except UserError as exc:
-        print(f"ma-tui: {exc}; no administrator was created", file=sys.stderr)
-        return EXIT_USAGE
-    except (EOFError, KeyboardInterrupt):
-        print(file=sys.stderr)
-        print("ma-tui: cancelled; no administrator was created", file=sys.stderr)
-        return EXIT_USAGE
-    return None
 
 
 def _run_app(engine: Engine) -> int:
@@ -521,6 +362,7 @@ def _run_app(engine: Engine) -> int:
 def _add_audit_parser(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     db_option: argparse.ArgumentParser,
+    credentials: argparse.ArgumentParser,
 ) -> None:
     audit = commands.add_parser(
         "audit",
@@ -545,12 +387,13 @@ def _add_audit_parser(
     )
     show = actions.add_parser(
         "show",
-        parents=[db_option],
-        help="list events: local time, user, action, patient MRN, entity, detail",
+        parents=[db_option, credentials],
+        help="list events (an administrator's): local time, user, action, MRN, entity, detail",
         description=(
             "List audit events, oldest first, one a line: local time, user (staff "
             "username, else operating-system user), action, patient MRN, entity, a short "
-            "detail. Listing them is itself recorded, as a view by your OS user."
+            "detail. For an administrator (--as USERNAME --secret-file FILE, or asked); "
+            "listing them is itself recorded, as a view by that administrator."
         ),
     )
     show.add_argument("--patient", metavar="MRN", help="only events about this patient")
@@ -580,13 +423,13 @@ def _check_audit_args(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _audit(engine: Engine, args: argparse.Namespace) -> int:
+def _audit(engine: Engine, args: argparse.Namespace, by: int | None = None) -> int:
     from ma_tui.core.audit import verify_chain
     from ma_tui.core.errors import DatabaseUnavailable
 
     try:
         if args.action == "show":
-            return _audit_show(engine, args)
+            return _audit_show(engine, args, by)
         result = verify_chain(engine)
     except DatabaseUnavailable as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
@@ -599,8 +442,8 @@ def _audit(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-def _audit_show(engine: Engine, args: argparse.Namespace) -> int:
-    """List the events asked for; the listing is recorded first, as a view by the OS user."""
+def _audit_show(engine: Engine, args: argparse.Namespace, by: int | None) -> int:
+    """List the events asked for; the listing is recorded first, as a view by ``by``."""
     from ma_tui.core.audit import AuditAction, show_events
     from ma_tui.core.clock import system_clock
     from ma_tui.core.errors import NotFound
@@ -613,6 +456,7 @@ def _audit_show(engine: Engine, args: argparse.Namespace) -> int:
             username=args.user,
             since=args.since,
             action=None if args.event_action is None else AuditAction(args.event_action),
+            staff_id=by,
         )
     except NotFound as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)

@@ -19,13 +19,15 @@ from concurrent.futures import Future
 from contextlib import suppress
 from functools import partial
 from time import monotonic
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, on
 from textual.app import SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.message import Message
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 
@@ -36,6 +38,7 @@ from ma_tui.core.errors import Conflict, DatabaseUnavailable, UserError
 from ma_tui.core.hangup import watch_for_hangup
 from ma_tui.core.transaction import Engine
 from ma_tui.screens.messages import (
+    AppRequest,
     DatabaseWait,
     GoToStep,
     OpenPatient,
@@ -77,6 +80,10 @@ BACK = "Database back; saved."
 STEP_VIEW_BUILD_PAUSE = 0.2  # seconds without a key before a step's screen is built ahead
 COLLECT_AFTER_VISIT_SECONDS = 0.3  # the queue painted first, then garbage collected
 FULL_COLLECTIONS_BY_HAND = 1_000_000_000  # gen-2 threshold: never on its own
+# What a person at the lock (or at sign-in) may do: none of it reaches a patient.
+ALLOWED_ON_THE_LOCK = frozenset(
+    {"quit", "another_user", "focus_next", "focus_previous", "copy_text", "help_quit"}
+)
 
 
 class MaTuiApp(KeyGate):
@@ -119,6 +126,8 @@ class MaTuiApp(KeyGate):
         self.idle_clock = idle_clock
         self._last_input = idle_clock()
         self._locked = False
+        self._held_screens: list[tuple[Screen[Any], Callable[[Any], None] | None]] = []
+        self._held_notices: list[tuple[str, dict[str, Any]]] = []
         self._patient_commands = patient_commands(engine, clock)
         self.terminal = Terminal() if terminal is None else terminal
         self._status: Notification | None = None  # the database's state, while not ok
@@ -161,7 +170,8 @@ class MaTuiApp(KeyGate):
 
     @on(OpenStaffAccounts)
     def _staff_accounts_asked(self) -> None:
-        self.open_users()
+        if not self.guarded:
+            self.open_users()
 
     def open_users(self) -> None:
         """Staff accounts, for an administrator (F9 on the queue)."""
@@ -175,7 +185,7 @@ class MaTuiApp(KeyGate):
     def action_command_palette(self) -> None:
         """Today's patients, and the commands of the screen; none before sign-in or on
         the lock, where no patient may show."""
-        if isinstance(self.screen, SignInScreen | CommandPalette):
+        if self.guarded or isinstance(self.screen, CommandPalette):
             return
         providers = [*self.COMMANDS, *self.screen.COMMANDS, self._patient_commands]
         self.push_screen(CommandPalette(providers=providers, id="--command-palette"))
@@ -224,14 +234,85 @@ class MaTuiApp(KeyGate):
         self._last_input = self.idle_clock()
         if staff is not None and staff.id is not None:
             self._record(partial(unlock_terminal, self.engine, staff.id, now=self.clock()))
+        held_screens, self._held_screens = self._held_screens, []
+        held_notices, self._held_notices = self._held_notices, []
         if staff is None or self.staff is None or staff.id == self.staff.id:
-            return  # the same user: back exactly where they were
+            # The same user: back exactly where they were, with what came meanwhile.
+            for screen, callback in held_screens:
+                self.push_screen(screen, callback)
+            for message, options in held_notices:
+                self.notify(message, **options)
+            return
         # Another user: their own session from the queue; the visit stays its owner's.
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.visit = None
         self.staff, self.staff_id = staff, staff.id
         self._open_queue()
+
+    # --------------------------------------------------------------- the wall
+
+    @property
+    def guarded(self) -> bool:
+        """Nobody has signed in yet, or the terminal is locked: the sign-in screen is
+        a wall that no key, screen, palette command or message gets past."""
+        return self.sign_in_required and (self.staff is None or self._locked)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Behind the wall only the lock's own keys work (PIN, F2, Tab, quit)."""
+        return not self.guarded or action in ALLOWED_ON_THE_LOCK
+
+    def check_message_enabled(self, message: Message) -> bool:
+        """A request from a screen under the lock (a timer, a worker) is not taken."""
+        if isinstance(message, AppRequest) and self.guarded:
+            return False
+        return super().check_message_enabled(message)
+
+    def push_screen(  # type: ignore[override]
+        self,
+        screen: Screen[Any] | str,
+        callback: Callable[[Any], None] | None = None,
+        wait_for_dismiss: bool = False,
+        *,
+        mode: str | None = None,
+    ) -> Any:
+        """Behind the wall only a sign-in screen goes on top; another screen a screen
+        under the lock asks for (a check box, say) is held until the same user is
+        back, and dropped if someone else signs in."""
+        if self.guarded and not isinstance(screen, SignInScreen):
+            if isinstance(screen, Screen) and not wait_for_dismiss:
+                self._held_screens.append((screen, callback))
+            return AwaitComplete(_nothing())
+        if wait_for_dismiss:
+            return super().push_screen(screen, callback, True, mode=mode)
+        return super().push_screen(screen, callback, mode=mode)
+
+    def switch_screen(self, screen: Screen[Any] | str) -> AwaitComplete:
+        """The screen on top is never replaced behind the wall."""
+        if self.guarded:
+            return AwaitComplete(_nothing())
+        return super().switch_screen(screen)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast may name a patient: behind the lock it waits for the same user."""
+        options: dict[str, Any] = {
+            "title": title,
+            "severity": severity,
+            "timeout": timeout,
+            "markup": markup,
+        }
+        if self._locked:
+            self._held_notices.append((message, options))
+            return
+        super().notify(message, **options)
 
     def offer_unfinished(self) -> None:
         """Offer the visits this terminal left unfinished today; Esc goes to the queue."""
@@ -268,14 +349,18 @@ class MaTuiApp(KeyGate):
 
     @on(OpenPatient)
     def _open_patient_asked(self, message: OpenPatient) -> None:
-        self.open_patient(message.encounter_id)
+        if not self.guarded:  # queued before the lock fell
+            self.open_patient(message.encounter_id)
 
     @on(GoToStep)
     def _step_asked(self, message: GoToStep) -> None:
-        self.open_step(message.step)
+        if not self.guarded:
+            self.open_step(message.step)
 
     @on(VisitClosed)
     def _visit_closed(self) -> None:
+        if self.guarded:
+            return
         visit = self.visit
         self.close_visit()
         if visit is not None:
@@ -590,3 +675,7 @@ def _exit_after(seconds: float, code: int) -> None:
     timer = threading.Timer(seconds, stop)
     timer.daemon = True
     timer.start()
+
+
+async def _nothing() -> None:
+    """What a screen change refused behind the wall awaits."""

@@ -14,7 +14,12 @@ if TYPE_CHECKING:
     from ma_tui.screens.visit.visit import Visit
 
 
-class OpenPatient(Message):
+class AppRequest(Message):
+    """A request for the app to act (open, move, close). None is acted on while the
+    terminal is locked or nobody has signed in (``MaTuiApp.check_message_enabled``)."""
+
+
+class OpenPatient(AppRequest):
     """Open (start or resume rooming) a visit of today's queue."""
 
     def __init__(self, encounter_id: int) -> None:
@@ -22,7 +27,7 @@ class OpenPatient(Message):
         self.encounter_id = encounter_id
 
 
-class GoToStep(Message):
+class GoToStep(AppRequest):
     """Show another step of the visit on screen; its draft is already saved."""
 
     def __init__(self, step: str) -> None:
@@ -30,11 +35,11 @@ class GoToStep(Message):
         self.step = step
 
 
-class VisitClosed(Message):
+class VisitClosed(AppRequest):
     """The visit on screen was signed (or left): back to the queue."""
 
 
-class OpenStaffAccounts(Message):
+class OpenStaffAccounts(AppRequest):
     """An administrator asked for the staff accounts screen (F9 on the queue)."""
 
 

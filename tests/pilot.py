@@ -45,3 +45,10 @@ def shown(app: MaTuiApp, selector: str) -> str:
     console = Console(width=200, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
     console.print(content)
     return console.export_text()
+
+
+def demo_secret(username: str) -> str:
+    """The demo user's PIN (an administrator's passphrase), as the README lists it."""
+    from ma_tui.demo.staff import DEMO_STAFF
+
+    return next(user.pin for user in DEMO_STAFF if user.username == username)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import getpass
 import io
+import itertools
 import json
 import re
 import unicodedata
@@ -22,7 +23,6 @@ from sqlmodel import Session, select
 
 from ma_tui import cli
 from ma_tui.cli import main
-from ma_tui.clinic.settings import set_minutes
 from ma_tui.core.errors import DatabaseUnavailable, NotAllowed
 from ma_tui.data.models.staff import Staff, StaffRole
 from ma_tui.data.store import create_store_engine, sqlite_url
@@ -51,7 +51,9 @@ from ma_tui.staff.prompts import (
     read_new_secret,
 )
 from ma_tui.staff.signin import DISABLED, UNKNOWN_OR_WRONG, SignInOutcome, authenticate
+from ma_tui.staff.throttle import this_terminal
 from tests.conftest import CLINIC_NOW
+from tests.credentials import signed_as
 
 # argon2-cffi's defaults cost tens of milliseconds a hash on purpose; tests use the
 # cheapest parameters argon2 allows (the production hasher is untouched).
@@ -66,8 +68,16 @@ def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
     return CHEAP
 
 
+PIN = "472913"  # meets the clinic's rules (tests/test_staff_policy.py)
+PASSPHRASE = "quiet meadow lantern"  # an administrator's
+
+
+def _secret(role: StaffRole) -> str:
+    return PASSPHRASE if role is StaffRole.ADMIN else PIN
+
+
 def _add(engine: Engine, username: str = "mia", role: StaffRole = StaffRole.MA) -> Staff:
-    return add_user(engine, username, username.title(), role, "2468", now=NOW)
+    return add_user(engine, username, username.title(), role, _secret(role), now=NOW)
 
 
 def _row(engine: Engine, username: str) -> Staff:
@@ -78,8 +88,9 @@ def _row(engine: Engine, username: str) -> Staff:
 
 
 def _fail(engine: Engine, times: int, *, at: datetime = NOW, username: str = "mia") -> None:
-    for _ in range(times):
-        assert not authenticate(engine, username, "0000", now=at).ok
+    """Wrong PINs, each from its own terminal (so only the account's count grows)."""
+    for n in range(times):
+        assert not authenticate(engine, username, "000000", now=at, terminal=f"t{n}").ok
 
 
 # ------------------------------------------------------------------ sign-in
@@ -89,7 +100,7 @@ def test_right_pin_signs_in_and_resets_the_failed_count(engine: Engine) -> None:
     _add(engine)
     _fail(engine, 3)
     assert _row(engine, "mia").failed_attempts == 3
-    result = authenticate(engine, "  MIA ", "2468", now=NOW)
+    result = authenticate(engine, "  MIA ", PIN, now=NOW)
     assert result.ok
     assert result.outcome is SignInOutcome.SIGNED_IN
     assert result.message == ""
@@ -103,7 +114,7 @@ def test_right_pin_signs_in_and_resets_the_failed_count(engine: Engine) -> None:
 
 def test_the_signed_in_staff_stays_readable_after_the_session(file_engine: Engine) -> None:
     _add(file_engine)
-    result = authenticate(file_engine, "mia", "2468", now=NOW)
+    result = authenticate(file_engine, "mia", PIN, now=NOW)
     # No transaction left open: another terminal can write at once.
     assert file_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     assert result.staff is not None
@@ -125,10 +136,10 @@ def test_unknown_user_and_wrong_pin_get_the_same_message(
     )
     _add(engine)
     wrong = authenticate(engine, "mia", "1111", now=NOW)
-    unknown = authenticate(engine, "nobody", "2468", now=NOW)
+    unknown = authenticate(engine, "nobody", PIN, now=NOW)
     nonsense = authenticate(engine, "?! \x1b[31m", "", now=NOW)
     assert wrong.message == unknown.message == nonsense.message == UNKNOWN_OR_WRONG
-    assert UNKNOWN_OR_WRONG == "Unknown user or wrong PIN"
+    assert UNKNOWN_OR_WRONG.startswith("Unknown user or wrong PIN.")
     assert (wrong.outcome, unknown.outcome) == (
         SignInOutcome.WRONG_SECRET,
         SignInOutcome.UNKNOWN_USER,
@@ -137,86 +148,24 @@ def test_unknown_user_and_wrong_pin_get_the_same_message(
     assert wrong.staff_id is not None
     assert unknown.staff_id is None
     assert unknown.audit_action == wrong.audit_action == "sign_in_failed"
-    assert unknown.audit_detail() == {"username": "nobody", "outcome": "unknown_user"}
+    place = this_terminal()
+    assert unknown.audit_detail() == {"outcome": "unknown_user", "terminal": place}
     assert wrong.audit_detail() == {
         "username": "mia",
         "outcome": "wrong_secret",
         "failed_attempts": 1,
+        "terminal": place,
     }
     assert "\x1b" not in nonsense.username
     # An argon2 verify for every attempt, unknown users included (same cost, same time).
     assert len(verified) == 3
 
 
-def test_five_failures_lock_for_the_configured_minutes(engine: Engine) -> None:
-    _add(engine)
-    for attempt in range(1, 5):
-        result = authenticate(engine, "mia", "9999", now=NOW)
-        assert result.outcome is SignInOutcome.WRONG_SECRET
-        assert result.failed_attempts == attempt
-        assert result.locked_until is None
-    fifth = authenticate(engine, "mia", "9999", now=NOW)
-    assert fifth.outcome is SignInOutcome.LOCKED_OUT
-    assert fifth.locked_until == NOW + timedelta(minutes=15)
-    assert fifth.message == (
-        "Locked after 5 failed attempts; try again after 09:35 or ask an administrator"
-    )
-    assert fifth.audit_detail()["locked_until"] == (NOW + timedelta(minutes=15)).isoformat()
-    stored = _row(engine, "mia")
-    assert stored.failed_attempts == 5
-    assert stored.locked_until == NOW + timedelta(minutes=15)
-    assert stored.locked_until is not None
-    assert stored.locked_until.tzinfo is not None
-
-
-def test_while_locked_the_right_pin_fails_and_the_lock_is_not_extended(engine: Engine) -> None:
-    set_minutes(engine, "lockout", "30", now=NOW)
-    _add(engine)
-    _fail(engine, 5)
-    until = NOW + timedelta(minutes=30)
-    for minutes in (0, 10, 29):
-        at = NOW + timedelta(minutes=minutes, seconds=59)
-        right = authenticate(engine, "mia", "2468", now=at)
-        wrong = authenticate(engine, "mia", "0000", now=at)
-        for result in (right, wrong):
-            assert not result.ok
-            assert result.outcome is SignInOutcome.LOCKED
-            assert result.locked_until == until
-            assert result.message == (
-                "Locked after 5 failed attempts; try again after 09:50 or ask an administrator"
-            )
-    assert _row(engine, "mia").locked_until == until
-    assert _row(engine, "mia").failed_attempts == 5
-    after = authenticate(engine, "mia", "2468", now=until)
-    assert after.ok
-    stored = _row(engine, "mia")
-    assert (stored.failed_attempts, stored.locked_until) == (0, None)
-
-
-def test_after_a_lock_runs_out_the_count_starts_again(engine: Engine) -> None:
-    _add(engine)
-    _fail(engine, 5)
-    later = NOW + timedelta(minutes=16)
-    result = authenticate(engine, "mia", "0000", now=later)
-    assert result.outcome is SignInOutcome.WRONG_SECRET
-    assert result.failed_attempts == 1
-    assert result.message == UNKNOWN_OR_WRONG
-    assert _row(engine, "mia").locked_until is None
-
-
-def test_a_lock_into_tomorrow_names_the_day(engine: Engine) -> None:
-    late = NOW.replace(hour=23, minute=50)
-    _add(engine)
-    _fail(engine, 4, at=late)
-    result = authenticate(engine, "mia", "0000", now=late)
-    assert result.message.startswith("Locked after 5 failed attempts; try again after Nov 24 00:05")
-
-
 def test_disabled_user_is_refused(engine: Engine) -> None:
     _add(engine, "admin", StaffRole.ADMIN)
     _add(engine)
     disable_user(engine, "mia", now=NOW)
-    right = authenticate(engine, "mia", "2468", now=NOW)
+    right = authenticate(engine, "mia", PIN, now=NOW)
     wrong = authenticate(engine, "mia", "1111", now=NOW)
     assert not right.ok
     assert right.outcome is SignInOutcome.DISABLED
@@ -224,14 +173,14 @@ def test_disabled_user_is_refused(engine: Engine) -> None:
     # Only someone who knows the PIN learns the account exists and is disabled.
     assert wrong.message == UNKNOWN_OR_WRONG
     enable_user(engine, "mia", now=NOW)
-    assert authenticate(engine, "mia", "2468", now=NOW).ok
+    assert authenticate(engine, "mia", PIN, now=NOW).ok
 
 
 def test_an_account_without_a_secret_never_signs_in(engine: Engine) -> None:
     with Session(engine) as session:
         session.add(Staff(username="old", display_name="Old", role=StaffRole.MA))
         session.commit()
-    for secret in ("", "2468", "0000"):
+    for secret in ("", PIN, "0000"):
         result = authenticate(engine, "old", secret, now=NOW)
         assert result.outcome is SignInOutcome.WRONG_SECRET
         assert result.message == UNKNOWN_OR_WRONG
@@ -245,23 +194,18 @@ def test_an_old_hash_is_rehashed_with_todays_parameters(
     assert old_hash is not None
     stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
     monkeypatch.setattr(accounts, "PASSWORD_HASHER", stronger)
-    assert authenticate(engine, "mia", "2468", now=NOW).ok
+    assert authenticate(engine, "mia", PIN, now=NOW).ok
     new_hash = _row(engine, "mia").secret_hash
     assert new_hash is not None
     assert new_hash != old_hash
     assert new_hash.startswith("$argon2id$")
     assert not stronger.check_needs_rehash(new_hash)
-    assert authenticate(engine, "mia", "2468", now=NOW).ok
+    assert authenticate(engine, "mia", PIN, now=NOW).ok
     assert _row(engine, "mia").secret_hash == new_hash
 
 
-def test_production_hasher_is_argon2_cffis_default_argon2id() -> None:
-    default = PasswordHasher()
-    assert (PRODUCTION.time_cost, PRODUCTION.memory_cost, PRODUCTION.parallelism) == (
-        default.time_cost,
-        default.memory_cost,
-        default.parallelism,
-    )
+def test_production_hasher_is_argon2id_with_the_pinned_parameters() -> None:
+    assert (PRODUCTION.time_cost, PRODUCTION.memory_cost, PRODUCTION.parallelism) == (3, 65536, 4)
     assert PRODUCTION.type.name == "ID"
 
 
@@ -273,16 +217,33 @@ def test_a_password_typed_decomposed_matches_one_stored_composed(engine: Engine)
     assert not authenticate(engine, "lena", "cafe au lait", now=NOW).ok
 
 
+def test_a_failed_sign_in_keeps_no_text_typed_for_an_unknown_user(engine: Engine) -> None:
+    """``mia⏎2468⏎`` glued together by a starting terminal is no username: the PIN it
+    holds must not reach the permanent audit trail."""
+    _add(engine)
+    glued = authenticate(engine, "mia2468", "", now=NOW)
+    assert not authenticate(engine, "  MIA ", "1111", now=NOW).ok
+    assert glued.outcome is SignInOutcome.UNKNOWN_USER
+    with Session(engine) as session:
+        from ma_tui.data.audit import events
+
+        details = [json.loads(e.detail or "{}") for e in events(session)[-2:]]
+    assert "mia2468" not in json.dumps(details)
+    assert details[0]["outcome"] == "unknown_user"
+    assert "username" not in details[0]
+    assert details[1]["username"] == "mia"  # the account's own name, not the text typed
+
+
 def test_the_secret_is_never_stored_or_reported(engine: Engine) -> None:
     _add(engine)
-    results = [authenticate(engine, "mia", secret, now=NOW) for secret in ("2468", "97531")]
+    results = [authenticate(engine, "mia", secret, now=NOW) for secret in (PIN, "97531")]
     stored = _row(engine, "mia").secret_hash
     assert stored is not None
     assert stored.startswith("$argon2id$")
-    assert "2468" not in stored
+    assert PIN not in stored
     for result in results:
         text = json.dumps(result.audit_detail())
-        assert "2468" not in text
+        assert PIN not in text
         assert "97531" not in text
 
 
@@ -290,8 +251,8 @@ def test_each_attempt_is_one_audit_event_with_its_outcome(engine: Engine) -> Non
     _add(engine)
     trail = _trail(engine)
     authenticate(engine, "mia", "0000", now=NOW)
-    authenticate(engine, "nobody", "2468", now=NOW)
-    authenticate(engine, "mia", "2468", now=NOW)
+    authenticate(engine, "nobody", PIN, now=NOW)
+    authenticate(engine, "mia", PIN, now=NOW)
     from ma_tui.data.audit import events
 
     with Session(engine) as session:
@@ -305,6 +266,7 @@ def test_each_attempt_is_one_audit_event_with_its_outcome(engine: Engine) -> Non
         "username": "mia",
         "outcome": "wrong_secret",
         "failed_attempts": 1,
+        "terminal": this_terminal(),
     }
 
 
@@ -326,14 +288,15 @@ def test_last_admin_cannot_be_disabled(engine: Engine) -> None:
     assert not _row(engine, "helen").active
 
 
-def test_reset_clears_the_lock_and_replaces_the_secret(engine: Engine) -> None:
+def test_reset_ends_the_wait_and_replaces_the_secret(engine: Engine) -> None:
     _add(engine)
     _fail(engine, 5)
-    assert authenticate(engine, "mia", "2468", now=NOW).outcome is SignInOutcome.LOCKED
-    staff = reset_secret(engine, "mia", "correct horse", now=NOW)
+    waiting = authenticate(engine, "mia", PIN, now=NOW, terminal="own")
+    assert waiting.outcome is SignInOutcome.ACCOUNT_WAITING
+    staff = reset_secret(engine, "mia", "correct horse staple", now=NOW)
     assert (staff.failed_attempts, staff.locked_until) == (0, None)
-    assert not authenticate(engine, "mia", "2468", now=NOW).ok
-    assert authenticate(engine, "mia", "correct horse", now=NOW).ok
+    assert not authenticate(engine, "mia", PIN, now=NOW, terminal="own").ok
+    assert authenticate(engine, "mia", "correct horse staple", now=NOW, terminal="own").ok
 
 
 def test_add_user_checks_everything_before_writing(engine: Engine) -> None:
@@ -342,7 +305,7 @@ def test_add_user_checks_everything_before_writing(engine: Engine) -> None:
         " Dr.Chen ",
         "  Lena\tChen ",
         "provider",
-        "5150",
+        "740358",
         credentials=" MD ",
         now=NOW,
     )
@@ -358,7 +321,7 @@ def test_add_user_checks_everything_before_writing(engine: Engine) -> None:
         ({"username": "x"}, "a username has 2 to 64 characters"),
         ({"display_name": " \t "}, "a user needs a name"),
         ({"role": "surgeon"}, "unknown role 'surgeon'"),
-        ({"secret": "12"}, "a PIN has 4 to 12 digits"),
+        ({"secret": "12"}, "a PIN has 6 to 12 digits"),
         ({"credentials": "C" * 40}, "credentials have at most 32 characters"),
     ]
     for change, message in refusals:
@@ -366,7 +329,7 @@ def test_add_user_checks_everything_before_writing(engine: Engine) -> None:
             "username": "jorge",
             "display_name": "Jorge",
             "role": "ma",
-            "secret": "1357",
+            "secret": "385026",
             **change,
         }
         with pytest.raises(AccountError, match=re.escape(message)):
@@ -386,7 +349,7 @@ def test_unknown_users_are_named_in_admin_errors(engine: Engine) -> None:
     actions: tuple[Callable[[], object], ...] = (
         lambda: disable_user(engine, "ghost", now=NOW),
         lambda: enable_user(engine, "ghost", now=NOW),
-        lambda: reset_secret(engine, "ghost", "2468", now=NOW),
+        lambda: reset_secret(engine, "ghost", PIN, now=NOW),
     )
     for action in actions:
         with pytest.raises(AccountError, match="no user 'ghost'"):
@@ -400,8 +363,8 @@ def test_account_status(engine: Engine) -> None:
     _fail(engine, 5)
     disable_user(engine, "jorge", now=NOW)
     shown = {s.username: account_status(s, NOW) for s in list_users(engine)}
-    assert shown == {"helen": "active", "jorge": "disabled", "mia": "locked until 09:35"}
-    later = NOW + timedelta(minutes=15)
+    assert shown == {"helen": "active", "jorge": "disabled", "mia": "locked until 09:20"}
+    later = NOW + timedelta(seconds=30)  # the 5th failure: half a minute
     assert [account_status(s, later) for s in list_users(engine)][2] == "active"
 
 
@@ -434,11 +397,11 @@ def _trail(engine: Engine) -> list[tuple[str, str | None]]:
 
 
 ACCOUNT_CHANGES: dict[str, Callable[[Engine], object]] = {
-    "add": lambda engine: add_user(engine, "jorge", "Jorge", "ma", "1357", now=NOW),
+    "add": lambda engine: add_user(engine, "jorge", "Jorge", "ma", "385026", now=NOW),
     "disable": lambda engine: disable_user(engine, "mia", now=NOW),
     "enable": lambda engine: enable_user(engine, "omar", now=NOW),
-    "reset": lambda engine: reset_secret(engine, "mia", "97531", now=NOW),
-    "sign-in attempt": lambda engine: authenticate(engine, "mia", "0000", now=NOW),
+    "reset": lambda engine: reset_secret(engine, "mia", "861530", now=NOW),
+    "sign-in attempt": lambda engine: authenticate(engine, "mia", "000000", now=NOW),
 }
 
 
@@ -488,10 +451,10 @@ def test_each_account_change_is_one_audit_event_by_its_administrator(engine: Eng
     helen = _add(engine, "helen", StaffRole.ADMIN)
     _add(engine)
     trail = _trail(engine)
-    add_user(engine, "jorge", "Jorge", "ma", "1357", now=NOW, by=helen.id)
+    add_user(engine, "jorge", "Jorge", "ma", "385026", now=NOW, by=helen.id)
     disable_user(engine, "jorge", now=NOW, by=helen.id)
     enable_user(engine, "jorge", now=NOW, by=helen.id)
-    reset_secret(engine, "jorge", "97531", now=NOW, by=helen.id)
+    reset_secret(engine, "jorge", "861530", now=NOW, by=helen.id)
     from ma_tui.data.audit import events
 
     with Session(engine) as session:
@@ -515,7 +478,7 @@ def test_only_an_active_administrator_changes_accounts(engine: Engine) -> None:
     mia = _add(engine)
     trail = _trail(engine)
     with pytest.raises(NotAllowed, match="only an administrator"):
-        add_user(engine, "jorge", "Jorge", "ma", "1357", now=NOW, by=mia.id)
+        add_user(engine, "jorge", "Jorge", "ma", "385026", now=NOW, by=mia.id)
     _add(engine, "omar", StaffRole.ADMIN)
     disable_user(engine, "helen", now=NOW)
     with pytest.raises(NotAllowed, match="only an administrator"):
@@ -576,33 +539,37 @@ def test_every_well_formed_username_is_accepted(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "secret", ["2468", "909090", "0" * 12, "correct horse", "p" * 128, "1234567890123", "naïve🙂pw"]
+    "secret",
+    [PIN, "84736251", "correct horse", "pqrstuvw" * 16, "4738291056382", "naïve🙂 lantern"],
 )
 def test_good_secrets(secret: str) -> None:
-    assert check_secret(secret) == secret
+    assert check_secret(secret, StaffRole.MA) == secret
 
 
 @pytest.mark.parametrize(
     ("secret", "message"),
     [
-        ("", "the PIN or password is empty"),
-        ("123", "a PIN has 4 to 12 digits, not 3"),
-        ("abc123", "a password has at least 8 characters (or use a PIN of 4 to 12 digits)"),
-        ("١٢٣٤", "a password has at least 8 characters"),  # Arabic-Indic digits: not a PIN
-        ("p" * 129, "a password has at most 128 characters, not 129"),
+        ("", "the PIN or passphrase is empty"),
+        ("123", "a PIN has 6 to 12 digits, not 3"),
+        (
+            "abc123",
+            "a PIN of 6 to 12 digits, or a passphrase of at least 12 characters is needed",
+        ),
+        ("١٢٣٤٥٦", "a passphrase of at least 12 characters"),  # Arabic-Indic digits: no PIN
+        ("pqrstuvw" * 16 + "x", "a passphrase has at most 128 characters, not 129"),
         ("pass\nword1", "cannot hold control characters"),
         ("password\x00", "cannot hold control characters"),
     ],
 )
 def test_bad_secrets_say_why(secret: str, message: str) -> None:
     with pytest.raises(SecretError, match=re.escape(message)):
-        check_secret(secret)
+        check_secret(secret, StaffRole.MA)
 
 
 @given(st.text(max_size=200) | st.from_regex(r"[0-9]{0,16}", fullmatch=True))
 def test_any_text_is_an_accepted_secret_or_a_secret_error(secret: str) -> None:
     try:
-        accepted = check_secret(secret)
+        accepted = check_secret(secret, StaffRole.MA)
     except SecretError as exc:
         assert isinstance(exc, AccountError)
         assert isinstance(exc, ValueError)
@@ -611,7 +578,7 @@ def test_any_text_is_an_accepted_secret_or_a_secret_error(secret: str) -> None:
         assert len(str(exc)) < 150
     else:
         assert accepted == secret
-        assert re.fullmatch(r"[0-9]{4,12}", secret) or 8 <= len(secret) <= 128
+        assert re.fullmatch(r"[0-9]{6,12}", secret) or 12 <= len(secret) <= 128
 
 
 # One database for all the examples, on purpose: mia is added by the first.
@@ -620,8 +587,10 @@ def test_any_text_is_an_accepted_secret_or_a_secret_error(secret: str) -> None:
 def test_authenticate_never_raises_on_any_input(engine: Engine, username: str, secret: str) -> None:
     if not list_users(engine):
         _add(engine)
-    result = authenticate(engine, username, secret, now=NOW)
-    assert result.ok == (username.strip().lower() == "mia" and secret == "2468")
+    result = authenticate(engine, username, secret, now=NOW, terminal=f"t{next(_TERMINALS)}")
+    right = username.strip().lower() == "mia" and secret == PIN
+    # Right, unless earlier examples' wrong PINs made the account wait.
+    assert result.ok == right or result.outcome is SignInOutcome.ACCOUNT_WAITING
     assert "\n" not in result.message
     assert len(result.username) <= 64
     json.dumps(result.audit_detail())
@@ -629,11 +598,18 @@ def test_authenticate_never_raises_on_any_input(engine: Engine, username: str, s
 
 def test_authenticate_needs_an_aware_now(engine: Engine) -> None:
     with pytest.raises(ValueError, match="aware"):
-        authenticate(engine, "mia", "2468", now=datetime(2026, 11, 23, 9, 20))  # noqa: DTZ001 (the point)
+        authenticate(engine, "mia", PIN, now=datetime(2026, 11, 23, 9, 20))  # noqa: DTZ001 (the point)
     assert datetime.now(UTC).tzinfo is not None
 
 
 # ------------------------------------------------------------------ prompts
+
+
+def _MA_RULES(secret: str) -> str:
+    return check_secret(secret, StaffRole.MA, username="mia")
+
+
+_TERMINALS = itertools.count()
 
 
 class _Answers:
@@ -652,33 +628,39 @@ class _Answers:
 
 def test_new_secret_is_asked_twice_and_must_match() -> None:
     said: list[str] = []
-    typed = _Answers("2468", "2468")
-    secret = read_new_secret("mia", interactive=True, environ={}, getpass=typed, say=said.append)
-    assert secret == "2468"
+    typed = _Answers(PIN, PIN)
+    secret = read_new_secret(
+        "mia", _MA_RULES, interactive=True, environ={}, getpass=typed, say=said.append
+    )
+    assert secret == PIN
     assert len(typed.prompts) == 2
     assert said == []
     with pytest.raises(AccountError, match="the two entries differ"):
-        read_new_secret("mia", interactive=True, environ={}, getpass=_Answers("2468", "2469"))
-    typed = _Answers("12", "2468", "2469", "2468", "2468")
+        read_new_secret(
+            "mia", _MA_RULES, interactive=True, environ={}, getpass=_Answers(PIN, "472914")
+        )
+    typed = _Answers("12", PIN, "472914", PIN, PIN)
     secret = read_new_secret(
-        "mia", interactive=True, environ={}, getpass=typed, say=said.append, attempts=3
+        "mia", _MA_RULES, interactive=True, environ={}, getpass=typed, say=said.append, attempts=3
     )
-    assert secret == "2468"
+    assert secret == PIN
     assert len(said) == 2
-    assert said[0].startswith("a PIN has 4 to 12 digits")
+    assert said[0].startswith("a PIN has 6 to 12 digits")
     assert "differ" in said[1]
 
 
 def test_without_a_terminal_the_secret_comes_only_from_the_environment() -> None:
     never = _Answers()
+    environ = {NEW_SECRET_ENV: PIN}
     assert (
-        read_new_secret("mia", interactive=False, environ={NEW_SECRET_ENV: "2468"}, getpass=never)
-        == "2468"
+        read_new_secret("mia", _MA_RULES, interactive=False, environ=environ, getpass=never) == PIN
     )
     with pytest.raises(AccountError, match=NEW_SECRET_ENV):
-        read_new_secret("mia", interactive=False, environ={}, getpass=never)
+        read_new_secret("mia", _MA_RULES, interactive=False, environ={}, getpass=never)
     with pytest.raises(SecretError):
-        read_new_secret("mia", interactive=False, environ={NEW_SECRET_ENV: "12"}, getpass=never)
+        read_new_secret(
+            "mia", _MA_RULES, interactive=False, environ={NEW_SECRET_ENV: "12"}, getpass=never
+        )
     assert never.prompts == []
 
 
@@ -689,13 +671,13 @@ def test_first_admin_is_asked_for_and_retried(engine: Engine) -> None:
         session.commit()
     assert needs_first_admin(engine)
     ask = _Answers("Helen Marsh", "taken", "Helen", "  ", "Helen Marsh")
-    typed = _Answers("909090", "909091", "909090", "909090")
+    typed = _Answers(PASSPHRASE, PASSPHRASE + "!", PASSPHRASE, PASSPHRASE)
     admin = create_first_admin(engine, ask=ask, getpass=typed, now=NOW, say=said.append)
     assert admin.role is StaffRole.ADMIN
     assert admin.username == "helen"
     assert admin.display_name == "Helen Marsh"
     assert not needs_first_admin(engine)
-    assert authenticate(engine, "helen", "909090", now=NOW).ok
+    assert authenticate(engine, "helen", PASSPHRASE, now=NOW).ok
     assert said[0] == "No administrator yet: create the first one."
     assert ask.prompts == ["Username: "] * 3 + ["Full name: "] * 2
     assert any("taken" in line for line in said)
@@ -709,11 +691,11 @@ def test_first_admin_gives_up_after_three_bad_answers(engine: Engine) -> None:
 
 
 def test_the_first_administrator_is_made_once(engine: Engine) -> None:
-    admin = add_first_admin(engine, "helen", "Helen Marsh", "909090", now=NOW)
+    admin = add_first_admin(engine, "helen", "Helen Marsh", PASSPHRASE, now=NOW)
     assert admin.role is StaffRole.ADMIN
     assert not needs_first_admin(engine)
     with pytest.raises(NotAllowed, match="has an administrator already"):
-        add_first_admin(engine, "omar", "Omar", "909090", now=NOW)
+        add_first_admin(engine, "omar", "Omar", PASSPHRASE, now=NOW)
     assert [staff.username for staff in list_users(engine)] == ["helen"]
     from ma_tui.data.audit import events
 
@@ -755,8 +737,24 @@ def no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "input", refuse)
 
 
-def _users(db: Path, *args: str, environ: dict[str, str] | None = None) -> int:
-    return main(["users", *args, "--db", str(db)], environ=environ or {})
+def _users(
+    db: Path, *args: str, environ: dict[str, str] | None = None, signed: list[str] | None = None
+) -> int:
+    return main(["users", *args, *(signed or []), "--db", str(db)], environ=environ or {})
+
+
+@pytest.fixture
+def helen(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The database's first administrator, added without credentials (the one
+    exception); the options that sign in as her."""
+    with monkeypatch.context() as patched:
+        patched.setattr("sys.stdin", io.StringIO())
+        env = {NEW_SECRET_ENV: PASSPHRASE}
+        assert (
+            _users(db_path, "add", "helen", "--name", "Helen Marsh", "--role", "admin", environ=env)
+            == 0
+        )
+    return signed_as(tmp_path, "helen", PASSPHRASE)
 
 
 def _file_users(path: Path) -> dict[str, Staff]:
@@ -776,76 +774,87 @@ def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_cli_add_asks_twice_and_lists(
-    db_path: Path, terminal: list[str], capsys: pytest.CaptureFixture[str]
+    db_path: Path, helen: list[str], terminal: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    terminal += ["909090", "909090"]
-    assert _users(db_path, "add", "Helen", "--name", "Helen Marsh", "--role", "admin") == 0
-    terminal += ["2468", "2468"]
+    terminal += [PIN, PIN]
     assert (
         _users(
-            db_path, "add", "mia", "--name", "Mia Sorensen", "--role", "ma", "--credentials", "CMA"
+            db_path,
+            "add",
+            "mia",
+            "--name",
+            "Mia Sorensen",
+            "--role",
+            "ma",
+            "--credentials",
+            "CMA",
+            signed=helen,
         )
         == 0
     )
-    out = capsys.readouterr().out
-    assert "Added helen: Helen Marsh, admin." in out
-    assert "Added mia: Mia Sorensen, CMA, ma." in out
-    assert _users(db_path, "list") == 0
+    assert "Added mia: Mia Sorensen, CMA, ma." in capsys.readouterr().out
+    assert _users(db_path, "list", signed=helen) == 0
     assert capsys.readouterr().out.splitlines() == [
         "username  name               role   status",
         "helen     Helen Marsh        admin  active",
         "mia       Mia Sorensen, CMA  ma     active",
     ]
-    assert _users(db_path) == 0  # no action: list
+    assert _users(db_path, signed=helen) == 0  # no action: list
     assert "mia" in capsys.readouterr().out
     engine = create_store_engine(sqlite_url(db_path))
     try:
-        assert authenticate(engine, "mia", "2468", now=NOW).ok
+        assert authenticate(engine, "mia", PIN, now=NOW).ok
         with Session(engine) as session:
-            # Each account added from the command line is an audit event by the OS user.
             from ma_tui.data.audit import events
 
             added = [e for e in events(session) if e.entity == "staff"]
-            assert [(e.action, e.os_user) for e in added] == [
-                ("create", getpass.getuser()[:64]),
-                ("create", getpass.getuser()[:64]),
+            # The first administrator by the OS user (no one could sign in yet); the
+            # next account by her, who signed in for it.
+            assert [(e.action, e.os_user, e.staff_username) for e in added] == [
+                ("create", getpass.getuser()[:64], None),
+                ("create", None, "helen"),
             ]
-            assert "2468" not in (added[1].detail or "")
+            assert PIN not in (added[1].detail or "")
             assert '"mia"' in (added[1].detail or "")
     finally:
         engine.dispose()
 
 
 def test_cli_add_refuses_a_mismatch_and_changes_nothing(
-    db_path: Path, terminal: list[str], capsys: pytest.CaptureFixture[str]
+    db_path: Path, helen: list[str], terminal: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    terminal += ["2468", "2486"]
-    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma") == 2
+    terminal += [PIN, "472914"]
+    capsys.readouterr()
+    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", signed=helen) == 2
     assert _one_error_line(capsys) == "ma-tui: the two entries differ; nothing was changed"
-    assert _file_users(db_path) == {}
+    assert set(_file_users(db_path)) == {"helen"}
 
 
 def test_cli_scripted_provisioning_reads_the_environment(
-    db_path: Path, no_terminal: None, capsys: pytest.CaptureFixture[str]
+    db_path: Path, helen: list[str], no_terminal: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma") == 2
+    capsys.readouterr()
+    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", signed=helen) == 2
     assert NEW_SECRET_ENV in _one_error_line(capsys)
-    assert _file_users(db_path) == {}
-    env = {NEW_SECRET_ENV: "2468"}
-    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", environ=env) == 0
-    assert set(_file_users(db_path)) == {"mia"}
+    assert set(_file_users(db_path)) == {"helen"}
+    env = {NEW_SECRET_ENV: PIN}
+    assert (
+        _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", environ=env, signed=helen)
+        == 0
+    )
+    assert set(_file_users(db_path)) == {"helen", "mia"}
 
 
 def test_cli_never_takes_the_secret_as_an_argument(
     db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exited:
-        _users(db_path, "add", "mia", "2468", "--name", "Mia", "--role", "ma")
+        _users(db_path, "add", "mia", PIN, "--name", "Mia", "--role", "ma")
     assert exited.value.code == 2
-    assert "unrecognized arguments: 2468" in capsys.readouterr().err
+    assert "unrecognized arguments: 472913" in capsys.readouterr().err
     for option in ("--pin", "--password", "--secret"):
         with pytest.raises(SystemExit):
-            _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", option, "2468")
+            _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", option, PIN)
         capsys.readouterr()
 
 
@@ -866,72 +875,75 @@ def test_cli_bad_arguments_are_refused_before_the_database_opens(
     message: str,
 ) -> None:
     target = tmp_path / "new.db"
-    assert _users(target, *args, environ={NEW_SECRET_ENV: "2468"}) == 2
+    assert _users(target, *args, environ={NEW_SECRET_ENV: PIN}) == 2
     assert _one_error_line(capsys).startswith(message)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_disable_enable_reset(
-    db_path: Path, no_terminal: None, capsys: pytest.CaptureFixture[str]
+    db_path: Path, helen: list[str], no_terminal: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env = {NEW_SECRET_ENV: "909090"}
-    assert _users(db_path, "add", "helen", "--name", "Helen", "--role", "admin", environ=env) == 0
-    env = {NEW_SECRET_ENV: "2468"}
-    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", environ=env) == 0
+    env = {NEW_SECRET_ENV: PIN}
+    assert (
+        _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", environ=env, signed=helen)
+        == 0
+    )
     capsys.readouterr()
 
-    assert _users(db_path, "disable", "helen") == 2
+    assert _users(db_path, "disable", "helen", signed=helen) == 2
     assert "last active administrator" in _one_error_line(capsys)
-    assert _users(db_path, "disable", "ghost") == 2
+    assert _users(db_path, "disable", "ghost", signed=helen) == 2
     assert _one_error_line(capsys) == "ma-tui: no user 'ghost'"
-    assert _users(db_path, "reset", "ghost", environ=env) == 2
+    assert _users(db_path, "reset", "ghost", environ=env, signed=helen) == 2
     assert _one_error_line(capsys) == "ma-tui: no user 'ghost'"
 
-    assert _users(db_path, "disable", "MIA") == 0
+    assert _users(db_path, "disable", "MIA", signed=helen) == 0
     assert not _file_users(db_path)["mia"].active
-    assert _users(db_path, "enable", "mia") == 0
+    assert _users(db_path, "enable", "mia", signed=helen) == 0
     assert _file_users(db_path)["mia"].active
 
-    # Five wrong PINs lock mia now; reset clears the lock and sets the new PIN.
+    # Five wrong PINs make mia wait; reset ends the wait and sets the new PIN.
     engine = create_store_engine(sqlite_url(db_path))
     try:
         _fail(engine, 5, at=datetime.now().astimezone())
         capsys.readouterr()
-        assert _users(db_path, "list") == 0
+        assert _users(db_path, "list", signed=helen) == 0
         assert re.search(r"^mia .*locked until \d\d:\d\d$", capsys.readouterr().out, re.M)
-        assert _users(db_path, "reset", "mia", environ={NEW_SECRET_ENV: "13579"}) == 0
-        assert "failed attempts and lock cleared" in capsys.readouterr().out
-        assert authenticate(engine, "mia", "13579", now=datetime.now().astimezone()).ok
+        env = {NEW_SECRET_ENV: "861530"}
+        assert _users(db_path, "reset", "mia", environ=env, signed=helen) == 0
+        assert "failed attempts and wait cleared" in capsys.readouterr().out
+        assert authenticate(engine, "mia", "861530", now=datetime.now().astimezone()).ok
     finally:
         engine.dispose()
-    assert _users(db_path, "reset", "mia", environ={NEW_SECRET_ENV: "1"}) == 2
-    assert _one_error_line(capsys).startswith("ma-tui: a PIN has 4 to 12 digits")
+    assert _users(db_path, "reset", "mia", environ={NEW_SECRET_ENV: "1"}, signed=helen) == 2
+    assert _one_error_line(capsys).startswith("ma-tui: a PIN has 6 to 12 digits")
 
 
 def test_cli_changes_nothing_when_its_audit_event_cannot_be_written(
-    db_path: Path, no_terminal: None, capsys: pytest.CaptureFixture[str]
+    db_path: Path, helen: list[str], no_terminal: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for username, role in (("helen", "admin"), ("mia", "ma")):
-        env = {NEW_SECRET_ENV: "909090"}
-        assert (
-            _users(db_path, "add", username, "--name", username, "--role", role, environ=env) == 0
-        )
+    env = {NEW_SECRET_ENV: PIN}
+    assert (
+        _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", environ=env, signed=helen)
+        == 0
+    )
     engine = create_store_engine(sqlite_url(db_path))
     _refuse_writes_to(engine, "audit_event")
     engine.dispose()
     capsys.readouterr()
-    assert _users(db_path, "disable", "mia") == 2
+    assert _users(db_path, "disable", "mia", signed=helen) == 2
     assert "Nothing was half-written" in _one_error_line(capsys)
     assert _file_users(db_path)["mia"].active
 
 
 def test_cli_add_refuses_a_taken_username_before_asking(
-    db_path: Path, terminal: list[str], capsys: pytest.CaptureFixture[str]
+    db_path: Path, helen: list[str], terminal: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    terminal += ["2468", "2468"]
-    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma") == 0
+    terminal += [PIN, PIN]
+    assert _users(db_path, "add", "mia", "--name", "Mia", "--role", "ma", signed=helen) == 0
     capsys.readouterr()
-    assert _users(db_path, "add", "MIA", "--name", "Other Mia", "--role", "nurse") == 2
+    refused = ["add", "MIA", "--name", "Other Mia", "--role", "nurse"]
+    assert _users(db_path, *refused, signed=helen) == 2
     assert _one_error_line(capsys) == "ma-tui: username 'mia' is taken; choose another"
     assert terminal == []  # refused before anything was asked
 
@@ -972,7 +984,7 @@ def test_first_start_on_a_terminal_creates_the_first_admin_then_opens(
 ) -> None:
     typed = iter(["helen", "Helen Marsh"])
     monkeypatch.setattr(builtins, "input", lambda prompt="": next(typed))
-    terminal += ["909090", "909090"]
+    terminal += [PASSPHRASE, PASSPHRASE]
     assert main(["run", "--db", str(db_path)], environ={}) == 0
     assert no_app == [True]
     out = capsys.readouterr().out

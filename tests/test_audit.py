@@ -3,7 +3,6 @@ terminals, and the `ma-tui audit` command."""
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import itertools
 import json
@@ -46,6 +45,7 @@ from ma_tui.data.models.patients import Patient, Sex
 from ma_tui.data.models.staff import Staff, StaffRole
 from ma_tui.data.store import create_store_engine, memory_engine, sqlite_url
 from tests.conftest import CLINIC_NOW, POSTGRES_ENV
+from tests.credentials import as_admin, with_admin
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
@@ -526,32 +526,32 @@ def test_audit_verify_names_a_row_changed_behind_its_back(
 
 
 def test_audit_show_lists_a_patients_events_and_records_the_look(
-    demo_file: Path, capsys: pytest.CaptureFixture[str]
+    demo_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     capsys.readouterr()
-    db = ["--db", str(demo_file)]
+    db = [*as_admin(tmp_path), "--db", str(demo_file)]
     assert main(["audit", "show", "--patient", "1000108", *db], environ={}) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines
     assert all(" 1000108 " in line for line in lines)
     assert any(" sign " in line and "encounter" in line for line in lines)
     assert any(line.split()[2] == "rosa" and " create " in line for line in lines)
-    # The listing itself is an event: a view of the audit trail by this OS user.
+    # The listing itself is an event: a view of the audit trail by the administrator.
     engine = create_store_engine(sqlite_url(demo_file))
     with Session(engine) as session:
         assert verify(session).ok
-        look = events(session, username=getpass.getuser())[-1]
+        look = events(session, username="admin")[-1]
     engine.dispose()
     assert (look.action, look.entity, look.patient_mrn) == ("view", "audit_event", "1000108")
-    assert look.staff_username is None
-    assert look.os_user == getpass.getuser()
+    assert look.staff_username == "admin"
+    assert look.os_user is None
     assert json.loads(look.detail or "") == {"patient": "1000108", "events": len(lines)}
 
 
 def test_audit_show_filters_by_user_and_day(
-    demo_file: Path, capsys: pytest.CaptureFixture[str]
+    demo_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = ["--db", str(demo_file)]
+    db = [*as_admin(tmp_path), "--db", str(demo_file)]
     capsys.readouterr()
     assert main(["audit", "show", "--user", "jorge", *db], environ={}) == 0
     jorge = capsys.readouterr().out.splitlines()
@@ -565,15 +565,18 @@ def test_audit_show_filters_by_user_and_day(
     assert main(["audit", "show", *db], environ={}) == 0
     everything = capsys.readouterr().out.splitlines()
     assert len(everything) > len(todays) >= 1
-    # The two views above are on the list now, by the OS user.
-    assert everything[-1].split()[2:4] == [getpass.getuser(), "view"]
+    # The views above are on the list now, by the administrator, who signed in for each.
+    assert [line.split()[2:4] for line in everything[-2:]] == [
+        ["admin", "view"],
+        ["admin", "sign_in"],
+    ]
 
 
 def test_audit_show_lists_one_kind_of_event(
-    demo_file: Path, capsys: pytest.CaptureFixture[str]
+    demo_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``--action break_glass`` is the review list of records opened outside the schedule."""
-    db = ["--db", str(demo_file)]
+    db = [*as_admin(tmp_path), "--db", str(demo_file)]
     capsys.readouterr()
     assert main(["audit", "show", "--action", "sign", *db], environ={}) == 0
     signs = capsys.readouterr().out.splitlines()
@@ -595,9 +598,12 @@ def test_a_bad_since_date_is_one_line_and_creates_nothing(
     assert not target.exists()
 
 
-def test_an_unknown_mrn_is_refused(demo_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_mrn_is_refused(
+    demo_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
-    assert main(["audit", "show", "--patient", "0000000", "--db", str(demo_file)], {}) == 2
+    signed = as_admin(tmp_path)
+    assert main(["audit", "show", "--patient", "0000000", *signed, "--db", str(demo_file)]) == 2
     assert capsys.readouterr().err == "ma-tui: no patient has MRN '0000000'\n"
 
 
@@ -608,8 +614,9 @@ def test_audit_needs_an_action(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_show_prints_control_characters_harmlessly(
-    file_engine: Engine, db_path: Path, capsys: pytest.CaptureFixture[str]
+    file_engine: Engine, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    signed = with_admin(db_path, tmp_path)
     with Session(file_engine) as session:
         record(
             session,
@@ -620,7 +627,7 @@ def test_show_prints_control_characters_harmlessly(
         )
         session.commit()
     capsys.readouterr()
-    assert main(["audit", "show", "--db", str(db_path)], environ={}) == 0
+    assert main(["audit", "show", *signed, "--db", str(db_path)], environ={}) == 0
     line = capsys.readouterr().out.splitlines()[0]
     assert "\x1b" not in line
     assert "\x07" not in line

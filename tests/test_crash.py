@@ -39,6 +39,7 @@ import pytest
 from ma_tui.data.models.history import HistorySection
 from ma_tui.visits.draft import VisitDraft
 from ma_tui.visits.steps import STEP_TITLES
+from tests.pilot import demo_secret
 
 if os.name != "posix":  # pragma: no cover - pseudo-terminals are POSIX
     pytest.skip("needs a POSIX pseudo-terminal", allow_module_level=True)
@@ -471,7 +472,7 @@ def _check_after_kill(db: Path, finished: list[Action], cut: Action, typed: str)
 def _sign_in(terminal: Terminal) -> None:
     """As the demo MA who rooms Dana (her PIN is in the README)."""
     terminal.wait_for("sign in", what="the sign-in screen on start")
-    terminal.type(f"mia{ENTER}2468{ENTER}")
+    terminal.type(f"mia{ENTER}{demo_secret('mia')}{ENTER}")
 
 
 def _check_resumed(db: Path, draft: VisitDraft, terminals: list[Terminal]) -> None:

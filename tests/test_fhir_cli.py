@@ -16,9 +16,11 @@ from ma_tui.data.audit import AuditAction
 from ma_tui.data.migrate import upgrade
 from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.patients import Patient
+from ma_tui.data.models.staff import Staff
 from ma_tui.data.store import create_store_engine, sqlite_url
 from ma_tui.demo.clinic import build_demo_clinic
 from tests.conftest import CLINIC_NOW, CLINIC_TZ
+from tests.credentials import as_admin, signed_as
 
 
 @pytest.fixture
@@ -59,16 +61,20 @@ def test_a_selection_matching_nothing_writes_nothing(
 ) -> None:
     _, db = demo_db
     out = tmp_path / "none.json"
-    assert main(["export", "fhir", "--encounter", "99999", "-o", str(out), "--db", db]) == 1
+    signed = as_admin(tmp_path)
+    assert (
+        main(["export", "fhir", "--encounter", "99999", "-o", str(out), *signed, "--db", db]) == 1
+    )
     assert capsys.readouterr().err.startswith("ma-tui: ")
     assert list(tmp_path.glob("*none.json*")) == []
 
 
 def test_export_to_stdout_is_one_bundle_and_each_patient_is_audited(
-    demo_db: tuple[Engine, str], capsys: pytest.CaptureFixture[str]
+    demo_db: tuple[Engine, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     engine, db = demo_db
-    assert main(["export", "fhir", "--patient", "1000105", "--db", db]) == 0
+    signed = signed_as(tmp_path, "dr.chen")
+    assert main(["export", "fhir", "--patient", "1000105", *signed, "--db", db]) == 0
     captured = capsys.readouterr()
     bundle = json.loads(captured.out)
     assert bundle["resourceType"] == "Bundle"
@@ -79,8 +85,9 @@ def test_export_to_stdout_is_one_bundle_and_each_patient_is_audited(
         exported = session.exec(
             select(AuditEvent).where(AuditEvent.action == AuditAction.EXPORT.value)
         ).all()
+        chen = session.exec(select(Staff).where(Staff.username == "dr.chen")).one()
     assert [event.patient_id for event in exported] == [dana.id]
-    assert exported[0].os_user
+    assert exported[0].staff_id == chen.id  # who signed in for it
 
 
 def test_export_into_a_missing_folder_is_refused_cleanly(
@@ -88,7 +95,7 @@ def test_export_into_a_missing_folder_is_refused_cleanly(
 ) -> None:
     _, db = demo_db
     out = tmp_path / "no" / "such" / "folder.json"
-    assert main(["export", "fhir", "--all", "-o", str(out), "--db", db]) == 2
+    assert main(["export", "fhir", "--all", "-o", str(out), *as_admin(tmp_path), "--db", db]) == 2
     assert capsys.readouterr().err.startswith(f"ma-tui: cannot write {out}")
 
 
@@ -111,7 +118,8 @@ def test_import_reports_each_rejected_resource_imports_the_rest_and_exits_1(
     path = tmp_path / "patients.ndjson"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     missing = tmp_path / "missing.ndjson"
-    assert main(["import", "fhir", str(path), str(missing), "--db", db]) == 1
+    signed = signed_as(tmp_path, "rosa")
+    assert main(["import", "fhir", str(path), str(missing), *signed, "--db", db]) == 1
     printed = capsys.readouterr().out
     assert "Patient: 1 created" in printed
     assert "patients.ndjson line 2" in printed
@@ -136,8 +144,9 @@ def test_on_a_terminal_the_import_shows_a_progress_bar_and_off_one_it_does_not(
     _, db = demo_db
     path = tmp_path / "one.ndjson"
     path.write_text(json.dumps({"resourceType": "Practitioner", "id": "x"}) + "\n")
-    assert main(["import", "fhir", str(path), "--db", db]) == 0
+    signed = as_admin(tmp_path)
+    assert main(["import", "fhir", str(path), *signed, "--db", db]) == 0
     assert "Importing" not in capsys.readouterr().err  # a pipe or a log file: no bar
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    assert main(["import", "fhir", str(path), "--db", db]) == 0
+    assert main(["import", "fhir", str(path), *signed, "--db", db]) == 0
     assert "Importing one.ndjson" in capsys.readouterr().err

@@ -28,6 +28,7 @@ from ma_tui.data.store import create_store_engine, sqlite_url
 from ma_tui.demo.clinic import build_demo_clinic
 from ma_tui.screens.queue.queue import QueueScreen
 from tests.conftest import CLINIC_NOW, CLINIC_TZ
+from tests.credentials import as_admin
 from tests.pilot import make_app, open_from_queue, type_text
 
 EHR_MRN_SYSTEM = "urn:oid:2.16.840.1.113883.3.7777"
@@ -213,8 +214,10 @@ def clinic(tmp_path: Path) -> Iterator[tuple[Engine, str]]:
     engine = create_store_engine(sqlite_url(Path(db)))
     upgrade(engine)
     build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
-    assert main(["settings", "set", "mrn-system", EHR_MRN_SYSTEM, "--db", db]) == 0
-    assert main(["settings", "set", "export-folder", str(tmp_path / "out"), "--db", db]) == 0
+    signed = as_admin(tmp_path)
+    assert main(["settings", "set", "mrn-system", EHR_MRN_SYSTEM, *signed, "--db", db]) == 0
+    out = str(tmp_path / "out")
+    assert main(["settings", "set", "export-folder", out, *signed, "--db", db]) == 0
     yield engine, db
     engine.dispose()
 
@@ -222,12 +225,14 @@ def clinic(tmp_path: Path) -> Iterator[tuple[Engine, str]]:
 def _import(db: str, tmp_path: Path, bundle: dict[str, Any], name: str = "ehr.json") -> int:
     path = tmp_path / name
     path.write_text(json.dumps(bundle), encoding="utf-8")
-    return main(["import", "fhir", str(path), "--db", db])
+    return main(["import", "fhir", str(path), *as_admin(tmp_path), "--db", db])
 
 
 def _export(db: str, tmp_path: Path, *selection: str) -> dict[str, Any]:
     out = tmp_path / "export.json"
-    assert main(["export", "fhir", *selection, "-o", str(out), "--db", db]) == 0
+    assert (
+        main(["export", "fhir", *selection, "-o", str(out), *as_admin(tmp_path), "--db", db]) == 0
+    )
     bundle: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return bundle
 
@@ -350,7 +355,8 @@ def test_an_export_imported_into_another_clinic_exports_the_same_values(
     # not kept (the import says so), so the other clinic is the demo clinic too.
     other = str(tmp_path / "other.db")
     assert main(["demo", "--db", other]) == 0
-    assert main(["settings", "set", "mrn-system", EHR_MRN_SYSTEM, "--db", other]) == 0
+    signed = as_admin(tmp_path)
+    assert main(["settings", "set", "mrn-system", EHR_MRN_SYSTEM, *signed, "--db", other]) == 0
     assert _import(other, tmp_path, first, "first.json") == 0
     second = _export(other, tmp_path, "--patient", "E55210")
     _validate(second)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.credentials import as_admin
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.slow
@@ -77,6 +79,6 @@ def test_the_installed_wheel_runs_from_any_folder(wheel: Path, tmp_path: Path) -
     assert where.stdout.strip().startswith(str(target))
     demo = run("-m", "ma_tui", "demo", "--db", str(db))
     assert demo.returncode == 0, demo.stderr
-    users = run("-m", "ma_tui", "users", "--db", str(db))
+    users = run("-m", "ma_tui", "users", *as_admin(tmp_path), "--db", str(db))
     assert users.returncode == 0, users.stderr
     assert "mia" in users.stdout

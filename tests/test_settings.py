@@ -54,6 +54,7 @@ from ma_tui.vitals.settings import (
     unit_labels,
 )
 from tests.conftest import CLINIC_NOW
+from tests.credentials import as_admin, with_admin
 
 # What the vitals parser reads a bare number in, per setting: nothing else may be stored.
 KNOWN_CODES: dict[SettingName, set[str]] = {
@@ -206,6 +207,8 @@ def test_cli_shows_the_units_of_a_new_clinic(
         "temperature: °F",
         "lockout: 15 minutes",
         "idle-lock: 5 minutes",
+        "pin-min: 6 digits",
+        "passphrase-min: 12 characters",
         "mrn-system: urn:ma-tui:mrn",
         f"export-folder: {default_export_folder()}",
     ]
@@ -221,16 +224,24 @@ def test_cli_shows_the_units_of_a_new_clinic(
         (["lockout", "30"], "lockout: 30 minutes", ("lockout_minutes", "30")),
         (["idle-lock", "1"], "idle-lock: 1 minute", ("idle_lock_minutes", "1")),
         (["Idle_Lock", "10 min"], "idle-lock: 10 minutes", ("idle_lock_minutes", "10")),
+        (["pin-min", "8"], "pin-min: 8 digits", ("secret_pin_min", "8")),
+        (
+            ["Passphrase_Min", "16"],
+            "passphrase-min: 16 characters",
+            ("secret_passphrase_min", "16"),
+        ),
     ],
 )
 def test_cli_set_changes_one_setting_and_prints_it(
     db_path: Path,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     args: list[str],
     printed: str,
     row: tuple[str, str],
 ) -> None:
-    assert main(["settings", "set", *args, "--db", str(db_path)], environ={}) == 0
+    signed = with_admin(db_path, tmp_path)
+    assert main(["settings", "set", *args, *signed, "--db", str(db_path)], environ={}) == 0
     assert capsys.readouterr().out == printed + "\n"
     assert _file_rows(db_path) == dict([row])
     # The db option is accepted before the command too, and from the environment.
@@ -246,18 +257,23 @@ def test_cli_set_changes_one_setting_and_prints_it(
         (
             ["mass", "kg"],
             "ma-tui: unknown setting 'mass': use weight, height, temperature, lockout, idle-lock, "
-            "mrn-system or export-folder",
+            "pin-min, passphrase-min, mrn-system or export-folder",
         ),
         (["weight", "stone"], "ma-tui: unknown weight unit 'stone': use lb or kg"),
         (["temperature", "k"], "ma-tui: unknown temperature unit 'k': use f or c"),
     ],
 )
 def test_cli_bad_setting_is_one_line_exit_2_and_changes_nothing(
-    db_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+    db_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
 ) -> None:
-    assert main(["settings", "set", "weight", "kg", "--db", str(db_path)], environ={}) == 0
+    signed = with_admin(db_path, tmp_path)
+    assert main(["settings", "set", "weight", "kg", *signed, "--db", str(db_path)], {}) == 0
     capsys.readouterr()
-    assert main(["settings", "set", *args, "--db", str(db_path)], environ={}) == EXIT_USAGE == 2
+    assert main(["settings", "set", *args, *signed, "--db", str(db_path)], {}) == EXIT_USAGE
     captured = capsys.readouterr()
     assert captured.out == ""
     lines = captured.err.splitlines()
@@ -288,9 +304,10 @@ def test_cli_settings_refuses_a_bad_database_cleanly(
 
 
 def test_after_set_temperature_c_a_bare_number_on_the_vitals_screen_is_celsius(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["settings", "set", "temperature", "c", "--db", str(db_path)], environ={}) == 0
+    signed = with_admin(db_path, tmp_path)
+    assert main(["settings", "set", "temperature", "c", *signed, "--db", str(db_path)], {}) == 0
     engine = create_store_engine(sqlite_url(db_path))
     try:
         with Session(engine) as session:
@@ -360,7 +377,7 @@ def test_minutes_round_trip_and_a_bad_stored_value_reads_the_default(engine: Eng
         session.add(row)
         session.commit()
         assert idle_lock_minutes(session) == 5
-    assert setting_lines(engine)[-4:-2] == ["lockout: 30 minutes", "idle-lock: 5 minutes"]
+    assert setting_lines(engine)[-6:-4] == ["lockout: 30 minutes", "idle-lock: 5 minutes"]
 
 
 def test_bad_minutes_change_nothing(engine: Engine) -> None:
@@ -426,9 +443,9 @@ def test_mrn_system_is_ma_tuis_own_until_set_then_the_ehrs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "c.db")
-    assert (
-        main(["settings", "set", "mrn-system", " urn:oid:2.16.840.1.113883.3.42 ", "--db", db]) == 0
-    )
+    signed = with_admin(db, tmp_path)
+    system = " urn:oid:2.16.840.1.113883.3.42 "
+    assert main(["settings", "set", "mrn-system", system, *signed, "--db", db]) == 0
     assert capsys.readouterr().out == "mrn-system: urn:oid:2.16.840.1.113883.3.42\n"
     engine = create_store_engine(sqlite_url(Path(db)))
     with Session(engine) as session:
@@ -468,7 +485,8 @@ def test_the_clinic_id_stays_the_same_from_one_export_to_the_next(
     bundles = []
     for _ in range(2):
         capsys.readouterr()
-        assert main(["export", "fhir", "--patient", "1000105", "--db", db], environ={}) == 0
+        signed = as_admin(tmp_path)
+        assert main(["export", "fhir", "--patient", "1000105", *signed, "--db", db], {}) == 0
         bundles.append(json.loads(capsys.readouterr().out))
     ids = [[entry["resource"]["id"] for entry in bundle["entry"]] for bundle in bundles]
     assert ids[0]

@@ -18,7 +18,7 @@ from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.staff.signin import SignInScreen
 from ma_tui.screens.visit.vitals import VitalsScreen
 from tests.conftest import CLINIC_NOW, todays_encounter_id
-from tests.pilot import open_from_queue, type_text
+from tests.pilot import demo_secret, open_from_queue, type_text
 
 IDLE = 300.0  # seconds of the test's idle clock, which only moves when told
 
@@ -78,7 +78,7 @@ async def test_sign_in_opens_the_queue_as_that_user(demo_sqlite: Engine) -> None
         assert isinstance(app.screen, SignInScreen)
         assert app.focused is not None
         assert app.focused.id == "signin-username"
-        await sign_in(pilot, "mia", "2468")
+        await sign_in(pilot, "mia", demo_secret("mia"))
         assert isinstance(app.screen, QueueScreen)
         assert app.staff is not None
         assert app.staff.username == "mia"
@@ -102,7 +102,7 @@ async def test_wrong_pin_and_unknown_user_say_the_same_and_show_no_patient(
         assert app.screen.query_one("#signin-secret", Input).value == ""
         await pilot.press("shift+tab")  # back to the username
         app.screen.query_one("#signin-username", Input).value = ""
-        await sign_in(pilot, "nobody", "2468")
+        await sign_in(pilot, "nobody", demo_secret("mia"))
         assert message(app) == wrong_pin
         assert "wrong PIN" in wrong_pin
         assert len(app.screen_stack) == 2  # the default screen and sign-in: no queue behind
@@ -112,20 +112,21 @@ async def test_wrong_pin_and_unknown_user_say_the_same_and_show_no_patient(
         assert isinstance(app.screen, SignInScreen)
 
 
-async def test_five_wrong_pins_lock_the_account(demo_sqlite: Engine) -> None:
+async def test_wrong_pins_make_this_terminal_wait(demo_sqlite: Engine) -> None:
     app = signing_app(demo_sqlite)
     async with app.run_test() as pilot:
         await type_text(pilot, "jorge")
         await pilot.press("enter")
-        for _ in range(5):
-            await type_text(pilot, "0000")
+        for _ in range(3):
+            await type_text(pilot, "000000")
             await pilot.press("enter")
             await pilot.pause()
-        await type_text(pilot, "1357")  # the right PIN, now refused
+            assert message(app).startswith("Unknown user or wrong PIN")
+        await type_text(pilot, demo_secret("jorge"))  # the right PIN: the terminal waits
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)
-        assert "Locked" in message(app)
+        assert "at this terminal: try again in 15 seconds" in message(app)
 
 
 async def test_idle_lock_hides_the_patient_and_the_same_pin_resumes_in_place(
@@ -133,7 +134,7 @@ async def test_idle_lock_hides_the_patient_and_the_same_pin_resumes_in_place(
 ) -> None:
     app = signing_app(demo_sqlite, idle_lock_seconds=IDLE)
     async with app.run_test() as pilot:
-        await sign_in(pilot, "mia", "2468")
+        await sign_in(pilot, "mia", demo_secret("mia"))
         await open_from_queue(pilot, "whit da")
         await pilot.press("enter", "enter", "enter")
         assert isinstance(app.screen, VitalsScreen)
@@ -146,7 +147,7 @@ async def test_idle_lock_hides_the_patient_and_the_same_pin_resumes_in_place(
         assert "128/82" not in screen_text(app)
         assert app.focused is not None
         assert app.focused.id == "signin-secret"
-        await type_text(pilot, "2468")
+        await type_text(pilot, demo_secret("mia"))
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, VitalsScreen)
@@ -161,7 +162,7 @@ async def test_another_user_signs_in_at_the_lock_and_the_visit_stays_its_owners(
 ) -> None:
     app = signing_app(demo_sqlite, idle_lock_seconds=IDLE)
     async with app.run_test() as pilot:
-        await sign_in(pilot, "mia", "2468")
+        await sign_in(pilot, "mia", demo_secret("mia"))
         await open_from_queue(pilot, "whit da")
         await pilot.press("enter", "enter", "enter")
         await type_text(pilot, "128/82")
@@ -169,7 +170,7 @@ async def test_another_user_signs_in_at_the_lock_and_the_visit_stays_its_owners(
         await walk_away(pilot, app)
         assert isinstance(app.screen, SignInScreen)
         await pilot.press("f2")
-        await sign_in(pilot, "jorge", "1357")
+        await sign_in(pilot, "jorge", demo_secret("jorge"))
         assert isinstance(app.screen, QueueScreen)
         assert app.staff is not None
         assert app.staff.username == "jorge"
@@ -195,10 +196,10 @@ async def test_what_the_mA_did_is_in_the_audit_trail_and_the_chain_holds(
         await sign_in(pilot, "mia", "1111")  # wrong
         await pilot.press("shift+tab")
         app.screen.query_one("#signin-username", Input).value = ""
-        await sign_in(pilot, "mia", "2468")
+        await sign_in(pilot, "mia", demo_secret("mia"))
         await open_from_queue(pilot, "whit da")
         await walk_away(pilot, app)  # locks
-        await type_text(pilot, "2468")
+        await type_text(pilot, demo_secret("mia"))
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("ctrl+q")
@@ -217,7 +218,7 @@ async def test_what_the_mA_did_is_in_the_audit_trail_and_the_chain_holds(
     view = new[2]
     assert view.patient_mrn is not None
     assert view.entity == "encounter"
-    assert "2468" not in " ".join(e.detail or "" for e in new)
+    assert demo_secret("mia") not in " ".join(e.detail or "" for e in new)
     assert "1111" not in " ".join(e.detail or "" for e in new)
 
 
@@ -226,13 +227,13 @@ async def test_f9_opens_staff_accounts_for_an_administrator_only(demo_sqlite: En
 
     app = signing_app(demo_sqlite)
     async with app.run_test() as pilot:
-        await sign_in(pilot, "mia", "2468")
+        await sign_in(pilot, "mia", demo_secret("mia"))
         await pilot.press("f9")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)  # an MA: no such key
     app = signing_app(demo_sqlite)
     async with app.run_test() as pilot:
-        await sign_in(pilot, "admin", "909090")
+        await sign_in(pilot, "admin", demo_secret("admin"))
         await pilot.press("f9")
         await pilot.pause()
         assert isinstance(app.screen, UsersScreen)
@@ -244,7 +245,7 @@ async def test_the_clinics_idle_lock_setting_is_the_time(demo_sqlite: Engine) ->
     set_minutes(demo_sqlite, "idle-lock", "2", now=CLINIC_NOW)
     app = signing_app(demo_sqlite)  # no override: the clinic's 2 minutes
     async with app.run_test() as pilot:
-        await sign_in(pilot, "mia", "2468")
+        await sign_in(pilot, "mia", demo_secret("mia"))
         assert isinstance(app.idle_clock, IdleClock)
         app.idle_clock.now += 100
         await pilot.pause(1.5)
@@ -255,3 +256,52 @@ async def test_the_clinics_idle_lock_setting_is_the_time(demo_sqlite: Engine) ->
             if isinstance(app.screen, SignInScreen):
                 break
         assert isinstance(app.screen, SignInScreen)
+
+
+async def test_a_newline_is_enter_at_sign_in(demo_sqlite: Engine) -> None:
+    """What a starting terminal makes of Enter (ctrl+j) moves on, never glues fields."""
+    app = signing_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await type_text(pilot, "mia")
+        await pilot.press("ctrl+j")
+        await type_text(pilot, demo_secret("mia"))
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_a_pin_from_before_the_rules_must_be_changed_before_the_queue(
+    demo_sqlite: Engine,
+) -> None:
+    from argon2 import PasswordHasher
+
+    with Session(demo_sqlite) as session:  # a 4-digit PIN, stored before today's rules
+        mia = session.exec(select(Staff).where(Staff.username == "mia")).one()
+        mia.secret_hash = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("2468")
+        session.add(mia)
+        session.commit()
+    app = signing_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await sign_in(pilot, "mia", "2468")
+        assert isinstance(app.screen, SignInScreen)  # not yet: a new PIN first
+        assert app.focused is not None
+        assert app.focused.id == "signin-new"
+        hint = str(app.screen.query_one("#signin-hint", Static).render())
+        assert "no longer meets the clinic's rules" in hint
+        await type_text(pilot, "123456")
+        await pilot.press("enter")
+        await type_text(pilot, "123456")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "among the first ones guessed" in message(app)
+        assert app.staff is None
+        await type_text(pilot, "861530")
+        await pilot.press("enter")
+        await type_text(pilot, "861530")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+    from ma_tui.staff.signin import authenticate
+
+    assert authenticate(demo_sqlite, "mia", "861530", now=CLINIC_NOW, terminal="x").ok
+    assert not authenticate(demo_sqlite, "mia", "2468", now=CLINIC_NOW, terminal="y").ok

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from textual.pilot import Pilot
 
-from tests.pilot import make_app, open_from_queue, type_text
+from tests.pilot import demo_secret, make_app, open_from_queue, type_text
 
 SIZE = (80, 24)
 
@@ -188,7 +188,7 @@ def test_idle_lock_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def locked(pilot: Pilot[None]) -> None:
         await type_text(pilot, "mia")
         await pilot.press("enter")
-        await type_text(pilot, "2468")
+        await type_text(pilot, demo_secret("mia"))
         await pilot.press("enter")
         await open_from_queue(pilot, "whit da")
         pilot.app.lock()  # type: ignore[attr-defined]

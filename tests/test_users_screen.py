@@ -19,7 +19,7 @@ from ma_tui.screens.widgets.confirm import ConfirmScreen
 from ma_tui.staff import accounts
 from ma_tui.staff.signin import SignInOutcome, authenticate
 from tests.conftest import CLINIC_NOW
-from tests.pilot import field, make_app, shown, type_text
+from tests.pilot import demo_secret, field, make_app, shown, type_text
 
 # What the audit trail says of one account change: its action, the account (as it is
 # now), and the detail; each written by the administrator, with the change itself.
@@ -116,19 +116,19 @@ async def test_an_added_user_can_sign_in(demo_sqlite: Engine) -> None:
         screen = await open_users(app, demo_sqlite)
         await pilot.press("a")
         assert isinstance(app.screen, AddUserScreen)
-        await fill(pilot, (*JANE, "4821", "4821"))
+        await fill(pilot, (*JANE, "582947", "582947"))
         assert on_top(app) is screen
         assert "Added jdoe" in shown(app, "#users-message")
         assert screen.highlighted() == "jdoe"
     jane = staff_named(demo_sqlite, "jdoe")
     assert jane is not None
     assert (jane.display_name, jane.role, jane.credentials) == ("Jane Doe", StaffRole.MA, "CMA")
-    assert sign_in(demo_sqlite, "jdoe", "4821") is SignInOutcome.SIGNED_IN
+    assert sign_in(demo_sqlite, "jdoe", "582947") is SignInOutcome.SIGNED_IN
     [(action, staff, detail)] = trail.changes()
     assert (action, staff.username, staff.id) == ("create", "jdoe", jane.id)
     assert detail["username"] == "jdoe"
     assert detail["role"] == "ma"
-    assert "4821" not in json.dumps(detail)
+    assert "582947" not in json.dumps(detail)
 
 
 async def test_two_different_pins_store_nothing(demo_sqlite: Engine) -> None:
@@ -137,7 +137,7 @@ async def test_two_different_pins_store_nothing(demo_sqlite: Engine) -> None:
     async with app.run_test() as pilot:
         await open_users(app, demo_sqlite)
         await pilot.press("a")
-        await fill(pilot, (*JANE, "4821", "4822"))
+        await fill(pilot, (*JANE, "582947", "582948"))
         assert isinstance(app.screen, AddUserScreen)
         assert "differ" in shown(app, "#form-error")
         assert field(app, "#user-pin").password
@@ -156,18 +156,18 @@ async def test_a_refused_field_says_why_and_gets_the_focus(demo_sqlite: Engine) 
     async with app.run_test() as pilot:
         await open_users(app, demo_sqlite)
         await pilot.press("a")
-        await fill(pilot, ("jdoe", "Jane Doe", "doctor", "", "4821", "4821"))
+        await fill(pilot, ("jdoe", "Jane Doe", "doctor", "", "582947", "582947"))
         assert "unknown role 'doctor'" in shown(app, "#form-error")
         assert app.screen.focused is field(app, "#user-role")
         assert field(app, "#user-pin").value == field(app, "#user-pin2").value == ""
         role = field(app, "#user-role")
         role.value = ""
         await fill(pilot, ("front-desk", "", "12", "12"))
-        assert "a PIN has 4 to 12 digits" in shown(app, "#form-error")
+        assert "a PIN has 6 to 12 digits" in shown(app, "#form-error")
         await pilot.press("shift+tab", "shift+tab", "shift+tab", "shift+tab")
         assert app.screen.focused is field(app, "#user-username")
         field(app, "#user-username").value = "mia"
-        await fill(pilot, ("", "", "", "", "4821", "4821"))
+        await fill(pilot, ("", "", "", "", "582947", "582947"))
         assert "'mia' is taken" in shown(app, "#form-error")
         assert app.screen.focused is field(app, "#user-username")
     assert staff_named(demo_sqlite, "jdoe") is None
@@ -195,14 +195,14 @@ async def test_disable_then_enable_after_a_yes(demo_sqlite: Engine) -> None:
         assert mia is not None
         assert not mia.active
         assert str(screen.query_one("#users-table", DataTable).get_row("mia")[3]) == "disabled"
-        assert sign_in(demo_sqlite, "mia", "2468") is SignInOutcome.DISABLED
+        assert sign_in(demo_sqlite, "mia", demo_secret("mia")) is SignInOutcome.DISABLED
         await pilot.press("d")
         assert on_top(app) is screen
         assert "already disabled" in shown(app, "#users-message")
         await pilot.press("e", "y")
         await pilot.pause()
         assert screen.highlighted() == "mia"
-    assert sign_in(demo_sqlite, "mia", "2468") is SignInOutcome.SIGNED_IN
+    assert sign_in(demo_sqlite, "mia", demo_secret("mia")) is SignInOutcome.SIGNED_IN
     changes = trail.changes()
     assert [(action, staff.username, detail["active"]) for action, staff, detail in changes] == [
         ("update", "mia", False),
@@ -237,14 +237,14 @@ async def test_reset_pin_replaces_the_old_one(demo_sqlite: Engine) -> None:
         await highlight(pilot, screen, "jorge")
         await pilot.press("r")
         assert isinstance(app.screen, ResetSecretScreen)
-        await fill(pilot, ("97531", "97531"))
+        await fill(pilot, ("861530", "861530"))
         assert on_top(app) is screen
         assert "New PIN or password set for jorge" in shown(app, "#users-message")
-    assert sign_in(demo_sqlite, "jorge", "1357") is SignInOutcome.WRONG_SECRET
-    assert sign_in(demo_sqlite, "jorge", "97531") is SignInOutcome.SIGNED_IN
+    assert sign_in(demo_sqlite, "jorge", demo_secret("jorge")) is SignInOutcome.WRONG_SECRET
+    assert sign_in(demo_sqlite, "jorge", "861530") is SignInOutcome.SIGNED_IN
     [(action, staff, detail)] = trail.changes()
     assert (action, staff.username, detail["change"]) == ("update", "jorge", "reset_secret")
-    assert "97531" not in json.dumps(detail)
+    assert "861530" not in json.dumps(detail)
 
 
 async def test_a_reset_refused_keeps_the_old_pin(demo_sqlite: Engine) -> None:
@@ -253,11 +253,11 @@ async def test_a_reset_refused_keeps_the_old_pin(demo_sqlite: Engine) -> None:
         screen = await open_users(app, demo_sqlite)
         await highlight(pilot, screen, "jorge")
         await pilot.press("r")
-        await fill(pilot, ("97531", "97532"))
+        await fill(pilot, ("861530", "861539"))
         assert isinstance(app.screen, ResetSecretScreen)
         assert "differ" in shown(app, "#form-error")
         assert field(app, "#user-pin").value == field(app, "#user-pin2").value == ""
-    assert sign_in(demo_sqlite, "jorge", "1357") is SignInOutcome.SIGNED_IN
+    assert sign_in(demo_sqlite, "jorge", demo_secret("jorge")) is SignInOutcome.SIGNED_IN
 
 
 async def test_escape_goes_back(demo_sqlite: Engine) -> None:

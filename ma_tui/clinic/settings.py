@@ -7,8 +7,9 @@ and reads it: the units a bare number means on the vitals screen in
 Whichever it is, a checked change is a ``SettingChange``, and ``change_setting``
 stores it with its audit event, in one transaction.
 
-The minutes are the clinic's own: how long five wrong PINs lock an account
-(``lockout``, 15 by default) and how long an idle terminal stays open before it locks
+The minutes are the clinic's own: the longest a terminal waits between sign-in
+attempts after repeated wrong PINs (``lockout``, 15 by default; the schedule is
+``ma_tui.staff.throttle``) and how long an idle terminal stays open before it locks
 (``idle-lock``, 5 by default), whole minutes from 1 to 240.
 """
 
@@ -166,7 +167,7 @@ def read_minutes(session: Session, setting: MinutesName) -> int:
 
 
 def lockout_minutes(session: Session) -> int:
-    """How long five wrong PINs in a row lock an account."""
+    """The longest a terminal waits between attempts after repeated wrong PINs."""
     return read_minutes(session, "lockout")
 
 

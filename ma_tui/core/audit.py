@@ -76,11 +76,13 @@ def show_events(
     username: str | None = None,
     since: date | None = None,
     action: AuditAction | None = None,
+    staff_id: int | None = None,
 ) -> list[AuditEntry]:
     """The events asked for, oldest first (``ma-tui audit show``), days in local time.
 
-    Listing them is a view of the trail, recorded as by the operating-system user in
-    the same transaction. ``NotFound`` when no patient has ``patient_mrn``.
+    Listing them is a view of the trail, recorded as by ``staff_id`` (the
+    administrator who asked; None: the operating-system user) in the same
+    transaction. ``NotFound`` when no patient has ``patient_mrn``.
     """
     filters = {"patient": patient_mrn, "user": username, "since": since, "action": action}
 
@@ -103,7 +105,7 @@ def show_events(
             session,
             AuditAction.VIEW,
             at=now,
-            staff_id=None,
+            staff_id=staff_id,
             patient_id=patient_id,
             entity="audit_event",
             detail={name: value for name, value in filters.items() if value is not None}

@@ -30,24 +30,27 @@ EXIT_NOTHING = 1  # export: the selection matched nothing
 
 def add_parsers(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    db_option: argparse.ArgumentParser,
+    *parents: argparse.ArgumentParser,
 ) -> None:
-    _add_export_parser(commands, db_option)
-    _add_import_parser(commands, db_option)
+    """``export`` and ``import``; ``parents`` give ``--db`` and the credentials options."""
+    _add_export_parser(commands, list(parents))
+    _add_import_parser(commands, list(parents))
 
 
 def _add_export_parser(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    db_option: argparse.ArgumentParser,
+    parents: list[argparse.ArgumentParser],
 ) -> None:
     export = commands.add_parser(
         "export",
-        parents=[db_option],
-        help="write visits as a FHIR R4 Bundle (export fhir --date YYYY-MM-DD -o FILE)",
+        parents=parents,
+        help="write visits as a FHIR R4 Bundle (a provider's or an administrator's)",
         description=(
             "Write visits, with their patients, coverage, vitals and history, as one "
-            "FHIR R4 (US Core) Bundle of type collection. Each exported patient is "
-            "recorded in the audit trail."
+            "FHIR R4 (US Core) Bundle of type collection: plain-text PHI, see the "
+            "README. For a provider or an administrator (--as USERNAME --secret-file "
+            "FILE, or asked on a terminal); each exported patient is recorded in the "
+            "audit trail as theirs."
         ),
     )
     export.add_argument("format", choices=["fhir"], help="the format: fhir (R4 JSON)")
@@ -69,18 +72,20 @@ def _add_export_parser(
 
 def _add_import_parser(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    db_option: argparse.ArgumentParser,
+    parents: list[argparse.ArgumentParser],
 ) -> None:
     imported = commands.add_parser(
         "import",
-        parents=[db_option],
+        parents=parents,
         help="read patients, coverage, the schedule and history from FHIR files",
         description=(
-            "Read FHIR R4 Bundles (JSON) or NDJSON files: Patient, Coverage, "
-            "Appointment (the schedule), AllergyIntolerance, MedicationStatement and "
-            "Condition. A patient already here (same MRN identifier) is updated, never "
-            "duplicated. Prints what was created, updated, skipped and rejected, with "
-            f"why; exit status {EXIT_REJECTED} when anything was rejected."
+            "For the front desk or an administrator (--as USERNAME --secret-file FILE, "
+            "or asked on a terminal). Read FHIR R4 Bundles (JSON) or NDJSON files: "
+            "Patient, Coverage, Appointment (the schedule), AllergyIntolerance, "
+            "MedicationStatement and Condition. A patient already here (same MRN "
+            "identifier) is updated, never duplicated. Prints what was created, "
+            "updated, skipped and rejected, with why; "
+            f"exit status {EXIT_REJECTED} when anything was rejected."
         ),
     )
     imported.add_argument("format", choices=["fhir"], help="the format: fhir (R4 JSON or NDJSON)")
@@ -116,7 +121,8 @@ def selection_of(args: argparse.Namespace) -> Selection:
 # ------------------------------------------------------------------ export
 
 
-def run_export(engine: Engine, args: argparse.Namespace) -> int:
+def run_export(engine: Engine, args: argparse.Namespace, *, staff_id: int | None) -> int:
+    """Export as ``staff_id`` (who signed in for it), recorded in the audit trail."""
     from ma_tui.core.clock import system_clock
     from ma_tui.fhir.export import ExportError, ExportSummary, export_bundle
 
@@ -124,9 +130,12 @@ def run_export(engine: Engine, args: argparse.Namespace) -> int:
     summary = ExportSummary()
     try:
         if args.output == "-":
-            count = export_bundle(engine, selection_of(args), sys.stdout, summary, now=now)
+            count = export_bundle(
+                engine, selection_of(args), sys.stdout, summary, now=now, staff_id=staff_id
+            )
         else:
-            count = _export_to_file(engine, args, Path(args.output), summary, now=now)
+            target = Path(args.output)
+            count = _export_to_file(engine, args, target, summary, now=now, staff_id=staff_id)
     except ExportError as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_NOTHING
@@ -143,19 +152,28 @@ def run_export(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _export_to_file(
-    engine: Engine, args: argparse.Namespace, target: Path, summary: ExportSummary, *, now: datetime
+    engine: Engine,
+    args: argparse.Namespace,
+    target: Path,
+    summary: ExportSummary,
+    *,
+    now: datetime,
+    staff_id: int | None,
 ) -> int:
     from ma_tui.fhir.export import export_bundle, write_atomically
 
+    selection = selection_of(args)
     return write_atomically(
-        target, lambda out: export_bundle(engine, selection_of(args), out, summary, now=now)
+        target,
+        lambda out: export_bundle(engine, selection, out, summary, now=now, staff_id=staff_id),
     )
 
 
 # ------------------------------------------------------------------ import
 
 
-def run_import(engine: Engine, args: argparse.Namespace) -> int:
+def run_import(engine: Engine, args: argparse.Namespace, *, staff_id: int | None) -> int:
+    """Import as ``staff_id`` (who signed in for it): each row written is theirs."""
     from ma_tui.core.clock import system_clock
     from ma_tui.core.transaction import read_only
     from ma_tui.fhir.importer import ImportContext, import_resources
@@ -163,7 +181,9 @@ def run_import(engine: Engine, args: argparse.Namespace) -> int:
     from ma_tui.fhir.settings import read_mrn_system
 
     paths: list[Path] = list(args.files)
-    context = ImportContext(mrn_system=read_only(engine, read_mrn_system), now=system_clock())
+    context = ImportContext(
+        mrn_system=read_only(engine, read_mrn_system), now=system_clock(), staff_id=staff_id
+    )
     label = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
     with _ProgressBar(2 * total_bytes(paths), label) as advance:
 

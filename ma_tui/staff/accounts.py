@@ -1,9 +1,11 @@
 """Staff accounts: the rules for usernames and secrets, and what administrators do.
 
-Every staff member has their own username and a PIN (4–12 digits) or password
-(8–128 characters), stored only as an argon2id hash. An administrator adds accounts,
-disables and enables them (never the last active administrator), and gives a new PIN
-or password, which also clears a lockout (``ma_tui.staff.signin``). Each change is a
+Every staff member has their own username and a PIN or passphrase that meets the
+clinic's rules (``ma_tui.staff.policy``: administrators a passphrase of 12+
+characters, everyone else a PIN of 6+ digits), stored only as an argon2id hash. An
+administrator adds accounts, disables and enables them (never the last active
+administrator), and gives a new PIN or passphrase, which also ends a wait after
+wrong PINs (``ma_tui.staff.throttle``); a person changes their own. Each change is a
 use case: it takes the engine, does its work in one transaction and writes its audit
 event inside it (``ma_tui.core.audit``), so the change and its event are stored
 together or not at all. The administrator who made it is ``by``; from the command
@@ -20,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import Argon2Error, InvalidHashError
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -32,23 +34,36 @@ from ma_tui.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, Use
 from ma_tui.core.text import clean_text, column_limit
 from ma_tui.core.transaction import in_transaction, read_only
 from ma_tui.data.models.staff import Staff, StaffRole
+from ma_tui.staff.policy import PASSPHRASE_MAX, SecretPolicy, policy_of, read_policy
 
 # The staff domain's vocabulary, for the screens (which never import ma_tui.data).
 __all__ = ["Staff", "StaffRole"]
 
-# argon2-cffi's defaults (argon2id, RFC 9106's low-memory profile). Read at call time,
-# so tests may swap in a cheap hasher; production never changes it.
-PASSWORD_HASHER = PasswordHasher()
+
+# argon2id with RFC 9106's second recommended profile, pinned here so a new
+# argon2-cffi never changes them unseen: 64 MiB, 3 passes, 4 lanes. Measured on the
+# 2-core machine this was written on: 0.36 s a verify, about 3 sign-in checks a
+# second. That is what a sign-in costs (under half a second) and what a guess at a
+# stolen database costs: half the ~850,000 6-digit PINs the rules allow take about
+# 40 hours a core, so a stolen file's PINs fall in days on a big machine, and the
+# database file itself must stay protected (README "Security"); an administrator's
+# 12-character passphrase stays out of reach. A hash made with other parameters is
+# rehashed with these at its owner's next sign-in. Read at call time, so tests may
+# swap in a cheap hasher; production never changes it.
+def production_hasher() -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=3, memory_cost=65536, parallelism=4, hash_len=32, salt_len=16, type=Type.ID
+    )
+
+
+PASSWORD_HASHER = production_hasher()
 
 USERNAME_MIN, USERNAME_MAX = 2, 64
-PIN_MIN, PIN_MAX = 4, 12
-PASSWORD_MIN, PASSWORD_MAX = 8, 128
 # Longer than any valid secret by far: refused without hashing, so a pasted novel
 # costs nothing (a wrong secret for every account alike, so it tells nothing).
-_SECRET_VERIFY_MAX = 4 * PASSWORD_MAX
+_SECRET_VERIFY_MAX = 4 * PASSPHRASE_MAX
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
-_PIN = re.compile(r"[0-9]+")
 _SHOWN_MAX = 40
 
 
@@ -61,7 +76,7 @@ class UsernameError(AccountError, InvalidInput):
 
 
 class SecretError(AccountError, InvalidInput):
-    """A PIN or password that is too short, too long, or not typeable."""
+    """A PIN or passphrase the clinic's rules refuse; the message says which rule."""
 
 
 class FieldError(AccountError, InvalidInput):
@@ -115,33 +130,18 @@ def normalize_username(text: str) -> str:
     return name
 
 
-def check_secret(secret: str) -> str:
-    """The PIN or password, unchanged, if the clinic accepts it; else ``SecretError``.
-
-    A PIN is 4–12 digits (0–9); anything else is a password of 8–128 characters,
-    without control characters (they cannot be typed at the sign-in screen).
-    """
-    if not secret:
-        raise SecretError("the PIN or password is empty")
-    length = len(unicodedata.normalize("NFC", secret))
-    if _PIN.fullmatch(secret):
-        if length < PIN_MIN:
-            raise SecretError(
-                f"a PIN has {PIN_MIN} to {PIN_MAX} digits, not {length} (or use a password "
-                f"of {PASSWORD_MIN}+ characters)"
-            )
-        if length <= PIN_MAX:
-            return secret
-        # Longer numbers are passwords made of digits.
-    if any(unicodedata.category(ch) in {"Cc", "Cs"} for ch in secret):
-        raise SecretError("a PIN or password cannot hold control characters")
-    if length < PASSWORD_MIN:
-        raise SecretError(
-            f"a password has at least {PASSWORD_MIN} characters (or use a PIN of "
-            f"{PIN_MIN} to {PIN_MAX} digits)"
-        )
-    if length > PASSWORD_MAX:
-        raise SecretError(f"a password has at most {PASSWORD_MAX} characters, not {length}")
+def check_secret(
+    secret: str,
+    role: StaffRole,
+    policy: SecretPolicy | None = None,
+    *,
+    username: str | None = None,
+) -> str:
+    """The PIN or passphrase, unchanged, if the clinic's rules (``policy``; the floors
+    when None) take it for ``role``; else ``SecretError`` saying which rule."""
+    problem = (policy or SecretPolicy()).problem(secret, role, username)
+    if problem is not None:
+        raise SecretError(problem)
     return secret
 
 
@@ -183,8 +183,8 @@ def secret_bytes(secret: str) -> bytes:
 
 
 def hash_secret(secret: str) -> str:
-    """The argon2id hash of an accepted PIN or password (``check_secret`` first)."""
-    return PASSWORD_HASHER.hash(secret_bytes(check_secret(secret)))
+    """The argon2id hash of a PIN or passphrase already checked (``check_secret``)."""
+    return PASSWORD_HASHER.hash(secret_bytes(secret))
 
 
 _dummy: tuple[PasswordHasher, str] | None = None
@@ -342,13 +342,16 @@ class _NewAccount:
         role: StaffRole | str,
         secret: str,
         credentials: str | None,
+        policy: SecretPolicy,
     ) -> _NewAccount:
+        name = normalize_username(username)
+        checked_role = role if isinstance(role, StaffRole) else parse_role(role)
         return cls(
-            username=normalize_username(username),
+            username=name,
             display_name=clean_display_name(display_name),
-            role=role if isinstance(role, StaffRole) else parse_role(role),
+            role=checked_role,
             credentials=clean_credentials(credentials),
-            secret_hash=hash_secret(secret),
+            secret_hash=hash_secret(check_secret(secret, checked_role, policy, username=name)),
         )
 
     def add(self, session: Session, now: datetime) -> Staff:
@@ -383,13 +386,16 @@ def add_user(
     now: datetime,
     by: int | None = None,
 ) -> Staff:
-    """A new account, every field checked before the database is touched.
+    """A new account, every field checked (the secret against the clinic's rules for
+    its role) before anything is written.
 
     ``AccountError`` (or one of its kinds) for a bad field or a username already
     taken, disabled accounts included; nothing is written then.
     """
     now = aware(now)
-    new = _NewAccount.checked(username, display_name, role, secret, credentials)
+    new = _NewAccount.checked(
+        username, display_name, role, secret, credentials, read_policy(engine)
+    )
     return _change(
         engine,
         lambda session: new.add(session, now),
@@ -409,7 +415,8 @@ def add_first_admin(
     two terminals starting on a new database do not both create one.
     """
     now = aware(now)
-    new = _NewAccount.checked(username, display_name, StaffRole.ADMIN, secret, None)
+    policy = read_policy(engine)
+    new = _NewAccount.checked(username, display_name, StaffRole.ADMIN, secret, None, policy)
 
     def add(session: Session) -> Staff:
         if _active_admins(session):
@@ -458,10 +465,14 @@ def enable_user(engine: Engine, username: str, *, now: datetime, by: int | None 
 def reset_secret(
     engine: Engine, username: str, secret: str, *, now: datetime, by: int | None = None
 ) -> Staff:
-    """A new PIN or password; clears the failed count and any lock."""
+    """A new PIN or passphrase, checked for the account's role; clears the failed
+    count and any wait."""
     now = aware(now)
     name = normalize_username(username)
-    secret_hash = hash_secret(secret)
+    role, policy = read_only(
+        engine, lambda session: (_existing(session, name).role, policy_of(session))
+    )
+    secret_hash = hash_secret(check_secret(secret, role, policy, username=name))
 
     def reset(session: Session) -> Staff:
         staff = _existing(session, name)
@@ -472,3 +483,76 @@ def reset_secret(
 
     detail = {"username": name, "change": "reset_secret"}
     return _change(engine, reset, AuditAction.UPDATE, detail, now=now, by=by)
+
+
+def secret_rules(engine: Engine, username: str) -> Callable[[str], str]:
+    """What a new secret for the account ``username`` must meet, as a check that
+    returns it or raises ``SecretError`` (for a form, before the two entries)."""
+    name = normalize_username(username)
+    role, policy = read_only(
+        engine, lambda session: (_existing(session, name).role, policy_of(session))
+    )
+    return lambda secret: check_secret(secret, role, policy, username=name)
+
+
+def role_rules(engine: Engine, role: StaffRole, username: str) -> Callable[[str], str]:
+    """The same for an account not made yet, of ``role``."""
+    policy = read_policy(engine)
+    return lambda secret: check_secret(secret, role, policy, username=username)
+
+
+def secret_hint(engine: Engine, role: StaffRole) -> str:
+    """What ``role`` may choose under the clinic's rules, for a form's hint; the
+    floors when the database cannot be read (the form checks again on save)."""
+    try:
+        return read_policy(engine).describe(role)
+    except UserError:
+        return SecretPolicy().describe(role)
+
+
+def change_own_secret(engine: Engine, staff_id: int, secret: str, *, now: datetime) -> Staff:
+    """A signed-in person's own new PIN or passphrase (asked when theirs no longer
+    meets the clinic's rules); checked for their role, recorded as theirs."""
+    now = aware(now)
+    staff = read_only(engine, lambda session: session.get(Staff, staff_id))
+    if staff is None:
+        raise NoSuchUser(f"no user with id {staff_id}")
+    secret_hash = hash_secret(
+        check_secret(secret, staff.role, read_policy(engine), username=staff.username)
+    )
+
+    def change(session: Session) -> Staff:
+        row = session.get(Staff, staff_id)
+        if row is None:
+            raise NoSuchUser(f"no user {_shown(staff.username)}")
+        row.secret_hash = secret_hash
+        row.failed_attempts = 0
+        row.locked_until = None
+        return snapshot(session, row)
+
+    detail = {"username": staff.username, "change": "own_secret"}
+    return _change_as(engine, change, detail, now=now, staff_id=staff_id)
+
+
+def _change_as(
+    engine: Engine,
+    work: Callable[[Session], Staff],
+    detail: Mapping[str, object],
+    *,
+    now: datetime,
+    staff_id: int,
+) -> Staff:
+    def change(session: Session) -> Staff:
+        staff = work(session)
+        audit(
+            session,
+            AuditAction.UPDATE,
+            at=now,
+            staff_id=staff_id,
+            entity="staff",
+            entity_id=staff.id,
+            detail=detail,
+        )
+        return staff
+
+    return in_transaction(engine, change)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ma_tui.data.models.staff import Staff
 
 NEW_SECRET_ENV = "MA_TUI_NEW_SECRET"
+USER_ENV = "MA_TUI_USER"  # who runs an administrative command (ma_tui.staff.operator)
 FIRST_ADMIN_ATTEMPTS = 3
 
 Ask = Callable[[str], str]
@@ -33,6 +34,7 @@ _T = TypeVar("_T")
 
 def read_new_secret(
     username: str,
+    check: Callable[[str], str],
     *,
     interactive: bool,
     environ: Mapping[str, str],
@@ -40,13 +42,15 @@ def read_new_secret(
     say: Say = print,
     attempts: int = 1,
 ) -> str:
-    """A new PIN or password for ``username``, checked; ``AccountError`` otherwise.
+    """A new PIN or passphrase for ``username``, passed by ``check`` (the clinic's
+    rules for the account, ``ma_tui.staff.accounts.secret_rules``); ``AccountError``
+    otherwise.
 
     On a terminal it is asked twice and the two must match, up to ``attempts``
     times (each refusal is said, the last raised). Without one it comes from
     ``$MA_TUI_NEW_SECRET``.
     """
-    from ma_tui.staff.accounts import AccountError, check_secret
+    from ma_tui.staff.accounts import AccountError
 
     if not interactive:
         secret = environ.get(NEW_SECRET_ENV)
@@ -55,12 +59,12 @@ def read_new_secret(
                 "standard input is not a terminal: to set a PIN or password without "
                 f"one (scripted provisioning), put it in ${NEW_SECRET_ENV}"
             )
-        return check_secret(secret)
+        return check(secret)
     for attempt in range(1, attempts + 1):
         last = attempt == attempts
-        first = getpass(f"New PIN or password for {username}: ")
+        first = getpass(f"New PIN or passphrase for {username}: ")
         try:
-            check_secret(first)
+            check(first)
         except AccountError as exc:
             if last:
                 raise
@@ -109,9 +113,11 @@ def ask_first_admin(
     database is only read, and no transaction stays open while the user types.
     """
     from ma_tui.staff.accounts import (
+        StaffRole,
         UsernameTaken,
         clean_display_name,
         normalize_username,
+        role_rules,
         user_exists,
     )
 
@@ -124,8 +130,15 @@ def ask_first_admin(
     say("No administrator yet: create the first one.")
     username = _ask_until(ask, "Username: ", free_username, say, attempts)
     display_name = _ask_until(ask, "Full name: ", clean_display_name, say, attempts)
+    say("An administrator signs in with a passphrase of at least 12 characters.")
     secret = read_new_secret(
-        username, interactive=True, environ={}, getpass=getpass, say=say, attempts=attempts
+        username,
+        role_rules(engine, StaffRole.ADMIN, username),
+        interactive=True,
+        environ={},
+        getpass=getpass,
+        say=say,
+        attempts=attempts,
     )
     return FirstAdmin(username, display_name, secret)
 

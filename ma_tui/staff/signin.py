@@ -1,20 +1,23 @@
-"""Signing in with a PIN or password, the lockout, and the idle lock of a terminal.
+"""Signing in with a PIN or passphrase, the waits after wrong ones, and the idle lock.
 
-Five wrong secrets in a row lock the account for the clinic's ``lockout`` minutes
-(``ma_tui.clinic.settings``); while locked even the right secret is refused, and the
-lock is not extended. ``authenticate`` never says which usernames exist: an unknown
-user and a wrong PIN get the same message, and an unknown user costs the same argon2
-verify (against a dummy hash) as a known one. A disabled account is named as such
-only to someone who typed its right secret.
+Wrong secrets make the terminal and the account wait before the next try, ever
+longer, the account never more than 5 minutes (``ma_tui.staff.throttle`` says the
+schedule and why). ``authenticate`` never says which usernames exist: an unknown
+user, a wrong PIN and an account that waits get the same message, and each costs
+the same argon2 verify (against a dummy hash for an unknown user). A disabled
+account is named as such only to someone who typed its right secret. A secret that
+no longer meets the clinic's rules (``ma_tui.staff.policy``) still signs in, marked
+``must_change``: the sign-in screen then asks for a new one.
 
 Every attempt, failed ones too, is an audit event written in the attempt's own
-transaction (never the secret). So are the idle lock, unlocking and signing out.
-Nothing here imports Textual; the sign-in screen and the app call it.
+transaction, with the terminal it came from (never the secret, and never text typed
+that names no account). So are the idle lock, unlocking and signing out. Nothing
+here imports Textual; the sign-in screen, the app and the command line call it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -23,24 +26,22 @@ from sqlmodel import Session
 
 from ma_tui.clinic.settings import lockout_minutes
 from ma_tui.core.audit import AuditAction, audit
-from ma_tui.core.text import clean_text
 from ma_tui.core.transaction import in_transaction
 from ma_tui.data.models.staff import Staff
 from ma_tui.staff import accounts
 from ma_tui.staff.accounts import (
-    USERNAME_MAX,
     UsernameError,
     aware,
-    clock_text,
     find_staff,
     normalize_username,
     secret_bytes,
     snapshot,
     verify_secret,
 )
+from ma_tui.staff.policy import policy_of
+from ma_tui.staff.throttle import account_wait, terminal_failures, terminal_wait, this_terminal
 
-MAX_FAILED_ATTEMPTS = 5
-UNKNOWN_OR_WRONG = "Unknown user or wrong PIN"
+UNKNOWN_OR_WRONG = "Unknown user or wrong PIN. After 5 wrong tries an account waits a few minutes."
 DISABLED = "This account is disabled; ask an administrator"
 
 
@@ -50,8 +51,8 @@ class SignInOutcome(StrEnum):
     SIGNED_IN = "signed_in"
     UNKNOWN_USER = "unknown_user"
     WRONG_SECRET = "wrong_secret"
-    LOCKED_OUT = "locked_out"  # this wrong secret was the fifth: the account is now locked
-    LOCKED = "locked"  # refused unchecked: the account was already locked
+    ACCOUNT_WAITING = "account_waiting"  # refused unchecked: the account waits
+    TERMINAL_WAITING = "terminal_waiting"  # refused unchecked: this terminal waits
     DISABLED = "disabled"  # the right secret for a disabled account
 
 
@@ -59,9 +60,10 @@ class SignInOutcome(StrEnum):
 class SignInResult:
     """One sign-in attempt: the staff member on success, else a message safe to show.
 
-    ``staff_id`` is set whenever the username names an account (also on failure), so
-    the audit event says whose account was tried; ``username`` is what was typed, on
-    one line and at most 64 characters, for the event's detail.
+    ``staff_id`` and ``username`` are set whenever the text typed names an account
+    (also on failure), so the audit event says whose account was tried; for any
+    other text ``username`` is empty: what was typed is never kept (it may hold a
+    PIN typed into the wrong field). ``terminal`` is where the attempt came from.
     """
 
     outcome: SignInOutcome
@@ -70,7 +72,10 @@ class SignInResult:
     staff: Staff | None = None
     staff_id: int | None = None
     failed_attempts: int = 0
-    locked_until: datetime | None = None
+    locked_until: datetime | None = None  # the account waits until then
+    terminal: str = ""
+    must_change: bool = False  # signed in with a secret today's rules refuse
+    via: str = ""  # the command that asked (the command line); empty for the screen
 
     @property
     def ok(self) -> bool:
@@ -83,40 +88,62 @@ class SignInResult:
 
     def audit_detail(self) -> dict[str, object]:
         """The audit event's detail (JSON-ready): never the secret, never patient data."""
-        detail: dict[str, object] = {"username": self.username, "outcome": self.outcome.value}
+        detail: dict[str, object] = {"outcome": self.outcome.value, "terminal": self.terminal}
+        if self.staff_id is not None:
+            detail["username"] = self.username
         if not self.ok and self.staff_id is not None:
             detail["failed_attempts"] = self.failed_attempts
         if self.locked_until is not None:
             detail["locked_until"] = self.locked_until.isoformat()
+        if self.must_change:
+            detail["must_change"] = True
+        if self.via:
+            detail["via"] = self.via
         return detail
 
 
-def locked_message(locked_until: datetime, now: datetime) -> str:
-    return (
-        f"Locked after {MAX_FAILED_ATTEMPTS} failed attempts; try again after "
-        f"{clock_text(locked_until, now)} or ask an administrator"
-    )
+def authenticate(
+    engine: Engine,
+    username: str,
+    secret: str,
+    *,
+    now: datetime,
+    terminal: str | None = None,
+    via: str = "",
+) -> SignInResult:
+    """Check a username and PIN or passphrase from ``terminal`` (default: this one,
+    ``this_terminal()``), and record the attempt (with ``via``, the command that
+    asked, from the command line); never raises on input.
 
-
-def authenticate(engine: Engine, username: str, secret: str, *, now: datetime) -> SignInResult:
-    """Check a username and PIN or password, and record the attempt; never raises on input.
-
-    Success clears the failed count and rehashes the secret when the hash's argon2
-    parameters are out of date. A wrong secret counts; the fifth in a row locks the
-    account for the clinic's lockout minutes. While locked every attempt is refused
-    without counting. Unknown user and wrong secret share one message. The attempt
-    and its audit event are one transaction; only ``DatabaseUnavailable`` is raised.
+    A terminal that waits refuses the attempt unchecked, with how long it waits.
+    Otherwise the secret is checked (an account that waits refuses it all the same,
+    with the message of a wrong one); a wrong one counts and may start a wait.
+    Success clears the account's count and rehashes the secret when the hash's
+    argon2 parameters are out of date. The attempt and its audit event are one
+    transaction; only ``DatabaseUnavailable`` is raised.
     """
     now = aware(now)
-    typed = clean_text(username, limit=USERNAME_MAX)
+    place = this_terminal() if terminal is None else terminal
     try:
         wanted: str | None = normalize_username(username)
     except UsernameError:
         wanted = None
 
     def attempt(session: Session) -> SignInResult:
-        staff = find_staff(session, wanted, for_update=True) if wanted is not None else None
-        result = _check(session, staff, typed, secret, now)
+        failures, last = terminal_failures(session, place, now)
+        lockout = timedelta(minutes=lockout_minutes(session))
+        ready_at = None if last is None else last + terminal_wait(failures, lockout)
+        if ready_at is not None and now < ready_at:
+            message = (
+                "Too many failed sign-ins at this terminal: "
+                f"try again in {_how_long(ready_at - now)}."
+            )
+            result = SignInResult(SignInOutcome.TERMINAL_WAITING, "", message, terminal=place)
+        else:
+            staff = find_staff(session, wanted, for_update=True) if wanted is not None else None
+            result = _check(session, staff, secret, now, place)
+        if via:
+            result = replace(result, via=via)
         audit(
             session,
             AuditAction(result.audit_action),
@@ -129,58 +156,69 @@ def authenticate(engine: Engine, username: str, secret: str, *, now: datetime) -
     return in_transaction(engine, attempt)
 
 
+def _how_long(wait: timedelta) -> str:
+    seconds = max(1, round(wait.total_seconds()))
+    if seconds < 90:
+        return f"{seconds} seconds" if seconds != 1 else "1 second"
+    return f"{round(seconds / 60)} minutes"
+
+
 def _check(
-    session: Session, staff: Staff | None, typed: str, secret: str, now: datetime
+    session: Session, staff: Staff | None, secret: str, now: datetime, terminal: str
 ) -> SignInResult:
     """The attempt on ``staff`` (locked for update), its counts changed in ``session``."""
     if staff is None:
         verify_secret(None, secret)
-        return SignInResult(SignInOutcome.UNKNOWN_USER, typed, UNKNOWN_OR_WRONG)
-    if staff.locked_until is not None and now >= staff.locked_until:
-        # A lock that has run out: the count starts again.
-        staff.locked_until = None
-        staff.failed_attempts = 0
-    right = verify_secret(staff.secret_hash, secret)
-    if staff.locked_until is not None:
+        return SignInResult(SignInOutcome.UNKNOWN_USER, "", UNKNOWN_OR_WRONG, terminal=terminal)
+    right = verify_secret(staff.secret_hash, secret)  # paid in every case: same time
+    if staff.locked_until is not None and now < staff.locked_until:
         return SignInResult(
-            SignInOutcome.LOCKED,
-            typed,
-            locked_message(staff.locked_until, now),
-            staff_id=staff.id,
+            SignInOutcome.ACCOUNT_WAITING,
+            staff.username,
+            UNKNOWN_OR_WRONG,
             failed_attempts=staff.failed_attempts,
             locked_until=staff.locked_until,
+            staff_id=staff.id,
+            terminal=terminal,
         )
     if right and not staff.active:
-        session.add(staff)
         return SignInResult(
             SignInOutcome.DISABLED,
-            typed,
+            staff.username,
             DISABLED,
-            staff_id=staff.id,
             failed_attempts=staff.failed_attempts,
+            staff_id=staff.id,
+            terminal=terminal,
         )
     if not right:
         staff.failed_attempts += 1
-        outcome, message = SignInOutcome.WRONG_SECRET, UNKNOWN_OR_WRONG
-        if staff.failed_attempts >= MAX_FAILED_ATTEMPTS:
-            staff.locked_until = now + timedelta(minutes=lockout_minutes(session))
-            outcome = SignInOutcome.LOCKED_OUT
-            message = locked_message(staff.locked_until, now)
+        wait = account_wait(staff.failed_attempts)
+        staff.locked_until = now + wait if wait else None
         session.add(staff)
         return SignInResult(
-            outcome,
-            typed,
-            message,
-            staff_id=staff.id,
+            SignInOutcome.WRONG_SECRET,
+            staff.username,
+            UNKNOWN_OR_WRONG,
             failed_attempts=staff.failed_attempts,
             locked_until=staff.locked_until,
+            staff_id=staff.id,
+            terminal=terminal,
         )
     assert staff.secret_hash is not None  # verify_secret is False without a hash
     if accounts.PASSWORD_HASHER.check_needs_rehash(staff.secret_hash):
         staff.secret_hash = accounts.PASSWORD_HASHER.hash(secret_bytes(secret))
     staff.failed_attempts = 0
+    staff.locked_until = None
+    must_change = policy_of(session).problem(secret, staff.role, staff.username) is not None
     signed_in = snapshot(session, staff)
-    return SignInResult(SignInOutcome.SIGNED_IN, typed, staff=signed_in, staff_id=staff.id)
+    return SignInResult(
+        SignInOutcome.SIGNED_IN,
+        staff.username,
+        staff=signed_in,
+        must_change=must_change,
+        staff_id=staff.id,
+        terminal=terminal,
+    )
 
 
 # ------------------------------------------------------------------ the lock

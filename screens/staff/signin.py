@@ -6,7 +6,8 @@ nothing of the patient shows through): the same user types their PIN and is back
 where they were, draft intact; F2 lets another user sign in instead, and the draft
 stays with its owner. Each attempt is checked, and recorded in the audit trail, by
 ``ma_tui.staff.signin``; the screen shows its message and is dismissed with the staff
-member who signed in.
+member who signed in. Someone whose PIN no longer meets the clinic's rules is signed
+in only once they have chosen a new one, here, typed twice.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
 from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.screens.widgets.keygate import ANSWER_GROUP
-from ma_tui.staff.accounts import Staff
+from ma_tui.staff.accounts import Staff, change_own_secret, secret_hint
+from ma_tui.staff.policy import PASSPHRASE_MAX
 from ma_tui.staff.signin import SignInResult, authenticate
 
-SECRET_MAX = 128  # the longest password ma_tui.staff.accounts accepts
+SECRET_MAX = PASSPHRASE_MAX  # the longest passphrase ma_tui.staff.policy accepts
 
 
 class SignInScreen(Screen[Staff]):
@@ -36,6 +38,10 @@ class SignInScreen(Screen[Staff]):
     _checking = False  # a PIN is being checked
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "another_user", "Another user", id="signin.another"),
+        # Keys typed while the program starts come through the terminal's line
+        # discipline, which turns Enter into a newline: it is Enter all the same,
+        # never a character that glues the PIN to the username.
+        Binding("ctrl+j", "enter", show=False, id="signin.newline"),
     ]
 
     def __init__(
@@ -51,6 +57,7 @@ class SignInScreen(Screen[Staff]):
         self.clock = clock
         self.locked_user = locked_user
         self.cursor_blink = cursor_blink
+        self._changing: Staff | None = None  # signed in, choosing a new secret
 
     def compose(self) -> ComposeResult:
         locked = self.locked_user
@@ -66,16 +73,32 @@ class SignInScreen(Screen[Staff]):
                     id="signin-hint",
                     markup=False,
                 )
-            yield Label("Username", classes="signin-label")
+            yield Label("Username", classes="signin-label signin-field")
             yield Input(
                 value=locked.username if locked else "",
                 id="signin-username",
+                classes="signin-field",
                 max_length=64,
                 disabled=locked is not None,
                 compact=True,
             )
-            yield Label("PIN or password", classes="signin-label")
-            yield Input(id="signin-secret", password=True, max_length=SECRET_MAX, compact=True)
+            yield Label("PIN or passphrase", classes="signin-label signin-field")
+            yield Input(
+                id="signin-secret",
+                classes="signin-field",
+                password=True,
+                max_length=SECRET_MAX,
+                compact=True,
+            )
+            for name, label in (("new", "New PIN"), ("again", "The same again")):
+                yield Label(label, classes="signin-label signin-change")
+                yield Input(
+                    id=f"signin-{name}",
+                    classes="signin-change",
+                    password=True,
+                    max_length=SECRET_MAX + 1,
+                    compact=True,
+                )
             yield Static(id="signin-message", markup=False)
         yield KeyFooter()
 
@@ -89,8 +112,17 @@ class SignInScreen(Screen[Staff]):
         event.stop()
         if event.input.id == "signin-username":
             self.set_focus(self.query_one("#signin-secret", Input))
-            return
-        self._attempt()
+        elif event.input.id == "signin-new":
+            self.set_focus(self.query_one("#signin-again", Input))
+        elif event.input.id == "signin-again":
+            self._change()
+        else:
+            self._attempt()
+
+    async def action_enter(self) -> None:
+        """A newline typed ahead: Enter in the field that has the focus."""
+        if isinstance(self.focused, Input):
+            await self.focused.action_submit()
 
     def _attempt(self) -> None:
         """Check the PIN in a thread (argon2 takes a while): the screen says so at once.
@@ -132,7 +164,41 @@ class SignInScreen(Screen[Staff]):
             self.set_focus(secret_field)  # the username is usually right; Shift+Tab fixes it
             return
         message.update("")
+        if result.must_change:
+            self._ask_new_secret(result.staff)
+            return
         self.dismiss(result.staff)
+
+    def _ask_new_secret(self, staff: Staff) -> None:
+        """Signed in with a secret today's rules refuse: a new one first."""
+        self._changing = staff
+        self.query_one("#signin-box", Vertical).add_class("-changing")
+        self.query_one("#signin-title", Static).update("Choose a new PIN")
+        self.query_one("#signin-hint", Static).update(
+            f"Your PIN no longer meets the clinic's rules: choose "
+            f"{secret_hint(self.engine, staff.role)}, not easy to guess."
+        )
+        self.set_focus(self.query_one("#signin-new", Input))
+
+    def _change(self) -> None:
+        staff = self._changing
+        assert staff is not None
+        assert staff.id is not None
+        first, second = self.query_one("#signin-new", Input), self.query_one("#signin-again", Input)
+        typed = (first.value, second.value)
+        first.value = second.value = ""
+        message = self.query_one("#signin-message", Static)
+        if typed[0] != typed[1]:
+            message.update("The two entries differ; type the new one twice.")
+        else:
+            try:
+                change_own_secret(self.engine, staff.id, typed[0], now=self.clock())
+            except UserError as exc:  # a rule refused it, or the database
+                message.update(str(exc))
+            else:
+                self.dismiss(staff)
+                return
+        self.set_focus(first)
 
     def _username(self) -> Input:
         return self.query_one("#signin-username", Input)
@@ -140,7 +206,7 @@ class SignInScreen(Screen[Staff]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """F2 only on the lock: at start anyone may sign in already."""
         if action == "another_user":
-            return self.locked_user is not None
+            return self.locked_user is not None and self._changing is None
         return True
 
     def action_another_user(self) -> None:

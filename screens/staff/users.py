@@ -33,10 +33,6 @@ from ma_tui.core.transaction import Engine
 from ma_tui.screens.widgets.common import settle_inputs
 from ma_tui.screens.widgets.confirm import ConfirmScreen
 from ma_tui.staff.accounts import (
-    PASSWORD_MAX,
-    PASSWORD_MIN,
-    PIN_MAX,
-    PIN_MIN,
     USERNAME_MAX,
     AccountError,
     Staff,
@@ -52,7 +48,11 @@ from ma_tui.staff.accounts import (
     normalize_username,
     parse_role,
     reset_secret,
+    role_rules,
+    secret_hint,
+    secret_rules,
 )
+from ma_tui.staff.policy import PASSPHRASE_MAX
 from ma_tui.staff.prompts import read_new_secret
 
 # Widths fit 80 columns with the scrollbar: content + 2 of padding per column.
@@ -64,7 +64,7 @@ COLUMNS = (
 )
 ROLES = tuple(role.value for role in StaffRole)
 # One over each limit: an overlong entry is refused with a reason, never cut short.
-SECRET_INPUT_MAX = PASSWORD_MAX + 1
+SECRET_INPUT_MAX = PASSPHRASE_MAX + 1
 USERNAME_INPUT_MAX = USERNAME_MAX + 1
 FORM_KEYS = "Enter: next field, saves on the last · Esc: cancel"
 
@@ -74,14 +74,15 @@ def full_name(staff: Staff) -> str:
     return f"{staff.display_name}, {staff.credentials}" if staff.credentials else staff.display_name
 
 
-def _checked_secret(username: str, first: str, second: str) -> str:
-    """The new PIN or password if accepted and typed the same twice; else ``AccountError``.
+def _checked_secret(username: str, check: Callable[[str], str], first: str, second: str) -> str:
+    """The new PIN or passphrase if ``check`` (the clinic's rules for the account)
+    takes it and it was typed the same twice; else ``AccountError``.
 
     ``read_new_secret`` asks twice through ``getpass``: here the two fields answer.
     """
     answers = iter((first, second))
     return read_new_secret(
-        username, interactive=True, environ={}, getpass=lambda _prompt: next(answers)
+        username, check, interactive=True, environ={}, getpass=lambda _prompt: next(answers)
     )
 
 
@@ -358,8 +359,9 @@ class AddUserScreen(_SecretForm):
                 self._refuse(str(exc), field)
                 return
         try:
-            secret = _checked_secret(username, first, second)
-        except AccountError as exc:  # refused, or the two entries differ
+            rules = role_rules(self.engine, parse_role(role), normalize_username(username))
+            secret = _checked_secret(username, rules, first, second)
+        except UserError as exc:  # refused, the two entries differ, or the database
             self._refuse(str(exc), "pin")
             return
         try:
@@ -393,6 +395,7 @@ class ResetSecretScreen(_SecretForm):
         super().__init__(engine, clock, actor_id, cursor_blink)
         self.username = staff.username
         self.shown_name = full_name(staff)
+        self.role = staff.role
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form-box"):
@@ -400,8 +403,8 @@ class ResetSecretScreen(_SecretForm):
                 f"New PIN for {self.username} ({self.shown_name})", id="form-title", markup=False
             )
             yield Static(
-                f"A PIN of {PIN_MIN}-{PIN_MAX} digits or a password of {PASSWORD_MIN}+ "
-                "characters. Clears a lockout.",
+                f"{secret_hint(self.engine, self.role).capitalize()}. Ends a wait "
+                "after wrong PINs.",
                 id="form-hint",
             )
             with Grid(id="form-grid"):
@@ -413,7 +416,8 @@ class ResetSecretScreen(_SecretForm):
     def action_save(self) -> None:
         first, second = self._take_secrets()
         try:
-            secret = _checked_secret(self.username, first, second)
+            rules = secret_rules(self.engine, self.username)
+            secret = _checked_secret(self.username, rules, first, second)
             staff = reset_secret(
                 self.engine, self.username, secret, now=self.clock(), by=self.actor_id
             )

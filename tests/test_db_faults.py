@@ -4,6 +4,8 @@
   told who has it (on PostgreSQL the loser used to get a raw duplicate-key error).
 - A PostgreSQL server stopped under a running app, then started again: the app goes
   on, shows that it waits, keeps the typing, and saves it once the server is back.
+- The disk under a SQLite file filled (a real tmpfs, so a real ENOSPC): the screen
+  says the database is unavailable, keeps the typing, and saves once space is freed.
 - A SQLite write lock held by another program (a backup): the screen answers, says it
   waits, and saves once the lock is let go. The lock is held 3 s against a busy
   timeout made 0.5 s for the test: the same path as 60 s against the real 10 s (the
@@ -12,7 +14,9 @@
 
 from __future__ import annotations
 
+import errno
 import sqlite3
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +25,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
 
 from ma_tui.core.errors import UserError
 from ma_tui.data import store
@@ -226,3 +232,110 @@ async def test_a_sqlite_write_lock_held_by_another_program(
         await _until(pilot, lambda: BACK in _statuses(app), 20)
     assert _stored_complaint(engine, encounter_id) == "cough at night"
     engine.dispose()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 16 MB tmpfs of this test's own, to fill: a real ENOSPC, not a mock."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (root needed): {mounted.stderr.decode().strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _fill(disk: Path) -> Path:
+    """Write to ``disk`` until it is full; the filler, to free the disk again."""
+    filler = disk / "filler"
+    chunk = b"\0" * 65536
+    with filler.open("wb") as out:
+        try:
+            while True:
+                out.write(chunk)
+                out.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    # What the block that failed left cannot be written either: the disk is full.
+    return filler
+
+
+async def test_a_disk_filled_under_a_running_app(
+    small_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clinic's disk fills while an MA types: the screen says the database is
+    unavailable and keeps the typing; once space is freed the draft is saved."""
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 500)
+    from ma_tui.demo.clinic import build_demo_clinic
+
+    engine = create_store_engine(sqlite_url(small_disk / "clinic.db"))
+    upgrade(engine)
+    build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
+    encounter_id = todays_encounter_id(engine, "Whitfield")
+    app = make_app(engine)
+    async with app.run_test(notifications=True) as pilot:
+        await pilot.pause()
+        await _type_a_complaint(app, pilot, encounter_id, "cough")
+        await _until(pilot, lambda: _stored_complaint(engine, encounter_id) == "cough", 10)
+
+        filler = _fill(small_disk)
+        await pilot.press("shift+tab", "end", *" and wheeze", "tab")
+        await _until(pilot, lambda: UNAVAILABLE in _statuses(app), 20)
+        assert isinstance(app.screen, ComplaintScreen)
+        assert app.screen.query_one("#chief-complaint").value.endswith("wheeze")  # type: ignore[attr-defined]
+
+        filler.unlink()  # the clinic's IT frees space
+        await _until(pilot, lambda: BACK in _statuses(app), 30)
+    assert _stored_complaint(engine, encounter_id) == "cough and wheeze"
+    engine.dispose()
+
+
+async def test_the_queue_refresh_waits_out_a_lock_that_keeps_readers_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program holds the file in exclusive mode (readers too are kept out):
+    the periodic refresh reads in a thread, so the keys are not held up;
+    the title says the queue is as last read, and the next refresh after the lock is
+    let go shows today's queue again."""
+    from ma_tui.demo.clinic import build_demo_clinic
+    from ma_tui.screens.queue.queue import QueueScreen
+
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 1000)
+    path = tmp_path / "clinic.db"
+    engine = create_store_engine(sqlite_url(path))
+    upgrade(engine)
+    build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
+    app = make_app(engine)
+    other = sqlite3.connect(path, isolation_level=None, timeout=20)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        engine.dispose()  # the app's open connections would keep an exclusive lock out
+        other.execute("PRAGMA locking_mode=EXCLUSIVE")
+        other.execute("BEGIN EXCLUSIVE")
+        other.execute("UPDATE encounter SET room = room")  # the lock is taken
+        table = queue.query_one("#queue-table", DataTable)
+        row = table.cursor_row
+        queue.refresh_in_background()
+        await pilot.press("down")
+        assert table.cursor_row == row + 1  # the key was not held up by the read
+        await _until(pilot, lambda: "database unavailable" in _title(queue), 30)
+        assert "as read at" in _title(queue)
+
+        other.execute("COMMIT")
+        other.close()  # the other program ends: its exclusive lock goes with it
+        queue.refresh_in_background()
+        await _until(pilot, lambda: "visits" in _title(queue), 30)
+    engine.dispose()
+
+
+def _title(screen: Screen[None]) -> str:
+    return str(screen.query_one("#queue-title", Static).render())

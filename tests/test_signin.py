@@ -60,6 +60,7 @@ async def sign_in(pilot: Pilot[None], username: str, pin: str) -> None:
     await pilot.press("enter")
     await type_text(pilot, pin)
     await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()  # the PIN is checked in a thread
     await pilot.pause()
 
 
@@ -120,10 +121,12 @@ async def test_wrong_pins_make_this_terminal_wait(demo_sqlite: Engine) -> None:
         for _ in range(3):
             await type_text(pilot, "000000")
             await pilot.press("enter")
+            await app.workers.wait_for_complete()  # the PIN is checked in a thread
             await pilot.pause()
             assert message(app).startswith("Unknown user or wrong PIN")
         await type_text(pilot, demo_secret("jorge"))  # the right PIN: the terminal waits
         await pilot.press("enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)
         assert "at this terminal: try again in 15 seconds" in message(app)

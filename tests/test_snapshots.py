@@ -180,6 +180,8 @@ def test_sign_in_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
         await pilot.press("enter")
         await type_text(pilot, "1111")
         await pilot.press("enter")
+        await pilot.app.workers.wait_for_complete()  # the PIN is checked in a thread
+        await pilot.pause()
 
     assert snap_compare(_signing_app(demo_sqlite), terminal_size=SIZE, run_before=wrong_pin)
 
@@ -190,6 +192,8 @@ def test_idle_lock_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
         await pilot.press("enter")
         await type_text(pilot, demo_secret("mia"))
         await pilot.press("enter")
+        await pilot.app.workers.wait_for_complete()  # the PIN is checked in a thread
+        await pilot.pause()
         await open_from_queue(pilot, "whit da")
         pilot.app.lock()  # type: ignore[attr-defined]
         await pilot.pause()

@@ -8,6 +8,7 @@ today's schedule are listed below it and can be started as a walk-in.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -91,6 +92,8 @@ class QueueScreen(Screen[None]):
         self.entries: list[QueueEntry] = []
         self.others: dict[int, OtherPatient] = {}  # the rows "Not scheduled", by patient
         self._painted: dict[str, tuple[Text, ...]] = {}  # the table's rows, by key
+        self._read_at: datetime | None = None  # when the queue on screen was read
+        self._stale_since: datetime | None = None  # the database unreadable since then
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title")
@@ -109,7 +112,7 @@ class QueueScreen(Screen[None]):
         for label, key, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         self.refresh_queue()
-        self.set_interval(REFRESH_SECONDS, self.refresh_queue)
+        self.set_interval(REFRESH_SECONDS, self.refresh_in_background)
         settle_inputs(self, cursor_blink=self.cursor_blink)
         self.query_one("#search", Input).focus()
 
@@ -207,12 +210,47 @@ class QueueScreen(Screen[None]):
     # ------------------------------------------------------------- showing
 
     def refresh_queue(self) -> None:
+        """Read and show today's queue now (on start, back from a visit, F5)."""
         now = self.clock()
         try:
-            self.entries = todays_queue(self.engine, now)
+            entries = todays_queue(self.engine, now)
         except UserError as exc:  # the queue as last read stays on screen
-            self.notify(str(exc), severity="warning", markup=False)
+            self._unreadable(exc)
             return
+        self._paint_queue(entries, now)
+
+    def refresh_in_background(self) -> None:
+        """The periodic refresh, read in a thread: a database that is busy (a backup's
+        lock) or unreachable never holds up a key, and is tried again next time."""
+        now = self.clock()
+
+        def read() -> None:
+            try:
+                entries = todays_queue(self.engine, now)
+            except UserError as exc:
+                self.app.call_from_thread(self._unreadable, exc)
+                return
+            self.app.call_from_thread(self._paint_queue, entries, now)
+
+        self.run_worker(read, thread=True, group="queue-read", exclusive=True, exit_on_error=False)
+
+    def _unreadable(self, error: UserError) -> None:
+        """Said once in the title (as read at …), not as a toast every refresh."""
+        self._stale_since = self._stale_since or self._read_at
+        read_at = f"as read at {self._stale_since:%H:%M}" if self._stale_since else "not read"
+        self.query_one("#queue-title", Static).update(
+            Text.assemble(
+                ("Today's queue", "bold"),
+                f"   {read_at}  ·  ",
+                (f"database unavailable, retrying: {error}", "bold reverse"),
+            )
+        )
+
+    def _paint_queue(self, entries: list[QueueEntry], now: datetime) -> None:
+        if not self.is_mounted:
+            return
+        self.entries = entries
+        self._read_at, self._stale_since = now, None
         # Painted whole again: the table's render caches (kept per change, up to
         # thousands of lines) are emptied with it, so a day of refreshes and searches
         # does not grow them. Each key of a search changes only what it must.

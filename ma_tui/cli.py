@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ma_tui import __version__
-from ma_tui.data.audit import AuditAction
+from ma_tui.data.audit import AuditAction, VerifyResult
 from ma_tui.data.store import (
     ENV_VAR,
     KEY_ENV_VAR,
@@ -191,8 +191,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print("ma-tui: cancelled; nothing was changed", file=sys.stderr)
         return EXIT_USAGE
     try:
+        warnings = _open_audit_trail(engine, args, env, url)
+        if isinstance(warnings, int):
+            return warnings
         if args.command == "demo":
-            return _build_demo(engine, url)
+            built = _build_demo(engine, url)
+            if built == 0:  # the demo's new trail is the head kept from now on
+                _open_audit_trail(engine, args, env, url, quiet=True)
+            return built
         operator = _operator(engine, args, env)
         if isinstance(operator, int):
             return operator
@@ -202,16 +208,42 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         if args.command == "users":
             return staff_commands.run_users(engine, args, env, operator)
         if args.command == "audit":
-            return _audit(engine, args, by)
+            return _audit(engine, args, by, url, env)
         if args.command == "export":
             return fhir_commands.run_export(engine, args, staff_id=by)
         if args.command == "import":
             return fhir_commands.run_import(engine, args, staff_id=by)
         if (refused_code := staff_commands.first_admin(engine)) is not None:
             return refused_code
-        return _run_app(engine)
+        return _run_app(engine, warnings)
     finally:
         engine.dispose()
+
+
+def _open_audit_trail(
+    engine: Engine,
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    url: str,
+    *,
+    quiet: bool = False,
+) -> list[str] | int:
+    """Key and check the audit trail before anything else (``ma_tui.core.trail``):
+    the warnings (also printed on stderr, unless ``quiet``), or the exit status when
+    the trail's key is missing or another."""
+    from ma_tui.core.clock import system_clock
+    from ma_tui.core.errors import DatabaseUnavailable
+    from ma_tui.core.trail import open_trail
+
+    checking = args.command == "audit" and args.action == "verify"
+    try:
+        warnings = open_trail(engine, environ=env, url=url, now=system_clock(), checking=checking)
+    except (StoreError, DatabaseUnavailable) as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_DATABASE
+    for warning in [] if quiet else warnings:
+        print(f"ma-tui: {warning}", file=sys.stderr)
+    return warnings
 
 
 def _operator(
@@ -340,10 +372,10 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
-def _run_app(engine: Engine) -> int:
+def _run_app(engine: Engine, warnings: Sequence[str] = ()) -> int:
     from ma_tui.screens.app import MaTuiApp
 
-    MaTuiApp(engine).run()
+    MaTuiApp(engine, start_warnings=warnings).run()
     return 0
 
 
@@ -360,22 +392,38 @@ def _add_audit_parser(
         parents=[db_option],
         help="check the audit trail's hash chain, or list its events",
         description=(
-            "The audit trail: every view, change, sign-in and export, append-only and "
-            "hash-chained. 'audit verify' checks the whole chain (exit status "
+            "The audit trail: every view, change, sign-in and export, append-only, "
+            "hash-chained and keyed. 'audit verify' checks the whole chain (exit status "
             f"{EXIT_AUDIT_BROKEN} at the first broken link); 'audit show' lists events."
         ),
     )
     actions = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser(
+    verify = actions.add_parser(
         "verify",
         parents=[db_option],
         help=f"check every event's hash and link; exit status {EXIT_AUDIT_BROKEN} if broken",
         description=(
-            "Recompute every event's hash and check that each links to the one before; "
-            "name the first broken link (exit status 1), or print how many events there "
-            "are and the last one's hash."
+            "Recompute every event's keyed hash and check that each links to the one "
+            "before, and that each signed visit and correction still holds what was "
+            "written; name the first broken link (exit status 1), or print how many "
+            "events there are and the last one's hash. --checkpoint keeps the head in a "
+            "file (keep a copy off this machine); --since-checkpoint also finds events "
+            "cut off the end, or a trail rewritten whole, since that checkpoint."
         ),
     )
+    checkpoints = verify.add_mutually_exclusive_group()
+    for option, helped in (
+        ("--checkpoint", "when the chain holds, keep its head in FILE (mode 0600)"),
+        ("--since-checkpoint", "also check that the trail still passes through FILE's head"),
+    ):
+        checkpoints.add_argument(
+            option,
+            metavar="FILE",
+            nargs="?",
+            const="",  # the default file, per database, beside the audit key
+            default=None,
+            help=f"{helped} (default FILE: one per database, beside the audit key)",
+        )
     show = actions.add_parser(
         "show",
         parents=[db_option, credentials],
@@ -414,15 +462,20 @@ def _check_audit_args(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _audit(engine: Engine, args: argparse.Namespace, by: int | None = None) -> int:
-    from ma_tui.core.audit import verify_chain
+def _audit(
+    engine: Engine,
+    args: argparse.Namespace,
+    by: int | None = None,
+    url: str = "",
+    env: Mapping[str, str] | None = None,
+) -> int:
     from ma_tui.core.errors import DatabaseUnavailable
 
     try:
         if args.action == "show":
             return _audit_show(engine, args, by)
-        result = verify_chain(engine)
-    except DatabaseUnavailable as exc:
+        result = _audit_verify(engine, args, url, os.environ if env is None else env)
+    except (DatabaseUnavailable, StoreError) as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
     print(result.message())
@@ -431,6 +484,32 @@ def _audit(engine: Engine, args: argparse.Namespace, by: int | None = None) -> i
     if result.last_hash is not None:
         print(f"last event's hash: {result.last_hash}")
     return 0
+
+
+def _audit_verify(
+    engine: Engine, args: argparse.Namespace, url: str, env: Mapping[str, str]
+) -> VerifyResult:
+    """The chain checked; with --checkpoint its head kept, with --since-checkpoint
+    compared (the default file is per database, beside the audit key)."""
+    from pathlib import Path
+
+    from ma_tui.core.audit import verify_chain
+    from ma_tui.core.clock import system_clock
+    from ma_tui.core.trail import verify_since, write_checkpoint
+    from ma_tui.data.audit_key import head_path
+
+    def where(given: str) -> Path:
+        return Path(given).expanduser() if given else head_path(env, url, "audit-checkpoints")
+
+    if args.checkpoint is not None:
+        path = where(args.checkpoint)
+        result = write_checkpoint(engine, path, now=system_clock())
+        if result.ok:
+            print(f"checkpoint kept in {path}")
+        return result
+    if args.since_checkpoint is not None:
+        return verify_since(engine, where(args.since_checkpoint))
+    return verify_chain(engine)
 
 
 def _audit_show(engine: Engine, args: argparse.Namespace, by: int | None) -> int:

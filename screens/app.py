@@ -8,7 +8,7 @@ to the screens it opens; screens send typed messages up (``screens/messages.py``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from time import monotonic
 from typing import Any, ClassVar
@@ -80,11 +80,14 @@ class MaTuiApp(KeyGate):
         sign_in: bool = True,
         idle_lock_seconds: float | None = None,
         idle_clock: Callable[[], float] = monotonic,
+        start_warnings: Sequence[str] = (),
     ) -> None:
         """``sign_in=False`` only for tests that are not about signing in.
 
         ``idle_lock_seconds`` overrides the clinic's idle-lock setting, and
         ``idle_clock`` (seconds, monotonic) lets a test make time pass (tests).
+        ``start_warnings`` are what the start found wrong with the audit trail
+        (``ma_tui.core.trail``): shown on the first screen until dismissed.
         """
         super().__init__()
         self.engine = engine
@@ -101,8 +104,10 @@ class MaTuiApp(KeyGate):
         self._held_screens: list[tuple[Screen[Any], Callable[[Any], None] | None]] = []
         self._held_notices: list[tuple[str, dict[str, Any]]] = []
         self._patient_commands = patient_commands(engine, clock)
+        self.start_warnings = tuple(start_warnings)
 
     def on_mount(self) -> None:
+        self._show_start_warnings()
         if self.sign_in_required:
             self.push_screen(self._sign_in_screen(), self._signed_in)
         else:
@@ -216,6 +221,11 @@ class MaTuiApp(KeyGate):
         self.visit = None
         self.staff, self.staff_id = staff, staff.id
         self._open_queue()
+
+    def _show_start_warnings(self) -> None:
+        """Tampering found at start stays on screen until someone presses a key."""
+        for warning in self.start_warnings:
+            self.notify(warning, severity="error", timeout=3600, markup=False)
 
     # --------------------------------------------------------------- the wall
 

@@ -21,10 +21,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 ## run: install, build (or refresh) the demo clinic, open ma-tui on it
+# exec: ma-tui takes the shell's place, so a closed terminal's SIGHUP reaches it.
 run: $(VENV)/.installed
 	@mkdir -p $(dir $(DEMO_DB))
 	$(BIN)/ma-tui demo --db "$(DEMO_DB)"
-	$(BIN)/ma-tui --db "$(DEMO_DB)"
+	exec $(BIN)/ma-tui --db "$(DEMO_DB)"
 
 ## demo: only build (or refresh) the demo clinic
 demo: $(VENV)/.installed
@@ -43,11 +44,11 @@ test: $(VENV)/.installed-test
 test-thorough: $(VENV)/.installed-test
 	MA_TUI_HYPOTHESIS=thorough MA_TUI_CRASH_RUNS=12 $(BIN)/python -m pytest -n auto
 
-## test-postgres: every demo-clinic test again on PostgreSQL (an empty database it may wipe)
+## test-postgres: every demo-clinic test again on PostgreSQL: a throwaway server the tests
+## start (PostgreSQL's binaries installed), or MA_TUI_TEST_POSTGRES_URL (an empty database it may wipe)
 test-postgres: $(VENV)/.installed-test
-	@test -n "$$MA_TUI_TEST_POSTGRES_URL" || { echo "set MA_TUI_TEST_POSTGRES_URL=postgresql+psycopg://user@host/empty_db"; exit 2; }
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
-	$(BIN)/python -m pytest -k postgresql
+	MA_TUI_TEST_POSTGRES=1 $(BIN)/python -m pytest -n auto -k postgresql
 
 ## snapshots: re-record the screen snapshots after a deliberate UI change
 snapshots: $(VENV)/.installed-test
@@ -59,10 +60,16 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## bench: keys per reference visit, UI latency, search, signing, memory, start-up, FHIR (about 20 min)
-bench: $(VENV)/.installed
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $(VENV)/.installed $@
+
+## bench: keys per reference visit, UI latency in and out of the process, search, signing,
+## memory, start-up, FHIR (about an hour)
+bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/keystrokes.py
 	$(BIN)/python bench/ui.py
+	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/queue_load.py
 	$(BIN)/python bench/concurrency.py

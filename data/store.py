@@ -51,6 +51,8 @@ BUSY_FIRST_DELAY_S = 0.05
 # SQLite's SQLITE_BUSY text; nothing else is ever retried.
 _BUSY_MESSAGE = re.compile(r"database is locked|\bbusy\b", re.IGNORECASE)
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
 _T = TypeVar("_T")
 
 
@@ -119,13 +121,32 @@ def default_database_path() -> Path:
 
 
 def resolve_database_url(cli_value: str | None, environ: Mapping[str, str]) -> str:
-    """The database to use: ``--db`` first, then ``$MA_TUI_DB``, then the default file."""
+    """The database to use: ``--db`` first, then ``$MA_TUI_DB``, then the default file.
+
+    ``--db ""`` is refused (it is a mistake, never a wish for the default); a path
+    that cannot be made absolute (``~nouser/x.db``, too long) is a ``StoreError``.
+    """
+    if cli_value is not None and not cli_value.strip():
+        raise StoreError("--db is empty: give a database file path or URL, or leave --db out")
     chosen = cli_value or environ.get(ENV_VAR) or ""
     if not chosen.strip():
         return sqlite_url(default_database_path())
     if "://" in chosen:
         return _absolute_encrypted_url(chosen)
-    return sqlite_url(Path(chosen).expanduser())
+    try:
+        return sqlite_url(Path(chosen).expanduser())
+    except RuntimeError:  # ~user of no such user: pathlib cannot expand it
+        raise StoreError(f"cannot find the home folder in {shortened(chosen)}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot use {shortened(chosen)}: {exc.strerror}") from None
+
+
+def shortened(text: str, limit: int = 80) -> str:
+    """A path or URL for a one-line message: its start and end around an ellipsis."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}…{text[-half:]}"
 
 
 def _absolute_encrypted_url(url: str) -> str:
@@ -160,26 +181,46 @@ def sqlite_url(path: Path) -> str:
 
 
 def parse_url(url: str) -> URL:
-    """Parse and check that SQLAlchemy knows the scheme and its driver is installed."""
+    """Parse and check that the database is one ma-tui runs on (SQLite, PostgreSQL)
+    and that its driver is installed; every refusal is one line."""
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(f"not a database path or URL: {url!r}") from None
+        raise StoreError(f"not a database path or URL: {shortened(url)!r}") from None
     if parsed.drivername in ENCRYPTED_SCHEMES:
         return _check_encrypted_url(parsed)
+    unknown = StoreError(
+        f"unknown database URL scheme {shortened(parsed.drivername)!r} "
+        "(use a file path, sqlite:///PATH or postgresql+psycopg://...)"
+    )
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        if _dialect_exists(parsed):
+            raise StoreError(
+                f"ma-tui runs on SQLite or PostgreSQL, not {parsed.get_backend_name()}: "
+                "use a file path, sqlite:///PATH or postgresql+psycopg://..."
+            )
+        raise unknown
     try:
-        parsed.get_dialect()
+        # SQLAlchemy 2.1 imports the driver only when connecting: import it now.
+        parsed.get_dialect().import_dbapi()
     except NoSuchModuleError:
-        raise StoreError(
-            f"unknown database URL scheme {parsed.drivername!r} "
-            "(use a file path, sqlite:///PATH or postgresql+psycopg://...)"
-        ) from None
+        raise unknown from None
     except ImportError as exc:
         raise StoreError(
             f"the driver for {parsed.drivername!r} is not installed ({exc.name}); "
-            "for PostgreSQL install ma-tui[postgres]"
+            "for PostgreSQL install ma-tui[postgres] (pip install -e '.[postgres]')"
         ) from None
     return parsed
+
+
+def _dialect_exists(parsed: URL) -> bool:
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        return False
+    except ImportError:
+        return True
+    return True
 
 
 def _check_encrypted_url(parsed: URL) -> URL:
@@ -291,6 +332,15 @@ def create_store_engine(url: str, *, create_parent: bool = False, key: str | Non
     """
     parsed = parse_url(url)
     path = sqlite_file(parsed)
+    try:
+        return _engine_for(parsed, path, key, create_parent=create_parent)
+    except OSError as exc:  # a name too long, a loop of links: said, never raised
+        where = shortened(str(path) if path is not None else describe(url))
+        raise StoreError(f"cannot use {where}: {exc.strerror or exc}") from None
+
+
+def _engine_for(url: URL, path: Path | None, key: str | None, *, create_parent: bool) -> Engine:
+    parsed = url
     if parsed.drivername in ENCRYPTED_SCHEMES:
         assert path is not None
         return _encrypted_engine(parsed, path, key, create_parent=create_parent)

@@ -178,9 +178,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_USAGE
     env = os.environ if environ is None else environ
     cli_db: str | None = getattr(args, "db", None)
-    url = resolve_database_url(cli_db, env)
     using_default = not (cli_db or env.get(ENV_VAR))
     try:
+        url = resolve_database_url(cli_db, env)
         key = _database_key(url, env)
         engine = open_database(url, create_parent=using_default, key=key)
     except StoreError as exc:
@@ -373,10 +373,23 @@ def _stdin_is_terminal() -> bool:
 
 
 def _run_app(engine: Engine, warnings: Sequence[str] = ()) -> int:
-    from ma_tui.screens.app import MaTuiApp
+    import gc
 
-    MaTuiApp(engine, start_warnings=warnings).run()
-    return 0
+    from ma_tui.screens.app import MaTuiApp
+    from ma_tui.visits.claims import Terminal, hold_seconds_from
+
+    app = MaTuiApp(
+        engine,
+        start_warnings=warnings,
+        terminal=Terminal(hold_seconds=hold_seconds_from(os.environ)),
+    )
+    # The modules and what start-up made are never garbage: frozen, the collector no
+    # longer scans them on each full collection (about 200 ms each on this machine,
+    # a third of that once frozen; bench/RESULTS.md). The app takes it from there.
+    gc.freeze()
+    app.manage_gc = True
+    app.run()
+    return app.return_code or 0
 
 
 # ------------------------------------------------------------------ audit

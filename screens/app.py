@@ -8,29 +8,42 @@ to the screens it opens; screens send typed messages up (``screens/messages.py``
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
+from contextlib import suppress
 from functools import partial
 from time import monotonic
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import events, on
 from textual.app import SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.message import Message
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 
 from ma_tui.clinic.settings import DEFAULT_IDLE_LOCK_MINUTES, read_idle_lock_minutes
 from ma_tui.core.clock import Clock, system_clock
-from ma_tui.core.errors import UserError
+from ma_tui.core.crash import write_crash_report
+from ma_tui.core.errors import Conflict, DatabaseUnavailable, UserError
+from ma_tui.core.hangup import watch_for_hangup
 from ma_tui.core.transaction import Engine
 from ma_tui.screens.messages import (
     AppRequest,
+    DatabaseWait,
     GoToStep,
     OpenPatient,
     OpenStaffAccounts,
+    ReloadVisit,
     VisitClosed,
 )
 from ma_tui.screens.queue.palette import patient_commands
@@ -45,7 +58,9 @@ from ma_tui.screens.widgets.help import HelpScreen
 from ma_tui.screens.widgets.keygate import KeyGate
 from ma_tui.staff.accounts import Staff, StaffRole
 from ma_tui.staff.signin import lock_terminal, sign_out, unlock_terminal
+from ma_tui.visits.claims import Terminal, keep_alive, let_go
 from ma_tui.visits.holding import (
+    DraftChanged,
     current_holder,
     load_visit_chart,
     open_visit,
@@ -55,6 +70,16 @@ from ma_tui.visits.holding import (
 from ma_tui.visits.steps import STEP_TITLES, STEPS, Step
 
 IDLE_CHECK_SECONDS = 1.0  # how often the idle lock looks at the time since the last key
+RETRY_SECONDS = 2.0  # how often a draft that could not be written is tried again
+EXIT_GRACE_SECONDS = 5.0  # the terminal gone: the longest the last save may take
+EXIT_CRASHED = 70  # an unexpected error (EX_SOFTWARE)
+EXIT_SIGNALS = {signal.SIGHUP: 129, signal.SIGTERM: 143}  # 128 + the signal, as a shell says
+WAITING = "Waiting for the database… (your typing is kept)"
+UNAVAILABLE = "Database unavailable — retrying… (your typing is kept)"
+BACK = "Database back; saved."
+STEP_VIEW_BUILD_PAUSE = 0.2  # seconds without a key before a step's screen is built ahead
+COLLECT_AFTER_VISIT_SECONDS = 0.3  # the queue painted first, then garbage collected
+FULL_COLLECTIONS_BY_HAND = 1_000_000_000  # gen-2 threshold: never on its own
 # What a person at the lock (or at sign-in) may do: none of it reaches a patient.
 ALLOWED_ON_THE_LOCK = frozenset(
     {"quit", "another_user", "focus_next", "focus_previous", "copy_text", "help_quit"}
@@ -81,6 +106,7 @@ class MaTuiApp(KeyGate):
         idle_lock_seconds: float | None = None,
         idle_clock: Callable[[], float] = monotonic,
         start_warnings: Sequence[str] = (),
+        terminal: Terminal | None = None,
     ) -> None:
         """``sign_in=False`` only for tests that are not about signing in.
 
@@ -88,6 +114,7 @@ class MaTuiApp(KeyGate):
         ``idle_clock`` (seconds, monotonic) lets a test make time pass (tests).
         ``start_warnings`` are what the start found wrong with the audit trail
         (``ma_tui.core.trail``): shown on the first screen until dismissed.
+        ``terminal`` is this running ma-tui as it holds visits (default: a new one).
         """
         super().__init__()
         self.engine = engine
@@ -98,6 +125,7 @@ class MaTuiApp(KeyGate):
         self.sign_in_required = sign_in
         self.idle_lock_seconds = idle_lock_seconds
         self.visit: Visit | None = None
+        self._step_views: dict[Step, VisitScreen] = {}
         self.idle_clock = idle_clock
         self._last_input = idle_clock()
         self._locked = False
@@ -106,8 +134,14 @@ class MaTuiApp(KeyGate):
         self._patient_commands = patient_commands(engine, clock)
         self.start_warnings = tuple(start_warnings)
 
+        self.terminal = Terminal() if terminal is None else terminal
+        self._status: Notification | None = None  # the database's state, while not ok
+        self._leaving = threading.Event()  # set once, by the first way out
+
     def on_mount(self) -> None:
+        self._watch_faults()
         self._show_start_warnings()
+        self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
         if self.sign_in_required:
             self.push_screen(self._sign_in_screen(), self._signed_in)
         else:
@@ -308,12 +342,19 @@ class MaTuiApp(KeyGate):
 
     async def action_quit(self) -> None:
         """Quit, keeping what the open step holds in the visit's draft."""
+        self._leave_cleanly()
+        self.exit()
+
+    def _leave_cleanly(self) -> None:
+        """Keep the draft, write the sign-out, let go of the visits: every way out."""
         screen = self.screen
         if isinstance(screen, VisitScreen):
             screen.keep_draft()
+            if self.visit is not None and self.visit.pending is not None:
+                self.visit.pending.exception(timeout=EXIT_GRACE_SECONDS / 2)
         if self.staff is not None and self.staff.id is not None:
             self._record(partial(sign_out, self.engine, self.staff.id, now=self.clock()))
-        self.exit()
+        self._let_go()
 
     # --------------------------------------------------------------- rooming
 
@@ -329,8 +370,12 @@ class MaTuiApp(KeyGate):
 
     @on(VisitClosed)
     def _visit_closed(self) -> None:
-        if not self.guarded:
-            self.close_visit()
+        if self.guarded:
+            return
+        visit = self.visit
+        self.close_visit()
+        if visit is not None:
+            self._let_go(visit.draft.encounter_id)
 
     def open_patient(self, encounter_id: int) -> None:
         """Start (or resume) rooming a visit, at the step where it was left."""
@@ -347,7 +392,12 @@ class MaTuiApp(KeyGate):
                 self.push_screen(SignedVisitScreen(self.engine, self.clock, chart, self.staff_id))
                 return
             draft = open_visit(
-                self.engine, encounter_id, staff_id=self.staff_id, now=now, holder=self.holder
+                self.engine,
+                encounter_id,
+                staff_id=self.staff_id,
+                now=now,
+                holder=self.holder,
+                terminal=self.terminal,
             )
             chart = load_visit_chart(self.engine, encounter_id)
         except UserError as exc:
@@ -355,23 +405,89 @@ class MaTuiApp(KeyGate):
                 f"Cannot room this visit: {sentence(exc)}", severity="warning", markup=False
             )
             return
-        self.visit = Visit(self.engine, self.clock, self.staff_id, chart, draft, holder=self.holder)
-        screen = STEP_SCREENS[draft.step](self.visit)
+        self.visit = Visit(
+            self.engine,
+            self.clock,
+            self.staff_id,
+            chart,
+            draft,
+            holder=self.holder,
+            terminal=self.terminal,
+        )
+        screen = self.step_view(draft.step)
+        screen.show_visit(self.visit)
         if isinstance(current, VisitScreen):
-            self.switch_screen(screen)
+            if screen is not current:
+                self.switch_screen(screen)
         else:
             self.push_screen(screen)
 
     def open_step(self, step: Step) -> None:
         """Show ``step`` of the visit being roomed, in place of the step on screen."""
-        if self.visit is not None:
-            self.switch_screen(STEP_SCREENS[step](self.visit))
+        if self.visit is None:
+            return
+        screen = self.step_view(step)
+        screen.show_visit(self.visit)
+        if screen is not self.screen:
+            self.switch_screen(screen)
 
     def close_visit(self) -> None:
         """Back to what was under the visit (the queue), after signing or leaving it."""
         self.pop_screen()
-        below = self.screen
-        self.visit = below.visit if isinstance(below, VisitScreen) else None
+        self.visit = None
+        self.set_timer(COLLECT_AFTER_VISIT_SECONDS, self._collect_garbage)
+
+    def step_view(self, step: Step) -> VisitScreen:
+        """The screen of ``step``: built once, kept for every visit of this session.
+
+        Installed, so Textual keeps it when another screen replaces it; showing it
+        again is filling it (``VisitScreen.show_visit``), not composing it anew.
+        """
+        view = self._step_views.get(step)
+        if view is None:
+            view = STEP_SCREENS[step]()
+            self.install_screen(view, f"step-{step}")
+            self._step_views[step] = view
+        return view
+
+    def build_step_views(self) -> None:
+        """Build the steps' screens ahead, one at a time whenever no key has come for a
+        moment (while the MA reads the sign-in screen, while the PIN is checked, on the
+        queue), so the first visit opens as fast as the next. Each is mounted off
+        screen, holding no patient's data until a visit is shown in it."""
+        missing = [step for step in STEPS if step not in self._step_views]
+        if not missing or not self.is_running:
+            return
+        if monotonic() - self.typed_at < STEP_VIEW_BUILD_PAUSE:
+            self.set_timer(STEP_VIEW_BUILD_PAUSE / 4, self.build_step_views)
+            return  # typing: a build would hold the next key up
+        view = self.step_view(missing[0])
+        # Mounting a screen that is not shown has no public call; this is what
+        # push_screen does first (a screen mounts once, on its first use): its CSS
+        # read, then its widgets mounted and styled.
+        self._load_screen_css(view)
+        self._get_screen(view)
+        if len(missing) > 1:
+            self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
+        elif self.manage_gc:
+            self.call_after_refresh(self._after_start_up)
+
+    # The command line sets it (a test process, whose apps come and go, leaves it off):
+    # the app then runs Python's full garbage collections itself, between visits.
+    manage_gc = False
+
+    def _after_start_up(self) -> None:
+        """Start-up is done: what it built lives as long as the app, so it is frozen
+        out of the collector's way; full collections no longer come on their own in
+        the middle of a key or a switch (100-250 ms each here), but after each visit."""
+        gc.freeze()
+        threshold, older, _ = gc.get_threshold()
+        gc.set_threshold(threshold, older, FULL_COLLECTIONS_BY_HAND)
+
+    def _collect_garbage(self) -> None:
+        """A full collection, with the queue on screen between two patients."""
+        if self.manage_gc:
+            gc.collect()
 
     # ------------------------------------------------------------------ help
 
@@ -396,6 +512,180 @@ class MaTuiApp(KeyGate):
                     f"Jump to the {STEP_TITLES[step].lower()} step of this visit",
                     lambda step=step: screen.go_to(step),
                 )
+
+    # ------------------------------------------------ faults: never crash, never lose
+    #
+    # The database busy or gone is a state, shown in a status line, never an error:
+    # the draft stays in the visit and on screen, and is written again until it goes
+    # through. The terminal gone (SIGHUP, SIGTERM, a hung-up tty) saves and signs
+    # out within EXIT_GRACE_SECONDS. A bug shows an error id and writes a report with
+    # no patient in it (``ma_tui.core.crash``), and ma-tui exits non-zero.
+
+    def _watch_faults(self) -> None:
+        """Heartbeat, signals and the terminal's hang-up (not in tests' headless runs)."""
+        self.set_interval(self.terminal.heartbeat_seconds, self._heartbeat)
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        for number in EXIT_SIGNALS:
+            loop.add_signal_handler(number, self.terminal_gone, number)
+        if sys.__stdin__ is not None and sys.__stdin__.isatty():
+            watch_for_hangup(
+                sys.__stdin__.fileno(),
+                lambda: self.call_from_thread(self.terminal_gone, signal.SIGHUP),
+                stop=self._leaving,
+            )
+
+    def _heartbeat(self) -> None:
+        """Tell the other terminals this one still holds its visits (in a worker)."""
+        self.run_worker(self._beat, thread=True, group="heartbeat", exclusive=True)
+
+    def _beat(self) -> None:
+        with suppress(UserError):  # the database is away: the next beat tries again
+            keep_alive(self.engine, self.terminal, now=self.clock())
+
+    def _let_go(self, encounter_id: int | None = None) -> None:
+        with suppress(UserError):  # else the claim lapses by itself after the hold time
+            let_go(self.engine, self.terminal, encounter_id)
+
+    def terminal_gone(self, number: int = signal.SIGHUP) -> None:
+        """The terminal closed or ma-tui was told to stop: save, sign out, exit, in
+        EXIT_GRACE_SECONDS at most (a stuck database cannot keep the process alive)."""
+        if self._leaving.is_set():
+            return
+        self._leaving.set()
+        code = EXIT_SIGNALS.get(signal.Signals(number), 129)
+        self._exit_after(EXIT_GRACE_SECONDS, code)
+        try:
+            self._leave_cleanly()
+        finally:
+            self.exit(return_code=code)
+
+    @on(DatabaseWait)
+    def _database_wait(self, message: DatabaseWait) -> None:
+        """Show the wait; write the visit's draft again until it goes through."""
+        self._show_status(UNAVAILABLE if message.failed else WAITING)
+        visit = message.visit
+        if message.failed:
+            self.set_timer(RETRY_SECONDS, partial(self._retry_save, visit))
+        elif visit.pending is not None:
+            self._when_written(visit, visit.pending)
+
+    def _retry_save(self, visit: Visit) -> None:
+        if visit.signed or self._leaving.is_set():
+            return
+        self._when_written(visit, visit.save_later())
+
+    def _when_written(self, visit: Visit, future: Future[None]) -> None:
+        def done(finished: Future[None]) -> None:
+            if self._leaving.is_set():
+                return
+            if threading.get_ident() == self._thread_id:  # it was already done
+                self.call_later(self._written, visit, finished)
+                return
+            with suppress(RuntimeError):  # the app has already closed
+                self.call_from_thread(self._written, visit, finished)
+
+        future.add_done_callback(done)
+
+    def _written(self, visit: Visit, future: Future[None]) -> None:
+        error = future.exception()
+        if error is None:
+            if self._status is not None:
+                self._show_status(BACK, severity="information", timeout=6)
+                self._status = None
+            return
+        if isinstance(error, DatabaseUnavailable):
+            self._show_status(UNAVAILABLE)
+            self.set_timer(RETRY_SECONDS, partial(self._retry_save, visit))
+        elif isinstance(error, DraftChanged):
+            self.notify(f"Not saved: {sentence(error)}", severity="error", markup=False)
+            self.post_message(ReloadVisit(visit.draft.encounter_id, visit.draft.step))
+        elif isinstance(error, Conflict):
+            self.notify(f"Not saved: {sentence(error)}", severity="error", markup=False)
+        elif isinstance(error, Exception):
+            self._handle_exception(error)
+
+    def _show_status(
+        self, text: str, *, severity: SeverityLevel = "warning", timeout: float = 3600
+    ) -> None:
+        """The one status line about the database, replaced in place."""
+        if self._status is not None:
+            self._unnotify(self._status)
+        note = Notification(text, "", severity, timeout, markup=False)
+        self._status = note
+        self.post_message(Notify(note))
+
+    @on(ReloadVisit)
+    def _reload_visit(self, message: ReloadVisit) -> None:
+        """Another terminal saved this visit: show its stored draft, at the same step."""
+        if self.visit is None or self.visit.draft.encounter_id != message.encounter_id:
+            return
+        try:
+            draft = open_visit(
+                self.engine,
+                message.encounter_id,
+                staff_id=self.staff_id,
+                now=self.clock(),
+                holder=self.holder,
+                terminal=self.terminal,
+            )
+            chart = load_visit_chart(self.engine, message.encounter_id)
+        except UserError as exc:
+            self.notify(f"Cannot reload this visit: {sentence(exc)}", severity="error")
+            return
+        draft.step = message.step if message.step in STEPS else draft.step
+        self.visit = Visit(
+            self.engine,
+            self.clock,
+            self.staff_id,
+            chart,
+            draft,
+            holder=self.holder,
+            terminal=self.terminal,
+            saved_json=draft.model_dump_json(),
+        )
+        if isinstance(self.screen, VisitScreen):
+            screen = self.step_view(draft.step)
+            screen.show_visit(self.visit)
+            if screen is not self.screen:
+                self.switch_screen(screen)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug: an error id on the terminal and an owner-only report without patient
+        data, the draft kept if it can be, and a non-zero exit; never a traceback with
+        local variables (Textual's default)."""
+        if self._exception is None:  # Pilot tests raise it again when the test ends
+            self._exception = error
+            self._exception_event.set()
+        self._return_code = EXIT_CRASHED
+        if self._leaving.is_set():
+            return
+        self._leaving.set()
+        self._exit_after(EXIT_GRACE_SECONDS, EXIT_CRASHED)
+        report = write_crash_report(error)
+        with suppress(Exception):  # already failing: the report says what did
+            self._leave_cleanly()
+        self._exit_renderables.append(Text(report.message()))
+        self._close_messages_no_wait()
+
+    def _exit_after(self, seconds: float, code: int) -> None:
+        """End the process in ``seconds`` whatever it is still waiting for; not in a
+        headless run (tests), where the process is the test runner's, not ma-tui's."""
+        if not self.is_headless:
+            _exit_after(seconds, code)
+
+
+def _exit_after(seconds: float, code: int) -> None:
+    """End the process after ``seconds`` whatever it is waiting for (a database that
+    does not answer, a terminal that is gone)."""
+
+    def stop() -> None:
+        os._exit(code)
+
+    timer = threading.Timer(seconds, stop)
+    timer.daemon = True
+    timer.start()
 
 
 async def _nothing() -> None:

@@ -6,7 +6,12 @@ these and the app, which owns navigation, handles it with ``@on``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from ma_tui.screens.visit.visit import Visit
 
 
 class AppRequest(Message):
@@ -36,3 +41,22 @@ class VisitClosed(AppRequest):
 
 class OpenStaffAccounts(AppRequest):
     """An administrator asked for the staff accounts screen (F9 on the queue)."""
+
+
+class ReloadVisit(Message):
+    """Another terminal saved the visit on screen: show the stored draft at ``step``."""
+
+    def __init__(self, encounter_id: int, step: str) -> None:
+        super().__init__()
+        self.encounter_id = encounter_id
+        self.step = step
+
+
+class DatabaseWait(Message):
+    """A write of ``visit`` waits for the database (``failed``: it could not be made):
+    the app shows so, and writes the draft again until it goes through."""
+
+    def __init__(self, visit: Visit, *, failed: bool = False) -> None:
+        super().__init__()
+        self.visit = visit
+        self.failed = failed

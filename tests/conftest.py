@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from ma_tui.data.migrate import upgrade
 from ma_tui.data.store import create_store_engine, memory_engine, sqlite_url
+from tests.pgserver import PgServer, why_not_available
 
 # Examples for every parser and validator (issue 4): 500 in `make test`, which must
 # stay under 10 minutes on a 2-core machine; 5,000 in `make test-thorough`
@@ -64,7 +66,15 @@ def file_engine(db_path: Path) -> Iterator[Engine]:
 # Set to a PostgreSQL URL (an empty database it may wipe) to run every demo-clinic
 # test on PostgreSQL as well, e.g. postgresql+psycopg://postgres@127.0.0.1/ma_tui_test
 POSTGRES_ENV = "MA_TUI_TEST_POSTGRES_URL"
-BACKENDS = ["sqlite", *(["postgresql"] if os.environ.get(POSTGRES_ENV) else [])]
+# Set to 1 (make test-postgres) to run them on a throwaway server the tests start
+# (tests/pgserver.py): one per xdist worker, the demo clinic built once in a template
+# database, and a database copied from it for each test.
+POSTGRES_ALL_ENV = "MA_TUI_TEST_POSTGRES"
+BACKENDS = [
+    "sqlite",
+    *(["postgresql"] if os.environ.get(POSTGRES_ENV) or os.environ.get(POSTGRES_ALL_ENV) else []),
+]
+TEMPLATE = "ma_tui_demo_template"
 
 
 @pytest.fixture
@@ -76,6 +86,49 @@ def demo_sqlite(engine: Engine) -> Engine:
     return engine
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PgServer]:
+    """This worker's own throwaway PostgreSQL server (skipped, saying why, without one)."""
+    reason = why_not_available()
+    if reason is not None:
+        pytest.skip(reason)
+    server = PgServer()
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PgServer) -> str:
+    """The demo clinic for CLINIC_NOW's day, built once, in a template database."""
+    from ma_tui.demo.clinic import build_demo_clinic
+
+    _admin(postgres_server, f"CREATE DATABASE {TEMPLATE}")
+    engine = create_store_engine(postgres_server.url(TEMPLATE))
+    upgrade(engine)
+    build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
+    engine.dispose()
+    return TEMPLATE
+
+
+def _admin(server: PgServer, statement: str) -> None:
+    admin = create_store_engine(server.url())
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(statement)
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_demo(postgres_server: PgServer, postgres_template: str) -> Iterator[Engine]:
+    """A database of its own holding the demo clinic, copied from the template."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    _admin(postgres_server, f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
+    engine = create_store_engine(postgres_server.url(name))
+    yield engine
+    engine.dispose()
+    _admin(postgres_server, f"DROP DATABASE {name} WITH (FORCE)")
+
+
 @pytest.fixture(params=BACKENDS)
 def demo_engine(request: pytest.FixtureRequest, engine: Engine) -> Iterator[Engine]:
     """A database filled with the demo clinic for CLINIC_NOW's day, on each backend."""
@@ -84,6 +137,9 @@ def demo_engine(request: pytest.FixtureRequest, engine: Engine) -> Iterator[Engi
     if request.param == "sqlite":
         build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
         yield engine
+        return
+    if not os.environ.get(POSTGRES_ENV):
+        yield request.getfixturevalue("postgres_demo")
         return
     postgres = create_store_engine(os.environ[POSTGRES_ENV])
     with postgres.begin() as connection:

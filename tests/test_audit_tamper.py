@@ -27,9 +27,9 @@ from ma_tui.core.trail import open_trail
 from ma_tui.data.audit import AuditAction, events, record, verify
 from ma_tui.data.audit_key import key_path, read_key
 from ma_tui.data.catalogs.vitals import HEART_RATE
+from ma_tui.data.migrate import upgrade
 from ma_tui.data.models.observations import Observation
 from ma_tui.data.store import StoreError, create_store_engine, memory_engine, sqlite_url
-from ma_tui.data.migrate import upgrade
 from ma_tui.visits.holding import open_visit, save_draft, view_visit
 from ma_tui.visits.signing import sign_visit
 from ma_tui.vitals.draft import VitalEntry
@@ -82,7 +82,8 @@ def _recompute_with_hashlib(connection: sqlite3.Connection) -> None:
         data = (previous or "").encode() + _canonical(row).encode()
         new = hashlib.sha256(data).hexdigest()
         connection.execute(
-            "UPDATE audit_event SET prev_hash = ?, hash = ? WHERE id = ?", (previous, new, row["id"])
+            "UPDATE audit_event SET prev_hash = ?, hash = ? WHERE id = ?",
+            (previous, new, row["id"]),
         )
         previous = new
     connection.commit()
@@ -153,8 +154,7 @@ def test_the_last_twenty_events_deleted_are_found_since_the_checkpoint(
     assert stat.S_IMODE(checkpoint.stat().st_mode) == 0o600
     connection = _attacker(clinic)
     connection.execute(
-        "DELETE FROM audit_event WHERE id IN "
-        "(SELECT id FROM audit_event ORDER BY id DESC LIMIT 20)"
+        "DELETE FROM audit_event WHERE id IN (SELECT id FROM audit_event ORDER BY id DESC LIMIT 20)"
     )
     connection.commit()
     connection.close()
@@ -192,8 +192,7 @@ def test_a_signed_pulse_changed_with_sqlite3_is_found(tmp_path: Path) -> None:
     assert code == 0, out
     with sqlite3.connect(clinic) as connection:  # no trigger guards the observations
         connection.execute(
-            "UPDATE observation SET value = 46, value_entered = '46' "
-            "WHERE code = ? AND value = 76",
+            "UPDATE observation SET value = 46, value_entered = '46' WHERE code = ? AND value = 76",
             (HEART_RATE,),
         )
     code, out = _verify(clinic)
@@ -223,8 +222,7 @@ def _sign_with_a_pulse_of_76(engine: Engine) -> None:
 
 
 def test_a_corrected_value_changed_afterwards_is_found(engine: Engine) -> None:
-    from ma_tui.data.audit_key import use_key
-    from ma_tui.data.audit_key import AuditKey
+    from ma_tui.data.audit_key import AuditKey, use_key
     from ma_tui.demo.clinic import build_demo_clinic
     from ma_tui.visits.correcting import correct_observation
     from tests.conftest import CLINIC_TZ
@@ -338,8 +336,7 @@ def test_an_old_unkeyed_trail_is_continued_and_still_verifies(tmp_path: Path) ->
 
 
 def test_verify_without_the_key_says_it_needs_it() -> None:
-    from ma_tui.data.audit_key import use_key
-    from ma_tui.data.audit_key import AuditKey
+    from ma_tui.data.audit_key import AuditKey, use_key
 
     engine = memory_engine()
     upgrade(engine)

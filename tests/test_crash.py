@@ -79,19 +79,36 @@ STEP_SHOWS = {
 class Terminal:
     """ma-tui running in a pseudo-terminal; everything it draws is kept as text."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(
+        self,
+        db: Path,
+        *,
+        argv: list[str] | None = None,
+        extra_env: dict[str, str] | None = None,
+        controlling: bool = False,
+    ) -> None:
+        """``argv`` in place of ``python -m ma_tui --db DB``; ``controlling``: the
+        terminal is the program's controlling terminal, as a login's is, so that the
+        kernel hangs it up (SIGHUP) when the terminal closes."""
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TEXTUAL", "MA_TUI"))}
         env.update(TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(LINES))
+        env.update(extra_env or {})
+
+        def take_the_terminal() -> None:
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ma_tui", "--db", str(db)],
+            argv or [sys.executable, "-m", "ma_tui", "--db", str(db)],
             stdin=slave,
             stdout=slave,
             stderr=slave,
             env=env,
             cwd=ROOT,
-            start_new_session=True,
+            start_new_session=not controlling,
+            preexec_fn=take_the_terminal if controlling else None,
         )
         os.close(slave)
         self._output = bytearray()

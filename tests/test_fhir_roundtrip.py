@@ -378,6 +378,7 @@ async def test_room_an_imported_patient_and_export_the_visit_with_one_key(
         await pilot.press("ctrl+r", "f6")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
+        await app.workers.wait_for_complete()  # the export runs beside the screens
     (written,) = (tmp_path / "out").glob("visit-*.fhir.json")
     assert written.stat().st_mode & 0o777 == 0o600  # it holds PHI
     bundle = json.loads(written.read_text(encoding="utf-8"))

@@ -18,7 +18,14 @@ from sqlmodel import SQLModel
 
 from ma_tui.data import models  # noqa: F401
 from ma_tui.data.folding import patient_search_keys
-from ma_tui.data.migrate import alembic_config, current_revision, head_revision, upgrade
+from ma_tui.data.migrate import (
+    HEAD,
+    alembic_config,
+    current_revision,
+    head_revision,
+    stored_revision,
+    upgrade,
+)
 from ma_tui.data.store import StoreError, create_store_engine, sqlite_url
 
 
@@ -32,6 +39,26 @@ def test_migrations_build_exactly_the_models(engine: sa.Engine) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
     assert current_revision(engine) == head_revision()
+
+
+def test_the_head_ma_tui_checks_at_start_is_the_newest_migration(engine: sa.Engine) -> None:
+    """A start compares the stored revision with HEAD and needs no Alembic when they
+    match: HEAD must be the newest migration script, and read back as Alembic does."""
+    assert head_revision() == HEAD
+    assert stored_revision(engine) == current_revision(engine) == HEAD
+
+
+def test_a_start_at_head_puts_back_a_missing_audit_trigger(tmp_path: Path) -> None:
+    engine = create_store_engine(sqlite_url(tmp_path / "clinic.db"))
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
+    upgrade(engine)  # at head: the fast path
+    with engine.connect() as connection:
+        triggers = connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        ).scalars()
+        assert "audit_event_no_delete" in set(triggers)
 
 
 @pytest.mark.parametrize("start", _revisions_oldest_first()[:-1])

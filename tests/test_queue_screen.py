@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from ma_tui.core.clock import fixed_clock
 from ma_tui.data.models.patients import Patient, Sex
@@ -195,3 +195,29 @@ def test_other_patients_are_those_found_and_not_on_the_queue(demo_engine: Engine
     assert {patient.patient_id for patient in rest} == {
         patient.patient_id for patient in found
     } - on_queue
+
+
+async def test_typing_and_erasing_a_search_shows_the_same_rows_as_a_fresh_queue(
+    demo_sqlite: Engine,
+) -> None:
+    """The table is changed row by row as the search narrows and widens: after each key
+    it must hold exactly what a queue opened on that search would show, in order."""
+    app = MaTuiApp(demo_sqlite, clock=fixed_clock(CLINIC_NOW), sign_in=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        everyone = _rows(app)
+        seen: dict[str, list[list[str]]] = {}
+        for key in ["b", "e", "backspace", "backspace", "m", "o", "r", "backspace", "t"]:
+            await pilot.press(key)
+            await pilot.pause()
+            search = app.screen.query_one("#search", Input).value
+            seen[search] = _rows(app)
+        await pilot.press(*["backspace"] * 3)
+        await pilot.pause()
+        assert _rows(app) == everyone
+
+    for search, rows in seen.items():
+        fresh = MaTuiApp(demo_sqlite, clock=fixed_clock(CLINIC_NOW), sign_in=False)
+        async with fresh.run_test(size=(80, 24)) as pilot:
+            fresh.screen.query_one("#search", Input).value = search
+            await pilot.pause()
+            assert _rows(fresh) == rows, search

@@ -71,6 +71,7 @@ async def test_a_wrong_weight_is_corrected_kept_and_exported(
             ["171 lb (77.6 kg)", "", "final"],
         ]
         await pilot.press("f6")  # the corrected visit, as FHIR
+        await app.workers.wait_for_complete()  # the export runs beside the screen
     (exported,) = tmp_path.glob("visit-*.fhir.json")
     weights_sent = [
         (o["status"], o["valueQuantity"]["value"])

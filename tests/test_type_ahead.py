@@ -96,3 +96,23 @@ async def test_a_command_letter_typed_ahead_holds_what_follows(demo_sqlite: Engi
         assert app.screen.query_one("#medications-0", Input).value == "simvastatin 20 mg"
         assert app.visit is not None
         assert app.visit.draft.history.medication_status == {}  # no status was set on any row
+
+
+async def test_keys_typed_while_the_pin_is_checked_land_in_the_queues_search(
+    demo_sqlite: Engine,
+) -> None:
+    """The PIN is checked in a thread: the search typed on at once waits for the answer
+    and goes to the queue, never into the PIN field."""
+    from ma_tui.core.clock import fixed_clock
+    from ma_tui.screens.queue.queue import QueueScreen
+    from ma_tui.staff.accounts import add_user
+    from tests.conftest import CLINIC_NOW
+
+    add_user(demo_sqlite, "kai", "Kai Test", "ma", "246813", now=CLINIC_NOW)
+    app = MaTuiApp(demo_sqlite, clock=fixed_clock(CLINIC_NOW), cursor_blink=False)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        burst(app, f"kai{ENTER}246813{ENTER}whit")
+        await settle(pilot, app)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.screen.query_one("#search", Input).value == "whit"

@@ -99,9 +99,14 @@ class RoomingDraft(SQLModel, table=True):
     deletes it; until then the draft is what survives a closed terminal.
 
     ``holder`` is who is rooming the visit, since ``held_since``: only they may
-    resume, save or sign it. Until staff sign-in exists it is the operating-system
-    user and host of the terminal (``mia@exam-pc-3``); None on a draft saved before
-    holders were kept, which the next MA to open it takes.
+    resume, save or sign it (the signed-in MA's username, else the operating-system
+    user and host, ``mia@exam-pc-3``); None on a draft saved before holders were
+    kept, which the next MA to open it takes.
+
+    ``terminal_*`` is the one running ma-tui that holds it now (its session id, host
+    and process id), alive while ``heartbeat_at`` is recent: the same MA on another
+    terminal is refused until it lets go, goes silent or its process is gone.
+    ``version`` counts the saves; a save or sign from an older version is refused.
     """
 
     __tablename__ = "rooming_draft"
@@ -112,3 +117,8 @@ class RoomingDraft(SQLModel, table=True):
     held_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     data: str = Field(sa_type=sa.Text)  # JSON of ma_tui.visits.draft.VisitDraft
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    version: int = Field(default=0, sa_column_kwargs={"server_default": sa.text("0")})
+    terminal_id: str | None = Field(default=None, max_length=36)
+    terminal_host: str | None = Field(default=None, max_length=255)
+    terminal_pid: int | None = None
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

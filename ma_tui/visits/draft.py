@@ -42,6 +42,9 @@ class VisitDraft(BaseModel):
     vitals: VitalsDraft = Field(default_factory=VitalsDraft)
     history: HistoryDraft = Field(default_factory=HistoryDraft)
     complaint: ComplaintDraft = Field(default_factory=ComplaintDraft)
+    # The stored draft's version this one was loaded or last saved at (never in the
+    # JSON): a save or sign from an older version is refused. None: never stored.
+    version: int | None = Field(default=None, exclude=True)
 
     @field_validator("step")
     @classmethod

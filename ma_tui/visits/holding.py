@@ -6,8 +6,11 @@ terminal, a killed process or a power cut loses at most the field being typed;
 ``unfinished_visits`` lists what a terminal left unfinished, to offer it again when
 ma-tui starts.
 
-A draft belongs to the MA who opened it (its ``holder``): another terminal that
-opens, saves or signs it gets ``VisitInUse``, which says who has it and since when.
+A draft belongs to the MA who opened it (its ``holder``), and to one terminal of
+theirs at a time (``ma_tui.visits.claims``): another MA, or the same MA on another
+terminal, that opens, saves or signs it gets ``VisitInUse``, which says who has it
+and since when. Every save carries the version the screen loaded: a stale one is
+refused (``DraftChanged``), and a signed visit's draft is never written again.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ from ma_tui.data.models.visits import (
     RoomingDraft,
 )
 from ma_tui.patients.chart import Chart, load_chart
+from ma_tui.visits.claims import DraftChanged as DraftChanged
+from ma_tui.visits.claims import Terminal, check_hold, check_version, take_hold, this_terminal
+from ma_tui.visits.claims import VisitInUse as VisitInUse
+from ma_tui.visits.claims import VisitSigned as VisitSigned
 from ma_tui.visits.draft import VisitDraft
 from ma_tui.visits.queue import local_day_bounds
 from ma_tui.visits.steps import STEP_TITLES, Step
@@ -40,24 +47,6 @@ from ma_tui.visits.steps import STEP_TITLES, Step
 # Statuses from which opening a visit starts rooming it.
 ROOMABLE = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED, EncounterStatus.ROOMING})
 HOLDER_MAX = 200  # RoomingDraft.holder's length
-
-
-class VisitInUse(Conflict):
-    """Another MA is rooming this visit; their draft is theirs alone.
-
-    The message reads on after "Cannot room this visit: ", e.g. "being roomed by
-    mia@exam-pc-3 since 09:12", the time in the clinic's local time (``now``'s zone).
-    """
-
-    def __init__(self, holder: str, since: datetime | None, now: datetime) -> None:
-        self.holder = holder
-        self.since = since
-        when = ""
-        if since is not None:
-            local = since.astimezone(now.tzinfo)
-            same_day = local.date() == now.astimezone(now.tzinfo).date()
-            when = f" since {local:%H:%M}" if same_day else f" since {local:%m/%d/%Y %H:%M}"
-        super().__init__(f"being roomed by {holder}{when}")
 
 
 class NotRoomable(Conflict, ValueError):
@@ -112,30 +101,39 @@ def open_visit(
     staff_id: int | None,
     now: datetime,
     holder: str | None = None,
+    terminal: Terminal | None = None,
 ) -> VisitDraft:
     """Resume the visit's draft, or start rooming it: the queue then shows "Rooming".
 
-    ``holder`` (default: ``current_holder()``) claims the visit; while its draft is
-    held by someone else, ``VisitInUse`` says who has it. Checking and claiming are
-    one transaction, which on a shared SQLite file holds the write lock from its
-    first read: two terminals opening the same visit at once cannot both get it.
+    ``holder`` (default: ``current_holder()``) on ``terminal`` (default: this
+    process's) claims the visit; while its draft is held by someone else, or by a
+    live terminal of the same holder, ``VisitInUse`` says who has it. Checking and
+    claiming are one transaction, which on a shared SQLite file holds the write lock
+    from its first read; on PostgreSQL the row is locked (``FOR UPDATE``), and a
+    draft another terminal inserted first is reported as theirs, never as a
+    duplicate key. The draft returned carries the stored version.
     """
     who = current_holder() if holder is None else holder
+    mine = this_terminal() if terminal is None else terminal
 
     def claim(session: Session) -> VisitDraft:
-        encounter = session.get(Encounter, encounter_id)
+        encounter = session.get(Encounter, encounter_id, with_for_update=True)
         if encounter is None:
             raise NotFound(f"no visit {encounter_id}")
-        stored = session.get(RoomingDraft, encounter_id)
+        stored = session.get(RoomingDraft, encounter_id, with_for_update=True)
         if stored is not None:
-            _hold(session, stored, who, now)
-            return _read(stored)
+            check_hold(stored, who, mine, now)
+            take_hold(stored, who, mine, now)
+            session.add(stored)
+            draft = _read(stored)
+            draft.version = stored.version
+            return draft
         status = EncounterStatus(encounter.status)
         if status not in ROOMABLE:
             raise NotRoomable(f"this visit is {status.label.lower()}")
         move_encounter(session, encounter, EncounterStatus.ROOMING, staff_id, now)
         draft = VisitDraft(encounter_id=encounter_id, patient_id=encounter.patient_id)
-        _store(session, draft, None, who, staff_id, now)
+        _store(session, draft, None, who, mine, staff_id, now)
         return draft
 
     return in_transaction(engine, claim)
@@ -148,17 +146,29 @@ def save_draft(
     staff_id: int | None,
     now: datetime,
     holder: str | None = None,
+    terminal: Terminal | None = None,
 ) -> None:
-    """Store the draft; ``VisitInUse`` (and nothing written) if another holds it."""
+    """Store the draft, and its new version in ``draft.version``; nothing is written,
+    and a ``Conflict`` says why, when another MA or another live terminal holds it
+    (``VisitInUse``), when it was saved elsewhere since ``draft.version`` was loaded
+    (``DraftChanged``), or when the visit has been signed (``VisitSigned``)."""
     who = current_holder() if holder is None else holder
+    mine = this_terminal() if terminal is None else terminal
 
-    def write(session: Session) -> None:
-        stored = session.get(RoomingDraft, draft.encounter_id)
-        if stored is not None:
-            _hold(session, stored, who, now)
-        _store(session, draft, stored, who, staff_id, now)
+    def write(session: Session) -> int:
+        stored = session.get(RoomingDraft, draft.encounter_id, with_for_update=True)
+        if stored is None:
+            encounter = session.get(Encounter, draft.encounter_id)
+            if encounter is None:
+                raise NotFound(f"no visit {draft.encounter_id}")
+            if encounter.signed_at is not None:
+                raise VisitSigned()
+        else:
+            check_hold(stored, who, mine, now)
+            check_version(stored, draft, now)
+        return _store(session, draft, stored, who, mine, staff_id, now)
 
-    in_transaction(engine, write)
+    draft.version = in_transaction(engine, write)
 
 
 def _read(stored: RoomingDraft) -> VisitDraft:
@@ -170,32 +180,28 @@ def _read(stored: RoomingDraft) -> VisitDraft:
         ) from None
 
 
-def _hold(session: Session, stored: RoomingDraft, holder: str, now: datetime) -> None:
-    """Refuse a draft held by someone else; take one that nobody holds."""
-    if stored.holder is None:
-        stored.holder = holder
-        stored.held_since = now
-        session.add(stored)
-    elif stored.holder != holder:
-        raise VisitInUse(stored.holder, stored.held_since, now)
-
-
 def _store(
     session: Session,
     draft: VisitDraft,
     stored: RoomingDraft | None,
     holder: str,
+    terminal: Terminal,
     staff_id: int | None,
     now: datetime,
-) -> None:
+) -> int:
+    """Write the draft held by ``holder`` on ``terminal``; its new version."""
     if stored is None:
         stored = RoomingDraft(
-            encounter_id=draft.encounter_id, data="", holder=holder, held_since=now
+            encounter_id=draft.encounter_id, data="", holder=holder, held_since=now, version=0
         )
+    take_hold(stored, holder, terminal, now)
     stored.data = draft.model_dump_json()
     stored.owner_id = staff_id
     stored.updated_at = now
+    stored.version = (stored.version or 0) + 1
     session.add(stored)
+    draft.version = stored.version
+    return stored.version
 
 
 def move_encounter(

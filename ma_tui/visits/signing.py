@@ -21,8 +21,9 @@ from ma_tui.core.transaction import in_transaction
 from ma_tui.data.audit_content import signed_content
 from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.visits import Encounter, EncounterStatus, RoomingDraft
+from ma_tui.visits.claims import Terminal, check_hold, check_version, this_terminal
 from ma_tui.visits.draft import ROOM_MAX, VisitDraft
-from ma_tui.visits.holding import VisitInUse, current_holder, move_encounter
+from ma_tui.visits.holding import current_holder, move_encounter
 from ma_tui.visits.steps import DATA_STEPS
 
 
@@ -54,31 +55,41 @@ def sign_visit(
     staff_id: int | None,
     now: datetime,
     holder: str | None = None,
+    terminal: Terminal | None = None,
 ) -> None:
     """Write the whole visit in one transaction; all of it is stored, or none of it.
 
-    Only the draft's holder (default: ``current_holder()``) may sign it: anyone else
-    gets ``VisitInUse`` and nothing is written.
+    Only the draft's holder (default: ``current_holder()``) on its terminal (default:
+    this process's) may sign it, and only the version stored: anyone else gets
+    ``VisitInUse``, a screen that loaded an older version ``DraftChanged``, and
+    nothing is written.
     """
     problems = sign_problems(draft)
     if problems:
         raise SignError(problems)
     who = current_holder() if holder is None else holder
-    in_transaction(engine, lambda session: _sign(session, draft, staff_id, now, who))
+    mine = this_terminal() if terminal is None else terminal
+    in_transaction(engine, lambda session: _sign(session, draft, staff_id, now, who, mine))
 
 
 def _sign(
-    session: Session, draft: VisitDraft, staff_id: int | None, now: datetime, holder: str
+    session: Session,
+    draft: VisitDraft,
+    staff_id: int | None,
+    now: datetime,
+    holder: str,
+    terminal: Terminal,
 ) -> None:
-    encounter = session.get(Encounter, draft.encounter_id)
+    encounter = session.get(Encounter, draft.encounter_id, with_for_update=True)
     patient = session.get(Patient, draft.patient_id)
     assert encounter is not None
     assert patient is not None
     if encounter.signed_at is not None:
         raise SignError(["This visit was already signed."])
-    stored = session.get(RoomingDraft, draft.encounter_id)
-    if stored is not None and stored.holder not in (None, holder):
-        raise VisitInUse(stored.holder, stored.held_since, now)
+    stored = session.get(RoomingDraft, draft.encounter_id, with_for_update=True)
+    if stored is not None:
+        check_hold(stored, holder, terminal, now)
+        check_version(stored, draft, now)
     context = SignContext(encounter=encounter, patient=patient, staff_id=staff_id, now=now)
     for step in DATA_STEPS:
         step.write(session, step.of(draft), context)

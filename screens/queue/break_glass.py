@@ -16,10 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ma_tui.patients.registration import REASON_MAX
+from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.footer import KeyFooter
 
 REASONS = (
     "walk-in visit today",
@@ -30,7 +32,7 @@ OTHER = "other reason (type it)"
 
 
 class BreakGlassScreen(ModalScreen[str | None]):
-    CSS_PATH = "break_glass.tcss"
+    CSS = screen_css(__file__, "break_glass.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="break_glass.cancel"),
     ]
@@ -60,7 +62,7 @@ class BreakGlassScreen(ModalScreen[str | None]):
             other.display = False
             yield other
             yield Static("↓ ↑ Enter: choose · Esc: open nothing", id="glass-keys")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         reasons = self.query_one(OptionList)

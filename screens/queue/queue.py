@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
@@ -24,6 +24,8 @@ from ma_tui.patients.search import PatientQuery, matches, parse_search
 from ma_tui.screens.messages import OpenPatient, OpenStaffAccounts
 from ma_tui.screens.queue.break_glass import BreakGlassScreen
 from ma_tui.screens.widgets.common import settle_inputs
+from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.staff.accounts import Staff, StaffRole
 from ma_tui.visits.queue import (
     EncounterStatus,
@@ -61,7 +63,7 @@ class QueueScreen(Screen[None]):
     """Today's queue for ``staff`` (None: tests and benchmarks that skip sign-in)."""
 
     TITLE = "Today's queue"
-    CSS_PATH = "queue.tcss"
+    CSS = screen_css(__file__, "queue.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="queue.open", show=True),
         Binding("f2", "walk_in", "Walk-in", id="queue.walk_in"),
@@ -88,6 +90,7 @@ class QueueScreen(Screen[None]):
         self.cursor_blink = cursor_blink
         self.entries: list[QueueEntry] = []
         self.others: dict[int, OtherPatient] = {}  # the rows "Not scheduled", by patient
+        self._painted: dict[str, tuple[Text, ...]] = {}  # the table's rows, by key
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title")
@@ -99,7 +102,7 @@ class QueueScreen(Screen[None]):
         table.can_focus = False  # the search field keeps the keys; arrows move the rows
         yield table
         yield Static(id="queue-empty")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#queue-table", DataTable)
@@ -210,7 +213,14 @@ class QueueScreen(Screen[None]):
         except UserError as exc:  # the queue as last read stays on screen
             self.notify(str(exc), severity="warning", markup=False)
             return
-        self._show(keep_cursor=True)
+        # Painted whole again: the table's render caches (kept per change, up to
+        # thousands of lines) are emptied with it, so a day of refreshes and searches
+        # does not grow them. Each key of a search changes only what it must.
+        table = self.query_one("#queue-table", DataTable)
+        selected = _selected_key(table)
+        table.clear()
+        self._painted.clear()
+        self._show(select=selected)
         waiting = sum(entry.is_waiting for entry in self.entries)
         self.query_one("#queue-title", Static).update(
             Text.assemble(
@@ -222,23 +232,57 @@ class QueueScreen(Screen[None]):
     def _query(self) -> PatientQuery | None:
         return parse_search(self.query_one("#search", Input).value, self.clock().date())
 
-    def _show(self, *, keep_cursor: bool = False) -> None:
+    def _show(self, *, select: str | None = None) -> None:
+        """The rows the search finds; the cursor on ``select`` if shown, else the first."""
         query = self._query()
         entries = [entry for entry in self.entries if query is None or _entry_matches(query, entry)]
         table = self.query_one("#queue-table", DataTable)
-        selected = _selected_key(table) if keep_cursor else None
-        table.clear()
-        for entry in entries:
-            table.add_row(*_queue_cells(entry), key=f"encounter:{entry.encounter_id}")
         others = self._other_patients(query, entries) if query is not None else []
         self.others = {patient.patient_id: patient for patient in others}
-        for patient in others:
-            table.add_row(*_other_cells(patient), key=f"patient:{patient.patient_id}")
+        self._paint(
+            table,
+            [
+                *((f"encounter:{entry.encounter_id}", _queue_cells(entry)) for entry in entries),
+                *((f"patient:{patient.patient_id}", _other_cells(patient)) for patient in others),
+            ],
+        )
         self._show_empty(bool(entries or others), searching=query is not None)
-        if selected is not None and selected in table.rows:
-            table.move_cursor(row=table.get_row_index(selected))
+        if select is not None and select in table.rows:
+            table.move_cursor(row=table.get_row_index(select))
         elif table.row_count:
             table.move_cursor(row=0)
+
+    def _paint(self, table: DataTable[Text], rows: list[tuple[str, tuple[Text, ...]]]) -> None:
+        """Show ``rows`` (key, cells) in order, changing only the rows that differ.
+
+        A key typed in the search usually drops a few rows or brings some back: those
+        are removed or added, the rest stay as painted (not the whole table cleared
+        and filled again on every key).
+        """
+        painted = self._painted
+        wanted = dict(rows)
+        for key in [key for key in painted if key not in wanted]:
+            table.remove_row(key)
+            del painted[key]
+        # Rows are only ever appended: from the first one out of place, add again.
+        order = [key for key, _ in rows]
+        shown = list(painted)
+        first = next(
+            (i for i, (have, want) in enumerate(zip(shown, order, strict=False)) if have != want),
+            min(len(shown), len(order)),
+        )
+        for key in shown[first:]:
+            table.remove_row(key)
+            del painted[key]
+        for key, cells in rows:
+            before = painted.get(key)
+            if before is None:
+                table.add_row(*cells, key=key)
+            elif before != cells:
+                for (_, column, _), old, new in zip(COLUMNS, before, cells, strict=True):
+                    if old != new:
+                        table.update_cell(key, column, new)
+            painted[key] = cells
 
     def _other_patients(self, query: PatientQuery, shown: list[QueueEntry]) -> list[OtherPatient]:
         on_schedule = {entry.patient_id for entry in shown}

@@ -14,16 +14,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.visits.holding import UnfinishedVisit
 
 
 class ResumeScreen(ModalScreen[int | None]):
     """Dismissed with the encounter to resume, or None for the queue."""
 
-    CSS_PATH = "resume.tcss"
+    CSS = screen_css(__file__, "resume.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "resume", "Resume", id="resume.open"),
         Binding("escape", "queue", "Queue", id="resume.queue"),
@@ -49,7 +51,7 @@ class ResumeScreen(ModalScreen[int | None]):
             )
             keys = "↑↓ pick · " if many else ""
             yield Static(f"{keys}Enter: resume · Esc: go to the queue", id="resume-keys")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

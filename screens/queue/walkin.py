@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
@@ -26,6 +26,8 @@ from ma_tui.patients.registration import (
     validate_new_patient,
 )
 from ma_tui.screens.widgets.common import registration_suggester, settle_inputs
+from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.footer import KeyFooter
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("family_name", "Family name", ""),
@@ -47,7 +49,7 @@ class WalkInScreen(Screen[int | None]):
     """
 
     TITLE = "Register a walk-in"
-    CSS_PATH = "walkin.tcss"
+    CSS = screen_css(__file__, "walkin.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "register", "Register", id="walkin.register", priority=True),
         Binding("escape", "cancel", "Cancel", id="walkin.cancel"),
@@ -83,7 +85,7 @@ class WalkInScreen(Screen[int | None]):
                     suggester=registration_suggester(name),
                 )
                 yield Static(id=f"error-{name}", classes="error")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         settle_inputs(self, cursor_blink=self.cursor_blink)

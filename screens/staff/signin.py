@@ -18,14 +18,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
+from ma_tui.screens.widgets.footer import KeyFooter
+from ma_tui.screens.widgets.keygate import ANSWER_GROUP
 from ma_tui.staff.accounts import Staff, change_own_secret, secret_hint
 from ma_tui.staff.policy import PASSPHRASE_MAX
-from ma_tui.staff.signin import authenticate
+from ma_tui.staff.signin import SignInResult, authenticate
 
 SECRET_MAX = PASSPHRASE_MAX  # the longest passphrase ma_tui.staff.policy accepts
 
@@ -33,6 +35,7 @@ SECRET_MAX = PASSPHRASE_MAX  # the longest passphrase ma_tui.staff.policy accept
 class SignInScreen(Screen[Staff]):
     CSS_PATH = "signin.tcss"
     AUTO_FOCUS = ""
+    _checking = False  # a PIN is being checked
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "another_user", "Another user", id="signin.another"),
         # Keys typed while the program starts come through the terminal's line
@@ -97,7 +100,7 @@ class SignInScreen(Screen[Staff]):
                     compact=True,
                 )
             yield Static(id="signin-message", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for field in self.query(Input):
@@ -122,15 +125,38 @@ class SignInScreen(Screen[Staff]):
             await self.focused.action_submit()
 
     def _attempt(self) -> None:
+        """Check the PIN in a thread (argon2 takes a while): the screen says so at once.
+
+        Keys typed meanwhile wait in the app's key gate for the answer
+        (``ANSWER_GROUP``), so they land on the queue, or back in the PIN field.
+        """
+        if self._checking:
+            return
         username = self.query_one("#signin-username", Input).value
         secret_field = self.query_one("#signin-secret", Input)
         secret = secret_field.value
         secret_field.value = ""  # never kept on screen or in memory longer than needed
+        self.query_one("#signin-message", Static).update("Signing in…")
+        self._checking = True
+        now = self.clock()
+
+        def check() -> None:
+            try:
+                result: SignInResult | UserError = authenticate(
+                    self.engine, username, secret, now=now
+                )
+            except UserError as exc:  # the database, not the PIN: nothing was counted
+                result = exc
+            self.app.call_from_thread(self._answered, result)
+
+        self.run_worker(check, thread=True, group=ANSWER_GROUP, exit_on_error=False)
+
+    def _answered(self, result: SignInResult | UserError) -> None:
+        self._checking = False
         message = self.query_one("#signin-message", Static)
-        try:
-            result = authenticate(self.engine, username, secret, now=self.clock())
-        except UserError as exc:  # the database, not the PIN: nothing was counted
-            message.update(str(exc))
+        secret_field = self.query_one("#signin-secret", Input)
+        if isinstance(result, UserError):
+            message.update(str(result))
             self.set_focus(secret_field)
             return
         if not result.ok or result.staff is None:

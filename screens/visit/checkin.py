@@ -31,6 +31,7 @@ from ma_tui.patients.chart import coverage_alert
 from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.widgets.common import registration_suggester
+from ma_tui.screens.widgets.css import screen_css
 
 # (column, label, width) per row; rows fit 80 columns.
 FieldRow = tuple[tuple[str, str, int], ...]
@@ -48,18 +49,25 @@ INSURANCE: tuple[FieldRow, ...] = (
     (("group_number", "Group", 10),),
 )
 
+# What each section's button says until it is done.
+UNDONE = {
+    "confirm-identity": "Name and date of birth match",
+    "demographics-unchanged": "Unchanged",
+    "coverage-unchanged": "Verified, unchanged",
+}
+
 
 class CheckInScreen(VisitScreen):
     STEP = "checkin"
     TITLE = "Check-in"
-    CSS_PATH = "checkin.tcss"
+    CSS = screen_css(__file__, "checkin.tcss")
     AUTO_FOCUS = "#confirm-identity"
+    _minor = False  # guardian fields shown: set by fill for each patient
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "confirm_identity", "IDs confirmed", id="checkin.identity"),
     ]
 
     def compose_body(self) -> ComposeResult:
-        patient = self.visit.chart.patient
         with VerticalScroll(id="checkin-body"):
             yield Static("Identity", classes="section-title")
             yield Static(
@@ -67,49 +75,63 @@ class CheckInScreen(VisitScreen):
                 "a room number is not an identifier.",
                 classes="hint",
             )
-            yield Static(
-                f"{patient.family_name}, {patient.given_name}    "
-                f"DOB {patient.birth_date:%m/%d/%Y}    MRN {patient.mrn}",
-                id="identity-line",
-                markup=False,
-            )
-            yield Button("Name and date of birth match", id="confirm-identity", compact=True)
+            yield Static(id="identity-line", markup=False)
+            yield Button(UNDONE["confirm-identity"], id="confirm-identity", compact=True)
             yield Static("Demographics", classes="section-title")
-            yield Button("Unchanged", id="demographics-unchanged", compact=True)
+            yield Button(
+                UNDONE["demographics-unchanged"], id="demographics-unchanged", compact=True
+            )
             yield from self._fields("demo", DEMOGRAPHICS)
-            if is_minor(patient, self.visit.now().date()):
-                yield from self._fields("demo", GUARDIAN)
+            yield from self._fields("demo", GUARDIAN, classes="guardian")
             yield Static(id="demographics-error", classes="error")
             yield Static("Insurance", classes="section-title")
             yield Static(id="coverage-alert", classes="alert")
-            yield Button("Verified, unchanged", id="coverage-unchanged", compact=True)
+            yield Button(UNDONE["coverage-unchanged"], id="coverage-unchanged", compact=True)
             yield from self._fields("cov", INSURANCE)
             yield Static(id="coverage-error", classes="error")
 
-    def on_mount(self) -> None:
-        alert = coverage_alert(self.visit.chart.coverage, self.visit.now().date())
+    def fill(self) -> None:
+        chart, draft = self.visit.chart, self.visit.draft.checkin
+        patient = chart.patient
+        self.query_one("#identity-line", Static).update(
+            f"{patient.family_name}, {patient.given_name}    "
+            f"DOB {patient.birth_date:%m/%d/%Y}    MRN {patient.mrn}"
+        )
+        # Guardian fields only for a minor; an adult's are hidden and never read.
+        self._minor = is_minor(patient, self.visit.now().date())
+        for row in self.query(".guardian-row"):
+            row.display = self._minor
+        for field in self.query(Input):
+            with field.prevent(Input.Changed):
+                field.value = shown(_field_name(field), draft, patient, chart.coverage)
+        alert = coverage_alert(chart.coverage, self.visit.now().date())
         alert_widget = self.query_one("#coverage-alert", Static)
         alert_widget.update(f"⚠ {alert}" if alert else "")
         alert_widget.display = alert is not None
+        self.query_one("#demographics-error", Static).update("")
+        self.query_one("#coverage-error", Static).update("")
         self._show_state()
         self._focus_first_open_section()
 
-    def _fields(self, kind: str, rows: tuple[FieldRow, ...]) -> ComposeResult:
-        chart, draft = self.visit.chart, self.visit.draft.checkin
+    def _fields(self, kind: str, rows: tuple[FieldRow, ...], classes: str = "") -> ComposeResult:
         for row in rows:
-            with Horizontal(classes="field-row"):
+            with Horizontal(classes=f"field-row {classes}-row" if classes else "field-row"):
                 for name, label, width in row:
                     yield Label(label, classes="field-label")
                     field = Input(
-                        value=shown(name, draft, chart.patient, chart.coverage),
                         id=f"{kind}-{name}",
-                        classes=kind,
+                        classes=f"{kind} {classes}".strip(),
                         max_length=field_limit(name),
                         suggester=registration_suggester(name),
                         compact=True,
                     )
                     field.styles.width = width + 2
                     yield field
+
+    def _inputs(self, kind: str | None = None) -> list[Input]:
+        """The fields shown for this patient (a section's with ``kind``)."""
+        fields = self.query(Input) if kind is None else self.query(Input).filter(f".{kind}")
+        return [f for f in fields if self._minor or not f.has_class("guardian")]
 
     # --------------------------------------------------------------- sections
 
@@ -174,7 +196,7 @@ class CheckInScreen(VisitScreen):
         else the record) is kept, so a field not touched follows the record.
         """
         chart, draft = self.visit.chart, self.visit.draft.checkin
-        values = {_field_name(field): field.value for field in self.query(Input)}
+        values = {_field_name(field): field.value for field in self._inputs()}
         draft.typed = typed_edits(values, draft, chart.patient, chart.coverage)
 
     def action_leave(self) -> None:
@@ -195,7 +217,7 @@ class CheckInScreen(VisitScreen):
 
     def _section(self, kind: str) -> dict[str, str]:
         """The section's fields as on screen: column -> text."""
-        return {_field_name(field): field.value for field in self.query(Input).filter(f".{kind}")}
+        return {_field_name(field): field.value for field in self._inputs(kind)}
 
     def _demographic_changes(self) -> dict[str, str | None] | None:
         error = self.query_one("#demographics-error", Static)
@@ -244,11 +266,12 @@ class CheckInScreen(VisitScreen):
     def _focus_first_open_section(self) -> None:
         draft = self.visit.draft.checkin
         if draft.identity_confirmed_at is None:
-            self.query_one("#confirm-identity", Button).focus()
+            first = "#confirm-identity"
         elif not draft.demographics_confirmed:
-            self.query_one("#demographics-unchanged", Button).focus()
+            first = "#demographics-unchanged"
         else:
-            self.query_one("#coverage-unchanged", Button).focus()
+            first = "#coverage-unchanged"
+        self.set_focus(self.query_one(first, Button))
 
 
 def _field_name(field: Input) -> str:
@@ -266,8 +289,5 @@ def _label(name: str) -> str:
 
 
 def _mark(button: Button, done: bool, done_label: str) -> None:
-    if done:
-        button.label = done_label
-        button.add_class("done")
-    else:
-        button.remove_class("done")
+    button.label = done_label if done else UNDONE[button.id or ""]
+    button.set_class(done, "done")

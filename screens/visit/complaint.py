@@ -28,12 +28,13 @@ from ma_tui.complaint.prompts import HPI_FIELDS, HPI_LABELS, complaint_names, hp
 from ma_tui.core.errors import UserError
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.widgets.common import PickList
+from ma_tui.screens.widgets.css import screen_css
 
 
 class ComplaintScreen(VisitScreen):
     STEP = "complaint"
     TITLE = "Chief complaint"
-    CSS_PATH = "complaint.tcss"
+    CSS = screen_css(__file__, "complaint.tcss")
     AUTO_FOCUS = "#chief-complaint"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "quick_pick", "Common complaints", id="complaint.quick_pick"),
@@ -43,12 +44,10 @@ class ComplaintScreen(VisitScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        draft = self.visit.draft.complaint
         names = complaint_names()
         with VerticalScroll(id="complaint-body"):
             yield Label("Chief complaint, in the patient's own words", classes="section-title")
             yield Input(
-                value=draft.chief_complaint,
                 id="chief-complaint",
                 placeholder="e.g. cough for 5 days",
                 suggester=SuggestFromList(names, case_sensitive=False),
@@ -63,9 +62,7 @@ class ComplaintScreen(VisitScreen):
             with Grid(id="hpi-grid"):
                 for name in HPI_FIELDS:  # reading order, two per row, is Tab order
                     yield Label(HPI_LABELS[name], id=f"label-{name}", classes="hpi-label")
-                    value = severity_shown(draft) if name == "severity" else draft.hpi.get(name, "")
                     yield Input(
-                        value=value,
                         id=f"hpi-{name}",
                         classes="hpi",
                         compact=True,
@@ -73,9 +70,20 @@ class ComplaintScreen(VisitScreen):
                     )
             yield Static(id="complaint-error", classes="error")
 
-    def on_mount(self) -> None:
+    def fill(self) -> None:
+        draft = self.visit.draft.complaint
+        complaint = self.query_one("#chief-complaint", Input)
+        with complaint.prevent(Input.Changed):
+            complaint.value = draft.chief_complaint
+        for name in HPI_FIELDS:
+            value = severity_shown(draft) if name == "severity" else draft.hpi.get(name, "")
+            field = self.query_one(f"#hpi-{name}", Input)
+            with field.prevent(Input.Changed):
+                field.value = value
+        self.query_one("#quick-pick", PickList).display = False
+        self.query_one("#complaint-error", Static).update("")
         self._mark_prompts()
-        self.query_one("#chief-complaint", Input).focus()
+        self.set_focus(complaint)
 
     def action_hpi_row(self, rows: int) -> None:
         """The HPI field a row below or above; from the complaint, Down is the first."""

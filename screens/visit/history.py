@@ -53,6 +53,7 @@ from ma_tui.history.entry import (
 from ma_tui.history.rows import COLUMNS, HistoryRow, current_rows, section_rows, section_status
 from ma_tui.screens.visit.visit import Visit, VisitScreen
 from ma_tui.screens.widgets.confirm import ConfirmScreen
+from ma_tui.screens.widgets.css import screen_css
 
 STATUS_KEYS = Binding.Group("Taking/not/stopped", compact=True)
 SECTION_KEYS = Binding.Group("Section", compact=True)
@@ -144,21 +145,13 @@ class ChoiceSuggester(Suggester):
 class HistoryScreen(VisitScreen):
     STEP = "history"
     TITLE = "History"
-    CSS_PATH = "history.tcss"
+    CSS = screen_css(__file__, "history.tcss")
     AUTO_FOCUS = "SectionTable"
     BINDINGS: ClassVar[list[BindingType]] = []
 
-    def __init__(self, visit: Visit) -> None:
+    def __init__(self, visit: Visit | None = None) -> None:
         super().__init__(visit)
-        draft = self.history
-        # Resume in the section of an entry left half-typed, else at the first section
-        # not yet reviewed in this visit.
-        if draft.form is not None:
-            self.section_index = SECTIONS.index(draft.form.section)
-        else:
-            self.section_index = next(
-                (i for i, section in enumerate(SECTIONS) if section not in draft.reviewed), 0
-            )
+        self.section_index = 0
         self.rows: list[HistoryRow] = []
         self.editing: str | None = None
 
@@ -203,9 +196,20 @@ class HistoryScreen(VisitScreen):
         choices = suggestions(section, index)
         return SuggestFromList(choices, case_sensitive=False) if choices else None
 
-    def on_mount(self) -> None:
+    def fill(self) -> None:
+        """Resume in the section of an entry left half-typed, else at the first section
+        not yet reviewed in this visit; the half-typed entry back in its form."""
+        draft = self.history
+        if draft.form is not None:
+            self.section_index = SECTIONS.index(draft.form.section)
+        else:
+            self.section_index = next(
+                (i for i, section in enumerate(SECTIONS) if section not in draft.reviewed), 0
+            )
+        for field in self.query(FormInput):
+            field.value = ""
         self._show_section()
-        form = self.history.form
+        form = draft.form
         if form is not None and form.section == self.section:
             for field, value in zip(self._inputs(), form.values, strict=False):
                 field.value = value

@@ -21,15 +21,17 @@ from textual.widgets import Input, Label, Static
 from ma_tui.checkin.draft import CheckInDraft
 from ma_tui.complaint.draft import HPI_TEXT_FIELDS, ComplaintDraft
 from ma_tui.core.errors import UserError
-from ma_tui.fhir.export import export_visit_file
 from ma_tui.history.draft import HistoryDraft
 from ma_tui.history.entry import SECTION_TITLES, SECTIONS
 from ma_tui.history.rows import section_rows
 from ma_tui.patients.chart import Chart, coverage_alert
 from ma_tui.patients.registration import clean_text
-from ma_tui.screens.messages import VisitClosed
+from ma_tui.screens.messages import ReloadVisit, VisitClosed
+from ma_tui.screens.visit.export import export_in_background
 from ma_tui.screens.visit.visit import VisitScreen, sentence
+from ma_tui.screens.widgets.css import screen_css
 from ma_tui.visits.draft import ROOM_MAX
+from ma_tui.visits.holding import DraftChanged
 from ma_tui.visits.signing import SignError, sign_problems, sign_visit
 from ma_tui.visits.steps import REVIEW, STEPS
 from ma_tui.vitals.codes import DIASTOLIC_BP, SYSTOLIC_BP
@@ -40,7 +42,7 @@ from ma_tui.vitals.readback import flag_label, readback, unit_label, vital_name
 class ReviewScreen(VisitScreen):
     STEP = REVIEW
     TITLE = "Review & sign"
-    CSS_PATH = "review.tcss"
+    CSS = screen_css(__file__, "review.tcss")
     AUTO_FOCUS = "#review-body"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "sign", "Sign", id="review.sign", priority=True),
@@ -56,7 +58,6 @@ class ReviewScreen(VisitScreen):
         with Horizontal(id="room-row"):
             yield Label("Room for the provider", id="room-label")
             yield Input(
-                value=self.visit.draft.room or (self.visit.chart.encounter.room or ""),
                 placeholder="e.g. Exam 3",
                 id="room",
                 compact=True,
@@ -66,9 +67,14 @@ class ReviewScreen(VisitScreen):
             yield Static(id="review-problems", classes="problems")
             yield Static(id="review-visit")
 
-    def on_mount(self) -> None:
+    def fill(self) -> None:
+        room = self.query_one("#room", Input)
+        with room.prevent(Input.Changed):
+            room.value = self.visit.draft.room or (self.visit.chart.encounter.room or "")
         self._show()
-        self.query_one("#review-body", VerticalScroll).focus()
+        body = self.query_one("#review-body", VerticalScroll)
+        body.scroll_home(animate=False)
+        self.set_focus(body)
 
     def _show(self) -> None:
         chart, draft = self.visit.chart, self.visit.draft
@@ -121,40 +127,43 @@ class ReviewScreen(VisitScreen):
         in the record only once signed)."""
         if not self._sign():
             return
-        try:
-            path = export_visit_file(
-                self.visit.engine,
-                self.visit.draft.encounter_id,
-                now=self.visit.now(),
-                staff_id=self.visit.staff_id,
-            )
-        except UserError as exc:
-            self.app.notify(
-                f"Signed, but not exported: {sentence(exc)} Open the visit from the queue and "
-                "press F6 to try again.",
-                severity="error",
-                timeout=10,
-                markup=False,
-            )
-        else:
-            self.app.notify(f"Exported to {path}", markup=False, timeout=6)
+        export_in_background(
+            self.app,
+            self.visit.engine,
+            self.visit.draft.encounter_id,
+            now=self.visit.now(),
+            staff_id=self.visit.staff_id,
+            failed=lambda reason: (
+                f"Signed, but not exported: {reason} Open the visit from the queue and "
+                "press F6 to try again."
+            ),
+        )
         self._close()
 
     def _sign(self) -> bool:
         """Sign the visit; False (and why, on screen) when it cannot be."""
         self.commit_step()
         draft = self.visit.draft
+        visit = self.visit
         try:
-            sign_visit(
-                self.visit.engine,
-                draft,
-                staff_id=self.visit.staff_id,
-                now=self.visit.now(),
-                holder=self.visit.holder,
+            # After any save still on its way, at the version it leaves.
+            visit.write(
+                lambda: sign_visit(
+                    visit.engine,
+                    draft,
+                    staff_id=visit.staff_id,
+                    now=visit.now(),
+                    holder=visit.holder,
+                    terminal=visit.terminal,
+                )
             )
         except SignError as exc:
             self.notify("Not signed: " + " ".join(exc.problems), severity="error", timeout=8)
             self._show()
+            return False
+        except DraftChanged as exc:
+            self.notify(f"Not signed: {sentence(exc)}", severity="error", timeout=12, markup=False)
+            self.post_message(ReloadVisit(draft.encounter_id, self.STEP))
             return False
         except UserError as exc:
             self.notify(f"Not signed: {sentence(exc)}", severity="error", timeout=8, markup=False)

@@ -14,17 +14,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
-from ma_tui.fhir.export import export_visit_file
 from ma_tui.patients.chart import Chart, banner_identity
 from ma_tui.screens.messages import VisitClosed
-from ma_tui.screens.visit.visit import sentence
+from ma_tui.screens.visit.export import export_in_background
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
 from ma_tui.screens.widgets.common import PatientBanner, settle_inputs
+from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.visits.correcting import SignedVital, correct_vital, signed_vitals
 from ma_tui.visits.draft import allergy_line
 from ma_tui.vitals.correction import NeedsConfirm
@@ -34,7 +35,7 @@ from ma_tui.vitals.readback import flag_label, vital_name
 
 class SignedVisitScreen(Screen[None]):
     TITLE = "Signed visit"
-    CSS_PATH = "signed.tcss"
+    CSS = screen_css(__file__, "signed.tcss")
     AUTO_FOCUS = "#signed-values"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "correct", "Correct value", id="signed.correct"),
@@ -59,7 +60,7 @@ class SignedVisitScreen(Screen[None]):
         yield Label("", id="correct-label")
         yield Input(id="correct-value", compact=True, max_length=20)
         yield Static(id="correct-error", classes="error")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         settle_inputs(self)
@@ -99,16 +100,14 @@ class SignedVisitScreen(Screen[None]):
             )
 
     def action_export(self) -> None:
-        try:
-            path = export_visit_file(
-                self.engine, self.chart.encounter_id, now=self.clock(), staff_id=self.staff_id
-            )
-        except UserError as exc:
-            self.notify(
-                f"Not exported: {sentence(exc)}", severity="error", timeout=10, markup=False
-            )
-            return
-        self.notify(f"Exported to {path}", markup=False, timeout=6)
+        export_in_background(
+            self.app,
+            self.engine,
+            self.chart.encounter_id,
+            now=self.clock(),
+            staff_id=self.staff_id,
+            failed=lambda reason: f"Not exported: {reason}",
+        )
 
     # ------------------------------------------------------------ correcting
 

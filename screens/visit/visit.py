@@ -10,25 +10,33 @@ where it was (``resume_focus``). A step moves on by posting ``GoToStep`` (or
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from ma_tui.core.clock import Clock
-from ma_tui.core.errors import UserError
+from ma_tui.core.errors import DatabaseUnavailable, UserError
 from ma_tui.core.transaction import Engine
 from ma_tui.patients.chart import Chart, banner_identity
-from ma_tui.screens.messages import GoToStep, VisitClosed
+from ma_tui.screens.messages import DatabaseWait, GoToStep, ReloadVisit, VisitClosed
+from ma_tui.screens.visit.saving import Writer, wait_briefly
 from ma_tui.screens.widgets.common import PatientBanner, StepBar, settle_inputs
+from ma_tui.screens.widgets.footer import KeyFooter
+from ma_tui.visits.claims import Terminal
 from ma_tui.visits.draft import VisitDraft, allergy_line
-from ma_tui.visits.holding import save_draft
+from ma_tui.visits.holding import DraftChanged, save_draft
 from ma_tui.visits.steps import REVIEW, STEPS, Step
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -48,24 +56,63 @@ class Visit:
     signed: bool = False  # signing deleted the draft; nothing may write it again
     # Who rooms it: the signed-in staff member's username; None: this terminal's OS user.
     holder: str | None = None
+    # The running ma-tui that holds the draft (None: this process's default).
+    terminal: Terminal | None = None
 
-    def save(self) -> None:
-        """Save the draft if it changed; ``UserError`` (nothing saved) when it cannot be."""
+    # Every write of this visit, in order, off the screen's thread (``saving``).
+    writer: Writer = field(default_factory=Writer, repr=False, compare=False)
+
+    def save(self) -> bool:
+        """Save the draft if it changed: True once stored, False while the write still
+        waits for the database (it goes on; ``pending`` is it); ``UserError`` (nothing
+        saved) when it cannot be."""
         data = self.draft.model_dump_json()
         if self.signed or data == self.saved_json:
+            return True
+        snapshot = self.draft.model_copy(deep=True)
+        self.pending = self.writer.submit(lambda: self._write(snapshot, data))
+        return wait_briefly(self.pending)
+
+    def save_later(self) -> Future[None]:
+        """Write the draft as it is now in the background (a retry); its future."""
+        data = self.draft.model_dump_json()
+        snapshot = self.draft.model_copy(deep=True)
+        self.pending = self.writer.submit(lambda: self._write(snapshot, data))
+        return self.pending
+
+    def write(self, work: Callable[[], _T]) -> _T:
+        """``work()`` (the sign) after every save asked before it, waited for."""
+        return self.writer.submit(work).result()
+
+    def _write(self, snapshot: VisitDraft, data: str) -> None:
+        """On the writer's thread: store ``snapshot`` at the version the last write left."""
+        if self.signed or data == self.saved_json:
             return
+        snapshot.version = self.draft.version
         save_draft(
-            self.engine, self.draft, staff_id=self.staff_id, now=self.now(), holder=self.holder
+            self.engine,
+            snapshot,
+            staff_id=self.staff_id,
+            now=self.now(),
+            holder=self.holder,
+            terminal=self.terminal,
         )
+        self.draft.version = snapshot.version
         self.saved_json = data
+
+    pending: Future[None] | None = field(default=None, repr=False, compare=False)
 
 
 class VisitScreen(Screen[None]):
-    """Base of the rooming steps. Subclasses set STEP and compose ``compose_body``.
+    """Base of the rooming steps. Subclasses set STEP, compose ``compose_body`` and
+    show a visit's data in ``fill``.
 
-    Textual runs every class's handler along the MRO: a subclass's ``on_mount`` must
-    not call ``super().on_mount()`` (this one runs anyway), and a subclass that
-    handles ``Input.Submitted`` itself calls ``event.prevent_default()``.
+    A step's screen is built once and kept (``MaTuiApp`` installs one per step):
+    ``compose_body`` makes the widgets, with no visit's data, and ``fill`` shows the
+    visit in them each time the step comes on screen, for this visit or the next
+    patient's. The draft holds all a step shows (each step is taken into it when
+    left), so filling from it is the same for going back to a step, resuming a
+    visit and opening another. ``fill`` also puts the focus where the step starts.
     """
 
     STEP: ClassVar[Step]
@@ -76,26 +123,62 @@ class VisitScreen(Screen[None]):
         Binding("escape", "leave", "Queue", id="visit.leave"),
     ]
 
-    def __init__(self, visit: Visit) -> None:
+    def __init__(self, visit: Visit | None = None) -> None:
         super().__init__()
-        self.visit = visit
+        self._visit = visit
+
+    @property
+    def visit(self) -> Visit:
+        """The visit on screen (the app gives one before the step is shown)."""
+        assert self._visit is not None, "a step is shown only with a visit"
+        return self._visit
+
+    _styled_with: tuple[int, int] | None = None  # the app's CSS when last styled
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Shown again: restyle its widgets only if the app's CSS changed meanwhile.
+
+        Textual restyles every widget of a screen that comes back (about half of a
+        step switch); a kept step's styles are still right unless a theme changed or
+        more CSS was read. Runs before Screen's own handler, which reads the event.
+        """
+        app = self.app
+        styled_with = (app._css_update_count, len(app.stylesheet.rules))
+        if styled_with == self._styled_with:
+            event.refresh_styles = False
+        self._styled_with = styled_with
 
     def compose(self) -> ComposeResult:
         yield PatientBanner(id="banner")
         yield StepBar(id="steps")
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
 
     def on_mount(self) -> None:
-        self.visit.draft.step = self.STEP
+        self._styled_with = (self.app._css_update_count, len(self.app.stylesheet.rules))
         settle_inputs(self)
-        self.refresh_banner()
         self.query_one(StepBar).show(self.STEP)
-        # After the subclass's on_mount (it runs first) has put its own focus.
-        self.call_after_refresh(self.resume_focus)
+        if self._visit is not None:
+            self._show_visit()
+
+    def show_visit(self, visit: Visit) -> None:
+        """Show ``visit`` at this step: now if the screen is up, else once it mounts."""
+        self._visit = visit
+        if self.is_mounted:
+            self._show_visit()
+
+    def _show_visit(self) -> None:
+        self.visit.draft.step = self.STEP
+        self.refresh_banner()
+        self.fill()
+        self.resume_focus()
+
+    def fill(self) -> None:
+        """Show the draft's part of this step in the widgets, and focus where it starts."""
+        raise NotImplementedError
 
     def resume_focus(self) -> None:
         """Put the cursor back on the field the draft was saved at, if it is shown."""
@@ -148,9 +231,23 @@ class VisitScreen(Screen[None]):
             self.visit.draft.field = widget.id
 
     def save_draft(self) -> bool:
-        """Save the draft; another holder or a database kept busy is said, not raised."""
+        """Save the draft; another holder or another terminal's save is said, not raised.
+
+        A database busy or absent holds nothing up: the draft stays in the visit and
+        on screen, and the app writes it as soon as it can (``DatabaseWait``). A draft
+        saved meanwhile by another terminal is not written over: the app
+        reloads it on screen (``ReloadVisit``), and the message says so.
+        """
         try:
-            self.visit.save()
+            if not self.visit.save():
+                self.post_message(DatabaseWait(self.visit))  # the write goes on meanwhile
+        except DraftChanged as exc:
+            self.notify(f"Not saved: {sentence(exc)}", severity="error", timeout=12, markup=False)
+            self.post_message(ReloadVisit(self.visit.draft.encounter_id, self.STEP))
+            return False
+        except DatabaseUnavailable:
+            # Kept here, on screen and in the visit; the app saves it when it can.
+            self.post_message(DatabaseWait(self.visit, failed=True))
         except UserError as exc:
             self.notify(f"Not saved: {sentence(exc)}", severity="error", timeout=8, markup=False)
             return False

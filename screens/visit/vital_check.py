@@ -14,16 +14,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.vitals.entry import FieldCheck
 
 Decision = Literal["fix", "keep", "unit"]
 
 
 class VitalCheckScreen(ModalScreen[Decision]):
-    CSS_PATH = "vital_check.tcss"
+    CSS = screen_css(__file__, "vital_check.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "fix", "Fix it", id="check.fix"),
     ]
@@ -47,7 +49,7 @@ class VitalCheckScreen(ModalScreen[Decision]):
                 options.append(Option(Text(f"Keep {check.text}: I checked it again"), id="keep"))
             yield OptionList(*options, id="check-choices")
             yield Static("↓ ↑ choose, Enter: do it, Esc: fix it", id="check-keys")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         choices = self.query_one(OptionList)

@@ -32,6 +32,7 @@ from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
 from ma_tui.screens.widgets.common import PickList
+from ma_tui.screens.widgets.css import screen_css
 from ma_tui.vitals.codes import HEAD_CIRCUMFERENCE
 from ma_tui.vitals.entry import (
     BY_KEY,
@@ -60,12 +61,14 @@ QUALIFIERS = {
     "spo2": (("o2_flow", "O2 L/min", 4),),
 }
 BP_QUALIFIERS = (("position", "position", 9), ("arm", "arm", 9), ("cuff", "cuff", 7))
+QUALIFIER_NAMES = [name for row in (*QUALIFIERS.values(), BP_QUALIFIERS) for name, _, _ in row]
+HEAD_KEY = next(spec.key for spec in FIELDS if spec.code == HEAD_CIRCUMFERENCE)
 
 
 class VitalsScreen(VisitScreen):
     STEP = "vitals"
     TITLE = "Vitals"
-    CSS_PATH = "vitals.tcss"
+    CSS = screen_css(__file__, "vitals.tcss")
     AUTO_FOCUS = "Input.vital"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "not_obtained", "Not obtained", id="vitals.not_obtained"),
@@ -75,31 +78,12 @@ class VitalsScreen(VisitScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        self.units: ClinicUnits = read_clinic_units(self.visit.engine)
-        self.age_days = (self.visit.now().date() - self.visit.chart.patient.birth_date).days
-        self.history = past_readings(self.visit.chart.vital_history)
-        draft = self.visit.draft.vitals
-        self.form: VitalsForm = (
-            form_from_saved(draft.form)
-            if draft.form is not None
-            else form_from_draft(draft.entries, self.units)
-        )
-        if draft.form is None and not draft.entries:
-            self.form.cuff = default_cuff(self.age_days)
-        carried = None
-        if "height" not in self.form.values and "height" not in self.form.not_obtained:
-            last = self.visit.chart.last_vitals.get(FIELDS[6].code)
-            carried = carried_height(last, self.units, self.age_days)
-            if carried:
-                self.form.values["height"] = carried
-        self.carried = carried
         # The clinic's unit is beside each field; this says how to type another.
         units_line = "Other units: 38.1c 13.6kg 92.5cm 5'5\""
         with VerticalScroll(id="vitals-body"):
             with Horizontal(classes="vital-row"):
                 yield Label("One line", classes="vital-label")
                 yield Input(
-                    value=self.form.line,
                     placeholder=EXAMPLE,
                     id="vitals-line",
                     compact=True,
@@ -108,30 +92,21 @@ class VitalsScreen(VisitScreen):
             yield Static(id="line-readback", classes="line-readback")
             with Horizontal(classes="vital-row"):
                 yield Label("Taken at", classes="vital-label")
-                yield Input(
-                    value=self.form.taken_at,
-                    placeholder=f"{self.visit.now():%H:%M}",
-                    id="taken_at",
-                    compact=True,
-                    max_length=16,
-                )
+                yield Input(id="taken_at", compact=True, max_length=16)
                 yield Static(units_line, id="units-line", markup=False)
             for spec in FIELDS:
-                if spec.code == HEAD_CIRCUMFERENCE and self.age_days >= HEAD_MAX_AGE_DAYS:
-                    continue
                 with Horizontal(classes="vital-row", id=f"row-{spec.key}"):
                     yield Label(spec.label, classes="vital-label")
                     yield Input(
-                        value=self.form.values.get(spec.key, ""),
                         id=f"v-{spec.key}",
                         classes="vital",
                         compact=True,
                         max_length=20,
                     )
-                    yield Label(field_unit(spec.key, self.units), classes="vital-unit")
+                    yield Label(id=f"unit-{spec.key}", classes="vital-unit")
                     yield from self._qualifiers(QUALIFIERS.get(spec.key, ()))
                     yield Static(id=f"note-{spec.key}", classes="vital-note")
-                    yield Static(self._trend(spec), classes="vital-last", markup=False)
+                    yield Static(id=f"last-{spec.key}", classes="vital-last", markup=False)
                 if spec.key == "bp":
                     with Horizontal(classes="vital-row qualifier-row"):
                         yield from self._qualifiers(BP_QUALIFIERS)
@@ -150,25 +125,44 @@ class VitalsScreen(VisitScreen):
     def _qualifiers(self, qualifiers: tuple[tuple[str, str, int], ...]) -> ComposeResult:
         for name, label, width in qualifiers:
             yield Label(label, classes="qualifier-label")
-            qualifier = Input(
-                value=getattr(self.form, name),
-                id=f"q-{name}",
-                classes="qualifier",
-                compact=True,
-                max_length=30,
-            )
+            qualifier = Input(id=f"q-{name}", classes="qualifier", compact=True, max_length=30)
             qualifier.styles.width = width + 1
             yield qualifier
 
-    def on_mount(self) -> None:
+    def fill(self) -> None:
+        """The visit's form in the fields, its notes and trends; the focus where to start."""
+        self._read_form()
+        # A head circumference only for a young child: the row is hidden, and never read.
+        head = self.age_days < HEAD_MAX_AGE_DAYS
+        self.query_one(f"#row-{HEAD_KEY}").display = head
         # Looked up once: a CSS query on every key press costs more than the parsing.
-        self._inputs: dict[str, Input] = {i.id or "": i for i in self.query(Input)}
+        self._inputs: dict[str, Input] = {
+            i.id or "": i for i in self.query(Input) if head or i.id != f"v-{HEAD_KEY}"
+        }
         self._notes: dict[str, Static] = {
             spec.key: self.query_one(f"#note-{spec.key}", Static)
             for spec in FIELDS
             if f"v-{spec.key}" in self._inputs
         }
+        form = self.form
+        values = {
+            "vitals-line": form.line,
+            "taken_at": form.taken_at,
+            **{f"v-{spec.key}": form.values.get(spec.key, "") for spec in FIELDS},
+            **{f"q-{name}": getattr(form, name) for name in QUALIFIER_NAMES},
+        }
+        for name, field in self._inputs.items():
+            with field.prevent(Input.Changed):
+                field.value = values[name]
+        self._inputs["taken_at"].placeholder = f"{self.visit.now():%H:%M}"
+        for spec in FIELDS:
+            self.query_one(f"#unit-{spec.key}", Label).update(field_unit(spec.key, self.units))
+            self.query_one(f"#last-{spec.key}", Static).update(self._trend(spec))
+        self.query_one("#reasons", PickList).display = False
         self._shown: dict[str, Text] = {}  # what each Static shows: unchanged, not redrawn
+        for static in self.query(".vital-note, #bmi-line, #vitals-error, #line-readback"):
+            if isinstance(static, Static):
+                static.update("")
         self._redraw(None)
         # What the line filled before (a resumed draft), as if it had just been typed.
         self._line = self._read_line(self.form.line)
@@ -183,7 +177,32 @@ class VitalsScreen(VisitScreen):
             first = "vitals-line"
         else:
             first = "v-bp" if not self.form.values.get("bp") else "v-pulse"
-        self.query_one(f"#{first}", Input).focus()
+        self.set_focus(self._inputs[first])
+
+    def _vitals(self) -> list[Input]:
+        """The vitals' fields shown for this patient, top to bottom."""
+        return [field for field in self._inputs.values() if field.has_class("vital")]
+
+    def _read_form(self) -> None:
+        """The clinic's units, the patient's age and past readings, and the draft's form."""
+        self.units: ClinicUnits = read_clinic_units(self.visit.engine)
+        self.age_days = (self.visit.now().date() - self.visit.chart.patient.birth_date).days
+        self.history = past_readings(self.visit.chart.vital_history)
+        draft = self.visit.draft.vitals
+        self.form: VitalsForm = (
+            form_from_saved(draft.form)
+            if draft.form is not None
+            else form_from_draft(draft.entries, self.units)
+        )
+        if draft.form is None and not draft.entries:
+            self.form.cuff = default_cuff(self.age_days)
+        carried = None
+        if "height" not in self.form.values and "height" not in self.form.not_obtained:
+            last = self.visit.chart.last_vitals.get(FIELDS[6].code)
+            carried = carried_height(last, self.units, self.age_days)
+            if carried:
+                self.form.values["height"] = carried
+        self.carried = carried
 
     # --------------------------------------------------------------- one line
 
@@ -318,7 +337,7 @@ class VitalsScreen(VisitScreen):
 
     def _advance_from_line(self) -> None:
         """The first empty field after the last one the line filled; none left: on."""
-        values = [i for i in self.query(Input).filter(".vital") if i.display]
+        values = self._vitals()
         filled = {*self._line.values, *self._line.not_obtained}
         last = max(
             (index for index, field in enumerate(values) if (field.id or "")[2:] in filled),
@@ -369,7 +388,7 @@ class VitalsScreen(VisitScreen):
 
     def _advance_from(self, current: Input | None) -> None:
         """Focus the vital after ``current`` (the first after "taken at"); past the last, on."""
-        values = [i for i in self.query(Input).filter(".vital") if i.display]
+        values = self._vitals()
         # set_focus, not focus(): at once, so the next key typed lands in the next field.
         if current is None:
             self.set_focus(values[0])
@@ -517,7 +536,7 @@ class VitalsScreen(VisitScreen):
             # From the line, for the first vital not yet given (BP on a new visit).
             empty = [
                 field
-                for field in self.query(Input).filter(".vital")
+                for field in self._vitals()
                 if field.display
                 and not field.value.strip()
                 and (field.id or "")[2:] not in self.form.not_obtained
@@ -540,7 +559,7 @@ class VitalsScreen(VisitScreen):
         field.value = ""
         event.option_list.display = False
         self._show_note(key)
-        values = [i for i in self.query(Input).filter(".vital") if i.display]
+        values = self._vitals()
         index = values.index(field)
         (values[index + 1] if index + 1 < len(values) else field).focus()
 

@@ -8,11 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.footer import KeyFooter
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    CSS_PATH = "confirm.tcss"
+    CSS = screen_css(__file__, "confirm.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
@@ -29,7 +32,7 @@ class ConfirmScreen(ModalScreen[bool]):
             if self.detail:
                 yield Static(self.detail, id="confirm-detail", markup=False)
             yield Static("Y / Enter: yes     N / Esc: no", id="confirm-keys")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -9,7 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.footer import KeyFooter
 
 GENERAL_KEYS = (
     ("Enter", "next field; on a step's last field, the next step"),
@@ -21,7 +24,7 @@ GENERAL_KEYS = (
 
 
 class HelpScreen(ModalScreen[None]):
-    CSS_PATH = "help.tcss"
+    CSS = screen_css(__file__, "help.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1,q", "close", "Close", id="help.close"),
     ]
@@ -44,7 +47,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(key, description)
         with VerticalScroll(id="help-box"):
             yield Static(table)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def action_close(self) -> None:
         self.dismiss()

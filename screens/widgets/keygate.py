@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from time import monotonic
 from typing import Any
 
 from textual import events
 from textual.app import App
 from textual.message_pump import MessagePump
+from textual.widget import Widget
 from textual.widgets import Input
 
 SETTLE_MAX_SECONDS = 1.0  # never hold keys longer than this for one key
+ANSWER_WAIT_SECONDS = 10.0  # nor longer than this for an answer being worked out
+# Workers in this group work out the answer to a key (a PIN checked): keys typed on
+# wait for it, so the next screen gets them (the queue's search, not the PIN field).
+ANSWER_GROUP = "answer"
 SETTLE_MAX_ROUNDS = 8  # a screen change takes a few rounds of messages to settle
 
 
@@ -35,11 +41,13 @@ class KeyGate(App[None]):
         self._settling = False
         self._replaying: events.Event | None = None
         self._replayed = asyncio.Event()
+        self.typed_at = monotonic()  # when the last key or paste came (monotonic seconds)
 
     async def on_event(self, event: events.Event) -> None:
         if not _typed(event):
             await super().on_event(event)
             return
+        self.typed_at = monotonic()
         if event is self._replaying:
             await super().on_event(event)
             self._replayed.set()
@@ -98,6 +106,12 @@ class KeyGate(App[None]):
         """
         for _ in range(SETTLE_MAX_ROUNDS):
             await self._drained(self._pumps())
+            answers = [w for w in self.workers if w.group == ANSWER_GROUP and not w.is_finished]
+            if answers:
+                await asyncio.wait(
+                    [asyncio.ensure_future(w.wait()) for w in answers], timeout=ANSWER_WAIT_SECONDS
+                )
+                continue
             if self._screen_stack and all(_idle(pump) for pump in self._pumps()):
                 return
 
@@ -122,7 +136,13 @@ class KeyGate(App[None]):
 
 
 def _idle(pump: MessagePump) -> bool:
-    """Nothing waiting in the pump's queue (Textual keeps it private; absent means idle)."""
+    """Mounted, and nothing waiting in its queue (Textual keeps it private; absent: idle).
+
+    A widget of a screen just put up is not idle until it has mounted: until then
+    nothing on that screen has the focus, and a key handed on would be lost.
+    """
+    if isinstance(pump, Widget) and not pump.is_mounted:
+        return False
     queue = getattr(pump, "_message_queue", None)
     return not pump.is_running or queue is None or queue.empty()
 

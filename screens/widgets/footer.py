@@ -1,0 +1,165 @@
+"""The keys of the screen, on its bottom line: one widget, redrawn in place.
+
+Textual's ``Footer`` recomposes a widget per key each time the focus moves (the keys
+shown depend on the focused widget), and every new widget is styled and laid out:
+tens of milliseconds on each Enter that moves to the next field. This footer draws
+the same line as one ``Text`` and repaints it only when the keys it shows change.
+It looks like the compact ``Footer``: the key in bold, its description, the keys of
+a ``Binding.Group`` together before the group's name, the command palette on the
+right; a key the screen disables is dimmed.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from textual.binding import Binding
+    from textual.screen import Screen
+
+
+class Shown(NamedTuple):
+    """One key as the footer shows it."""
+
+    key: str  # the key pressed when the MA clicks it
+    display: str
+    description: str
+    enabled: bool
+    group: str | None  # the Binding.Group's description: shown once after its keys
+
+
+class KeyFooter(Widget):
+    """The bottom line: the keys the focused widget, its screen and the app answer."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "key-footer--key",
+        "key-footer--description",
+        "key-footer--rule",
+    }
+    DEFAULT_CSS = """
+    KeyFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        .key-footer--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        .key-footer--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        .key-footer--rule {
+            color: $foreground 20%;
+        }
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: tuple[tuple[Shown, ...], Shown | None] = ((), None)
+        self._spans: list[tuple[int, int, str]] = []  # (from, to, key) of each key drawn
+        self._update_asked = False
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self._update()
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen[object]) -> None:
+        """The focus moved or a screen's keys changed: look again once this round is done."""
+        if not self._update_asked and self.is_attached:
+            self._update_asked = True
+            self.call_after_refresh(self._update)
+
+    def _update(self) -> None:
+        self._update_asked = False
+        if not self.is_attached or not self.app.app_focus or not self.screen.is_current:
+            return  # as Textual's Footer: the keys of a screen in the background wait
+        shown = self._keys()
+        if shown != self._shown:
+            self._shown = shown
+            self.refresh()
+
+    def _keys(self) -> tuple[tuple[Shown, ...], Shown | None]:
+        """The keys to show, and the command palette's key (drawn on the right)."""
+        app = self.app
+        active = self.screen.active_bindings
+        keys: list[Shown] = []
+        seen_actions: set[str] = set()
+        for _, binding, enabled, _ in active.values():
+            if not binding.show or binding.action in seen_actions:
+                continue  # one key per action, as Footer shows it
+            seen_actions.add(binding.action)
+            keys.append(_shown(binding, app.get_key_display(binding), enabled))
+        palette = None
+        if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
+            _, binding, enabled, _ = active[app.COMMAND_PALETTE_BINDING]
+            palette = _shown(binding, app.get_key_display(binding), enabled)
+        return tuple(keys), palette
+
+    def render(self) -> Text:
+        keys, palette = self._shown
+        key_style = self.get_component_rich_style("key-footer--key")
+        text_style = self.get_component_rich_style("key-footer--description")
+        line = Text(no_wrap=True, overflow="crop", end="")
+        self._spans = []
+
+        def add_key(key: Shown, description: str) -> None:
+            dim = Style(dim=not key.enabled)
+            start = len(line)
+            line.append(key.display, key_style + dim)
+            if description:
+                line.append(f" {description}", text_style + dim)
+            self._spans.append((start, len(line), key.key))
+
+        for group, members in groupby(keys, key=lambda key: key.group):
+            together = list(members)
+            if group is not None and len(together) > 1:
+                line.append(" ")  # the group's keys side by side, then its name
+                for key in together:
+                    add_key(key, "")
+                line.append(" ")
+                line.append(group, text_style)
+                line.append(" ")
+                continue
+            for key in together:
+                add_key(key, key.description)
+                line.append(" ")
+        if palette is None:
+            return line
+        right = Text(no_wrap=True, end="")
+        right.append("▏", self.get_component_rich_style("key-footer--rule"))
+        right_from = len(right)
+        right.append(palette.display, key_style)
+        right.append(f" {palette.description}", text_style)
+        right.append(" ")
+        room = max(self.size.width - right.cell_len, 0)
+        line.truncate(room, pad=True)
+        self._spans = [(a, min(b, room), key) for a, b, key in self._spans if a < room]
+        self._spans.append((room + right_from, room + right.cell_len, palette.key))
+        line.append_text(right)
+        return line
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a key presses it (ma-tui needs no mouse; a click still works)."""
+        for start, end, key in self._spans:
+            if start <= event.x < end:
+                self.app.simulate_key(key)
+                return
+
+
+def _shown(binding: Binding, display: str, enabled: bool) -> Shown:
+    group = binding.group.description if binding.group is not None else None
+    return Shown(binding.key, display, binding.description, enabled, group)

@@ -1,0 +1,94 @@
+"""A visit's steps are built once and kept: going back shows a step as it was left, and
+the next patient's visit is shown in the same screens, with nothing of the one before."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from textual.screen import Screen
+from textual.widgets import Button, Input, Static
+
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.queue.queue import QueueScreen
+from ma_tui.screens.visit.checkin import CheckInScreen
+from ma_tui.screens.visit.vitals import VitalsScreen
+from tests.pilot import field, make_app, open_from_queue, shown, type_text
+
+
+def on_screen(app: MaTuiApp) -> Screen[object]:
+    """The screen on top (a function: the checks compare it again after a key)."""
+    return app.screen
+
+
+def focused_id(app: MaTuiApp) -> str | None:
+    return app.focused.id if app.focused is not None else None
+
+
+async def test_the_next_patient_is_shown_in_the_same_screens(demo_sqlite: Engine) -> None:
+    app = make_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "asante")  # four years old: a guardian, a head size
+        checkin = app.screen
+        assert isinstance(checkin, CheckInScreen)
+        assert "Asante" in shown(app, "#identity-line")
+        assert checkin.query_one(".guardian-row").display
+        await pilot.press("enter", "enter", "enter")
+        vitals = app.screen
+        assert isinstance(vitals, VitalsScreen)
+        assert vitals.query_one("#row-head").display
+        await type_text(pilot, "p96")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+
+        await open_from_queue(pilot, "whit da")  # an adult
+        assert on_screen(app) is checkin
+        assert "Whitfield" in shown(app, "#identity-line")
+        assert not checkin.query_one(".guardian-row").display
+        identity = checkin.query_one("#confirm-identity", Button)
+        assert str(identity.label) == "Name and date of birth match"  # not Kofi's ✓
+        assert focused_id(app) == "confirm-identity"
+        await pilot.press("enter", "enter", "enter")
+        assert on_screen(app) is vitals
+        assert not vitals.query_one("#row-head").display
+        assert field(app, "#vitals-line").value == ""  # not Kofi's line
+        assert field(app, "#v-pulse").value == ""
+        assert shown(app, "#line-readback").startswith("A whole set in one line")
+        assert focused_id(app) == "vitals-line"
+
+
+async def test_a_step_gone_back_to_is_as_it_was_left(demo_sqlite: Engine) -> None:
+    app = make_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter")
+        vitals = app.screen
+        assert isinstance(vitals, VitalsScreen)
+        await type_text(pilot, "128/82 p76")
+        await pilot.press("enter")  # on to the first field the line left empty
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert isinstance(app.screen, CheckInScreen)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert on_screen(app) is vitals
+        assert field(app, "#vitals-line").value == "128/82 p76"
+        assert (field(app, "#v-bp").value, field(app, "#v-pulse").value) == ("128/82", "76")
+        assert "128/82" in str(vitals.query_one("#note-bp", Static).render())
+
+
+async def test_enter_on_an_adults_last_vital_never_lands_on_the_hidden_head_size(
+    demo_sqlite: Engine,
+) -> None:
+    app = make_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "enter", "enter")
+        vitals = app.screen
+        assert isinstance(vitals, VitalsScreen)
+        weight = field(app, "#v-weight")
+        vitals.set_focus(weight)
+        await type_text(pilot, "171")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.focused, Input)
+        assert app.focused.id == "v-pain"

@@ -356,12 +356,18 @@ REASON_UNKEYED = (
 REASON_KEY_EVENT = "it keyed the trail but is not keyed itself: rewritten without the audit key"
 
 
-def _reason_needs_key(key: AuditKey | None) -> str:
+REASON_NEEDS_KEY = (
+    "from here on the trail is keyed: check it with the clinic's audit key (see README, Security)"
+)
+
+
+def _reason_unmatched(action: str, key: AuditKey | None, keyed_since: int | None) -> str:
+    """Why an event matches neither hash: changed, or (at the switch to keys, where
+    the key matters first) keyed with a key this check does not have."""
+    if action != AuditAction.AUDIT_KEY or keyed_since is not None:
+        return REASON_CHANGED
     if key is None:
-        return (
-            "from here on the trail is keyed: check it with the clinic's audit key "
-            "(see README, Security)"
-        )
+        return REASON_NEEDS_KEY
     return f"{REASON_CHANGED} (or keyed with another key than {key.key_id})"
 
 
@@ -414,7 +420,8 @@ def verify(session: Session, key: AuditKey | None = None) -> VerifyResult:
         keyed = key is not None and event_hash(fields["prev_hash"], fields, key) == fields["hash"]
         if not keyed:
             if event_hash(fields["prev_hash"], fields) != fields["hash"]:
-                return VerifyResult(False, count, event_id, _reason_needs_key(key))
+                reason = _reason_unmatched(fields["action"], key, keyed_since)
+                return VerifyResult(False, count, event_id, reason)
             if keyed_since is not None:
                 return VerifyResult(False, count, event_id, REASON_UNKEYED)
             if fields["action"] == AuditAction.AUDIT_KEY and key is not None:

@@ -172,11 +172,19 @@ class Head:
     key_id: str | None = None
 
 
-def head_path(environ: Mapping[str, str], url: str, folder: str = "audit-heads") -> Path:
-    """Where ma-tui keeps the head it last saw of the database at ``url`` (in
-    ``audit-checkpoints``: the default file of ``audit verify --checkpoint``)."""
+def head_path(environ: Mapping[str, str], engine: Engine, folder: str = "audit-heads") -> Path:
+    """Where ma-tui keeps the head it last saw of ``engine``'s database (in
+    ``audit-checkpoints``: the default file of ``audit verify --checkpoint``), named
+    by its URL without a password, however the command line spelled it."""
+    url = engine.url.set(password=None).render_as_string(hide_password=False)
     name = hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
     return key_path(environ).parent / folder / f"{name}.json"
+
+
+def forget_head(environ: Mapping[str, str], engine: Engine) -> None:
+    """Drop the head kept of ``engine``'s database: only when its trail was replaced
+    on purpose (a demo rebuilt), so the next start does not call that a rewrite."""
+    head_path(environ, engine).unlink(missing_ok=True)
 
 
 def _signed_text(head: Head, key: AuditKey | None) -> str:

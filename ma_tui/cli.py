@@ -191,14 +191,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print("ma-tui: cancelled; nothing was changed", file=sys.stderr)
         return EXIT_USAGE
     try:
-        warnings = _open_audit_trail(engine, args, env, url)
+        warnings = _open_audit_trail(engine, args, env)
         if isinstance(warnings, int):
             return warnings
         if args.command == "demo":
-            built = _build_demo(engine, url)
-            if built == 0:  # the demo's new trail is the head kept from now on
-                _open_audit_trail(engine, args, env, url, quiet=True)
-            return built
+            return _build_demo(engine, url, env)
         operator = _operator(engine, args, env)
         if isinstance(operator, int):
             return operator
@@ -208,7 +205,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         if args.command == "users":
             return staff_commands.run_users(engine, args, env, operator)
         if args.command == "audit":
-            return _audit(engine, args, by, url, env)
+            return _audit(engine, args, by, env)
         if args.command == "export":
             return fhir_commands.run_export(engine, args, staff_id=by)
         if args.command == "import":
@@ -224,7 +221,6 @@ def _open_audit_trail(
     engine: Engine,
     args: argparse.Namespace,
     env: Mapping[str, str],
-    url: str,
     *,
     quiet: bool = False,
 ) -> list[str] | int:
@@ -237,7 +233,7 @@ def _open_audit_trail(
 
     checking = args.command == "audit" and args.action == "verify"
     try:
-        warnings = open_trail(engine, environ=env, url=url, now=system_clock(), checking=checking)
+        warnings = open_trail(engine, environ=env, now=system_clock(), checking=checking)
     except (StoreError, DatabaseUnavailable) as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
@@ -290,15 +286,20 @@ def _database_key(url: str, env: Mapping[str, str]) -> str | None:
     return key
 
 
-def _build_demo(engine: Engine, url: str) -> int:
+def _build_demo(engine: Engine, url: str, env: Mapping[str, str]) -> int:
     from ma_tui.core.clock import system_clock
     from ma_tui.core.errors import UserError
+    from ma_tui.core.trail import open_trail
+    from ma_tui.data.audit_key import forget_head
     from ma_tui.demo.clinic import build_demo_clinic
 
     now = system_clock()
     assert now.tzinfo is not None
     try:
         summary = build_demo_clinic(engine, now.date(), now.tzinfo)
+        # The demo replaced its trail on purpose: the new head is the one kept from now on.
+        forget_head(env, engine)
+        open_trail(engine, environ=env, now=now)
     except (StoreError, UserError) as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
@@ -479,7 +480,6 @@ def _audit(
     engine: Engine,
     args: argparse.Namespace,
     by: int | None = None,
-    url: str = "",
     env: Mapping[str, str] | None = None,
 ) -> int:
     from ma_tui.core.errors import DatabaseUnavailable
@@ -487,7 +487,7 @@ def _audit(
     try:
         if args.action == "show":
             return _audit_show(engine, args, by)
-        result = _audit_verify(engine, args, url, os.environ if env is None else env)
+        result = _audit_verify(engine, args, os.environ if env is None else env)
     except (DatabaseUnavailable, StoreError) as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
@@ -499,9 +499,7 @@ def _audit(
     return 0
 
 
-def _audit_verify(
-    engine: Engine, args: argparse.Namespace, url: str, env: Mapping[str, str]
-) -> VerifyResult:
+def _audit_verify(engine: Engine, args: argparse.Namespace, env: Mapping[str, str]) -> VerifyResult:
     """The chain checked; with --checkpoint its head kept, with --since-checkpoint
     compared (the default file is per database, beside the audit key)."""
     from pathlib import Path
@@ -512,7 +510,7 @@ def _audit_verify(
     from ma_tui.data.audit_key import head_path
 
     def where(given: str) -> Path:
-        return Path(given).expanduser() if given else head_path(env, url, "audit-checkpoints")
+        return Path(given).expanduser() if given else head_path(env, engine, "audit-checkpoints")
 
     if args.checkpoint is not None:
         path = where(args.checkpoint)

@@ -14,7 +14,6 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,11 +38,11 @@ EXIT_BROKEN = 1
 
 
 @pytest.fixture
-def clinic(tmp_path: Path) -> Iterator[Path]:
+def clinic(tmp_path: Path) -> Path:
     """The demo clinic in a file, built by the program (so its trail is keyed)."""
     db = tmp_path / "clinic.db"
     assert main(["demo", "--db", str(db)], environ={}) == 0
-    yield db
+    return db
 
 
 def _verify(db: Path, *options: str) -> tuple[int, str]:
@@ -139,10 +138,11 @@ def test_the_whole_trail_recomputed_without_its_key_event_is_found_at_the_next_s
     err = capsys.readouterr().err
     assert "WARNING: the audit trail was rewritten" in err
     with sqlite3.connect(clinic) as connection:
-        (detail,) = connection.execute(
+        details = connection.execute(
             "SELECT detail FROM audit_event WHERE action = 'integrity'"
-        ).fetchone()
-    assert json.loads(detail)["problem"] == "rewritten"
+        ).fetchall()
+    # The dropped triggers are found too; the rewrite is what matters here.
+    assert "rewritten" in {json.loads(detail)["problem"] for (detail,) in details}
 
 
 def test_the_last_twenty_events_deleted_are_found_since_the_checkpoint(
@@ -183,7 +183,7 @@ def test_a_signed_pulse_changed_with_sqlite3_is_found(tmp_path: Path) -> None:
     engine = create_store_engine(sqlite_url(clinic))
     try:
         upgrade(engine)
-        open_trail(engine, environ={}, url=str(clinic), now=CLINIC_NOW)  # as the program
+        open_trail(engine, environ={}, now=CLINIC_NOW)  # as the program
         build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
         _sign_with_a_pulse_of_76(engine)
     finally:

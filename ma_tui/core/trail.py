@@ -63,7 +63,6 @@ def open_trail(
     engine: Engine,
     *,
     environ: Mapping[str, str],
-    url: str,
     now: datetime,
     checking: bool = False,
 ) -> list[str]:
@@ -95,7 +94,7 @@ def open_trail(
     if key is None:
         key = create_key(path)
     use_key(engine, key)
-    anchor = head_path(environ, url)
+    anchor = head_path(environ, engine)
     seen = _read_anchor(anchor, key)
     started = in_transaction(engine, lambda session: _start(session, key, seen, now))
     if started.head is not None:

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from ma_tui.cli import main
 from ma_tui.core.trail import open_trail
-from ma_tui.data.audit import AuditAction, events, record, verify
+from ma_tui.data.audit import AuditAction, events, record, remove_append_only, verify
 from ma_tui.data.audit_key import key_path, read_key
 from ma_tui.data.catalogs.vitals import HEART_RATE
 from ma_tui.data.migrate import upgrade
@@ -348,3 +348,22 @@ def test_verify_without_the_key_says_it_needs_it() -> None:
         result = verify(session)
     assert not result.ok
     assert "audit key" in (result.reason or "")
+
+
+async def test_what_the_start_found_is_on_the_first_screen(demo_engine: Engine) -> None:
+    from textual.widgets._toast import Toast
+
+    from ma_tui.core.clock import fixed_clock
+    from ma_tui.screens.app import MaTuiApp
+    from ma_tui.screens.staff.signin import SignInScreen
+
+    engine = demo_engine
+    with engine.begin() as connection:
+        remove_append_only(connection)
+    warnings = open_trail(engine, environ={}, now=CLINIC_NOW)
+    app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), start_warnings=warnings)
+    async with app.run_test(notifications=True) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)
+        toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
+    assert any("audit_event_no_update" in toast for toast in toasts)

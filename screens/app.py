@@ -504,7 +504,11 @@ class MaTuiApp(KeyGate):
         self.push_screen(HelpScreen(str(title), keys))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's Screenshot would write the screen (a patient's name, member ID)
+        # world-readable into ~/Downloads, unaudited: not offered.
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
         if self.visit is not None and isinstance(screen, VisitScreen):
             for step in STEPS:
                 yield SystemCommand(

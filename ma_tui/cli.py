@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ma_tui import __version__
+from ma_tui.core.environment import take_from_environment
 from ma_tui.data.audit import AuditAction, VerifyResult
 from ma_tui.data.store import (
     ENV_VAR,
@@ -156,6 +157,9 @@ def open_database(url: str, *, create_parent: bool, key: str | None = None) -> E
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    # The database's key leaves this process's environment as soon as it starts
+    # (ma_tui.core.environment); a test's own mapping is left as it is.
+    given_key = take_from_environment(KEY_ENV_VAR) if environ is None else environ.get(KEY_ENV_VAR)
     args = build_parser().parse_args(argv)
     change: SettingChange | None = None
     if args.command == "settings" and args.action == "set":
@@ -181,7 +185,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     using_default = not (cli_db or env.get(ENV_VAR))
     try:
         url = resolve_database_url(cli_db, env)
-        key = _database_key(url, env)
+        key = _database_key(url, given_key)
         engine = open_database(url, create_parent=using_default, key=key)
     except StoreError as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
@@ -263,8 +267,8 @@ def _operator(
         return EXIT_USAGE
 
 
-def _database_key(url: str, env: Mapping[str, str]) -> str | None:
-    """The key of an encrypted database: ``$MA_TUI_DB_KEY``, else asked without echo.
+def _database_key(url: str, given: str | None) -> str | None:
+    """The key of an encrypted database: ``given`` (``$MA_TUI_DB_KEY``), else asked.
 
     None for a plain database, or when there is no terminal to ask on (the store
     then says how to give it). A new encrypted file's key is asked twice.
@@ -274,8 +278,8 @@ def _database_key(url: str, env: Mapping[str, str]) -> str | None:
 
     if not is_encrypted_url(url):
         return None
-    if env.get(KEY_ENV_VAR):
-        return env[KEY_ENV_VAR]
+    if given:
+        return given
     if not _stdin_is_terminal():
         return None
     path = Path(make_url(url).database or "")

@@ -50,7 +50,7 @@ Tamper-evident, and keyed
     The chain shows a changed, removed, inserted or reordered event; it cannot show
     events cut off the end, nor a trail rewritten whole from its start without its
     ``audit_key`` event: for those the head of the trail is kept outside the
-    database (``ma_tui.core.audit``: at every start, and ``audit verify
+    database (``ma_tui.core.trail``: at every start, and ``audit verify
     --checkpoint``), and compared.
 
 Clinical content
@@ -538,7 +538,7 @@ def install_append_only(connection: Connection) -> list[str]:
 
     Migration 0006 creates them; this puts back any that were dropped (a table
     rebuilt by a batch migration on SQLite loses its triggers). At start one found
-    missing is a warning and an event, not a silent repair (``ma_tui.core.audit``).
+    missing is a warning and an event, not a silent repair (``ma_tui.core.trail``).
     The same definitions as migration 0006.
     """
     if connection.dialect.name == "sqlite":

@@ -17,7 +17,7 @@ Heads and checkpoints
     With a key, the file carries its own HMAC, so a forged one is refused.
 
 This module only reads and writes files; what they mean for the trail is
-``ma_tui.core.audit``.
+``ma_tui.core.trail``.
 """
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ma_tui.cli import main
 from ma_tui.core.trail import open_trail
@@ -367,3 +368,38 @@ async def test_what_the_start_found_is_on_the_first_screen(demo_engine: Engine) 
         assert isinstance(app.screen, SignInScreen)
         toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
     assert any("audit_event_no_update" in toast for toast in toasts)
+
+
+def test_the_keyed_trail_on_each_backend(demo_engine: Engine, tmp_path: Path) -> None:
+    """A trail from before keys continued keyed, a signed pulse changed, the trail
+    cut: found on SQLite and PostgreSQL alike (``make test-postgres``)."""
+    environ = {"MA_TUI_AUDIT_KEY_FILE": str(tmp_path / "audit.key")}
+    assert open_trail(demo_engine, environ=environ, now=CLINIC_NOW) == []
+    key = read_key(tmp_path / "audit.key")
+    assert key is not None
+    _sign_with_a_pulse_of_76(demo_engine)
+    with Session(demo_engine) as session:
+        kept = verify(session, key)
+    assert kept.ok
+    assert kept.keyed_since is not None
+    assert open_trail(demo_engine, environ=environ, now=CLINIC_NOW) == []  # its head kept
+    today = todays_encounter_id(demo_engine, "Whitfield")
+    with demo_engine.begin() as connection:
+        remove_append_only(connection)
+        connection.execute(
+            sa.update(Observation)
+            .where(col(Observation.encounter_id) == today, col(Observation.code) == HEART_RATE)
+            .values(value=46)
+        )
+    with Session(demo_engine) as session:
+        changed = verify(session, key)
+    assert not changed.ok
+    assert "no longer holds what was signed" in (changed.reason or "")
+    with demo_engine.begin() as connection:
+        connection.exec_driver_sql(
+            "DELETE FROM audit_event WHERE id IN "
+            "(SELECT id FROM audit_event ORDER BY id DESC LIMIT 5)"
+        )
+    warnings = open_trail(demo_engine, environ=environ, now=CLINIC_NOW)
+    assert any("append-only triggers were missing" in warning for warning in warnings)
+    assert any("the audit trail was cut" in warning for warning in warnings)

@@ -222,15 +222,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 
 def _open_audit_trail(
-    engine: Engine,
-    args: argparse.Namespace,
-    env: Mapping[str, str],
-    *,
-    quiet: bool = False,
+    engine: Engine, args: argparse.Namespace, env: Mapping[str, str]
 ) -> list[str] | int:
     """Key and check the audit trail before anything else (``ma_tui.core.trail``):
-    the warnings (also printed on stderr, unless ``quiet``), or the exit status when
-    the trail's key is missing or another."""
+    the warnings (also printed on stderr), or the exit status when the trail's key
+    is missing or another."""
     from ma_tui.core.clock import system_clock
     from ma_tui.core.errors import DatabaseUnavailable
     from ma_tui.core.trail import open_trail
@@ -241,7 +237,7 @@ def _open_audit_trail(
     except (StoreError, DatabaseUnavailable) as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
-    for warning in [] if quiet else warnings:
+    for warning in warnings:
         print(f"ma-tui: {warning}", file=sys.stderr)
     return warnings
 

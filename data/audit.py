@@ -383,6 +383,7 @@ class VerifyResult:
     keyed_since: int | None = None  # the first keyed event
     key_id: str | None = None
     last_id: int | None = None
+    integrity: int = 0  # ``integrity`` events: what starts found wrong, and said
 
     def message(self) -> str:
         if self.ok:
@@ -390,7 +391,13 @@ class VerifyResult:
             keyed = ""
             if self.keyed_since is not None:
                 keyed = f" (keyed since event {self.keyed_since}, key {self.key_id})"
-            return f"audit chain ok: {self.count} {events}{keyed}"
+            found = ""
+            if self.integrity:
+                found = (
+                    f"; {self.integrity} found wrong at a start: "
+                    "ma-tui audit show --action integrity"
+                )
+            return f"audit chain ok: {self.count} {events}{keyed}{found}"
         return f"audit chain BROKEN at event {self.broken_id}: {self.reason}"
 
 
@@ -405,7 +412,7 @@ def verify(session: Session, key: AuditKey | None = None) -> VerifyResult:
     previous_id: int | None = None
     previous_hash: str | None = None
     keyed_since: int | None = None
-    count = 0
+    count = integrity = 0
     wrote_content: list[tuple[int, dict[str, Any]]] = []  # checked once the chain holds
     for row in rows:
         fields = dict(zip((*HASH_FIELDS, "prev_hash", "hash"), row, strict=True))
@@ -430,6 +437,7 @@ def verify(session: Session, key: AuditKey | None = None) -> VerifyResult:
             keyed_since = event_id
         if fields["action"] in (AuditAction.SIGN, AuditAction.CORRECT):
             wrote_content.append((count, fields))
+        integrity += fields["action"] == AuditAction.INTEGRITY
         previous_id, previous_hash = event_id, fields["hash"]
     for position, fields in wrote_content:
         problem = _content_problem(session, fields)
@@ -442,6 +450,7 @@ def verify(session: Session, key: AuditKey | None = None) -> VerifyResult:
         keyed_since=keyed_since,
         key_id=None if key is None or keyed_since is None else key.key_id,
         last_id=previous_id,
+        integrity=integrity,
     )
 
 

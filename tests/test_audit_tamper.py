@@ -144,6 +144,12 @@ def test_the_whole_trail_recomputed_without_its_key_event_is_found_at_the_next_s
         ).fetchall()
     # The dropped triggers are found too; the rewrite is what matters here.
     assert "rewritten" in {json.loads(detail)["problem"] for (detail,) in details}
+    # Said once at the start that found it; every verify afterwards points to it.
+    capsys.readouterr()
+    code, out = _verify(clinic)
+    assert "WARNING" not in capsys.readouterr().err
+    assert code == 0
+    assert f"; {len(details)} found wrong at a start: ma-tui audit show --action integrity" in out
 
 
 def test_the_last_twenty_events_deleted_are_found_since_the_checkpoint(

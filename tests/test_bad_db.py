@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 from ma_tui.cli import main
 from ma_tui.data.models.patients import Patient
 from ma_tui.data.store import create_store_engine, sqlite_url
+from tests.credentials import as_admin
 
 BAD = {
     "mysql": ("mysql://clinic@db.example/clinic", "ma-tui runs on SQLite or PostgreSQL, not mysql"),
@@ -70,7 +71,7 @@ def test_the_demo_refuses_a_demo_database_into_which_patients_were_imported(
     }
     ndjson = tmp_path / "Patient.ndjson"
     ndjson.write_text(json.dumps(patient) + "\n", encoding="utf-8")
-    assert main(["import", "fhir", str(ndjson), "--db", db], environ={}) == 0
+    assert main(["import", "fhir", str(ndjson), *as_admin(tmp_path), "--db", db], environ={}) == 0
     capsys.readouterr()
 
     assert main(["demo", "--db", db], environ={}) == 2

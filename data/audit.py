@@ -9,12 +9,22 @@ Append-only
     Database triggers (migration 0006, and ``install_append_only`` on every start)
     refuse UPDATE and DELETE on ``audit_event``, and TRUNCATE on PostgreSQL.
 
-Tamper-evident
+Tamper-evident, and keyed
     Each event carries ``hash``, chained to the event before it (the one with the
     next lower id), so a row changed or removed behind the triggers' back (someone
     who dropped them) is found by ``verify``. For the event with id *n*::
 
-        hash(n) = SHA-256( prev_hash(n) || canonical(n) )  as 64 lower-case hex digits
+        hash(n) = HMAC-SHA256( key, prev_hash(n) || canonical(n) )   keyed events
+        hash(n) = SHA-256( prev_hash(n) || canonical(n) )            before the key
+
+    as 64 lower-case hex digits. The key (``ma_tui.data.audit_key``) is kept in a
+    file outside the database: without it no one can write a hash that verifies,
+    so a rewritten trail is found even when its chain was recomputed. A trail that
+    began before keys is continued: its first keyed event is an ``audit_key`` event
+    (the switch point, naming the key's id and the last unkeyed event), and every
+    event after it must be keyed; a new trail begins with one. An event that is
+    unkeyed after the switch, or an ``audit_key`` event that is not keyed, is a
+    rewrite. ``verify`` tells keyed from unkeyed by which hash matches.
 
     where ``prev_hash(n)`` is the stored ``hash`` of the event before it (for the
     first event it is NULL in the table and the empty string here), ``||`` is
@@ -38,8 +48,15 @@ Tamper-evident
     last event's on SQLite, the table's own sequence on PostgreSQL.
 
     The chain shows a changed, removed, inserted or reordered event; it cannot show
-    events cut off the end. ``verify`` reports the last hash: an auditor who notes
-    it can later check that the chain still passes through it.
+    events cut off the end, nor a trail rewritten whole from its start without its
+    ``audit_key`` event: for those the head of the trail is kept outside the
+    database (``ma_tui.core.trail``: at every start, and ``audit verify
+    --checkpoint``), and compared.
+
+Clinical content
+    A ``sign`` or ``correct`` event carries the hash of the rows it wrote
+    (``ma_tui.data.audit_content``); ``verify`` recomputes it, so a signed value
+    changed later is found too.
 
 One chain, however many terminals
     ``record`` reads the last event's hash and appends after it in one transaction
@@ -66,6 +83,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, or_, select
 
+from ma_tui.data.audit_content import content_problem
+from ma_tui.data.audit_key import AuditKey, key_of
 from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.staff import Staff
@@ -109,6 +128,8 @@ class AuditAction(StrEnum):
     BREAK_GLASS = "break_glass"  # access beyond the usual, with a reason
     IMPORT = "import"
     EXPORT = "export"
+    AUDIT_KEY = "audit_key"  # from here on the trail is keyed (ma_tui.data.audit_key)
+    INTEGRITY = "integrity"  # found at start: missing triggers, a trail cut or rewritten
 
 
 # ------------------------------------------------------------------- the hash
@@ -139,10 +160,13 @@ def canonical_json(fields: Mapping[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def event_hash(prev_hash: str | None, fields: Mapping[str, Any]) -> str:
-    """SHA-256 of ``prev_hash`` (empty for the first event) and the canonical JSON."""
+def event_hash(
+    prev_hash: str | None, fields: Mapping[str, Any], key: AuditKey | None = None
+) -> str:
+    """HMAC-SHA256 with ``key`` (SHA-256 without) of ``prev_hash`` (empty for the
+    first event) and the canonical JSON."""
     data = (prev_hash or "").encode("ascii") + canonical_json(fields).encode("ascii")
-    return hashlib.sha256(data).hexdigest()
+    return key.mac(data) if key is not None else hashlib.sha256(data).hexdigest()
 
 
 def detail_json(detail: Mapping[str, Any]) -> str:
@@ -202,14 +226,33 @@ def record(
     stored_detail = None if detail is None else detail_json(detail)
     session.flush()  # earlier events of this session are in the table, so read below
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # Held to the end of the transaction: no other appender reads the same last hash.
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+    lock_chain(connection)
+    key = key_of(connection)
     last = connection.execute(
         sa.select(col(AuditEvent.id), col(AuditEvent.hash))
         .order_by(col(AuditEvent.id).desc())
         .limit(1)
     ).first()
+    if last is None and key is not None and action is not AuditAction.AUDIT_KEY:
+        # A new trail begins by naming its key: a trail rewritten without it lacks it.
+        record(
+            session,
+            action=AuditAction.AUDIT_KEY,
+            at=at,
+            os_user=current_os_user(),
+            detail={"key_id": key.key_id, "continues_after": None},
+        )
+        return record(
+            session,
+            action=action,
+            at=at,
+            staff_id=staff_id,
+            os_user=os_user,
+            patient_id=patient_id,
+            entity=entity,
+            entity_id=entity_id,
+            detail=detail,
+        )
     prev_hash = None if last is None else last[1]
     event = AuditEvent(
         id=_next_id(connection, None if last is None else last[0]),
@@ -223,10 +266,61 @@ def record(
         detail=stored_detail,
         prev_hash=prev_hash,
     )
-    event.hash = event_hash(prev_hash, _fields(event))
+    event.hash = event_hash(prev_hash, _fields(event), key)
     session.add(event)
     session.flush()
     return event
+
+
+def lock_chain(connection: Connection) -> None:
+    """On PostgreSQL, hold the append lock to the end of the transaction, so no other
+    appender reads the same last hash (SQLite's IMMEDIATE transactions already do)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The last event: is its hash unkeyed, or keyed with a given key?"""
+
+    id: int
+    hash: str | None
+    count: int
+    fields: dict[str, Any]
+    prev_hash: str | None
+
+    def keyed_with(self, key: AuditKey) -> bool:
+        return self.hash == event_hash(self.prev_hash, self.fields, key)
+
+    @property
+    def unkeyed(self) -> bool:
+        return self.hash == event_hash(self.prev_hash, self.fields)
+
+
+def chain_head(session: Session) -> ChainHead | None:
+    """The trail's last event, or None for an empty trail."""
+    columns = [col(getattr(AuditEvent, name)) for name in (*HASH_FIELDS, "prev_hash", "hash")]
+    row = session.execute(sa.select(*columns).order_by(col(AuditEvent.id).desc()).limit(1)).first()
+    if row is None:
+        return None
+    fields = dict(zip((*HASH_FIELDS, "prev_hash", "hash"), row, strict=True))
+    count = session.execute(sa.select(sa.func.count()).select_from(AuditEvent)).scalar_one()
+    return ChainHead(fields["id"], fields["hash"], count, fields, fields["prev_hash"])
+
+
+def event_hash_at(session: Session, event_id: int) -> str | None:
+    """The stored hash of event ``event_id``; None when there is no such event."""
+    return session.execute(
+        sa.select(col(AuditEvent.hash)).where(col(AuditEvent.id) == event_id)
+    ).scalar_one_or_none()
+
+
+def events_up_to(session: Session, event_id: int) -> int:
+    return int(
+        session.execute(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(col(AuditEvent.id) <= event_id)
+        ).scalar_one()
+    )
 
 
 def _next_id(connection: Connection, last_id: int | None) -> int:
@@ -255,6 +349,28 @@ def _reason_link(previous_id: int) -> str:
     )
 
 
+REASON_UNKEYED = (
+    "it is not keyed, yet the trail is keyed from an earlier event: it was rewritten "
+    "without the audit key"
+)
+REASON_KEY_EVENT = "it keyed the trail but is not keyed itself: rewritten without the audit key"
+
+
+REASON_NEEDS_KEY = (
+    "from here on the trail is keyed: check it with the clinic's audit key (see README, Security)"
+)
+
+
+def _reason_unmatched(action: str, key: AuditKey | None, keyed_since: int | None) -> str:
+    """Why an event matches neither hash: changed, or (at the switch to keys, where
+    the key matters first) keyed with a key this check does not have."""
+    if action != AuditAction.AUDIT_KEY or keyed_since is not None:
+        return REASON_CHANGED
+    if key is None:
+        return REASON_NEEDS_KEY
+    return f"{REASON_CHANGED} (or keyed with another key than {key.key_id})"
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     """The outcome of ``verify``: ok with the number of events, or the first broken link."""
@@ -264,23 +380,40 @@ class VerifyResult:
     broken_id: int | None = None
     reason: str | None = None
     last_hash: str | None = None  # the last event's hash, when ok (None: no events)
+    keyed_since: int | None = None  # the first keyed event
+    key_id: str | None = None
+    last_id: int | None = None
+    integrity: int = 0  # ``integrity`` events: what starts found wrong, and said
 
     def message(self) -> str:
         if self.ok:
             events = "event" if self.count == 1 else "events"
-            return f"audit chain ok: {self.count} {events}"
+            keyed = ""
+            if self.keyed_since is not None:
+                keyed = f" (keyed since event {self.keyed_since}, key {self.key_id})"
+            found = ""
+            if self.integrity:
+                found = (
+                    f"; {self.integrity} found wrong at a start: "
+                    "ma-tui audit show --action integrity"
+                )
+            return f"audit chain ok: {self.count} {events}{keyed}{found}"
         return f"audit chain BROKEN at event {self.broken_id}: {self.reason}"
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk the whole chain in id order, recomputing every hash and checking every link."""
+def verify(session: Session, key: AuditKey | None = None) -> VerifyResult:
+    """Walk the whole chain in id order, recomputing every hash (keyed with ``key``
+    from the first event it matches on) and checking every link, and the clinical
+    content each ``sign`` and ``correct`` event recorded."""
     columns = [col(getattr(AuditEvent, name)) for name in (*HASH_FIELDS, "prev_hash", "hash")]
     rows = session.execute(
         sa.select(*columns).order_by(col(AuditEvent.id)).execution_options(yield_per=2000)
     )
     previous_id: int | None = None
     previous_hash: str | None = None
-    count = 0
+    keyed_since: int | None = None
+    count = integrity = 0
+    wrote_content: list[tuple[int, dict[str, Any]]] = []  # checked once the chain holds
     for row in rows:
         fields = dict(zip((*HASH_FIELDS, "prev_hash", "hash"), row, strict=True))
         event_id = fields["id"]
@@ -291,10 +424,46 @@ def verify(session: Session) -> VerifyResult:
             return VerifyResult(False, count, event_id, _reason_link(previous_id))
         if fields["hash"] is None:
             return VerifyResult(False, count, event_id, REASON_NO_HASH)
-        if event_hash(fields["prev_hash"], fields) != fields["hash"]:
-            return VerifyResult(False, count, event_id, REASON_CHANGED)
+        keyed = key is not None and event_hash(fields["prev_hash"], fields, key) == fields["hash"]
+        if not keyed:
+            if event_hash(fields["prev_hash"], fields) != fields["hash"]:
+                reason = _reason_unmatched(fields["action"], key, keyed_since)
+                return VerifyResult(False, count, event_id, reason)
+            if keyed_since is not None:
+                return VerifyResult(False, count, event_id, REASON_UNKEYED)
+            if fields["action"] == AuditAction.AUDIT_KEY and key is not None:
+                return VerifyResult(False, count, event_id, REASON_KEY_EVENT)
+        elif keyed_since is None:
+            keyed_since = event_id
+        if fields["action"] in (AuditAction.SIGN, AuditAction.CORRECT):
+            wrote_content.append((count, fields))
+        integrity += fields["action"] == AuditAction.INTEGRITY
         previous_id, previous_hash = event_id, fields["hash"]
-    return VerifyResult(True, count, last_hash=previous_hash)
+    for position, fields in wrote_content:
+        problem = _content_problem(session, fields)
+        if problem is not None:
+            return VerifyResult(False, position, fields["id"], problem)
+    return VerifyResult(
+        True,
+        count,
+        last_hash=previous_hash,
+        keyed_since=keyed_since,
+        key_id=None if key is None or keyed_since is None else key.key_id,
+        last_id=previous_id,
+        integrity=integrity,
+    )
+
+
+def _content_problem(session: Session, fields: Mapping[str, Any]) -> str | None:
+    if not fields["detail"]:
+        return None
+    try:
+        detail = json.loads(fields["detail"])
+    except ValueError:
+        return None
+    if not isinstance(detail, dict):
+        return None
+    return content_problem(session, fields["action"], fields["entity_id"], detail)
 
 
 # ------------------------------------------------------------------- reading
@@ -372,20 +541,33 @@ def events(
 # --------------------------------------------------------- the triggers
 
 
-def install_append_only(connection: Connection) -> None:
-    """Create the triggers that refuse UPDATE and DELETE on the audit table, if missing.
+def install_append_only(connection: Connection) -> list[str]:
+    """Create the triggers that refuse UPDATE and DELETE on the audit table, if missing;
+    the names of those it had to create.
 
     Migration 0006 creates them; this puts back any that were dropped (a table
-    rebuilt by a batch migration on SQLite loses its triggers), and runs on every
-    start. The same definitions as migration 0006.
+    rebuilt by a batch migration on SQLite loses its triggers). At start one found
+    missing is a warning and an event, not a silent repair (``ma_tui.core.trail``).
+    The same definitions as migration 0006.
     """
     if connection.dialect.name == "sqlite":
+        present = set(
+            connection.execute(
+                sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+                {"t": TABLE},
+            ).scalars()
+        )
+        created = []
         for trigger, event in ((TRIGGER_NO_UPDATE, "UPDATE"), (TRIGGER_NO_DELETE, "DELETE")):
+            if trigger in present:
+                continue
             connection.exec_driver_sql(
-                f"CREATE TRIGGER IF NOT EXISTS {trigger} BEFORE {event} ON {TABLE} "
+                f"CREATE TRIGGER {trigger} BEFORE {event} ON {TABLE} "
                 f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
             )
-    elif connection.dialect.name == "postgresql":
+            created.append(trigger)
+        return created
+    if connection.dialect.name == "postgresql":
         present = set(
             connection.execute(
                 sa.text(
@@ -405,7 +587,7 @@ def install_append_only(connection: Connection) -> None:
             if trigger not in present
         ]
         if not missing:
-            return
+            return []
         connection.exec_driver_sql(
             f"CREATE OR REPLACE FUNCTION {PG_TRIGGER_FUNCTION}() RETURNS trigger "
             "LANGUAGE plpgsql AS $$ BEGIN "
@@ -417,6 +599,8 @@ def install_append_only(connection: Connection) -> None:
                 f"CREATE TRIGGER {trigger} BEFORE {event} ON {TABLE} "
                 f"FOR EACH {level} EXECUTE FUNCTION {PG_TRIGGER_FUNCTION}()"
             )
+        return [trigger for trigger, _, _ in missing]
+    return []
 
 
 def remove_append_only(connection: Connection) -> None:

@@ -1,8 +1,10 @@
 """Create and upgrade the schema with Alembic, from inside the program.
 
 Every start runs ``upgrade`` so that a database written by an older ma-tui is
-brought up to date in place, keeping its data, and so that the audit table's
-append-only triggers are in place on every database ma-tui opens.
+brought up to date in place, keeping its data. A migration that rebuilt the audit
+table gets its append-only triggers back here; a trigger missing from a database
+already at the head is put back by ``ma_tui.core.trail`` as a warning and an audit
+event, never silently.
 
 A database already at the newest revision (every start but the first after an
 upgrade) needs no Alembic: its stored revision is read with one query and compared
@@ -74,13 +76,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``.
 
     Refuses, changing nothing, a database from a newer ma-tui and a database that
-    belongs to another program (tables, but no ma-tui schema version). At the head
-    revision, puts back any append-only trigger of the audit table that is missing.
+    belongs to another program (tables, but no ma-tui schema version). After
+    migrating to the head, puts back any append-only trigger a migration dropped.
     """
     if revision in ("head", HEAD) and stored_revision(engine) == HEAD:
-        with engine.begin() as connection:
-            install_append_only(connection)
-        return
+        return  # a trigger missing here is ma_tui.core.trail's to report and put back
     _migrate(engine, revision)
 
 
@@ -104,5 +104,6 @@ def _migrate(engine: Engine, revision: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-        if revision in ("head", head_revision()):
+        head = head_revision()
+        if revision in ("head", head) and found != head:
             install_append_only(connection)

@@ -21,7 +21,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ma_tui import __version__
-from ma_tui.data.audit import AuditAction
+from ma_tui.core.environment import take_from_environment
+from ma_tui.data.audit import AuditAction, VerifyResult
 from ma_tui.data.store import (
     ENV_VAR,
     KEY_ENV_VAR,
@@ -156,6 +157,9 @@ def open_database(url: str, *, create_parent: bool, key: str | None = None) -> E
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    # The database's key leaves this process's environment as soon as it starts
+    # (ma_tui.core.environment); a test's own mapping is left as it is.
+    given_key = take_from_environment(KEY_ENV_VAR) if environ is None else environ.get(KEY_ENV_VAR)
     args = build_parser().parse_args(argv)
     change: SettingChange | None = None
     if args.command == "settings" and args.action == "set":
@@ -181,7 +185,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     using_default = not (cli_db or env.get(ENV_VAR))
     try:
         url = resolve_database_url(cli_db, env)
-        key = _database_key(url, env)
+        key = _database_key(url, given_key)
         engine = open_database(url, create_parent=using_default, key=key)
     except StoreError as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
@@ -191,8 +195,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print("ma-tui: cancelled; nothing was changed", file=sys.stderr)
         return EXIT_USAGE
     try:
+        warnings = _open_audit_trail(engine, args, env)
+        if isinstance(warnings, int):
+            return warnings
         if args.command == "demo":
-            return _build_demo(engine, url)
+            return _build_demo(engine, url, env)
         operator = _operator(engine, args, env)
         if isinstance(operator, int):
             return operator
@@ -202,16 +209,37 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         if args.command == "users":
             return staff_commands.run_users(engine, args, env, operator)
         if args.command == "audit":
-            return _audit(engine, args, by)
+            return _audit(engine, args, by, env)
         if args.command == "export":
             return fhir_commands.run_export(engine, args, staff_id=by)
         if args.command == "import":
             return fhir_commands.run_import(engine, args, staff_id=by)
         if (refused_code := staff_commands.first_admin(engine)) is not None:
             return refused_code
-        return _run_app(engine)
+        return _run_app(engine, warnings)
     finally:
         engine.dispose()
+
+
+def _open_audit_trail(
+    engine: Engine, args: argparse.Namespace, env: Mapping[str, str]
+) -> list[str] | int:
+    """Key and check the audit trail before anything else (``ma_tui.core.trail``):
+    the warnings (also printed on stderr), or the exit status when the trail's key
+    is missing or another."""
+    from ma_tui.core.clock import system_clock
+    from ma_tui.core.errors import DatabaseUnavailable
+    from ma_tui.core.trail import open_trail
+
+    checking = args.command == "audit" and args.action == "verify"
+    try:
+        warnings = open_trail(engine, environ=env, now=system_clock(), checking=checking)
+    except (StoreError, DatabaseUnavailable) as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_BAD_DATABASE
+    for warning in warnings:
+        print(f"ma-tui: {warning}", file=sys.stderr)
+    return warnings
 
 
 def _operator(
@@ -235,8 +263,8 @@ def _operator(
         return EXIT_USAGE
 
 
-def _database_key(url: str, env: Mapping[str, str]) -> str | None:
-    """The key of an encrypted database: ``$MA_TUI_DB_KEY``, else asked without echo.
+def _database_key(url: str, given: str | None) -> str | None:
+    """The key of an encrypted database: ``given`` (``$MA_TUI_DB_KEY``), else asked.
 
     None for a plain database, or when there is no terminal to ask on (the store
     then says how to give it). A new encrypted file's key is asked twice.
@@ -246,8 +274,8 @@ def _database_key(url: str, env: Mapping[str, str]) -> str | None:
 
     if not is_encrypted_url(url):
         return None
-    if env.get(KEY_ENV_VAR):
-        return env[KEY_ENV_VAR]
+    if given:
+        return given
     if not _stdin_is_terminal():
         return None
     path = Path(make_url(url).database or "")
@@ -258,15 +286,20 @@ def _database_key(url: str, env: Mapping[str, str]) -> str | None:
     return key
 
 
-def _build_demo(engine: Engine, url: str) -> int:
+def _build_demo(engine: Engine, url: str, env: Mapping[str, str]) -> int:
     from ma_tui.core.clock import system_clock
     from ma_tui.core.errors import UserError
+    from ma_tui.core.trail import open_trail
+    from ma_tui.data.audit_key import forget_head
     from ma_tui.demo.clinic import build_demo_clinic
 
     now = system_clock()
     assert now.tzinfo is not None
     try:
         summary = build_demo_clinic(engine, now.date(), now.tzinfo)
+        # The demo replaced its trail on purpose: the new head is the one kept from now on.
+        forget_head(env, engine)
+        open_trail(engine, environ=env, now=now)
     except (StoreError, UserError) as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
@@ -340,13 +373,17 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
-def _run_app(engine: Engine) -> int:
+def _run_app(engine: Engine, warnings: Sequence[str] = ()) -> int:
     import gc
 
     from ma_tui.screens.app import MaTuiApp
     from ma_tui.visits.claims import Terminal, hold_seconds_from
 
-    app = MaTuiApp(engine, terminal=Terminal(hold_seconds=hold_seconds_from(os.environ)))
+    app = MaTuiApp(
+        engine,
+        start_warnings=warnings,
+        terminal=Terminal(hold_seconds=hold_seconds_from(os.environ)),
+    )
     # The modules and what start-up made are never garbage: frozen, the collector no
     # longer scans them on each full collection (about 200 ms each on this machine,
     # a third of that once frozen; bench/RESULTS.md). The app takes it from there.
@@ -369,22 +406,38 @@ def _add_audit_parser(
         parents=[db_option],
         help="check the audit trail's hash chain, or list its events",
         description=(
-            "The audit trail: every view, change, sign-in and export, append-only and "
-            "hash-chained. 'audit verify' checks the whole chain (exit status "
+            "The audit trail: every view, change, sign-in and export, append-only, "
+            "hash-chained and keyed. 'audit verify' checks the whole chain (exit status "
             f"{EXIT_AUDIT_BROKEN} at the first broken link); 'audit show' lists events."
         ),
     )
     actions = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser(
+    verify = actions.add_parser(
         "verify",
         parents=[db_option],
         help=f"check every event's hash and link; exit status {EXIT_AUDIT_BROKEN} if broken",
         description=(
-            "Recompute every event's hash and check that each links to the one before; "
-            "name the first broken link (exit status 1), or print how many events there "
-            "are and the last one's hash."
+            "Recompute every event's keyed hash and check that each links to the one "
+            "before, and that each signed visit and correction still holds what was "
+            "written; name the first broken link (exit status 1), or print how many "
+            "events there are and the last one's hash. --checkpoint keeps the head in a "
+            "file (keep a copy off this machine); --since-checkpoint also finds events "
+            "cut off the end, or a trail rewritten whole, since that checkpoint."
         ),
     )
+    checkpoints = verify.add_mutually_exclusive_group()
+    for option, helped in (
+        ("--checkpoint", "when the chain holds, keep its head in FILE (mode 0600)"),
+        ("--since-checkpoint", "also check that the trail still passes through FILE's head"),
+    ):
+        checkpoints.add_argument(
+            option,
+            metavar="FILE",
+            nargs="?",
+            const="",  # the default file, per database, beside the audit key
+            default=None,
+            help=f"{helped} (default FILE: one per database, beside the audit key)",
+        )
     show = actions.add_parser(
         "show",
         parents=[db_option, credentials],
@@ -423,15 +476,19 @@ def _check_audit_args(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _audit(engine: Engine, args: argparse.Namespace, by: int | None = None) -> int:
-    from ma_tui.core.audit import verify_chain
+def _audit(
+    engine: Engine,
+    args: argparse.Namespace,
+    by: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
     from ma_tui.core.errors import DatabaseUnavailable
 
     try:
         if args.action == "show":
             return _audit_show(engine, args, by)
-        result = verify_chain(engine)
-    except DatabaseUnavailable as exc:
+        result = _audit_verify(engine, args, os.environ if env is None else env)
+    except (DatabaseUnavailable, StoreError) as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
     print(result.message())
@@ -440,6 +497,30 @@ def _audit(engine: Engine, args: argparse.Namespace, by: int | None = None) -> i
     if result.last_hash is not None:
         print(f"last event's hash: {result.last_hash}")
     return 0
+
+
+def _audit_verify(engine: Engine, args: argparse.Namespace, env: Mapping[str, str]) -> VerifyResult:
+    """The chain checked; with --checkpoint its head kept, with --since-checkpoint
+    compared (the default file is per database, beside the audit key)."""
+    from pathlib import Path
+
+    from ma_tui.core.audit import verify_chain
+    from ma_tui.core.clock import system_clock
+    from ma_tui.core.trail import verify_since, write_checkpoint
+    from ma_tui.data.audit_key import head_path
+
+    def where(given: str) -> Path:
+        return Path(given).expanduser() if given else head_path(env, engine, "audit-checkpoints")
+
+    if args.checkpoint is not None:
+        path = where(args.checkpoint)
+        result = write_checkpoint(engine, path, now=system_clock())
+        if result.ok:
+            print(f"checkpoint kept in {path}")
+        return result
+    if args.since_checkpoint is not None:
+        return verify_since(engine, where(args.since_checkpoint))
+    return verify_chain(engine)
 
 
 def _audit_show(engine: Engine, args: argparse.Namespace, by: int | None) -> int:

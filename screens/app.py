@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from contextlib import suppress
 from functools import partial
@@ -105,12 +105,15 @@ class MaTuiApp(KeyGate):
         sign_in: bool = True,
         idle_lock_seconds: float | None = None,
         idle_clock: Callable[[], float] = monotonic,
+        start_warnings: Sequence[str] = (),
         terminal: Terminal | None = None,
     ) -> None:
         """``sign_in=False`` only for tests that are not about signing in.
 
         ``idle_lock_seconds`` overrides the clinic's idle-lock setting, and
         ``idle_clock`` (seconds, monotonic) lets a test make time pass (tests).
+        ``start_warnings`` are what the start found wrong with the audit trail
+        (``ma_tui.core.trail``): shown on the first screen until dismissed.
         ``terminal`` is this running ma-tui as it holds visits (default: a new one).
         """
         super().__init__()
@@ -129,12 +132,15 @@ class MaTuiApp(KeyGate):
         self._held_screens: list[tuple[Screen[Any], Callable[[Any], None] | None]] = []
         self._held_notices: list[tuple[str, dict[str, Any]]] = []
         self._patient_commands = patient_commands(engine, clock)
+        self.start_warnings = tuple(start_warnings)
+
         self.terminal = Terminal() if terminal is None else terminal
         self._status: Notification | None = None  # the database's state, while not ok
         self._leaving = threading.Event()  # set once, by the first way out
 
     def on_mount(self) -> None:
         self._watch_faults()
+        self._show_start_warnings()
         self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
         if self.sign_in_required:
             self.push_screen(self._sign_in_screen(), self._signed_in)
@@ -249,6 +255,11 @@ class MaTuiApp(KeyGate):
         self.visit = None
         self.staff, self.staff_id = staff, staff.id
         self._open_queue()
+
+    def _show_start_warnings(self) -> None:
+        """Tampering found at start stays on screen until someone presses a key."""
+        for warning in self.start_warnings:
+            self.notify(warning, severity="error", timeout=3600, markup=False)
 
     # --------------------------------------------------------------- the wall
 
@@ -493,7 +504,11 @@ class MaTuiApp(KeyGate):
         self.push_screen(HelpScreen(str(title), keys))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's Screenshot would write the screen (a patient's name, member ID)
+        # world-readable into ~/Downloads, unaudited: not offered.
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
         if self.visit is not None and isinstance(screen, VisitScreen):
             for step in STEPS:
                 yield SystemCommand(

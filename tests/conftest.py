@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -29,6 +30,10 @@ for _name, _examples in (("ci", 500), ("thorough", 5000)):
         suppress_health_check=[HealthCheck.too_slow],
     )
 settings.load_profile(os.environ.get("MA_TUI_HYPOTHESIS", "ci"))
+
+# The audit key and anchors live in the user's config folder (issue 15): the tests,
+# and the programs they start, keep theirs in a folder of their own, never the home's.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ma-tui-test-config-")
 
 CLINIC_TZ = ZoneInfo("America/Chicago")
 # A Monday morning, 09:20 at the clinic: Dana Whitfield (09:00) is waiting.

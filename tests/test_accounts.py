@@ -9,7 +9,7 @@ import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -956,7 +956,7 @@ def no_app(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """The queue screen is not opened; the list says whether it would have been."""
     opened: list[bool] = []
 
-    def fake_run_app(engine: Engine) -> int:
+    def fake_run_app(engine: Engine, warnings: Sequence[str] = ()) -> int:
         opened.append(True)
         return 0
 

@@ -39,6 +39,7 @@ from ma_tui.data.audit import (
     remove_append_only,
     verify,
 )
+from ma_tui.data.audit_key import AuditKey, key_path, read_key
 from ma_tui.data.migrate import upgrade
 from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.patients import Patient, Sex
@@ -496,12 +497,19 @@ def demo_file(tmp_path: Path) -> Path:
     return path
 
 
+def _clinic_key() -> AuditKey:
+    """The audit key the program made for the demo (tests keep their own config folder)."""
+    key = read_key(key_path({}))
+    assert key is not None
+    return key
+
+
 def test_audit_verify_on_the_demo(demo_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(["audit", "verify", "--db", str(demo_file)], environ={}) == 0
     first, last = capsys.readouterr().out.splitlines()
     assert first.startswith("audit chain ok: ")
-    assert first.endswith(" events")
+    assert first.endswith(f" events (keyed since event 1, key {_clinic_key().key_id})")
     assert int(first.split()[3]) > 100
     assert last.startswith("last event's hash: ")
     assert len(last.split()[-1]) == 64
@@ -539,7 +547,7 @@ def test_audit_show_lists_a_patients_events_and_records_the_look(
     # The listing itself is an event: a view of the audit trail by the administrator.
     engine = create_store_engine(sqlite_url(demo_file))
     with Session(engine) as session:
-        assert verify(session).ok
+        assert verify(session, _clinic_key()).ok
         look = events(session, username="admin")[-1]
     engine.dispose()
     assert (look.action, look.entity, look.patient_mrn) == ("view", "audit_event", "1000108")

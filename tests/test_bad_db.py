@@ -71,8 +71,7 @@ def test_the_demo_refuses_a_demo_database_into_which_patients_were_imported(
     }
     ndjson = tmp_path / "Patient.ndjson"
     ndjson.write_text(json.dumps(patient) + "\n", encoding="utf-8")
-    importing = ["import", "fhir", str(ndjson), *as_admin(tmp_path), "--db", db]
-    assert main(importing, environ={}) == 0
+    assert main(["import", "fhir", str(ndjson), *as_admin(tmp_path), "--db", db], environ={}) == 0
     capsys.readouterr()
 
     assert main(["demo", "--db", db], environ={}) == 2

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from ma_tui.cli import main
+from ma_tui.core.trail import open_trail
 from ma_tui.data.audit import events
 from ma_tui.data.migrate import upgrade
 from ma_tui.data.models.audit import AuditEvent
@@ -36,6 +37,7 @@ def demo_db(tmp_path: Path) -> Iterator[tuple[Engine, str]]:
     db = str(tmp_path / "clinic.db")
     engine = create_store_engine(sqlite_url(Path(db)))
     upgrade(engine)
+    open_trail(engine, environ={}, now=CLINIC_NOW)  # keyed, as the program builds it
     build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
     yield engine, db
     engine.dispose()

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
 from ma_tui.cli import parse_setting
-from ma_tui.clinic.settings import change_setting
+from ma_tui.clinic.settings import change_setting, write_setting
 from ma_tui.core.errors import UserError
 from ma_tui.data.audit import AuditAction, current_os_user
 from ma_tui.data.migrate import upgrade
@@ -56,6 +56,7 @@ from ma_tui.fhir.export import (
     export_visit_file,
     write_bundle,
 )
+from ma_tui.fhir.settings import EXPORT_FOLDER_KEY
 from tests.conftest import CLINIC_NOW, CLINIC_TZ, read_only_folder, todays_encounter_id
 
 CONTEXT = ExportContext(mrn_system="urn:oid:1.2.3.4", clinic_id=uuid.UUID(int=42), tz=CLINIC_TZ)
@@ -704,7 +705,9 @@ def test_an_export_folder_that_cannot_be_written_is_a_user_error(
     demo_sqlite: Engine, tmp_path: Path
 ) -> None:
     locked = read_only_folder(tmp_path)
-    _set_export_folder(demo_sqlite, locked)
+    with Session(demo_sqlite) as session:  # as root /sys, which the setting itself refuses
+        write_setting(session, EXPORT_FOLDER_KEY, str(locked))
+        session.commit()
     visit_id = todays_encounter_id(demo_sqlite, "Whitfield")
     with pytest.raises(ExportNotWritten) as raised:
         export_visit_file(demo_sqlite, visit_id, now=CLINIC_NOW, staff_id=None)
@@ -734,3 +737,18 @@ def _id(kind: str, local_id: int | str) -> str:
 def _patient_ref(exported: dict[str, Any], family: str) -> str:
     (patient,) = [p for p in _resources(exported, "Patient") if p["name"][0]["family"] == family]
     return f"urn:uuid:{patient['id']}"
+
+
+def test_an_export_folder_others_may_open_is_refused_and_nothing_is_written(
+    demo_sqlite: Engine, tmp_path: Path
+) -> None:
+    """Set when it was private, opened to everyone since: the export still refuses."""
+    folder = tmp_path / "exports"
+    folder.mkdir(mode=0o700)
+    _set_export_folder(demo_sqlite, folder)
+    folder.chmod(0o755)
+    visit_id = todays_encounter_id(demo_sqlite, "Whitfield")
+    with pytest.raises(ExportNotWritten, match=r"every user of this machine may open it"):
+        export_visit_file(demo_sqlite, visit_id, now=CLINIC_NOW, staff_id=None)
+    assert list(folder.iterdir()) == []
+    assert _export_events(demo_sqlite) == []

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 from sqlmodel import SQLModel
 
+from ma_tui.core.trail import open_trail
 from ma_tui.data import models  # noqa: F401
 from ma_tui.data.folding import patient_search_keys
 from ma_tui.data.migrate import (
@@ -27,6 +28,7 @@ from ma_tui.data.migrate import (
     upgrade,
 )
 from ma_tui.data.store import StoreError, create_store_engine, sqlite_url
+from tests.conftest import CLINIC_NOW
 
 
 def _revisions_oldest_first() -> list[str]:
@@ -48,17 +50,18 @@ def test_the_head_ma_tui_checks_at_start_is_the_newest_migration(engine: sa.Engi
     assert stored_revision(engine) == current_revision(engine) == HEAD
 
 
-def test_a_start_at_head_puts_back_a_missing_audit_trigger(tmp_path: Path) -> None:
+def test_a_start_at_head_puts_back_a_missing_audit_trigger_and_says_so(tmp_path: Path) -> None:
+    """The migration's fast path leaves it to the start, which records the repair."""
     engine = create_store_engine(sqlite_url(tmp_path / "clinic.db"))
     upgrade(engine)
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
-    upgrade(engine)  # at head: the fast path
-    with engine.connect() as connection:
-        triggers = connection.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-        ).scalars()
-        assert "audit_event_no_delete" in set(triggers)
+    upgrade(engine)  # at head: the fast path, no silent repair
+    assert _sqlite_triggers(engine) == ["audit_event_no_update"]
+    (warning,) = open_trail(engine, environ={}, now=CLINIC_NOW)
+    assert "audit_event_no_delete" in warning
+    assert _sqlite_triggers(engine) == AUDIT_TRIGGERS
+    engine.dispose()
 
 
 @pytest.mark.parametrize("start", _revisions_oldest_first()[:-1])
@@ -177,6 +180,7 @@ def test_every_start_puts_back_a_dropped_audit_trigger(file_engine: sa.Engine) -
         connection.execute(sa.text("DROP TRIGGER audit_event_no_delete"))
     assert _sqlite_triggers(file_engine) == ["audit_event_no_update"]
     upgrade(file_engine)
+    open_trail(file_engine, environ={}, now=CLINIC_NOW)
     assert _sqlite_triggers(file_engine) == AUDIT_TRIGGERS
 
 

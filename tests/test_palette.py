@@ -45,3 +45,13 @@ async def test_palette_jumps_to_a_step(demo_engine: Engine) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ComplaintScreen)
+
+
+async def test_the_palette_offers_no_screenshot_of_a_chart(demo_engine: Engine) -> None:
+    """Textual's Screenshot wrote the screen, a patient's name on it, world-readable."""
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+    assert "Quit" in titles
+    assert "Screenshot" not in titles

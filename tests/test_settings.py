@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -513,3 +514,44 @@ def test_a_change_and_its_audit_event_are_stored_together(engine: Engine) -> Non
         '{"setting":"lockout"}',
     )
     assert changed.os_user  # from the command line: the operating-system user
+
+
+@pytest.mark.parametrize(
+    ("make_folder", "why"),
+    [
+        (lambda tmp: Path("/tmp"), "every user of this machine may open it (mode 1777)"),
+        (lambda tmp: _file_in(tmp), "it is not a folder"),
+        (lambda tmp: _folder_in(tmp, 0o755), "every user of this machine may open it (mode 0755)"),
+    ],
+    ids=["tmp", "a file", "world-readable"],
+)
+def test_an_export_folder_others_could_read_is_refused(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make_folder: Callable[[Path], Path],
+    why: str,
+) -> None:
+    """Exports are plaintext PHI: /tmp, a file or a world-readable folder never holds them."""
+    folder = make_folder(tmp_path)
+    assert main(["settings", "set", "export-folder", str(folder)], environ={}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ma-tui: export-folder ")
+    assert f" is refused: {why}" in err
+
+
+def test_a_private_folder_of_ones_own_is_an_export_folder(tmp_path: Path) -> None:
+    folder = _folder_in(tmp_path, 0o700)
+    assert parse_setting("export-folder", str(folder)).value == str(folder)
+
+
+def _file_in(folder: Path) -> Path:
+    path = folder / "not-a-folder"
+    path.write_text("")
+    return path
+
+
+def _folder_in(parent: Path, mode: int) -> Path:
+    folder = parent / "exports"
+    folder.mkdir()
+    folder.chmod(mode)
+    return folder

@@ -178,10 +178,13 @@ def test_every_steps_part_is_written_and_its_detail_is_in_the_sign_event(
         ).first()
         assert event is not None
         assert event.detail is not None
-    expected: dict[str, object] = {}
+    # Each step's detail, and what was signed, hashed (ma_tui.data.audit_content).
+    expected: dict[str, object] = {"observations": [pulse.id]}
     for step in DATA_STEPS:
         expected |= EXAMPLES[step.name].detail
-    assert json.loads(event.detail) == expected
+    detail = json.loads(event.detail)
+    assert len(detail.pop("content")) == 64
+    assert detail == expected
 
 
 def test_a_step_domain_imports_no_other_step_nor_the_visit() -> None:

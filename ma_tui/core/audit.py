@@ -29,6 +29,7 @@ from ma_tui.data.audit import (
     record,
     verify,
 )
+from ma_tui.data.audit_key import engine_key
 from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.patients import Patient
 
@@ -64,8 +65,10 @@ def audit(
 
 
 def verify_chain(engine: Engine) -> VerifyResult:
-    """Every event's hash and link checked, oldest first (``ma-tui audit verify``)."""
-    return read_only(engine, verify)
+    """Every event's hash and link checked, oldest first, with the audit key the
+    engine writes with (``ma-tui audit verify``; ``ma_tui.core.trail``)."""
+    key = engine_key(engine)
+    return read_only(engine, lambda session: verify(session, key))
 
 
 def show_events(

@@ -57,7 +57,9 @@ def not_the_demos(session: Session) -> list[str]:
     did not write, counted for the message; empty when all of it is the demo's."""
     imported_visits = _count(session, Encounter, col(Encounter.source_id).is_not(None))
     imports = _count(session, AuditEvent, col(AuditEvent.action) == AuditAction.IMPORT)
-    outside = _count(session, AuditEvent, col(AuditEvent.staff_id).is_(None))
+    # The trail's own events (its key, what a start found) are ma-tui's, not data.
+    own = col(AuditEvent.action).in_([AuditAction.AUDIT_KEY, AuditAction.INTEGRITY])
+    outside = _count(session, AuditEvent, col(AuditEvent.staff_id).is_(None), ~own)
     created_by_staff = exists().where(
         and_(
             col(AuditEvent.entity) == "patient",

@@ -53,7 +53,12 @@ from ma_tui.fhir.resources import (
 )
 from ma_tui.fhir.resources.entries import entries_of
 from ma_tui.fhir.resources.outgoing import ExportContext, ExportRun, instant
-from ma_tui.fhir.settings import clinic_id, read_export_folder, read_mrn_system
+from ma_tui.fhir.settings import (
+    clinic_id,
+    export_folder_problem,
+    read_export_folder,
+    read_mrn_system,
+)
 from ma_tui.visits.queue import local_day_bounds
 
 __all__ = [
@@ -199,7 +204,8 @@ def export_visit_file(
 
     The file is named by visit number and time, never by the patient's name or MRN.
     Raises ``ExportError`` (no such visit), ``ExportNotWritten`` (the folder is not
-    writable) or ``DatabaseUnavailable``.
+    writable, or others may open it: ``export_folder_problem``) or
+    ``DatabaseUnavailable``.
     """
     folder = read_only(engine, read_export_folder)
     target = folder / f"visit-{encounter_id}-{now:%Y%m%d-%H%M%S}.fhir.json"
@@ -207,10 +213,14 @@ def export_visit_file(
     summary = ExportSummary()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if (problem := export_folder_problem(folder)) is not None:
+            raise ExportNotWritten(f"cannot write to the export folder {folder}: {problem}")
         write_atomically(
             target,
             lambda out: export_bundle(engine, selection, out, summary, now=now, staff_id=staff_id),
         )
+    except ExportNotWritten:
+        raise
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ExportNotWritten(f"cannot write to the export folder {folder}: {reason}") from exc

@@ -11,7 +11,9 @@ audit event: ``ma_tui.clinic.settings``.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import uuid
 from pathlib import Path
 from typing import Literal
@@ -64,6 +66,33 @@ def parse_export_folder(text: str) -> str:
     return folder
 
 
+def export_folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` may not hold exports, which are plaintext PHI; None when it may.
+
+    It must be a folder of the user ma-tui runs as (the clinic's service account)
+    that no other user can read or enter; one that does not exist yet is made so
+    (mode 0700) by the first export. ``/tmp``, a file, or a folder open to every
+    user of the machine is refused.
+    """
+    try:
+        info = folder.stat()
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        return f"it cannot be used ({getattr(exc, 'strerror', None) or exc})"
+    if not stat.S_ISDIR(info.st_mode):
+        return "it is not a folder"
+    if info.st_uid != os.geteuid():
+        return "it belongs to another user: use a folder of the account ma-tui runs as"
+    if info.st_mode & 0o007:
+        mode = stat.S_IMODE(info.st_mode)
+        return (
+            f"every user of this machine may open it (mode {mode:04o}): "
+            "chmod o-rwx it, or choose a folder of your own"
+        )
+    return None
+
+
 def read_export_folder(session: Session) -> Path:
     """Where one-key visit exports go: the clinic's folder, else ma-tui's own."""
     stored = read_setting(session, EXPORT_FOLDER_KEY)
@@ -112,6 +141,8 @@ def fhir_change(setting: FhirSettingName, value: str) -> SettingChange:
         uri = parse_mrn_system(value)
         return SettingChange(setting, MRN_SYSTEM_KEY, uri, f"{setting}: {uri}")
     folder = parse_export_folder(value)
+    if (problem := export_folder_problem(Path(folder))) is not None:
+        raise SettingError(f"export-folder {quoted(folder)} is refused: {problem}")
     return SettingChange(setting, EXPORT_FOLDER_KEY, folder, f"{setting}: {folder}")
 
 

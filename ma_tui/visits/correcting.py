@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from ma_tui.core.audit import AuditAction, audit
 from ma_tui.core.errors import Conflict, NotFound
 from ma_tui.core.transaction import in_transaction, read_only
+from ma_tui.data.audit_content import corrected_content
 from ma_tui.data.models.observations import Observation, ObservationStatus
 from ma_tui.patients.chart import Chart
 from ma_tui.vitals.codes import BMI, DIASTOLIC_BP, SYSTOLIC_BP
@@ -206,6 +207,7 @@ def _correct(
             "was": f"{wrong.value_entered} {wrong.unit_entered}",
             "now": f"{right.value_entered} {right.unit_entered}",
             "replacement_id": right.id,
+            "content": corrected_content(session, right.id),  # found if changed later
         },
     )
     return right.id

@@ -18,6 +18,7 @@ from ma_tui.core.audit import AuditAction, audit
 from ma_tui.core.errors import InvalidInput
 from ma_tui.core.signing import SignContext
 from ma_tui.core.transaction import in_transaction
+from ma_tui.data.audit_content import signed_content
 from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.visits import Encounter, EncounterStatus, RoomingDraft
 from ma_tui.visits.claims import Terminal, check_hold, check_version, this_terminal
@@ -107,5 +108,6 @@ def _sign(
         patient_id=draft.patient_id,
         entity="encounter",
         entity_id=draft.encounter_id,
-        detail=signed_detail(draft),
+        # What was signed, hashed, so a value changed later is found (audit verify).
+        detail=signed_detail(draft) | signed_content(session, draft.encounter_id),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,12 +12,14 @@ from sqlmodel import Session, select
 from ma_tui.data.catalogs.poc_tests import poc_catalog
 from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.labs import PocReading
+from ma_tui.fhir.export import ExportContext, Selection, export_resources
 from ma_tui.labs.kits import KitExpired, QcOutcome, QcState
 from ma_tui.labs.resulting import QcNotPassed, poc_context, record_result
 from ma_tui.labs.shelf import add_kit_lot, record_qc
 from ma_tui.orders.items import item_for_test
 from ma_tui.orders.orders import OrderStatus, place_orders, visit_orders
-from tests.conftest import CLINIC_NOW, todays_encounter_id
+from tests.conftest import CLINIC_NOW, CLINIC_TZ, todays_encounter_id
+from tests.fhir_checks import assert_valid
 from tests.test_orders import staff_id
 
 
@@ -111,3 +114,44 @@ def test_without_a_passing_qc_today_the_ma_is_told_and_must_say_so(demo_sqlite: 
         demo_sqlite, visit, "hcg neg", kit.id, by=mia, now=CLINIC_NOW, without_qc=True
     )
     assert stored.qc is QcState.FAILED
+
+
+def test_a_urinalysis_exports_as_valid_laboratory_observations_with_its_kit(
+    demo_sqlite: Engine,
+) -> None:
+    visit = todays_encounter_id(demo_sqlite, "Benton")
+    mia = staff_id(demo_sqlite, "mia")
+    kit = add_kit_lot(
+        demo_sqlite,
+        "ua",
+        name="Chemstrip 10",
+        lot="UA-7",
+        expires="2027-02",
+        by=mia,
+        now=CLINIC_NOW,
+    )
+    record_qc(demo_sqlite, "ua", QcOutcome.PASS, by=mia, now=CLINIC_NOW)
+    record_result(
+        demo_sqlite,
+        visit,
+        "ua glu neg bld tr le 1+ nit pos sg 1.020 ph 6",
+        kit.id,
+        by=mia,
+        now=CLINIC_NOW,
+    )
+    context = ExportContext(mrn_system="urn:test:mrn", clinic_id=uuid.UUID(int=1), tz=CLINIC_TZ)
+    with Session(demo_sqlite) as session:
+        resources = list(export_resources(session, Selection(encounter_id=visit), context))
+    assert_valid(resources)
+    [device] = [r for r in resources if r["resourceType"] == "Device"]
+    assert (device["lotNumber"], device["expirationDate"]) == ("UA-7", "2027-02-28")
+    labs = [
+        r
+        for r in resources
+        if r["resourceType"] == "Observation"
+        and r["category"][0]["coding"][0]["code"] == "laboratory"
+    ]
+    assert len(labs) == 7  # the panel and its six readings
+    assert all(o["device"]["reference"] == f"urn:uuid:{device['id']}" for o in labs)
+    flagged = {o["code"]["coding"][0]["code"] for o in labs if "interpretation" in o}
+    assert {"5794-3", "5799-2", "5802-4"} <= flagged  # blood, leukocytes, nitrite

@@ -33,9 +33,12 @@ __all__ = [
     "StandingProtocol",
     "item_for_product",
     "item_for_test",
+    "item_from_codes",
     "orderable_items",
+    "product_for_code",
     "protocol_items",
     "standing_protocols",
+    "test_for_loinc",
 ]
 
 
@@ -93,3 +96,47 @@ def _standing_item(item: StandingItem) -> OrderItem:
         assert item.product is not None
         ordered = item_for_product(vaccine_catalog().product(item.product))
     return replace(ordered, instructions=item.instructions)
+
+
+def test_for_loinc(code: str) -> PocTest | None:
+    """The point-of-care test ordered by this LOINC code (its panel's or its one analyte's)."""
+    for test in poc_catalog().tests:
+        item = item_for_test(test)
+        if item.code == code:
+            return test
+    return None
+
+
+def product_for_code(system: str, code: str) -> Product | None:
+    """The product a CVX or NDC code names (an NDC compared by its digits)."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    for product in vaccine_catalog().products:
+        if system == CVX and product.cvx is not None and product.cvx.code == code:
+            return product
+        if system == NDC and any(n.ndc11.replace("-", "") == digits for n in product.ndcs):
+            return product
+    return None
+
+
+def item_from_codes(
+    kind: OrderKind, codings: list[tuple[str | None, str]], text: str | None
+) -> OrderItem | None:
+    """What an order from elsewhere asks for, in ma-tui's terms where its catalogs know it.
+
+    ``codings`` are the order's (system, code) pairs. A known test or product gives its
+    catalog item (the order's own text kept as its display); otherwise the first
+    coding is kept as sent. None: neither a code nor a text to show.
+    """
+    for system, code in codings:
+        if kind is OrderKind.TEST and system == LOINC:
+            test = test_for_loinc(code)
+            if test is not None:
+                return replace(item_for_test(test), display=text or test.name)
+        elif kind is not OrderKind.TEST and system is not None:
+            product = product_for_code(system, code)
+            if product is not None:
+                return replace(item_for_product(product), display=text or product.name)
+    if codings:
+        system, code = codings[0]
+        return OrderItem(kind, text or code, system, code)
+    return OrderItem(kind, text) if text else None

@@ -202,11 +202,11 @@ class OrdersScreen(Screen[None]):
                 )
             )
             return
-        self.notify(
-            f"{order.display}: not a point-of-care test of this clinic; "
-            "do it as the order says, then cancel it here with the reason.",
-            markup=False,
-        )
+        if order.kind is OrderKind.TEST:
+            said = "not a point-of-care test of this clinic: it is done elsewhere"
+        else:
+            said = f"a {order.kind.value} is given and recorded with injections, not here"
+        self.notify(f"{order.display}: {said}.", markup=False)
 
     def action_standing(self) -> None:
         self._pick("standing", [(p.key, p.name) for p in standing_protocols()])

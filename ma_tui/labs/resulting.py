@@ -79,7 +79,8 @@ def _patient(session: Session, encounter_id: int) -> tuple[Encounter, Patient]:
     return encounter, patient
 
 
-def _band_sex(patient: Patient) -> str | None:
+def band_sex(patient: Patient) -> str | None:
+    """The sex a reference band is chosen by: female, male, or None (no sex-specific band)."""
     sex = Sex(patient.sex)
     return sex.value if sex in (Sex.FEMALE, Sex.MALE) else None
 
@@ -110,7 +111,7 @@ def poc_context(
         return PocContext(
             encounter_id=encounter_id,
             test=test,
-            sex=_band_sex(patient),
+            sex=band_sex(patient),
             age_years=_age(patient, now),
             kits=tuple(kits_for(session, test.key, now)),
             qc=qc_today(session, test.key, now),
@@ -148,7 +149,7 @@ def record_result(
             kit_lot(kit_row),
             qc,
             now,
-            sex=_band_sex(patient),
+            sex=band_sex(patient),
             age_years=_age(patient, now),
         )
         if qc is not QcState.PASSED and not without_qc:

@@ -33,14 +33,12 @@ from ma_tui.orders.orders import (
     place_standing_order,
     visit_orders,
 )
-from ma_tui.patients.chart import banner_identity
+from ma_tui.screens.orders.banner import show_visit_banner
 from ma_tui.screens.orders.supplies import QcScreen, ReasonScreen
 from ma_tui.screens.widgets.common import PatientBanner, PickList
 from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.staff.accounts import Staff, StaffRole
-from ma_tui.visits.draft import allergy_line
-from ma_tui.visits.holding import load_visit_chart
 
 KIND_LABEL = {OrderKind.TEST: "Test", OrderKind.MEDICATION: "Med", OrderKind.VACCINE: "Vaccine"}
 STATUS_TEXT = {
@@ -103,7 +101,9 @@ class OrdersScreen(Screen[None]):
         table = self.query_one("#orders-table", DataTable)
         for label, width in COLUMNS:
             table.add_column(label, key=label, width=width)
-        self._show_banner()
+        show_visit_banner(
+            self.query_one(PatientBanner), self.engine, self.encounter_id, self.clock().date()
+        )
         self.refresh_orders()
 
     def on_screen_resume(self) -> None:
@@ -119,19 +119,6 @@ class OrdersScreen(Screen[None]):
         return True
 
     # ------------------------------------------------------------ showing
-
-    def _show_banner(self) -> None:
-        try:
-            chart = load_visit_chart(self.engine, self.encounter_id)
-        except UserError as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-            return
-        allergies = allergy_line(chart)
-        self.query_one(PatientBanner).show(
-            banner_identity(chart.patient, self.clock().date()),
-            allergies,
-            alert=allergies.startswith("Allergies: "),
-        )
 
     def refresh_orders(self) -> None:
         try:

@@ -32,14 +32,12 @@ from ma_tui.labs.resulting import PocContext, poc_context, record_result
 from ma_tui.labs.results import line_readback
 from ma_tui.labs.shelf import ShelfKit, record_qc
 from ma_tui.orders.orders import OrderView
-from ma_tui.patients.chart import banner_identity
+from ma_tui.screens.orders.banner import show_visit_banner
 from ma_tui.screens.orders.supplies import KitLotScreen, QcScreen
 from ma_tui.screens.widgets.common import PatientBanner, settle_inputs
 from ma_tui.screens.widgets.confirm import ConfirmScreen
 from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
-from ma_tui.visits.draft import allergy_line
-from ma_tui.visits.holding import load_visit_chart
 
 DRAFT_PAUSE = 0.4  # seconds after the last key before the draft is written
 
@@ -97,7 +95,9 @@ class PocScreen(Screen[None]):
 
     def on_mount(self) -> None:
         settle_inputs(self, cursor_blink=self.cursor_blink)
-        self._show_banner()
+        show_visit_banner(
+            self.query_one(PatientBanner), self.engine, self.encounter_id, self.clock().date()
+        )
         draft = self._load()
         if draft is not None:
             self.query_one("#poc-line", Input).value = draft.line
@@ -105,19 +105,6 @@ class PocScreen(Screen[None]):
         self.query_one("#poc-line", Input).focus()
 
     # ------------------------------------------------------------ showing
-
-    def _show_banner(self) -> None:
-        try:
-            chart = load_visit_chart(self.engine, self.encounter_id)
-        except UserError as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-            return
-        allergies = allergy_line(chart)
-        self.query_one(PatientBanner).show(
-            banner_identity(chart.patient, self.clock().date()),
-            allergies,
-            alert=allergies.startswith("Allergies: "),
-        )
 
     def _load(self) -> LineDraft | None:
         """The test's context (kits, QC) and any draft of this visit's line."""

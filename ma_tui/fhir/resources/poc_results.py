@@ -19,14 +19,14 @@ from ma_tui.core.ages import age_in_years
 from ma_tui.data.catalogs.poc_tests import poc_catalog
 from ma_tui.data.models.labs import PocResult as PocResultRow
 from ma_tui.data.models.labs import PocResultStatus
-from ma_tui.data.models.patients import Patient, Sex
+from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.visits import Encounter
 from ma_tui.fhir.resources.outgoing import ExportRun
 from ma_tui.labs import fhir as lab_fhir
 from ma_tui.labs.kits import KitLot, QcState
 from ma_tui.labs.line import parse_poc_line
 from ma_tui.labs.record import PocResult
-from ma_tui.labs.resulting import stored_results
+from ma_tui.labs.resulting import band_sex, stored_results
 
 JSON = dict[str, Any]
 
@@ -45,14 +45,13 @@ def _result(run: ExportRun, row: PocResultRow, patient: Patient, subject: JSON) 
     line = parse_poc_line(row.line)
     kit = KitLot(row.test_key, row.kit_name, row.kit_lot, row.kit_expires)
     performed_at = row.performed_at.astimezone(run.context.tz)
-    sex = Sex(patient.sex)
     result = PocResult(
         test,
         line.readings,
         kit,
         performed_at,
         QcState(row.qc_state),
-        sex.value if sex in (Sex.FEMALE, Sex.MALE) else None,
+        band_sex(patient),
         age_in_years(patient.birth_date, performed_at.date()),
     )
     device = lab_fhir.kit_device(kit, test, run.id("Device", f"poc-{row.id}"))

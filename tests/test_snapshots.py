@@ -241,3 +241,43 @@ def test_add_staff_account_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> N
             await pilot.press("enter")
 
     assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=mismatch)
+
+
+def test_orders_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def orders(pilot: Pilot[None]) -> None:
+        await type_text(pilot, "benton")
+        await pilot.press("f7")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=orders)
+
+
+def test_poc_test_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def urinalysis(pilot: Pilot[None]) -> None:
+        await type_text(pilot, "benton")
+        await pilot.press("f7", "enter")
+        await type_text(pilot, "ua glu neg bld tr le 1+ nit pos sg 1.020 ph 6")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=urinalysis)
+
+
+def test_poc_qc_failed_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def qc(pilot: Pilot[None]) -> None:
+        await type_text(pilot, "whitfield")
+        await pilot.press("f7", "down", "enter")  # the A1c: this morning's QC failed
+        await pilot.press("f4")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=qc)
+
+
+def test_new_kit_lot_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def kit(pilot: Pilot[None]) -> None:
+        await type_text(pilot, "benton")
+        await pilot.press("f7", "enter", "f5")
+        await type_text(pilot, "Chemstrip 10 A")
+        await pilot.press("enter")
+        await type_text(pilot, "UA22001")
+        await pilot.press("enter")
+        await type_text(pilot, "10/2026")
+        await pilot.press("enter")  # expired: refused in the box
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=kit)

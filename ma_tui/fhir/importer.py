@@ -3,7 +3,9 @@
 ``import_resources`` reads its input twice. Pass 1 imports the Patient resources
 (and reports what could not be read); pass 2 imports everything that refers to a
 patient: Coverage, Appointment (a visit on the schedule), AllergyIntolerance,
-MedicationStatement and Condition. So a resource that comes before its patient, or
+MedicationStatement, Condition, and ServiceRequest and MedicationRequest (orders on
+the visit; they come after the Appointment that makes the visit, in the same pass,
+so a Bundle lists the Appointment first). So a resource that comes before its patient, or
 in another file, still finds it, and no file is ever held in memory.
 
 Each resource is checked against the FHIR R4B model first (``validation``), then
@@ -31,7 +33,15 @@ from ma_tui.core.transaction import in_transaction, read_only
 from ma_tui.data.models.settings import ClinicSetting
 from ma_tui.data.store import is_busy_error
 from ma_tui.fhir.report import REASON_MAX, ImportReport, Outcome, not_imported
-from ma_tui.fhir.resources import allergy, appointment, condition, coverage, medication, patient
+from ma_tui.fhir.resources import (
+    allergy,
+    appointment,
+    condition,
+    coverage,
+    medication,
+    orders,
+    patient,
+)
 from ma_tui.fhir.resources.incoming import ImportContext, ImportRun, ImportWork, Result
 from ma_tui.fhir.resources.values import Rejected, shortened, shown
 from ma_tui.fhir.settings import CLINIC_ID_KEY
@@ -57,6 +67,8 @@ _FROM_FHIR: dict[str, Callable[[ImportWork, JSON], Result]] = {
     "AllergyIntolerance": allergy.from_fhir,
     "MedicationStatement": medication.from_fhir,
     "Condition": condition.from_fhir,
+    "ServiceRequest": orders.service_request_from_fhir,
+    "MedicationRequest": orders.medication_request_from_fhir,
 }
 
 

@@ -496,7 +496,7 @@ PATIENTS: tuple[Person, ...] = (
         social=(NO_SMOKE_AT_HOME, Soc(LIVING, "lives with parents"),
                 Soc(OTHER, "home with father, no daycare")),
         meds=(Rx("vitamin D drops", "400 units", "oral", "once daily"),),
-        past=(seen(274, "09:30", BROOKS, "well child", "2-month check-up",
+        past=(seen(262, "09:30", BROOKS, "well child", "2-month check-up",
                    Vitals(None, "158", "46", "98.6", "99", "19.1", "6.6", None, "13.2"), "priya"),
               seen(213, "10:00", BROOKS, "well child", "4-month check-up",
                    Vitals(None, "148", "40", "98.7", "99", "22.0", "10.6", None, "15.0"), "jorge"),

@@ -53,7 +53,7 @@ from ma_tui.vitals.measurements import (
     parse_weight,
 )
 from ma_tui.vitals.percentiles import Child, Sizes, field_growth, growth_reasons
-from ma_tui.vitals.readback import flag_label, readback, unit_label
+from ma_tui.vitals.readback import LENGTH_UNTIL_DAYS, flag_label, readback, unit_label
 
 INTERPRETATION = {
     "high": "H",
@@ -71,7 +71,6 @@ NOT_OBTAINED_REASONS = (
     "provider request",
 )
 BMI_MIN_AGE_DAYS = 2 * 365  # BMI is for age 2 and over; infants use weight-for-length
-LENGTH_UNTIL_DAYS = 2 * 365  # recumbent length under 2 years, standing height from 2
 ORAL_FROM_DAYS = 4 * 365  # oral temperatures from about 4 years
 # Head circumference is offered under 5 years: the WHO head-circumference-for-age
 # standard runs from birth to 5 years (the CDC chart stops at 3).
@@ -318,7 +317,12 @@ def read_field(
 
 def _not_obtained(spec: FieldSpec, reason: str, taken: datetime) -> FieldResult:
     codes = (SYSTOLIC_BP, DIASTOLIC_BP) if spec.code == SYSTOLIC_BP else (spec.code,)
-    entries = [VitalEntry(code=code, not_obtained_reason=reason, taken_at=taken) for code in codes]
+    # A BP not obtained is still the first reading or the repeat: its group says which.
+    group = f"{spec.key}-{taken:%H%M}" if spec.code == SYSTOLIC_BP else None
+    entries = [
+        VitalEntry(code=code, not_obtained_reason=reason, taken_at=taken, reading_group=group)
+        for code in codes
+    ]
     return FieldResult(entries, note=f"not obtained: {reason}")
 
 

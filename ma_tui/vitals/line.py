@@ -42,7 +42,6 @@ from typing import Literal
 from ma_tui.core.parsing import ParseError
 from ma_tui.vitals.entry import (
     BY_KEY,
-    LENGTH_UNTIL_DAYS,
     NOT_OBTAINED_REASONS,
     VitalsForm,
     growth_of,
@@ -52,7 +51,7 @@ from ma_tui.vitals.entry import (
 from ma_tui.vitals.measurements import TYPED_ASCII, ClinicUnits, parse_o2_flow
 from ma_tui.vitals.measurements import UNABLE_TO_RATE as UNABLE_WORDS
 from ma_tui.vitals.percentiles import Child, percentile_note
-from ma_tui.vitals.readback import readback
+from ma_tui.vitals.readback import LENGTH_UNTIL_DAYS, readback
 
 MAX_LINE = 200  # far more than a full set with every qualifier
 EXAMPLE = "128/82 p76 r16 t98.4 o97 h65 w171 pn2"

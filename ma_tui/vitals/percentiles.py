@@ -226,3 +226,19 @@ def readings_of(
         sizes = {key: value for key, (_, value) in values.items()}
         readings.append(Reading(day, Sizes(**sizes)))
     return readings
+
+
+def set_growth(child: Child, day: date, sizes: Sizes) -> list[GrowthResult]:
+    """Every percentile a set of measurements reads on, in ``assess_measurements``'s order."""
+    age = child.age_on(day)
+    if age is None:
+        return []
+    return _assessed(
+        assess_measurements(
+            sex=child.sex,
+            age=age,
+            weight_kg=sizes.weight_kg,
+            length_cm=sizes.length_cm,
+            head_cm=sizes.head_cm,
+        )
+    )

@@ -29,9 +29,11 @@ MEDIAN = 50.0
 class GrowthChartScreen(Screen[None]):
     CSS = screen_css(__file__, "growth_chart.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Back to vitals", id="growth.close"),
-        Binding("right,tab", "turn(1)", "Next chart", id="growth.next"),
-        Binding("left,shift+tab", "turn(-1)", "Previous chart", id="growth.previous"),
+        Binding("escape", "close", "Vitals", id="growth.close"),
+        Binding("right", "turn(1)", "Next chart", id="growth.next"),
+        Binding("left", "turn(-1)", "Previous", id="growth.previous"),
+        Binding("tab", "turn(1)", "Next chart", show=False, id="growth.next_tab"),
+        Binding("shift+tab", "turn(-1)", "Previous", show=False, id="growth.previous_tab"),
     ]
 
     def __init__(

@@ -85,6 +85,7 @@ class VitalsScreen(VisitScreen):
     TITLE = "Vitals"
     CSS = screen_css(__file__, "vitals.tcss")
     AUTO_FOCUS = "Input.vital"
+    child: Child | None = None  # who the growth standards are read for: set by fill()
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "not_obtained", "Not obtained", id="vitals.not_obtained"),
         Binding("f4", "growth_chart", "Growth chart", id="vitals.growth_chart"),
@@ -196,6 +197,7 @@ class VitalsScreen(VisitScreen):
         else:
             first = "v-bp" if not self.form.values.get("bp") else "v-pulse"
         self.set_focus(self._inputs[first])
+        self.refresh_bindings()  # the growth chart's key: a child's only
 
     def _vitals(self) -> list[Input]:
         """The vitals' fields shown for this patient, top to bottom."""
@@ -615,11 +617,18 @@ class VitalsScreen(VisitScreen):
 
     # ------------------------------------------------------------ growth chart
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The growth chart's key only for a child: the footer has no room to spare."""
+        if action == "growth_chart":
+            child = self.child
+            return child is not None and bool(chart_indicators(child, self._taken().date()))
+        return True
+
     def action_growth_chart(self) -> None:
         """The child's growth charts: earlier visits' measurements and this one's."""
         day = self._taken().date()
-        indicators = chart_indicators(self.child, day)
-        if not indicators:
+        indicators = () if self.child is None else chart_indicators(self.child, day)
+        if self.child is None or not indicators:
             self.notify("Growth charts are for children under 20.", severity="warning")
             return
         self.capture_draft()

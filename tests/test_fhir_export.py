@@ -631,7 +631,7 @@ def test_selecting_a_visit_a_day_a_patient_or_everything(
 def test_each_patient_comes_once_before_its_visits(demo: Engine) -> None:
     exported = _export(demo, Selection(day=CLINIC_NOW.date()))
     kinds = [e["resource"]["resourceType"] for e in exported["entry"]]
-    assert kinds.count("Patient") == 29
+    assert kinds.count("Patient") == 30
     first = exported["entry"][0]["resource"]
     assert first["resourceType"] == "Patient"
     subjects = [

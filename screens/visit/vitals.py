@@ -607,6 +607,7 @@ class VitalsScreen(VisitScreen):
         key = self._reason_for
         self.form.not_obtained[key] = str(event.option.id)
         self.form.values[key] = ""
+        stamp_taken(self.form, self.visit.now())
         field = self.query_one(f"#v-{key}", Input)
         field.value = ""
         event.option_list.display = False

@@ -3,15 +3,22 @@ hold that catches a weight typed in the wrong unit, and the growth chart."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.engine import Engine
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from ma_tui.data.catalogs.vitals import BODY_WEIGHT
+from ma_tui.data.models.patients import Sex
 from ma_tui.screens.app import MaTuiApp
 from ma_tui.screens.visit.growth_chart import GrowthChartScreen
 from ma_tui.screens.visit.vital_check import VitalCheckScreen
 from ma_tui.screens.visit.vitals import VitalsScreen
+from ma_tui.vitals.entry import VitalsForm, check_field
+from ma_tui.vitals.measurements import ClinicUnits
+from ma_tui.vitals.percentiles import Child
+from tests.conftest import CLINIC_NOW
 from tests.pilot import make_app, open_from_queue, shown, type_text
 
 
@@ -24,6 +31,23 @@ async def _to_line(pilot: Pilot[None], search: str) -> None:
 
 def _note(app: MaTuiApp, key: str) -> str:
     return str(app.screen.query_one(f"#note-{key}", Static).render())
+
+
+def test_a_weight_impossible_for_the_childs_age_is_held_with_the_other_unit() -> None:
+    """An 11-month-old boy (term): 9.2 at a lb clinic is 4.2 kg, weight-for-age z below -5;
+    the infant band (2-15 kg) alone lets it through."""
+    age_days = 335
+    boy = Child(Sex.MALE, CLINIC_NOW.date() - timedelta(days=age_days))
+    form = VitalsForm(values={"weight": "9.2"})
+    check = check_field("weight", form, ClinicUnits(), age_days, CLINIC_NOW, {}, boy)
+    assert check is not None
+    assert check.possible
+    assert "beyond the WHO's ±5" in check.reasons[0]
+    assert check.other_unit is not None
+    assert check.other_unit.text == "9.2kg"
+    assert check_field("weight", form, ClinicUnits(), age_days, CLINIC_NOW, {}) is None
+    kg = VitalsForm(values={"weight": "9.2kg"})
+    assert check_field("weight", kg, ClinicUnits(), age_days, CLINIC_NOW, {}, boy) is None
 
 
 async def test_an_infants_weight_in_the_wrong_unit_is_held_and_percentiles_show(

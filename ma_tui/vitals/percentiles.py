@@ -38,6 +38,7 @@ FIELD_INDICATORS: dict[str, tuple[Indicator, ...]] = {
     "height": (Indicator.LENGTH_FOR_AGE,),
     "head": (Indicator.HEAD_CIRCUMFERENCE_FOR_AGE,),
 }
+PROPORTIONS = (Indicator.WEIGHT_FOR_LENGTH, Indicator.BMI_FOR_AGE)  # weight for its length
 SIZE_CODES = {BODY_WEIGHT: "weight_kg", BODY_HEIGHT: "length_cm", HEAD_CIRCUMFERENCE: "head_cm"}
 
 
@@ -78,17 +79,7 @@ def field_growth(key: str, child: Child | None, day: date, sizes: Sizes) -> list
     """The percentiles the value of field ``key`` is read on (none for an adult, or no value)."""
     if child is None or key not in FIELD_INDICATORS or sizes.of(key) is None:
         return []
-    age = child.age_on(day)
-    if age is None:
-        return []
-    results = assess_measurements(
-        sex=child.sex,
-        age=age,
-        weight_kg=sizes.weight_kg,
-        length_cm=sizes.length_cm,
-        head_cm=sizes.head_cm,
-    )
-    return [r for r in _assessed(results) if r.indicator in FIELD_INDICATORS[key]]
+    return [r for r in set_growth(child, day, sizes) if r.indicator in FIELD_INDICATORS[key]]
 
 
 def _assessed(results: Sequence[GrowthResult | NotAssessed]) -> list[GrowthResult]:
@@ -102,15 +93,14 @@ def growth_reasons(results: Sequence[GrowthResult]) -> list[str]:
 
 def percentile_note(results: Sequence[GrowthResult]) -> str:
     """``"38th %ile"``: the field's own indicator (weight-for-age for a weight)."""
-    return results[0].readback if results else ""
+    own = [r for r in results if r.indicator not in PROPORTIONS]
+    return own[0].readback if own else ""
 
 
 def proportion_note(results: Sequence[GrowthResult]) -> str:
     """``"45th %ile (WHO weight-for-length, corrected age 3 mo, born at 30+2 wk)"``, or BMI's."""
-    for result in results:
-        if result.indicator in (Indicator.WEIGHT_FOR_LENGTH, Indicator.BMI_FOR_AGE):
-            return result.summary
-    return ""
+    proportion = [r for r in results if r.indicator in PROPORTIONS]
+    return proportion[0].summary if proportion else ""
 
 
 # ------------------------------------------------------------------ the chart
@@ -176,8 +166,8 @@ def growth_chart(
     )
     points = []
     for reading in sorted(readings, key=lambda r: r.day):
-        for result in _chart_results(indicator, child, reading):
-            if start <= result.chart_x <= stop:
+        for result in set_growth(child, reading.day, reading.sizes):
+            if result.indicator == indicator and start <= result.chart_x <= stop:
                 points.append((result.chart_x / scale, result.value))
     standard = segments[0].standard if segments else ("WHO" if infant else "CDC")
     sexes = "boys" if child.sex == Sex.MALE else "girls"
@@ -191,21 +181,6 @@ def growth_chart(
         curves,
         tuple(points),
     )
-
-
-def _chart_results(indicator: Indicator, child: Child, reading: Reading) -> list[GrowthResult]:
-    age = child.age_on(reading.day)
-    if age is None:
-        return []
-    sizes = reading.sizes
-    results = assess_measurements(
-        sex=child.sex,
-        age=age,
-        weight_kg=sizes.weight_kg,
-        length_cm=sizes.length_cm,
-        head_cm=sizes.head_cm,
-    )
-    return [r for r in _assessed(results) if r.indicator == indicator]
 
 
 def readings_of(

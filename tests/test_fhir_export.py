@@ -617,7 +617,7 @@ def test_selecting_a_visit_a_day_a_patient_or_everything(
         one = summary_of(Selection(mrn="1000105"))
         assert (one.patient_ids, one.encounter_ids) == ([dana.id], visits)  # in time order
         day = summary_of(Selection(day=CLINIC_NOW.date()))
-        assert len(day.patient_ids) == len(day.encounter_ids) == 29
+        assert len(day.patient_ids) == len(day.encounter_ids) == 30
         everything = summary_of(Selection(everything=True))
         assert everything.patient_ids == list(patients)
     engine, ids = made
@@ -632,7 +632,7 @@ def test_selecting_a_visit_a_day_a_patient_or_everything(
 def test_each_patient_comes_once_before_its_visits(demo: Engine) -> None:
     exported = _export(demo, Selection(day=CLINIC_NOW.date()))
     kinds = [e["resource"]["resourceType"] for e in exported["entry"]]
-    assert kinds.count("Patient") == 29
+    assert kinds.count("Patient") == 30
     first = exported["entry"][0]["resource"]
     assert first["resourceType"] == "Patient"
     subjects = [

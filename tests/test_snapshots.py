@@ -77,6 +77,17 @@ def test_not_obtained_reasons_at_80x24(demo_sqlite: Engine, snap_compare: Any) -
     assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=reasons)
 
 
+def test_growth_chart_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def chart(pilot: Pilot[None]) -> None:
+        await open_from_queue(pilot, "lindq")
+        await pilot.press("enter", "enter", "enter")
+        await pilot.pause()
+        await pilot.press("f4")
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=chart)
+
+
 def test_complaint_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def complaint(pilot: Pilot[None]) -> None:
         await open_from_queue(pilot, "whit da")

@@ -49,6 +49,9 @@ class Patient(SQLModel, table=True):
     guardian_name: str | None = Field(default=None, max_length=200)
     guardian_relationship: str | None = Field(default=None, max_length=50)
     guardian_phone: str | None = Field(default=None, max_length=40)
+    # Completed days of gestation at birth (32+4 weeks: 228), when known: a preterm
+    # child's growth is read at the corrected age (``ma_tui.growth.ages``).
+    gestational_age_days: int | None = None
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

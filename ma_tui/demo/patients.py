@@ -9,6 +9,7 @@ from ma_tui.data.models.patients import Coverage, Patient
 from ma_tui.demo.build import Build
 from ma_tui.demo.shapes import Contact, Person
 from ma_tui.demo.staff import FRONT_DESK
+from ma_tui.growth import parse_gestational_age
 
 # The towns of the demo, all in Wisconsin, and their ZIP codes.
 TOWNS = {"Cedar Hollow": "53598", "Millbrook": "53597", "Fox Prairie": "53596"}
@@ -37,6 +38,9 @@ def add_patient(build: Build, person: Person, born: date, registered: datetime) 
             guardian_name=guardian_name,
             guardian_relationship=relationship,
             guardian_phone=phone if person.guardian else None,
+            gestational_age_days=(
+                parse_gestational_age(person.gestation).total_days if person.gestation else None
+            ),
             created_at=registered,
             updated_at=registered,
         )

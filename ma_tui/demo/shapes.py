@@ -194,6 +194,7 @@ class Person:
     language: str = "English"
     interpreter: bool = False
     guardian: tuple[str, str] | None = None  # (name, relationship) for a minor
+    gestation: str | None = None  # at birth, "31+3" (weeks+days), when born preterm
     email: str | None = None
     medical: tuple[Dx, ...] = ()
     surgical: tuple[Surg, ...] = ()

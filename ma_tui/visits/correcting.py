@@ -25,7 +25,7 @@ from ma_tui.vitals.codes import BMI, DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.vitals.correction import parse_correction
 from ma_tui.vitals.draft import VitalEntry
 from ma_tui.vitals.entry import clinic_units
-from ma_tui.vitals.readback import readback
+from ma_tui.vitals.readback import readback, vital_name
 from ma_tui.vitals.trend import past_readings
 
 
@@ -40,17 +40,20 @@ class SignedVital:
     observation_id: int
     code: str
     shown: str  # "171 lb (77.6 kg)", "128/82 mmHg", "not obtained: patient declined"
+    name: str  # "Blood pressure (repeat)": ``vital_name`` of the reading
     interpretation: str | None
     entered_in_error: bool
 
 
-def signed_vitals(engine: Engine, encounter_id: int) -> list[SignedVital]:
+def signed_vitals(
+    engine: Engine, encounter_id: int, age_days: int | None = None
+) -> list[SignedVital]:
     """The visit's values in the order they were stored, corrections included; a
     blood pressure is one line (its systolic), BMI is left out (it is computed)."""
-    return read_only(engine, lambda session: _signed_vitals(session, encounter_id))
+    return read_only(engine, lambda session: _signed_vitals(session, encounter_id, age_days))
 
 
-def _signed_vitals(session: Session, encounter_id: int) -> list[SignedVital]:
+def _signed_vitals(session: Session, encounter_id: int, age_days: int | None) -> list[SignedVital]:
     rows = session.exec(
         select(Observation)
         .where(
@@ -84,6 +87,7 @@ def _signed_vitals(session: Session, encounter_id: int) -> list[SignedVital]:
                 observation_id=row.id,
                 code=row.code,
                 shown=shown,
+                name=vital_name(row.code, row.reading_group, age_days),
                 interpretation=row.interpretation,
                 entered_in_error=row.status == ObservationStatus.ENTERED_IN_ERROR,
             )

@@ -31,6 +31,7 @@ from ma_tui.data.catalogs.vitals import (
     SYSTOLIC_BP,
 )
 from ma_tui.data.models.settings import ClinicSetting
+from ma_tui.growth import GrowthResult
 from ma_tui.patients.registration import clean_text
 from ma_tui.vitals.delta import History, delta_concern
 from ma_tui.vitals.draft import CONFIRMATION_MAX, VitalEntry
@@ -51,7 +52,8 @@ from ma_tui.vitals.measurements import (
     parse_temperature,
     parse_weight,
 )
-from ma_tui.vitals.readback import flag_label, readback, unit_label
+from ma_tui.vitals.percentiles import Child, Sizes, field_growth, growth_reasons
+from ma_tui.vitals.readback import LENGTH_UNTIL_DAYS, flag_label, readback, unit_label
 
 INTERPRETATION = {
     "high": "H",
@@ -69,6 +71,7 @@ NOT_OBTAINED_REASONS = (
     "provider request",
 )
 BMI_MIN_AGE_DAYS = 2 * 365  # BMI is for age 2 and over; infants use weight-for-length
+ORAL_FROM_DAYS = 4 * 365  # oral temperatures from about 4 years
 # Head circumference is offered under 5 years: the WHO head-circumference-for-age
 # standard runs from birth to 5 years (the CDC chart stops at 3).
 HEAD_MAX_AGE_DAYS = 5 * 365 + 1
@@ -133,6 +136,9 @@ class VitalsForm:
     confirmed: dict[str, str] = field(default_factory=dict)
     # The one-line entry as typed (``ma_tui.vitals.line``); the fields hold what it filled.
     line: str = ""
+    # When the first value was entered (ISO): the time taken while none is typed, so
+    # coming back to the step, or signing later, does not move it.
+    stamped_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,19 @@ def default_cuff(age_days: int) -> str:
     return "adult"
 
 
+def default_temp_route(age_days: int) -> str:
+    """Where to take a temperature: oral needs a child old enough to hold the probe
+    under the tongue (about 4 years); younger children under the arm."""
+    return "axillary" if age_days < ORAL_FROM_DAYS else "oral"
+
+
+def field_label(key: str, age_days: int) -> str:
+    """The field's label: under 2 years a child's length is measured lying down."""
+    if key == "height" and age_days < LENGTH_UNTIL_DAYS:
+        return "Length"
+    return BY_KEY[key].label
+
+
 def clinic_units(session: Session) -> ClinicUnits:
     """The units a bare number means at this clinic (ClinicSetting), else lb, in, °F."""
     defaults = ClinicUnits()
@@ -244,10 +263,31 @@ def _taken_day(match: re.Match[str], now: datetime) -> date:
     return day if day <= now.date() else day.replace(year=now.year - 1)
 
 
+def stamp_taken(form: VitalsForm, now: datetime) -> None:
+    """Fix the time taken at ``now`` once a value (or a reason) is first in the form."""
+    entered = any(v.strip() for v in form.values.values()) or form.not_obtained
+    if not form.stamped_at and entered:
+        form.stamped_at = now.isoformat()
+
+
+def form_taken_at(form: VitalsForm, now: datetime) -> datetime:
+    """The time taken: as typed, else when the first value was entered, else ``now``.
+
+    Raises ``ParseError`` for a typed time that cannot be read (``parse_time_taken``).
+    """
+    if not form.taken_at.strip() and form.stamped_at:
+        try:
+            stamped = datetime.fromisoformat(form.stamped_at)
+        except ValueError:
+            return now
+        return stamped if stamped.tzinfo is not None and stamped <= now else now
+    return parse_time_taken(form.taken_at, now)
+
+
 def check_time_taken(form: VitalsForm, now: datetime) -> FieldCheck | None:
     """A time more than a day back needs a confirm: it may be a mistyped date."""
     try:
-        taken = parse_time_taken(form.taken_at, now)
+        taken = form_taken_at(form, now)
     except ParseError:
         return None
     if now - taken <= MAX_BACKDATE:
@@ -262,10 +302,7 @@ def read_field(
 ) -> FieldResult:
     """Parse one field of the form; errors become a message, never an exception."""
     spec = BY_KEY[key]
-    try:
-        taken = parse_time_taken(form.taken_at, now)
-    except ParseError:
-        taken = now
+    taken = _taken_or_now(form, now)
     reason = form.not_obtained.get(key)
     if reason:
         return _not_obtained(spec, reason, taken)
@@ -280,7 +317,12 @@ def read_field(
 
 def _not_obtained(spec: FieldSpec, reason: str, taken: datetime) -> FieldResult:
     codes = (SYSTOLIC_BP, DIASTOLIC_BP) if spec.code == SYSTOLIC_BP else (spec.code,)
-    entries = [VitalEntry(code=code, not_obtained_reason=reason, taken_at=taken) for code in codes]
+    # A BP not obtained is still the first reading or the repeat: its group says which.
+    group = f"{spec.key}-{taken:%H%M}" if spec.code == SYSTOLIC_BP else None
+    entries = [
+        VitalEntry(code=code, not_obtained_reason=reason, taken_at=taken, reading_group=group)
+        for code in codes
+    ]
     return FieldResult(entries, note=f"not obtained: {reason}")
 
 
@@ -437,43 +479,54 @@ def build_vitals(
     age_days: int,
     now: datetime,
     history: History | None = None,
+    child: Child | None = None,
 ) -> tuple[list[VitalEntry], dict[str, str]]:
     """Every value of the form, BMI included, or the errors that keep it from the draft.
 
     A value with a check (``check_field``) is an error until the MA confirms it;
     once confirmed, its entries keep the reasons in ``confirmation``.
     """
-    entries, errors = _collect(form, units, age_days, now, history or {})
+    entries, errors = _collect(form, units, age_days, now, history or {}, child)
     if errors:
         return [], errors
-    taken = parse_time_taken(form.taken_at, now)
+    taken = form_taken_at(form, now)
     bmi = bmi_entry(entries, age_days, taken)
     return entries + ([bmi] if bmi else []), {}
 
 
 def settle_vitals(
-    form: VitalsForm, units: ClinicUnits, age_days: int, now: datetime, history: History
+    form: VitalsForm,
+    units: ClinicUnits,
+    age_days: int,
+    now: datetime,
+    history: History,
+    child: Child | None = None,
 ) -> tuple[list[VitalEntry], str]:
     """What of a half-done form can go in the draft, and what keeps the rest out.
 
     Used as each field is left: the values that read well are kept (so the review
     shows them), and the first problem is returned to hold signing until it is fixed.
     """
-    entries, errors = build_vitals(form, units, age_days, now, history)
+    entries, errors = build_vitals(form, units, age_days, now, history, child)
     if not errors:
         return entries, ""
-    good, _ = _collect(form, units, age_days, now, history)
+    good, _ = _collect(form, units, age_days, now, history, child)
     key, error = next(iter(errors.items()))
     label = "Taken at" if key == "taken_at" else BY_KEY[key].label
     return good, f"{label}: {error}"
 
 
 def _collect(
-    form: VitalsForm, units: ClinicUnits, age_days: int, now: datetime, past: History
+    form: VitalsForm,
+    units: ClinicUnits,
+    age_days: int,
+    now: datetime,
+    past: History,
+    child: Child | None,
 ) -> tuple[list[VitalEntry], dict[str, str]]:
     errors: dict[str, str] = {}
     try:
-        parse_time_taken(form.taken_at, now)
+        form_taken_at(form, now)
     except ParseError as exc:
         errors["taken_at"] = str(exc)
     if (late := check_time_taken(form, now)) and not late.satisfied_by(form):
@@ -481,7 +534,7 @@ def _collect(
     entries: list[VitalEntry] = []
     for spec in FIELDS:
         result = read_field(spec.key, form, units, age_days, now)
-        check = check_field(spec.key, form, units, age_days, now, past)
+        check = check_field(spec.key, form, units, age_days, now, past, child)
         if result.error:
             errors[spec.key] = result.error
         elif check and not check.satisfied_by(form):
@@ -501,10 +554,12 @@ def check_field(
     age_days: int,
     now: datetime,
     history: History,
+    child: Child | None = None,
 ) -> FieldCheck | None:
     """What a field's value needs before it is stored: None, a confirm, or a unit choice.
 
-    Implausible for the age, or far from the patient's recent readings: a confirm.
+    Implausible for the age or (a child's) for the growth standard, or far from the
+    patient's recent readings: a confirm.
     Impossible or implausible as typed but sensible in the other unit: the MA is
     shown the converted value and chooses; it is never converted silently.
     """
@@ -516,15 +571,16 @@ def check_field(
     taken = _taken_or_now(form, now)
     result = read_field(key, form, units, age_days, now)
     if result.error:
-        choice = _other_unit(key, form, units, age_days, now, history, current=None)
+        choice = _other_unit(key, form, units, age_days, now, history, child, current=None)
         if choice is None:  # the error beside the field says it all
             return None
         return FieldCheck(key, text, (result.error,), possible=False, other_unit=choice)
     reasons = concerns(result.entries, age_days, taken, history)
+    reasons += growth_reasons(growth_of(key, form, units, age_days, now, child))
     if not reasons:
         return None
     current = result.entries[0].unit_entered if result.entries else None
-    choice = _other_unit(key, form, units, age_days, now, history, current=current)
+    choice = _other_unit(key, form, units, age_days, now, history, child, current=current)
     return FieldCheck(key, text, tuple(reasons), possible=True, other_unit=choice)
 
 
@@ -550,6 +606,7 @@ def _other_unit(
     age_days: int,
     now: datetime,
     history: History,
+    child: Child | None,
     *,
     current: str | None,
 ) -> UnitChoice | None:
@@ -568,6 +625,8 @@ def _other_unit(
         entry = result.entries[0]
         if entry.unit_entered == current or concerns(result.entries, age_days, taken, history):
             continue
+        if growth_reasons(growth_of(key, trial, units, age_days, now, child)):
+            continue
         return UnitChoice(
             text, readback(entry.value_entered, entry.unit_entered, entry.value, entry.unit)
         )
@@ -576,6 +635,28 @@ def _other_unit(
 
 def _taken_or_now(form: VitalsForm, now: datetime) -> datetime:
     try:
-        return parse_time_taken(form.taken_at, now)
+        return form_taken_at(form, now)
     except ParseError:
         return now
+
+
+def growth_of(
+    key: str,
+    form: VitalsForm,
+    units: ClinicUnits,
+    age_days: int,
+    now: datetime,
+    child: Child | None,
+) -> list[GrowthResult]:
+    """The growth percentiles field ``key``'s value reads on (``ma_tui.vitals.percentiles``)."""
+    if child is None or key not in ("weight", "height", "head"):
+        return []
+
+    def size(name: str) -> float | None:
+        result = read_field(name, form, units, age_days, now)
+        if result.error or not result.entries:
+            return None
+        return result.entries[0].value
+
+    sizes = Sizes(weight_kg=size("weight"), length_cm=size("height"), head_cm=size("head"))
+    return field_growth(key, child, _taken_or_now(form, now).date(), sizes)

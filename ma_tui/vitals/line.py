@@ -44,15 +44,18 @@ from ma_tui.vitals.entry import (
     BY_KEY,
     NOT_OBTAINED_REASONS,
     VitalsForm,
+    growth_of,
     parse_time_taken,
     read_field,
 )
 from ma_tui.vitals.measurements import TYPED_ASCII, ClinicUnits, parse_o2_flow
 from ma_tui.vitals.measurements import UNABLE_TO_RATE as UNABLE_WORDS
-from ma_tui.vitals.readback import readback
+from ma_tui.vitals.percentiles import Child, percentile_note
+from ma_tui.vitals.readback import LENGTH_UNTIL_DAYS, readback
 
 MAX_LINE = 200  # far more than a full set with every qualifier
 EXAMPLE = "128/82 p76 r16 t98.4 o97 h65 w171 pn2"
+INFANT_EXAMPLE = "p132 r36 t98.9 o99 h26 w17.2 hc17"  # a 6-month-old's, in lb and in
 
 # The letters before a value, longest first so ``hc`` wins over ``h`` and ``pn`` over ``p``.
 VITAL_LETTERS: dict[str, str] = {
@@ -278,6 +281,11 @@ def _refuse(piece: LinePiece, reason: str) -> LinePiece:
     return replace(piece, target=None, value="", not_obtained=False, error=reason)
 
 
+def example_for(age_days: int) -> str:
+    """The line shown as an example: an infant's for a child under 2, else an adult's."""
+    return INFANT_EXAMPLE if age_days < LENGTH_UNTIL_DAYS else EXAMPLE
+
+
 # ------------------------------------------------------------ values and readback
 
 
@@ -353,7 +361,12 @@ SHORT_NAMES = {
 
 
 def line_readback(
-    line: VitalsLine, form: VitalsForm, units: ClinicUnits, age_days: int, now: datetime
+    line: VitalsLine,
+    form: VitalsForm,
+    units: ClinicUnits,
+    age_days: int,
+    now: datetime,
+    child: Child | None = None,
 ) -> list[ReadbackPart]:
     """What each piece of a read line means, refused pieces first: ``P 76 /min``, ``T ... H``.
 
@@ -366,7 +379,11 @@ def line_readback(
         if piece.error or piece.target is None:
             continue
         if piece.target in BY_KEY:
-            parts.append(_vital_part(piece.target, applied, units, age_days, now))
+            part = _vital_part(piece.target, applied, units, age_days, now)
+            growth = growth_of(piece.target, applied, units, age_days, now, child)
+            if growth and part.tone != "error":
+                part = replace(part, text=f"{part.text} {percentile_note(growth)}")
+            parts.append(part)
         elif piece.target == "o2_flow":
             if "spo2" not in line.values:  # else the SpO2 part says it
                 parts.append(

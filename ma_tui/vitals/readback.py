@@ -101,7 +101,16 @@ REVIEW_NAMES = {
 }
 
 
-def vital_name(code: str) -> str:
+REPEAT_GROUP = "bp2-"  # the reading group of the repeat BP (``ma_tui.vitals.entry``)
+LENGTH_UNTIL_DAYS = 2 * 365  # a length lying down under 2 years, a height standing from 2
+
+
+def vital_name(code: str, reading_group: str | None = None, age_days: int | None = None) -> str:
+    """``"Pulse"``; ``"Blood pressure (repeat)"`` for the second reading; ``"Length"`` under 2."""
+    if code in (SYSTOLIC_BP, DIASTOLIC_BP) and (reading_group or "").startswith(REPEAT_GROUP):
+        return "Blood pressure (repeat)"
+    if code == BODY_HEIGHT and age_days is not None and age_days < LENGTH_UNTIL_DAYS:
+        return "Length"
     vital = BY_CODE.get(code)
     return REVIEW_NAMES.get(code) or (vital.name if vital else code)
 

@@ -90,7 +90,7 @@ class ReviewScreen(VisitScreen):
                 _heading("1", "Check-in"),
                 _checkin(draft.checkin, coverage_alert(chart.coverage, today)),
                 _heading("2", "Vitals", _taken(draft.vitals.entries, self.visit.now().tzinfo)),
-                _vitals(draft.vitals.entries),
+                _vitals(draft.vitals.entries, (today - chart.patient.birth_date).days),
                 _heading("3", "History"),
                 _history(chart, draft.history),
                 _heading("4", "Chief complaint"),
@@ -218,22 +218,17 @@ def _changes(changes: dict[str, str | None]) -> str:
     )
 
 
-def _vitals(vitals: list[VitalEntry]) -> RenderableType:
+def _vitals(vitals: list[VitalEntry], age_days: int) -> RenderableType:
     if not vitals:
         return Text("  No vitals entered.", style="yellow")
     table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
     table.add_column(no_wrap=True)
     table.add_column()
     table.add_column(no_wrap=True)
-    systolic_seen = 0
     for vital in vitals:
-        if vital.code == DIASTOLIC_BP and vital.not_obtained_reason is None:
-            continue  # shown with its systolic
-        name = vital_name(vital.code)
-        if vital.code == SYSTOLIC_BP:
-            systolic_seen += 1
-            if systolic_seen > 1:
-                name = f"Blood pressure #{systolic_seen}"
+        if vital.code == DIASTOLIC_BP:
+            continue  # one row per reading: its systolic's, measured or not obtained
+        name = vital_name(vital.code, vital.reading_group, age_days)
         if vital.not_obtained_reason:
             table.add_row(f"  {name}", Text(f"not obtained: {vital.not_obtained_reason}"), "")
             continue

@@ -88,11 +88,12 @@ class SignedVisitScreen(Screen[None]):
     def _load(self) -> None:
         table = self.query_one("#signed-values", DataTable)
         table.clear()
-        self.values = signed_vitals(self.engine, self.chart.encounter_id)
+        age_days = (self.clock().date() - self.chart.patient.birth_date).days
+        self.values = signed_vitals(self.engine, self.chart.encounter_id, age_days)
         for value in self.values:
             style = "strike dim" if value.entered_in_error else ""
             table.add_row(
-                Text(vital_name(value.code), style=style),
+                Text(value.name, style=style),
                 Text(value.shown, style=style),
                 Text(flag_label(value.interpretation), style="bold red"),
                 Text("entered in error" if value.entered_in_error else "final", style=style),

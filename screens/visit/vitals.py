@@ -16,6 +16,7 @@ records a vital as not obtained, with a reason.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import ClassVar
 
@@ -28,7 +29,9 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ma_tui.core.errors import UserError
+from ma_tui.growth import GrowthResult
 from ma_tui.screens.messages import VisitClosed
+from ma_tui.screens.visit.growth_chart import GrowthChartScreen
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
 from ma_tui.screens.widgets.common import PickList
@@ -45,14 +48,26 @@ from ma_tui.vitals.entry import (
     build_vitals,
     check_field,
     default_cuff,
+    default_temp_route,
+    field_label,
     field_unit,
-    parse_time_taken,
+    form_taken_at,
+    growth_of,
     read_clinic_units,
     read_field,
     settle_vitals,
+    stamp_taken,
 )
-from ma_tui.vitals.line import EXAMPLE, MAX_LINE, VitalsLine, line_readback, read_line
+from ma_tui.vitals.line import EXAMPLE, MAX_LINE, VitalsLine, example_for, line_readback, read_line
 from ma_tui.vitals.measurements import ClinicUnits
+from ma_tui.vitals.percentiles import (
+    Child,
+    chart_indicators,
+    gestation_from_days,
+    percentile_note,
+    proportion_note,
+    readings_of,
+)
 from ma_tui.vitals.restore import carried_height, form_as_saved, form_from_draft, form_from_saved
 from ma_tui.vitals.trend import past_readings, trend
 
@@ -70,8 +85,10 @@ class VitalsScreen(VisitScreen):
     TITLE = "Vitals"
     CSS = screen_css(__file__, "vitals.tcss")
     AUTO_FOCUS = "Input.vital"
+    child: Child | None = None  # who the growth standards are read for: set by fill()
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f3", "not_obtained", "Not obtained", id="vitals.not_obtained"),
+        Binding("f4", "growth_chart", "Growth chart", id="vitals.growth_chart"),
         # A priority binding runs as the key is read, before the next key is handed
         # to a widget: digits typed right after Enter land in the next field.
         Binding("enter", "enter_field", "Next field", show=False, priority=True),
@@ -96,7 +113,7 @@ class VitalsScreen(VisitScreen):
                 yield Static(units_line, id="units-line", markup=False)
             for spec in FIELDS:
                 with Horizontal(classes="vital-row", id=f"row-{spec.key}"):
-                    yield Label(spec.label, classes="vital-label")
+                    yield Label(spec.label, id=f"label-{spec.key}", classes="vital-label")
                     yield Input(
                         id=f"v-{spec.key}",
                         classes="vital",
@@ -154,8 +171,10 @@ class VitalsScreen(VisitScreen):
         for name, field in self._inputs.items():
             with field.prevent(Input.Changed):
                 field.value = values[name]
-        self._inputs["taken_at"].placeholder = f"{self.visit.now():%H:%M}"
+        self._inputs["taken_at"].placeholder = f"{self._taken():%H:%M}"
+        self._inputs["vitals-line"].placeholder = example_for(self.age_days)
         for spec in FIELDS:
+            self.query_one(f"#label-{spec.key}", Label).update(field_label(spec.key, self.age_days))
             self.query_one(f"#unit-{spec.key}", Label).update(field_unit(spec.key, self.units))
             self.query_one(f"#last-{spec.key}", Static).update(self._trend(spec))
         self.query_one("#reasons", PickList).display = False
@@ -178,6 +197,7 @@ class VitalsScreen(VisitScreen):
         else:
             first = "v-bp" if not self.form.values.get("bp") else "v-pulse"
         self.set_focus(self._inputs[first])
+        self.refresh_bindings()  # the growth chart's key: a child's only
 
     def _vitals(self) -> list[Input]:
         """The vitals' fields shown for this patient, top to bottom."""
@@ -196,6 +216,11 @@ class VitalsScreen(VisitScreen):
         )
         if draft.form is None and not draft.entries:
             self.form.cuff = default_cuff(self.age_days)
+            self.form.temp_route = default_temp_route(self.age_days)
+        patient = self.visit.chart.patient
+        self.child = Child(
+            patient.sex, patient.birth_date, gestation_from_days(patient.gestational_age_days)
+        )
         carried = None
         if "height" not in self.form.values and "height" not in self.form.not_obtained:
             last = self.visit.chart.last_vitals.get(FIELDS[6].code)
@@ -273,7 +298,9 @@ class VitalsScreen(VisitScreen):
                 ),
             )
             return
-        parts = line_readback(self._line, self.form, self.units, self.age_days, self.visit.now())
+        parts = line_readback(
+            self._line, self.form, self.units, self.age_days, self.visit.now(), self.child
+        )
         styles = {"plain": "", "flag": "bold red", "error": "bold red reverse"}
         text = Text()
         for index, part in enumerate(parts):
@@ -403,7 +430,7 @@ class VitalsScreen(VisitScreen):
 
     def _check(self, key: str) -> FieldCheck | None:
         return check_field(
-            key, self.form, self.units, self.age_days, self.visit.now(), self.history
+            key, self.form, self.units, self.age_days, self.visit.now(), self.history, self.child
         )
 
     def _ask(self, check: FieldCheck, then: Callable[[], None] | None = None) -> None:
@@ -473,6 +500,8 @@ class VitalsScreen(VisitScreen):
                 setattr(form, name[2:], field.value)
         if rest != {k: v for k, v in vars(form).items() if k in rest}:
             return None  # a qualifier, the time or a confirm: every note may read otherwise
+        if form.values != values or form.not_obtained != reasons:
+            stamp_taken(form, self.visit.now())
         return {
             key
             for key in {*values, *form.values, *reasons, *form.not_obtained}
@@ -489,6 +518,10 @@ class VitalsScreen(VisitScreen):
             keys |= {"bp", "bp2"}  # the two readings share their qualifiers
         for key in keys:
             self._show_note(key)
+        if changed is not None and changed & {"height", "weight", "head"}:
+            keys = {"height", "weight", "head"} & set(self._notes)
+            for key in keys:  # a weight's percentile is read for its length
+                self._show_note(key)
         if changed is None or changed & {"height", "weight"}:
             self._show_bmi()
         if changed is None:
@@ -509,19 +542,34 @@ class VitalsScreen(VisitScreen):
             text = Text(f"{result.note}  carried forward", style="cyan")
         else:
             text = Text(result.note)
+        growth = self._growth(key)
+        if growth and not result.error:
+            text = text + Text(f" · {percentile_note(growth)}", style="bold")
         self._show(f"note-{key}", text)
+
+    def _growth(self, key: str) -> list[GrowthResult]:
+        return growth_of(key, self.form, self.units, self.age_days, self.visit.now(), self.child)
 
     def _show_bmi(self) -> None:
         entries, _ = build_vitals(
-            self.form, self.units, self.age_days, self.visit.now(), self.history
+            self.form, self.units, self.age_days, self.visit.now(), self.history, self.child
         )
         bmi = next((e for e in entries if e.method == "calculated"), None)
         shown = f"BMI {bmi.value:.1f} kg/m² (computed)" if bmi and bmi.value else ""
+        if proportion := proportion_note(self._growth("weight")):
+            shown = f"{shown} · {proportion}" if shown else proportion
         self._show("bmi-line", Text(shown))
 
-    def _show_time_error(self) -> None:
+    def _taken(self) -> datetime:
         try:
-            parse_time_taken(self.form.taken_at, self.visit.now())
+            return form_taken_at(self.form, self.visit.now())
+        except UserError:
+            return self.visit.now()
+
+    def _show_time_error(self) -> None:
+        self._inputs["taken_at"].placeholder = f"{self._taken():%H:%M}"
+        try:
+            form_taken_at(self.form, self.visit.now())
         except UserError as exc:
             self._show("vitals-error", Text(str(exc)))
             return
@@ -548,13 +596,18 @@ class VitalsScreen(VisitScreen):
             self.notify("Move to a vital's field first, then F3.", severity="warning")
             return
         self._reason_for = (focused.id or "")[2:]
-        self.query_one("#reasons", PickList).open()
+        reasons = self.query_one("#reasons", PickList)
+        reasons.border_title = (
+            f"{field_label(self._reason_for, self.age_days)}: not obtained because"
+        )
+        reasons.open()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         key = self._reason_for
         self.form.not_obtained[key] = str(event.option.id)
         self.form.values[key] = ""
+        stamp_taken(self.form, self.visit.now())
         field = self.query_one(f"#v-{key}", Input)
         field.value = ""
         event.option_list.display = False
@@ -562,6 +615,26 @@ class VitalsScreen(VisitScreen):
         values = self._vitals()
         index = values.index(field)
         (values[index + 1] if index + 1 < len(values) else field).focus()
+
+    # ------------------------------------------------------------ growth chart
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The growth chart's key only for a child: the footer has no room to spare."""
+        if action == "growth_chart":
+            child = self.child
+            return child is not None and bool(chart_indicators(child, self._taken().date()))
+        return True
+
+    def action_growth_chart(self) -> None:
+        """The child's growth charts: earlier visits' measurements and this one's."""
+        day = self._taken().date()
+        indicators = () if self.child is None else chart_indicators(self.child, day)
+        if self.child is None or not indicators:
+            self.notify("Growth charts are for children under 20.", severity="warning")
+            return
+        self.capture_draft()
+        readings = readings_of(self.visit.chart.vital_history, self.visit.draft.vitals.entries)
+        self.app.push_screen(GrowthChartScreen(self.child, day, readings, indicators))
 
     # ------------------------------------------------------------------ leave
 
@@ -580,7 +653,7 @@ class VitalsScreen(VisitScreen):
         """The form as typed, and every value that reads well, go in the draft."""
         self._read_inputs()
         entries, unsettled = settle_vitals(
-            self.form, self.units, self.age_days, self.visit.now(), self.history
+            self.form, self.units, self.age_days, self.visit.now(), self.history, self.child
         )
         draft = self.visit.draft.vitals
         draft.entries, draft.unsettled = entries, unsettled
@@ -589,7 +662,7 @@ class VitalsScreen(VisitScreen):
     def commit_step(self) -> bool:
         self._read_inputs()
         entries, errors = build_vitals(
-            self.form, self.units, self.age_days, self.visit.now(), self.history
+            self.form, self.units, self.age_days, self.visit.now(), self.history, self.child
         )
         if errors:
             self.capture_draft()  # what was typed is kept, even though it cannot go on

@@ -22,20 +22,26 @@ from ma_tui.data.catalogs.vitals import (
     BP_PANEL,
     BY_CODE,
     DIASTOLIC_BP,
+    HEAD_CIRCUMFERENCE,
     O2_FLOW,
     SPO2,
     SYSTOLIC_BP,
 )
 from ma_tui.data.models.observations import Observation, ObservationStatus
+from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.visits import Encounter
 from ma_tui.fhir import codes
+from ma_tui.fhir.resources.growth import percentiles_to_fhir
 from ma_tui.fhir.resources.outgoing import ExportRun, instant, notes, observation_category
+from ma_tui.vitals.readback import LENGTH_UNTIL_DAYS
 
 JSON = dict[str, Any]
 
 _SPO2_ARTERIAL = "2708-6"  # US Core pulse oximetry: SpO2 also coded as arterial O2 saturation
 _SPO2_ARTERIAL_DISPLAY = "Oxygen saturation in Arterial blood"
 _BP_PANEL_DISPLAY = "Blood pressure panel with all children optional"
+BODY_LENGTH = "8306-3"  # US Core body height allows it; a child under 2 is measured lying down
+_BODY_LENGTH_DISPLAY = "Body height --lying"
 
 
 def to_fhir(run: ExportRun, encounter: Encounter, subject: JSON) -> Iterator[JSON]:
@@ -47,6 +53,8 @@ def to_fhir(run: ExportRun, encounter: Encounter, subject: JSON) -> Iterator[JSO
     ).all()
     partners = _bp_partners(rows)
     paired_diastolics = {d.id for d in partners.values()}
+    patient = run.session.get(Patient, encounter.patient_id)
+    assert patient is not None  # an encounter's patient is never deleted
     for row in rows:
         if row.id in paired_diastolics:
             continue  # a component of its systolic's panel
@@ -54,7 +62,12 @@ def to_fhir(run: ExportRun, encounter: Encounter, subject: JSON) -> Iterator[JSO
         if diastolic is not None:
             yield _bp_panel(run, row, diastolic, subject)
         else:
-            yield _vital(run, row, rows, subject)
+            yield _vital(run, row, rows, subject, patient)
+    measured = {
+        code: _final_of(rows, code) for code in (BODY_WEIGHT, BODY_HEIGHT, HEAD_CIRCUMFERENCE)
+    }
+    found = {code: row for code, row in measured.items() if row is not None}
+    yield from percentiles_to_fhir(run, patient, found, subject)
 
 
 def _bp_partners(rows: Sequence[Observation]) -> dict[int | None, Observation]:
@@ -154,8 +167,13 @@ def _vital_base(run: ExportRun, row: Observation, code: JSON, subject: JSON) -> 
     }
 
 
-def _vital(run: ExportRun, row: Observation, rows: Sequence[Observation], subject: JSON) -> JSON:
-    resource = _vital_base(run, row, _vital_code(row.code), subject)
+def _vital(
+    run: ExportRun, row: Observation, rows: Sequence[Observation], subject: JSON, patient: Patient
+) -> JSON:
+    code = _vital_code(row.code)
+    if row.code == BODY_HEIGHT and _lying_down(row, patient):
+        code = codes.concept(codes.LOINC, BODY_LENGTH, _BODY_LENGTH_DISPLAY, text="Body length")
+    resource = _vital_base(run, row, code, subject)
     resource |= _measured(row)
     resource["note"] = notes(*_vital_notes(row))
     if row.code == SPO2 and row.o2_flow_l_min is not None:
@@ -172,6 +190,11 @@ def _vital(run: ExportRun, row: Observation, rows: Sequence[Observation], subjec
             if source is not None
         ]
     return resource
+
+
+def _lying_down(row: Observation, patient: Patient) -> bool:
+    """Under 2 years a child's length is measured lying down: LOINC's body length."""
+    return (row.taken_at.date() - patient.birth_date).days < LENGTH_UNTIL_DAYS
 
 
 def _final_of(rows: Sequence[Observation], code: str) -> Observation | None:

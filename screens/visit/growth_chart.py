@@ -1,0 +1,101 @@
+"""A child's growth chart: the standard's percentile curves and the child's measurements.
+
+Opened from Vitals (F4) with the child, the day and the measurements of every visit
+(this one's too); ← → (or Tab) go through the charts a clinic keeps at this age,
+Esc goes back to the vitals. The curves are the WHO's under 2 years and the CDC's
+from 2, as a US chart switches; the child's points are drawn over them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from ma_tui.growth import Indicator
+from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.footer import KeyFooter
+from ma_tui.vitals.percentiles import Child, Reading, growth_chart
+
+MEDIAN = 50.0
+
+
+class GrowthChartScreen(Screen[None]):
+    CSS = screen_css(__file__, "growth_chart.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Vitals", id="growth.close"),
+        Binding("right", "turn(1)", "Next chart", id="growth.next"),
+        Binding("left", "turn(-1)", "Previous", id="growth.previous"),
+        Binding("tab", "turn(1)", "Next chart", show=False, id="growth.next_tab"),
+        Binding("shift+tab", "turn(-1)", "Previous", show=False, id="growth.previous_tab"),
+    ]
+
+    def __init__(
+        self,
+        child: Child,
+        day: date,
+        readings: Sequence[Reading],
+        indicators: Sequence[Indicator],
+    ) -> None:
+        super().__init__()
+        self.child = child
+        self.day = day
+        self.readings = tuple(readings)
+        self.indicators = tuple(indicators)
+        self.shown = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="chart-title", markup=False)
+        yield PlotextPlot(id="chart")
+        yield Static(id="chart-points", markup=False)
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def action_turn(self, step: int) -> None:
+        self.shown = (self.shown + step) % len(self.indicators)
+        self._draw()
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def _draw(self) -> None:
+        chart = growth_chart(self.indicators[self.shown], self.child, self.day, self.readings)
+        position = f"{self.shown + 1}/{len(self.indicators)}"
+        self.query_one("#chart-title", Static).update(f"{chart.title}  ({position})")
+        plot = self.query_one(PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        for curve in chart.curves:
+            xs = [x for x, _ in curve.points]
+            ys = [y for _, y in curve.points]
+            color = "green" if curve.percentile == MEDIAN else "gray"
+            plt.plot(xs, ys, color=color, marker="braille")
+        right = {
+            c.percentile: c.points[-1] for c in chart.curves if c.points
+        }  # one label per percentile, at the curve's end
+        for percentile, (x, y) in right.items():
+            plt.text(f"{percentile:g}", x, y, color="gray")
+        if chart.points:
+            plt.scatter(
+                [x for x, _ in chart.points],
+                [y for _, y in chart.points],
+                color="red+",
+                marker="●",
+            )
+            plt.plot([x for x, _ in chart.points], [y for _, y in chart.points], color="red+")
+        plt.xlabel(chart.x_label)
+        plt.ylabel(chart.unit)
+        plot.refresh()
+        shown = ", ".join(f"{y:.1f}" for _, y in chart.points) if chart.points else "none yet"
+        self.query_one("#chart-points", Static).update(
+            f"● this child ({chart.unit}): {shown}   curves: percentiles, 50th in green"
+        )

@@ -1,0 +1,95 @@
+"""Growth in the vitals step: percentiles beside a child's measurements, the |z| > 5
+hold that catches a weight typed in the wrong unit, and the growth chart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from ma_tui.data.catalogs.vitals import BODY_WEIGHT
+from ma_tui.data.models.patients import Sex
+from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.visit.growth_chart import GrowthChartScreen
+from ma_tui.screens.visit.vital_check import VitalCheckScreen
+from ma_tui.screens.visit.vitals import VitalsScreen
+from ma_tui.vitals.entry import VitalsForm, check_field
+from ma_tui.vitals.measurements import ClinicUnits
+from ma_tui.vitals.percentiles import Child
+from tests.conftest import CLINIC_NOW
+from tests.pilot import make_app, open_from_queue, shown, type_text
+
+
+async def _to_line(pilot: Pilot[None], search: str) -> None:
+    """Check-in confirmed, the focus on the vitals' one line."""
+    await open_from_queue(pilot, search)
+    await pilot.press("enter", "enter", "enter")
+    assert isinstance(pilot.app.screen, VitalsScreen)
+
+
+def _note(app: MaTuiApp, key: str) -> str:
+    return str(app.screen.query_one(f"#note-{key}", Static).render())
+
+
+def test_a_weight_impossible_for_the_childs_age_is_held_with_the_other_unit() -> None:
+    """An 11-month-old boy (term): 9.2 at a lb clinic is 4.2 kg, weight-for-age z below -5;
+    the infant band (2-15 kg) alone lets it through."""
+    age_days = 335
+    boy = Child(Sex.MALE, CLINIC_NOW.date() - timedelta(days=age_days))
+    form = VitalsForm(values={"weight": "9.2"})
+    check = check_field("weight", form, ClinicUnits(), age_days, CLINIC_NOW, {}, boy)
+    assert check is not None
+    assert check.possible
+    assert "beyond the WHO's ±5" in check.reasons[0]
+    assert check.other_unit is not None
+    assert check.other_unit.text == "9.2kg"
+    assert check_field("weight", form, ClinicUnits(), age_days, CLINIC_NOW, {}) is None
+    kg = VitalsForm(values={"weight": "9.2kg"})
+    assert check_field("weight", kg, ClinicUnits(), age_days, CLINIC_NOW, {}, boy) is None
+
+
+async def test_an_infants_weight_in_the_wrong_unit_is_held_and_percentiles_show(
+    demo_sqlite: Engine,
+) -> None:
+    """Elsa, 11 months (born at 31+3 weeks): 9.2 without a unit is 9.2 lb, 4.2 kg, far
+    below any child of her corrected age; the check offers 9.2 kg, which reads on her curve."""
+    app = make_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await _to_line(pilot, "lindq")
+        await type_text(pilot, "p132 r34 h27 w9.2 hc17")
+        await pilot.pause()
+        assert "%ile" in shown(app, "#line-readback")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, VitalCheckScreen)
+        reasons = shown(app, "#check-reasons")
+        assert "implausible for a girl aged" in reasons
+        assert "corrected" in reasons
+        await pilot.press("down", "enter")  # use 9.2 kg
+        await pilot.pause()
+        assert isinstance(app.screen, VitalsScreen)
+        assert "9.2 kg" in _note(app, "weight")
+        assert "%ile" in _note(app, "weight")
+        assert "%ile" in _note(app, "height")
+        assert "%ile" in _note(app, "head")
+        assert "corrected age" in shown(app, "#bmi-line")  # weight-for-length
+        assert app.visit is not None
+        weight = next(e for e in app.visit.draft.vitals.entries if e.code == BODY_WEIGHT)
+        assert weight.value == 9.2
+
+
+async def test_the_growth_chart_opens_from_vitals_and_esc_returns(demo_sqlite: Engine) -> None:
+    app = make_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await _to_line(pilot, "lindq")
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, GrowthChartScreen)
+        assert "Weight-for-age, WHO, girls 0-2 years" in shown(app, "#chart-title")
+        assert "6.6" not in shown(app, "#chart-points")  # kg, not the lb typed
+        await pilot.press("right")
+        assert "Length" in shown(app, "#chart-title")
+        await pilot.press("escape")
+        assert isinstance(app.screen, VitalsScreen)

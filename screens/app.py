@@ -28,6 +28,7 @@ from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.message import Message
+from textual.messages import ExitApp
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 
@@ -46,6 +47,7 @@ from ma_tui.screens.messages import (
     ReloadVisit,
     VisitClosed,
 )
+from ma_tui.screens.personal import Personal
 from ma_tui.screens.queue.palette import patient_commands
 from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.queue.resume import ResumeScreen
@@ -106,8 +108,10 @@ class MaTuiApp(KeyGate):
         idle_lock_seconds: float | None = None,
         idle_clock: Callable[[], float] = monotonic,
         terminal: Terminal | None = None,
+        served: bool = False,
     ) -> None:
-        """``sign_in=False`` only for tests that are not about signing in.
+        """``sign_in=False`` only for tests that are not about signing in; ``served``:
+        in a browser tab (``ma-tui serve``): the browser's keys; a closed tab signs out.
 
         ``idle_lock_seconds`` overrides the clinic's idle-lock setting, and
         ``idle_clock`` (seconds, monotonic) lets a test make time pass (tests).
@@ -132,9 +136,13 @@ class MaTuiApp(KeyGate):
         self.terminal = Terminal() if terminal is None else terminal
         self._status: Notification | None = None  # the database's state, while not ok
         self._leaving = threading.Event()  # set once, by the first way out
+        self._left = False  # the sign-out is written: once, whichever way out came first
+        self.served = served
+        self.personal = Personal(self, engine, clock, served=served)
 
     def on_mount(self) -> None:
         self._watch_faults()
+        self.personal.start()
         self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
         if self.sign_in_required:
             self.push_screen(self._sign_in_screen(), self._signed_in)
@@ -164,6 +172,7 @@ class MaTuiApp(KeyGate):
             self.exit()
             return
         self.staff, self.staff_id = staff, staff.id
+        self.personal.apply(staff)
         self._last_input = self.idle_clock()
         self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
         self._open_queue()
@@ -248,6 +257,7 @@ class MaTuiApp(KeyGate):
             self.pop_screen()
         self.visit = None
         self.staff, self.staff_id = staff, staff.id
+        self.personal.apply(staff)
         self._open_queue()
 
     # --------------------------------------------------------------- the wall
@@ -334,8 +344,17 @@ class MaTuiApp(KeyGate):
         self._leave_cleanly()
         self.exit()
 
+    @on(ExitApp)
+    def _tab_closed(self) -> None:
+        """Served, a closed tab keeps the draft and signs out, as a closed terminal."""
+        if self.served and not self._leaving.is_set():
+            self._leave_cleanly()
+
     def _leave_cleanly(self) -> None:
         """Keep the draft, write the sign-out, let go of the visits: every way out."""
+        if self._left:
+            return
+        self._left = True
         screen = self.screen
         if isinstance(screen, VisitScreen):
             screen.keep_draft()
@@ -666,8 +685,7 @@ class MaTuiApp(KeyGate):
 
 
 def _exit_after(seconds: float, code: int) -> None:
-    """End the process after ``seconds`` whatever it is waiting for (a database that
-    does not answer, a terminal that is gone)."""
+    """End the process after ``seconds``, whatever it waits for (a database, a tty)."""
 
     def stop() -> None:
         os._exit(code)

@@ -1,4 +1,5 @@
-"""Each user's own keys and theme, laid on the app when they sign in.
+"""Each user's own keys and theme, laid on the app when they sign in; and the
+terminal's own colours when ``NO_COLOR`` is set.
 
 The keys are the defaults, then the browser's (when served: ``BROWSER_KEYMAP``),
 then the user's (``ma_tui.staff.preferences``). A stored keymap that no longer fits
@@ -14,6 +15,7 @@ from contextlib import suppress
 from typing import Any
 
 from textual.app import App
+from textual.filter import Monochrome, NoColor
 
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
@@ -36,10 +38,20 @@ def apply_preferences(
     return problems
 
 
+def terminal_colours_for_no_color(app: App[Any]) -> None:
+    """With ``NO_COLOR`` Textual greys every colour by its lightness, and red letters
+    become dark grey on black; ma-tui shows the terminal's own foreground and
+    background instead (what NO_COLOR asks for), so bold, reverse and symbols, which
+    carry every mark's meaning, stay legible. (Textual keeps its filters private.)"""
+    if app.no_color:
+        app._filters = [NoColor() if isinstance(f, Monochrome) else f for f in app._filters]
+
+
 class Personal:
     """The signed-in user's keys and theme, on one app."""
 
     def __init__(self, app: App[Any], engine: Engine, clock: Clock, *, served: bool) -> None:
+        terminal_colours_for_no_color(app)
         self.app = app
         self.engine = engine
         self.clock = clock

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import signal
 import sys
 import threading
@@ -36,7 +35,7 @@ from ma_tui.clinic.settings import DEFAULT_IDLE_LOCK_MINUTES, read_idle_lock_min
 from ma_tui.core.clock import Clock, system_clock
 from ma_tui.core.crash import write_crash_report
 from ma_tui.core.errors import Conflict, DatabaseUnavailable, UserError
-from ma_tui.core.hangup import watch_for_hangup
+from ma_tui.core.hangup import exit_after, watch_for_hangup
 from ma_tui.core.transaction import Engine
 from ma_tui.screens.messages import (
     AppRequest,
@@ -47,7 +46,7 @@ from ma_tui.screens.messages import (
     ReloadVisit,
     VisitClosed,
 )
-from ma_tui.screens.personal import Personal
+from ma_tui.screens.personal import Personal, for_no_color
 from ma_tui.screens.queue.palette import patient_commands
 from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.queue.resume import ResumeScreen
@@ -497,6 +496,9 @@ class MaTuiApp(KeyGate):
         if self.manage_gc:
             gc.collect()
 
+    def get_css_variables(self) -> dict[str, str]:
+        return for_no_color(self, super().get_css_variables())
+
     # ------------------------------------------------------------------ help
 
     def action_help(self) -> None:
@@ -681,18 +683,7 @@ class MaTuiApp(KeyGate):
         """End the process in ``seconds`` whatever it is still waiting for; not in a
         headless run (tests), where the process is the test runner's, not ma-tui's."""
         if not self.is_headless:
-            _exit_after(seconds, code)
-
-
-def _exit_after(seconds: float, code: int) -> None:
-    """End the process after ``seconds``, whatever it waits for (a database, a tty)."""
-
-    def stop() -> None:
-        os._exit(code)
-
-    timer = threading.Timer(seconds, stop)
-    timer.daemon = True
-    timer.start()
+            exit_after(seconds, code)
 
 
 async def _nothing() -> None:

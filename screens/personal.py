@@ -47,6 +47,14 @@ def terminal_colours_for_no_color(app: App[Any]) -> None:
         app._filters = [NoColor() if isinstance(f, Monochrome) else f for f in app._filters]
 
 
+def for_no_color(app: App[Any], variables: dict[str, str]) -> dict[str, str]:
+    """The theme's CSS variables; with ``NO_COLOR`` a field's cursor is drawn in
+    reverse, having no colour of its own left to show in."""
+    if app.no_color:
+        return {**variables, "input-cursor-text-style": "reverse"}
+    return variables
+
+
 class Personal:
     """The signed-in user's keys and theme, on one app."""
 

@@ -129,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
             "a URI for mrn-system (urn:oid:...); an absolute folder for export-folder"
         ),
     )
+    _add_serve_parser(commands, db_option)
+    _add_keys_parser(settings_actions, db_option)
     credentials = staff_commands.credentials_options()
     staff_commands.add_users_parser(commands, [db_option, credentials])
     _add_audit_parser(commands, db_option, credentials)
@@ -204,6 +206,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         if isinstance(operator, int):
             return operator
         by = None if operator is None else operator.id
+        if args.command == "settings" and args.action == "keys":
+            return _keys(engine, args, by)
         if args.command == "settings":
             return _settings(engine, change, by)
         if args.command == "users":
@@ -216,7 +220,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return fhir_commands.run_import(engine, args, staff_id=by)
         if (refused_code := staff_commands.first_admin(engine)) is not None:
             return refused_code
-        return _run_app(engine, warnings)
+        if args.command == "serve":
+            return _serve(args, url, env)
+        return _run_app(engine, warnings, served=env.get("MA_TUI_SERVED") == "1")
     finally:
         engine.dispose()
 
@@ -373,17 +379,15 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
-def _run_app(engine: Engine, warnings: Sequence[str] = ()) -> int:
+def _run_app(engine: Engine, warnings: Sequence[str] = (), *, served: bool = False) -> int:
+    """The app on this terminal; ``served``: in a browser tab (``ma-tui serve``)."""
     import gc
 
     from ma_tui.screens.app import MaTuiApp
     from ma_tui.visits.claims import Terminal, hold_seconds_from
 
-    app = MaTuiApp(
-        engine,
-        start_warnings=warnings,
-        terminal=Terminal(hold_seconds=hold_seconds_from(os.environ)),
-    )
+    terminal = Terminal(hold_seconds=hold_seconds_from(os.environ))
+    app = MaTuiApp(engine, start_warnings=warnings, terminal=terminal, served=served)
     # The modules and what start-up made are never garbage: frozen, the collector no
     # longer scans them on each full collection (about 200 ms each on this machine,
     # a third of that once frozen; bench/RESULTS.md). The app takes it from there.
@@ -391,6 +395,127 @@ def _run_app(engine: Engine, warnings: Sequence[str] = ()) -> int:
     app.manage_gc = True
     app.run()
     return app.return_code or 0
+
+
+# ------------------------------------------------------------------ keys
+
+
+def _add_keys_parser(
+    settings_actions: argparse._SubParsersAction[argparse.ArgumentParser],
+    db_option: argparse.ArgumentParser,
+) -> None:
+    keys = settings_actions.add_parser(
+        "keys",
+        parents=[db_option, staff_commands.credentials_options()],
+        help="a user's keys: list them, or move some (an administrator's)",
+        description=(
+            "List every key of ma-tui for USERNAME (binding id, keys, what it does), or "
+            "move some: --set visit.next=f8, or --file with one 'binding.id = key' a "
+            "line (several keys with commas). The user sees them at their next sign-in, "
+            "in the footer and F1. A key that would do two things on one screen is "
+            "refused; --reset puts the defaults back."
+        ),
+    )
+    keys.add_argument("username", help="whose keys")
+    keys.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="ID=KEY",
+        help="move one key, e.g. visit.next=f8 (repeat for more)",
+    )
+    keys.add_argument("--file", metavar="FILE", help="a keymap file: 'binding.id = key' a line")
+    keys.add_argument("--reset", action="store_true", help="the defaults again")
+
+
+def _keys(engine: Engine, args: argparse.Namespace, by: int | None) -> int:
+    """List a user's keys, or change them (checked against every screen first)."""
+    from pathlib import Path
+
+    from ma_tui.core.clock import system_clock
+    from ma_tui.core.errors import UserError
+    from ma_tui.screens.keymap import (
+        binding_ids,
+        keymap_problems,
+        normalised_keymap,
+        parse_keymap_file,
+    )
+    from ma_tui.staff.preferences import set_user_keymap, user_keymap
+
+    try:
+        keymap = {} if args.reset else user_keymap(engine, args.username)
+        changing = args.reset or args.set or args.file
+        try:
+            if args.file:
+                keymap.update(parse_keymap_file(Path(args.file).read_text(encoding="utf-8")))
+            for given in args.set:
+                keymap.update(parse_keymap_file(given))
+        except (OSError, ValueError) as exc:
+            print(f"ma-tui: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if changing:
+            if problems := keymap_problems(keymap):
+                for problem in problems:
+                    print(f"ma-tui: refused: {problem}", file=sys.stderr)
+                return EXIT_USAGE
+            keymap = set_user_keymap(
+                engine, args.username, normalised_keymap(keymap), now=system_clock(), by=by
+            )
+    except UserError as exc:
+        print(f"ma-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for binding_id, binding in binding_ids().items():
+        keys = keymap.get(binding_id, ",".join(binding.keys))
+        moved = "  (moved)" if binding_id in keymap else ""
+        print(f"{binding_id:<28} {keys:<16} {binding.description or binding.action}{moved}")
+    return 0
+
+
+# ------------------------------------------------------------------ serve
+
+
+def _add_serve_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    db_option: argparse.ArgumentParser,
+) -> None:
+    serve = commands.add_parser(
+        "serve",
+        parents=[db_option],
+        help="serve ma-tui to web browsers (each tab its own sign-in), on 127.0.0.1",
+        description=(
+            "Serve ma-tui to web browsers with textual-serve: each browser tab runs its "
+            "own ma-tui and signs in on its own. textual-serve has neither TLS nor "
+            "authentication: keep the default 127.0.0.1 and put a reverse proxy with TLS "
+            "in front (README: ma-tui in a browser)."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help=(
+            "the address browsers use, when a reverse proxy is in front "
+            "(e.g. https://ma.clinic.example): the page's websocket goes there"
+        ),
+    )
+
+
+def _serve(args: argparse.Namespace, url: str, env: Mapping[str, str]) -> int:
+    """Serve the app to browsers until Ctrl+C; each tab opens the same database."""
+    from ma_tui.screens.web.serve import exposure_warning, serve
+
+    if is_encrypted_url(url) and not env.get(KEY_ENV_VAR):
+        print(
+            f"ma-tui: serving an encrypted database needs its key in {KEY_ENV_VAR} "
+            "(each tab's process opens the database on its own)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if (warning := exposure_warning(args.host)) is not None:
+        print(f"ma-tui: {warning}", file=sys.stderr)
+    serve(database_url=url, host=args.host, port=args.port, public_url=args.public_url)
+    return 0
 
 
 # ------------------------------------------------------------------ audit

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import signal
 import sys
 import threading
@@ -28,6 +27,7 @@ from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.message import Message
+from textual.messages import ExitApp
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 
@@ -35,7 +35,7 @@ from ma_tui.clinic.settings import DEFAULT_IDLE_LOCK_MINUTES, read_idle_lock_min
 from ma_tui.core.clock import Clock, system_clock
 from ma_tui.core.crash import write_crash_report
 from ma_tui.core.errors import Conflict, DatabaseUnavailable, UserError
-from ma_tui.core.hangup import watch_for_hangup
+from ma_tui.core.hangup import exit_after, watch_for_hangup
 from ma_tui.core.transaction import Engine
 from ma_tui.screens.messages import (
     AppRequest,
@@ -46,6 +46,7 @@ from ma_tui.screens.messages import (
     ReloadVisit,
     VisitClosed,
 )
+from ma_tui.screens.personal import Personal, for_no_color
 from ma_tui.screens.queue.palette import patient_commands
 from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.queue.resume import ResumeScreen
@@ -107,8 +108,10 @@ class MaTuiApp(KeyGate):
         idle_clock: Callable[[], float] = monotonic,
         start_warnings: Sequence[str] = (),
         terminal: Terminal | None = None,
+        served: bool = False,
     ) -> None:
-        """``sign_in=False`` only for tests that are not about signing in.
+        """``sign_in=False`` only for tests that are not about signing in; ``served``:
+        in a browser tab (``ma-tui serve``): the browser's keys; a closed tab signs out.
 
         ``idle_lock_seconds`` overrides the clinic's idle-lock setting, and
         ``idle_clock`` (seconds, monotonic) lets a test make time pass (tests).
@@ -137,10 +140,14 @@ class MaTuiApp(KeyGate):
         self.terminal = Terminal() if terminal is None else terminal
         self._status: Notification | None = None  # the database's state, while not ok
         self._leaving = threading.Event()  # set once, by the first way out
+        self._left = False  # the sign-out is written: once, whichever way out came first
+        self.served = served
+        self.personal = Personal(self, engine, clock, served=served)
 
     def on_mount(self) -> None:
         self._watch_faults()
         self._show_start_warnings()
+        self.personal.start()
         self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
         if self.sign_in_required:
             self.push_screen(self._sign_in_screen(), self._signed_in)
@@ -170,6 +177,7 @@ class MaTuiApp(KeyGate):
             self.exit()
             return
         self.staff, self.staff_id = staff, staff.id
+        self.personal.apply(staff)
         self._last_input = self.idle_clock()
         self.set_interval(IDLE_CHECK_SECONDS, self._check_idle)
         self._open_queue()
@@ -254,6 +262,7 @@ class MaTuiApp(KeyGate):
             self.pop_screen()
         self.visit = None
         self.staff, self.staff_id = staff, staff.id
+        self.personal.apply(staff)
         self._open_queue()
 
     def _show_start_warnings(self) -> None:
@@ -345,8 +354,17 @@ class MaTuiApp(KeyGate):
         self._leave_cleanly()
         self.exit()
 
+    @on(ExitApp)
+    def _tab_closed(self) -> None:
+        """Served, a closed tab keeps the draft and signs out, as a closed terminal."""
+        if self.served and not self._leaving.is_set():
+            self._leave_cleanly()
+
     def _leave_cleanly(self) -> None:
         """Keep the draft, write the sign-out, let go of the visits: every way out."""
+        if self._left:
+            return
+        self._left = True
         screen = self.screen
         if isinstance(screen, VisitScreen):
             screen.keep_draft()
@@ -488,6 +506,9 @@ class MaTuiApp(KeyGate):
         """A full collection, with the queue on screen between two patients."""
         if self.manage_gc:
             gc.collect()
+
+    def get_css_variables(self) -> dict[str, str]:
+        return for_no_color(self, super().get_css_variables())
 
     # ------------------------------------------------------------------ help
 
@@ -677,19 +698,7 @@ class MaTuiApp(KeyGate):
         """End the process in ``seconds`` whatever it is still waiting for; not in a
         headless run (tests), where the process is the test runner's, not ma-tui's."""
         if not self.is_headless:
-            _exit_after(seconds, code)
-
-
-def _exit_after(seconds: float, code: int) -> None:
-    """End the process after ``seconds`` whatever it is waiting for (a database that
-    does not answer, a terminal that is gone)."""
-
-    def stop() -> None:
-        os._exit(code)
-
-    timer = threading.Timer(seconds, stop)
-    timer.daemon = True
-    timer.start()
+            exit_after(seconds, code)
 
 
 async def _nothing() -> None:

@@ -46,6 +46,7 @@ def test_the_wheel_installs_only_ma_tui(wheel: Path) -> None:
     assert {name for name in top if not name.endswith(".dist-info")} == {"ma_tui"}
     # What the program reads at run time travels with it.
     assert "ma_tui/screens/visit/vitals.tcss" in names
+    assert "ma_tui/screens/web/templates/app_index.html" in names  # ma-tui serve's page
     assert "ma_tui/data/catalogs/medications.json" in names
     assert "ma_tui/data/catalogs/growth/bmiage.csv" in names
     assert "ma_tui/data/migrations/script.py.mako" in names

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from textual.pilot import Pilot
 
@@ -292,3 +293,50 @@ def test_new_kit_lot_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
         await pilot.press("enter")  # expired: refused in the box
 
     assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=kit)
+
+
+# ------------------------------------------------- themes and terminals (issue 20)
+# Light theme and NO_COLOR: the banner, the allergy line, the flags and the readback
+# stay legible, and each mark says what it means in words or a symbol as well.
+
+
+def themed_app(engine: Engine, *, theme: str | None = None) -> Any:
+    app = make_app(engine)
+    if theme is not None:
+        app.theme = theme
+    return app
+
+
+async def benton_vitals(pilot: Pilot[None]) -> None:
+    await open_from_queue(pilot, "benton")
+    await pilot.press("enter", "enter", "enter")
+    await type_text(pilot, "168/98 162/96 p104 r24 t38.9c o91 2l w208 8")
+
+
+async def benton_review(pilot: Pilot[None]) -> None:
+    await benton_vitals(pilot)
+    await pilot.press("backspace", "backspace", "enter", "ctrl+r")
+
+
+def test_vitals_light_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    app = themed_app(demo_sqlite, theme="textual-light")
+    assert snap_compare(app, terminal_size=SIZE, run_before=benton_vitals)
+
+
+def test_review_light_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    app = themed_app(demo_sqlite, theme="textual-light")
+    assert snap_compare(app, terminal_size=SIZE, run_before=benton_review)
+
+
+def test_vitals_no_color_at_80x24(
+    demo_sqlite: Engine, snap_compare: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(themed_app(demo_sqlite), terminal_size=SIZE, run_before=benton_vitals)
+
+
+def test_review_no_color_at_80x24(
+    demo_sqlite: Engine, snap_compare: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(themed_app(demo_sqlite), terminal_size=SIZE, run_before=benton_review)

@@ -10,6 +10,7 @@ polls the terminal twice a second in a daemon thread and calls ``on_hangup`` onc
 
 from __future__ import annotations
 
+import os
 import select
 import threading
 from collections.abc import Callable
@@ -48,3 +49,14 @@ def watch_for_hangup(
     thread = threading.Thread(target=watch, name="ma-tui-hangup", daemon=True)
     thread.start()
     return thread
+
+
+def exit_after(seconds: float, code: int) -> None:
+    """End the process after ``seconds``, whatever it waits for (a database, a tty)."""
+
+    def stop() -> None:
+        os._exit(code)
+
+    timer = threading.Timer(seconds, stop)
+    timer.daemon = True
+    timer.start()

@@ -66,6 +66,8 @@ def needs_credentials(args: argparse.Namespace) -> bool:
     chain does not)."""
     if args.command in ("users", "export", "import"):
         return True
+    if (args.command, getattr(args, "action", None)) == ("settings", "keys"):
+        return bool(args.set or args.file or args.reset)  # showing them asks no one
     return (args.command, getattr(args, "action", None)) in (("settings", "set"), ("audit", "show"))
 
 

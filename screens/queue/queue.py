@@ -69,7 +69,7 @@ class QueueScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="queue.open", show=True),
         Binding("f2", "walk_in", "Walk-in", id="queue.walk_in"),
-        Binding("f5", "refresh_queue", "Refresh", id="queue.refresh"),
+        Binding("f5,ctrl+r", "refresh_queue", "Refresh", id="queue.refresh"),
         Binding("f7", "orders", "Orders", id="queue.orders"),
         Binding("f9", "staff_accounts", "Staff", id="queue.users"),
         Binding("down", "move(1)", "Down", show=False, id="queue.down"),

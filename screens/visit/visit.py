@@ -117,7 +117,7 @@ class VisitScreen(Screen[None]):
 
     STEP: ClassVar[Step]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "next_step", "Next", id="visit.next"),
+        Binding("ctrl+n,f8", "next_step", "Next", id="visit.next"),
         Binding("ctrl+b", "previous_step", "Back", id="visit.previous"),
         Binding("ctrl+r", "go_review", "Review", id="visit.review"),
         Binding("escape", "leave", "Queue", id="visit.leave"),

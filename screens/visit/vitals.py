@@ -91,7 +91,7 @@ class VitalsScreen(VisitScreen):
         Binding("f4", "growth_chart", "Growth chart", id="vitals.growth_chart"),
         # A priority binding runs as the key is read, before the next key is handed
         # to a widget: digits typed right after Enter land in the next field.
-        Binding("enter", "enter_field", "Next field", show=False, priority=True),
+        Binding("enter", "enter_field", "Next field", show=False, priority=True, id="vitals.enter"),
     ]
 
     def compose_body(self) -> ComposeResult:

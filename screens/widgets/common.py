@@ -27,20 +27,57 @@ def registration_suggester(name: str) -> Suggester | None:
 
 
 class PatientBanner(Static):
-    """Name, age, date of birth, sex and allergies: who this screen is about."""
+    """Name, age, date of birth, sex and allergies: who this screen is about.
 
+    Legible in every theme, with ``NO_COLOR`` and on a 16-colour console: its colours
+    come from the theme (redrawn when it changes), the text on them contrasts by
+    itself (``$text``), and known allergies are a bold line with a warning sign on
+    the theme's error colour, not red letters alone.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"patient-banner--alert", "patient-banner--none"}
     DEFAULT_CSS = """
     PatientBanner {
         height: 2;
         padding: 0 1;
         background: $primary-background;
+        color: $text;
+        & > .patient-banner--alert {
+            background: $error;
+            color: $text;
+            text-style: bold;
+        }
+        & > .patient-banner--none {
+            color: $text;
+        }
     }
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown: tuple[str, str, bool] | None = None
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(
+            self, lambda _theme: self.call_after_refresh(self._draw)
+        )
+
     def show(self, identity: str, allergies: str, *, alert: bool) -> None:
+        self._shown = (identity, allergies, alert)
+        self._draw()
+
+    def _draw(self) -> None:
+        """The banner in the theme's colours of the moment."""
+        if self._shown is None:
+            return
+        identity, allergies, alert = self._shown
         text = Text(identity, style="bold")
         text.append("\n")
-        text.append(allergies, style="bold red" if alert else "yellow")
+        if alert:
+            style = self.get_component_rich_style("patient-banner--alert")
+            text.append(f" ⚠ {allergies} ", style=style)
+        else:
+            text.append(allergies, style=self.get_component_rich_style("patient-banner--none"))
         self.update(text)
 
 

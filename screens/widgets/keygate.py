@@ -18,7 +18,7 @@ from collections import deque
 from time import monotonic
 from typing import Any
 
-from textual import events
+from textual import events, on
 from textual.app import App
 from textual.message_pump import MessagePump
 from textual.widget import Widget
@@ -38,10 +38,16 @@ class KeyGate(App[None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._held: deque[events.Event] = deque()
-        self._settling = False
+        # Keys that come before the app's first screen is up (a browser tab types
+        # while its ma-tui starts) wait for it: released once the app has mounted.
+        self._settling = True
         self._replaying: events.Event | None = None
         self._replayed = asyncio.Event()
         self.typed_at = monotonic()  # when the last key or paste came (monotonic seconds)
+
+    @on(events.Mount)
+    def _started(self) -> None:
+        self._settle()
 
     async def on_event(self, event: events.Event) -> None:
         if not _typed(event):

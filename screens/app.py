@@ -42,7 +42,10 @@ from ma_tui.screens.messages import (
     DatabaseWait,
     GoToStep,
     OpenPatient,
+    OpenRooms,
     OpenStaffAccounts,
+    OpenSterilization,
+    OpenWorklist,
     ReloadVisit,
     VisitClosed,
 )
@@ -172,6 +175,27 @@ class MaTuiApp(KeyGate):
     def _staff_accounts_asked(self) -> None:
         if not self.guarded:
             self.open_users()
+
+    @on(OpenWorklist)
+    def _worklist_asked(self) -> None:
+        from ma_tui.screens.worklist.worklist import WorklistScreen
+
+        if not self.guarded:
+            self.push_screen(WorklistScreen(self.engine, self.clock, self.staff_id))
+
+    @on(OpenRooms)
+    def _rooms_asked(self) -> None:
+        from ma_tui.screens.rooms.rooms import RoomsScreen
+
+        if not self.guarded:
+            self.push_screen(RoomsScreen(self.engine, self.clock, self.staff_id))
+
+    @on(OpenSterilization)
+    def _sterilization_asked(self) -> None:
+        from ma_tui.screens.sterilization.sterilization import SterilizationScreen
+
+        if not self.guarded:
+            self.push_screen(SterilizationScreen(self.engine, self.clock, self.staff_id))
 
     def open_users(self) -> None:
         """Staff accounts, for an administrator (F9 on the queue)."""

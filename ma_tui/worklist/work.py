@@ -128,6 +128,36 @@ def _booked(session: Session, provider_id: int, window: followup.DateWindow) -> 
     ]
 
 
+def proposed_slots(
+    engine: Engine, follow_up: FollowUp, now: datetime, count: int
+) -> list[BookedSlot]:
+    """The first free slots in the follow-up's window, nearest its target day first."""
+    tz = now.tzinfo
+    assert tz is not None
+    schedule = follow_up_schedule(engine, follow_up)
+    return followup.propose_slots(
+        follow_up.window,
+        follow_up.provider_id,
+        follow_up.minutes,
+        schedule,
+        clinic_hours(),
+        tz,
+        now,
+        count=count,
+    )
+
+
+def slot_problems(
+    engine: Engine, follow_up: FollowUp, start: datetime, now: datetime
+) -> tuple[followup.SlotProblem, ...]:
+    """What is wrong with booking the follow-up at ``start``: past, closed, overlaps."""
+    tz = now.tzinfo
+    assert tz is not None
+    slot = BookedSlot(start, follow_up.minutes, follow_up.provider_id)
+    schedule = follow_up_schedule(engine, follow_up)
+    return followup.check_slot(slot, schedule, clinic_hours(), tz, now, follow_up.window)
+
+
 # ------------------------------------------------------------------ adding
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from ma_tui.core.audit import AuditAction, audit
-from ma_tui.core.errors import NotFound
+from ma_tui.core.errors import Conflict, NotFound
 from ma_tui.core.transaction import in_transaction, read_only
 from ma_tui.data.catalogs.room_types import RoomType, room_types
 from ma_tui.data.models.rooms import Room as RoomRow
@@ -110,15 +110,19 @@ def add_room(engine: Engine, name: str, room_type: str, *, at: datetime, staff_i
 def occupy_for_visit(
     session: Session, name: str, occupant: Occupant, at: datetime, by: str
 ) -> Room | None:
-    """The visit's patient is now in the room ``name``; None when it is not on the board.
+    """The visit's patient is now in the room ``name``; None when the board cannot say so.
 
-    A room that cannot take them (another patient in it, waiting for turnover) is
-    refused with ``Conflict``, and the caller's transaction with it.
+    Signing is never refused because of the board: a room not on it, or one the
+    board does not show ready (another patient in it, waiting for turnover), is left
+    as the board has it, for the MA to put right on the board (F7 on the queue).
     """
     row = session.exec(select(RoomRow).where(RoomRow.name == name)).first()
     if row is None:
         return None
-    room = board.occupy(_room(row), occupant, at, by)
+    try:
+        room = board.occupy(_room(row), occupant, at, by)
+    except Conflict:
+        return None
     save_room(session, room)
     return room
 

@@ -244,7 +244,7 @@ class QueueScreen(Screen[None]):
         waiting = sum(entry.is_waiting for entry in self.entries)
         title = Text.assemble(
             ("Today's queue", "bold"),
-            f"  {now:%a %d %b} · {len(self.entries)} visits · {waiting} waiting",
+            f" {now:%a %d %b %Y} · {len(self.entries)} visits · {waiting} waiting",
         )
         title.append_text(self._worklist_counts(now))
         self.query_one("#queue-title", Static).update(title)

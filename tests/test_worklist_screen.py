@@ -83,7 +83,9 @@ async def test_a_referral_closes_on_its_consult_note_and_an_overdue_one_alerts(
         assert "⚠ 12 days without the consult note" in late_note
         await pilot.press("n", "enter")  # the note came back today
         await pilot.pause()
-        assert all(i.patient.name != "Yuki Tanaka" for i in app.screen.shown.values())
+        screen = app.screen
+        assert isinstance(screen, WorklistScreen)
+        assert all(i.patient.name != "Yuki Tanaka" for i in screen.shown.values())
     assert _status(demo_engine, "Tanaka") == "closed"
     with Session(demo_engine) as session:
         last = session.exec(select(WorklistEvent).order_by(col(WorklistEvent.id).desc())).first()

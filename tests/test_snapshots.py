@@ -237,3 +237,24 @@ def test_add_staff_account_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> N
             await pilot.press("enter")
 
     assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=mismatch)
+
+
+def test_worklist_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def worklist(pilot: Pilot[None]) -> None:
+        await pilot.press("f6")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=worklist)
+
+
+def test_rooms_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def rooms(pilot: Pilot[None]) -> None:
+        await pilot.press("f7", *["down"] * 7)  # the procedure room's turnover checklist
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=rooms)
+
+
+def test_sterilization_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def sterilization(pilot: Pilot[None]) -> None:
+        await pilot.press("f8")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=sterilization)

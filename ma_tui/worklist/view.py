@@ -52,10 +52,10 @@ def filters(staff_id: int | None) -> tuple[Filter, ...]:
 
 
 def due_cell(item: WorkItem[Any], now: datetime) -> str:
-    """``! OVERDUE 2 h`` or ``in 3 h``: the words say it, not only the colour."""
+    """``OVERDUE 2 h`` or ``in 3 h``: the word says it, not only the colour."""
     text = due_text(item, now)
     if is_overdue(item, now):
-        return "! OVERDUE " + text.removeprefix("overdue ")
+        return "OVERDUE " + text.removeprefix("overdue ")
     return text.removeprefix("due ")
 
 

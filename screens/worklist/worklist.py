@@ -37,9 +37,9 @@ from ma_tui.worklist.view import Filter, detail_lines, filters, row_cells
 
 # Widths fit 80 columns with the scrollbar: content + 2 of padding per column.
 COLUMNS = (
-    ("Due", "due", 13),
+    ("Due", "due", 14),
     ("Type", "type", 10),
-    ("Patient", "patient", 18),
+    ("Patient", "patient", 17),
     ("Status", "status", 13),
     ("Owner", "owner", 12),
 )

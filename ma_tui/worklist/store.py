@@ -110,10 +110,17 @@ def load_actor(session: Session, staff_id: int) -> Actor:
 
 
 def load_items(
-    session: Session, *, include_finished: bool = False, item_ids: Iterable[int] | None = None
+    session: Session,
+    *,
+    include_finished: bool = False,
+    item_ids: Iterable[int] | None = None,
+    patient_id: int | None = None,
 ) -> list[WorkItem[Any]]:
-    """Stored items with their histories (the open ones unless ``include_finished``)."""
+    """Stored items with their histories (the open ones unless ``include_finished``),
+    of one patient when ``patient_id`` is given."""
     query = select(WorklistItem, Patient).join(Patient)
+    if patient_id is not None:
+        query = query.where(WorklistItem.patient_id == patient_id)
     if not include_finished:
         query = query.where(col(WorklistItem.status).not_in([s.value for s in FINISHED]))
     if item_ids is not None:

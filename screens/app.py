@@ -37,6 +37,7 @@ from ma_tui.core.crash import write_crash_report
 from ma_tui.core.errors import Conflict, DatabaseUnavailable, UserError
 from ma_tui.core.hangup import watch_for_hangup
 from ma_tui.core.transaction import Engine
+from ma_tui.screens.day_work import day_work_screen
 from ma_tui.screens.messages import (
     AppRequest,
     DatabaseWait,
@@ -177,25 +178,11 @@ class MaTuiApp(KeyGate):
             self.open_users()
 
     @on(OpenWorklist)
-    def _worklist_asked(self) -> None:
-        from ma_tui.screens.worklist.worklist import WorklistScreen
-
-        if not self.guarded:
-            self.push_screen(WorklistScreen(self.engine, self.clock, self.staff_id))
-
     @on(OpenRooms)
-    def _rooms_asked(self) -> None:
-        from ma_tui.screens.rooms.rooms import RoomsScreen
-
-        if not self.guarded:
-            self.push_screen(RoomsScreen(self.engine, self.clock, self.staff_id))
-
     @on(OpenSterilization)
-    def _sterilization_asked(self) -> None:
-        from ma_tui.screens.sterilization.sterilization import SterilizationScreen
-
+    def _day_work_asked(self, message: AppRequest) -> None:
         if not self.guarded:
-            self.push_screen(SterilizationScreen(self.engine, self.clock, self.staff_id))
+            self.push_screen(day_work_screen(message, self.engine, self.clock, self.staff_id))
 
     def open_users(self) -> None:
         """Staff accounts, for an administrator (F9 on the queue)."""

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from ma_tui.core.errors import Conflict
 from ma_tui.data.models.audit import AuditEvent
+from ma_tui.data.models.patients import Patient
 from ma_tui.rooms.store import provider_done, room_board
+from ma_tui.sterilization.loads import CycleType, PackLabel, Reading, new_load
+from ma_tui.sterilization.store import (
+    add_load,
+    record_chemical,
+    release_load,
+    sterilization_log,
+    use_pack,
+)
 from ma_tui.worklist.store import decode_details, encode_details
 from ma_tui.worklist.typed import parse_day
 from ma_tui.worklist.work import Move, claim_item, open_items
@@ -71,3 +83,51 @@ def test_each_kinds_details_read_back_as_stored_and_each_change_is_audited(
     assert exam_1.room_id is not None
     provider_done(demo_sqlite, exam_1.room_id, at=CLINIC_NOW, staff_id=mia)
     assert _events(demo_sqlite, "room") == 1
+
+
+def test_a_load_is_read_released_and_its_pack_used_for_a_patient(demo_sqlite: Engine) -> None:
+    jorge = staff_id(demo_sqlite, "jorge")
+    new = new_load(
+        number=2001,
+        sterilizer="Autoclave A",
+        cycle_number=3001,
+        cycle_type=CycleType.PREVACUUM,
+        started_at=CLINIC_NOW - timedelta(hours=1),
+        temperature_c=Decimal("132.0"),
+        pressure_kpa=Decimal("206.8"),
+        exposure_minutes=4,
+        operator="Jorge Castillo",
+        packs=[("suture removal kit", False)],
+        biological_indicator=False,
+    )
+    add_load(demo_sqlite, new, at=CLINIC_NOW, staff_id=jorge)
+    with pytest.raises(Conflict, match="read the chemical indicator"):
+        release_load(demo_sqlite, 2001, at=CLINIC_NOW, staff_id=jorge)
+    record_chemical(demo_sqlite, 2001, Reading.PASS, at=CLINIC_NOW, staff_id=jorge)
+    released = release_load(demo_sqlite, 2001, at=CLINIC_NOW, staff_id=jorge)
+    assert released.released_by == "Jorge Castillo"
+    with Session(demo_sqlite) as session:
+        dana = session.exec(select(Patient.id).where(Patient.mrn == "1000105")).one()
+    assert dana is not None
+    use_pack(
+        demo_sqlite,
+        PackLabel(2001, 1),
+        patient_id=dana,
+        procedure="suture removal",
+        by="Mia Sorensen",
+        at=CLINIC_NOW,
+        staff_id=jorge,
+    )
+    log = sterilization_log(demo_sqlite)
+    assert [u.patient_name for u in log.uses if u.label.load == 2001] == ["Dana Whitfield"]
+    with pytest.raises(Conflict, match="already opened for Dana Whitfield"):
+        use_pack(
+            demo_sqlite,
+            PackLabel(2001, 1),
+            patient_id=dana,
+            procedure="again",
+            by="Mia Sorensen",
+            at=CLINIC_NOW,
+            staff_id=jorge,
+        )
+    assert _events(demo_sqlite, "sterilizer_load") == 4  # added, read, released, used

@@ -20,7 +20,9 @@ from sqlmodel import Session, col, select
 from ma_tui.core.audit import AuditAction, audit
 from ma_tui.core.errors import NotFound
 from ma_tui.core.transaction import in_transaction, read_only
+from ma_tui.data.audit import current_os_user
 from ma_tui.data.models.patients import Patient
+from ma_tui.data.models.staff import Staff
 from ma_tui.data.models.sterilization import PackUse as PackUseRow
 from ma_tui.data.models.sterilization import SterilePack, SterilizerLoad
 from ma_tui.sterilization import loads as rules
@@ -221,12 +223,18 @@ def record_biological(
     )
 
 
-def release_load(
-    engine: Engine, number: int, by: str, *, at: datetime, staff_id: int | None
-) -> Load:
+def release_load(engine: Engine, number: int, *, at: datetime, staff_id: int | None) -> Load:
+    """The load may be used; the signed-in staff member signs for it."""
+    by = read_only(engine, lambda session: signer(session, staff_id))
     return _change(
         engine, number, lambda load: rules.release(load, by, at), at=at, staff_id=staff_id
     )
+
+
+def signer(session: Session, staff_id: int | None) -> str:
+    """Who signs the log: the staff member's name, else this terminal's user."""
+    staff = session.get(Staff, staff_id) if staff_id is not None else None
+    return staff.display_name if staff is not None else current_os_user()
 
 
 def reject_load(

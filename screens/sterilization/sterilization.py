@@ -184,11 +184,8 @@ class SterilizationScreen(Screen[None]):
         )
 
     def action_release(self) -> None:
-        who = "staff" if self.staff_id is None else f"staff {self.staff_id}"
         self._do(
-            lambda n: store.release_load(
-                self.engine, n, who, at=self.clock(), staff_id=self.staff_id
-            )
+            lambda n: store.release_load(self.engine, n, at=self.clock(), staff_id=self.staff_id)
         )
 
     def action_recall(self) -> None:

@@ -37,12 +37,16 @@ from ma_tui.core.crash import write_crash_report
 from ma_tui.core.errors import Conflict, DatabaseUnavailable, UserError
 from ma_tui.core.hangup import exit_after, watch_for_hangup
 from ma_tui.core.transaction import Engine
+from ma_tui.screens.day_work import day_work_screen
 from ma_tui.screens.messages import (
     AppRequest,
     DatabaseWait,
     GoToStep,
     OpenPatient,
+    OpenRooms,
     OpenStaffAccounts,
+    OpenSterilization,
+    OpenWorklist,
     ReloadVisit,
     VisitClosed,
 )
@@ -186,6 +190,13 @@ class MaTuiApp(KeyGate):
     def _staff_accounts_asked(self) -> None:
         if not self.guarded:
             self.open_users()
+
+    @on(OpenWorklist)
+    @on(OpenRooms)
+    @on(OpenSterilization)
+    def _day_work_asked(self, message: AppRequest) -> None:
+        if not self.guarded:
+            self.push_screen(day_work_screen(message, self.engine, self.clock, self.staff_id))
 
     def open_users(self) -> None:
         """Staff accounts, for an administrator (F9 on the queue)."""

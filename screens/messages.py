@@ -43,6 +43,18 @@ class OpenStaffAccounts(AppRequest):
     """An administrator asked for the staff accounts screen (F9 on the queue)."""
 
 
+class OpenWorklist(AppRequest):
+    """The worklist: refills, referrals, prior authorizations, follow-ups (F6 on the queue)."""
+
+
+class OpenRooms(AppRequest):
+    """The room board (F7 on the queue)."""
+
+
+class OpenSterilization(AppRequest):
+    """The sterilization log (F8 on the queue)."""
+
+
 class ReloadVisit(Message):
     """Another terminal saved the visit on screen: show the stored draft at ``step``."""
 

@@ -137,6 +137,9 @@ async def test_no_message_acts_while_locked(demo_sqlite: Engine) -> None:
         messages.GoToStep("vitals"),
         messages.VisitClosed(),
         messages.OpenStaffAccounts(),
+        messages.OpenWorklist(),
+        messages.OpenRooms(),
+        messages.OpenSterilization(),
     ]
     requests = {
         cls
@@ -156,6 +159,7 @@ async def test_no_message_acts_while_locked(demo_sqlite: Engine) -> None:
         app._step_asked(messages.GoToStep("vitals"))
         app._visit_closed()
         app._staff_accounts_asked()
+        app._day_work_asked(messages.OpenWorklist())
         await pilot.pause()
         assert app.screen is lock
         assert actions_since(demo_sqlite, before) == []

@@ -340,3 +340,24 @@ def test_review_no_color_at_80x24(
 ) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(themed_app(demo_sqlite), terminal_size=SIZE, run_before=benton_review)
+
+
+def test_worklist_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def worklist(pilot: Pilot[None]) -> None:
+        await pilot.press("f3")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=worklist)
+
+
+def test_rooms_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def rooms(pilot: Pilot[None]) -> None:
+        await pilot.press("f4", *["down"] * 7)  # the procedure room's turnover checklist
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=rooms)
+
+
+def test_sterilization_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def sterilization(pilot: Pilot[None]) -> None:
+        await pilot.press("f10")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=sterilization)

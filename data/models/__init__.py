@@ -10,7 +10,7 @@ SQLite and PostgreSQL. Timestamps are aware UTC datetimes; dates are plain dates
 
 Each domain's tables are in its own module (``patients``, ``visits``,
 ``observations``, ``history``, ``staff``, ``audit``, ``settings``, ``orders``,
-``labs``); importing this
+``labs``, ``worklist``, ``rooms``, ``sterilization``); importing this
 package registers every table in ``SQLModel.metadata``, which the migrations and
 ``create_all`` read.
 """
@@ -22,9 +22,12 @@ from ma_tui.data.models import (
     observations,
     orders,
     patients,
+    rooms,
     settings,
     staff,
+    sterilization,
     visits,
+    worklist,
 )
 
 __all__ = [
@@ -34,7 +37,10 @@ __all__ = [
     "observations",
     "orders",
     "patients",
+    "rooms",
     "settings",
     "staff",
+    "sterilization",
     "visits",
+    "worklist",
 ]

@@ -34,10 +34,13 @@ from ma_tui.demo.labs import add_labs_and_orders
 from ma_tui.demo.patients import add_coverages, add_patient
 from ma_tui.demo.people import PATIENTS
 from ma_tui.demo.refresh import DEMO_MARKER_KEY, empty_the_demo
+from ma_tui.demo.rooms import add_rooms
 from ma_tui.demo.schedule import add_encounter
 from ma_tui.demo.shapes import Contact, Person
 from ma_tui.demo.staff import FRONT_DESK, add_staff
+from ma_tui.demo.sterilization import add_sterilization_log
 from ma_tui.demo.trail import AuditTrail
+from ma_tui.demo.worklist import add_worklist
 from ma_tui.visits.queue import local_day_bounds
 
 # The demo clinic's units (those of the reference visits): lb, in, °F.
@@ -82,6 +85,9 @@ def _write_clinic(session: Session, day: DemoDay) -> None:
     for person in PATIENTS:
         _add_person(build, person)
     add_labs_and_orders(build)
+    add_worklist(build)
+    add_rooms(build)
+    add_sterilization_log(build)
     build.trail.write(session)
 
 

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from itertools import chain
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -54,6 +55,7 @@ from ma_tui.fhir.resources import (
 )
 from ma_tui.fhir.resources.entries import entries_of
 from ma_tui.fhir.resources.outgoing import ExportContext, ExportRun, instant
+from ma_tui.fhir.resources.work import rooms_to_fhir, worklist_to_fhir
 from ma_tui.fhir.settings import (
     clinic_id,
     export_folder_problem,
@@ -114,7 +116,12 @@ def export_resources(
     history, then its selected visits. Raises ``ExportError`` at once (before the
     first resource) when the selection matches nothing."""
     plan = _plan(session, selection, context.tz)
-    return _export_plan(ExportRun(session, context), plan, summary or ExportSummary())
+    whole = selection.mrn is not None or selection.everything
+    run = ExportRun(session, context)
+    patients = _export_plan(run, plan, summary or ExportSummary(), whole_record=whole)
+    if not selection.everything:
+        return patients
+    return chain(patients, _counted(rooms_to_fhir(run), summary))
 
 
 def write_bundle(resources: Iterable[JSON], out: TextIO, *, timestamp: datetime) -> int:
@@ -322,16 +329,26 @@ def _visits_of(session: Session, patient_id: int) -> list[int]:
 
 
 def _export_plan(
-    run: ExportRun, plan: list[_PatientPlan], summary: ExportSummary
+    run: ExportRun, plan: list[_PatientPlan], summary: ExportSummary, *, whole_record: bool
 ) -> Iterator[JSON]:
     for item in plan:
         row = run.session.get(Patient, item.patient_id)
         assert row is not None, "visits belong to a patient"
         summary.patient_ids.append(item.patient_id)
         summary.encounter_ids.extend(item.encounter_ids)
-        for resource in _patient_resources(run, row, item.encounter_ids):
+        resources = _patient_resources(run, row, item.encounter_ids)
+        if whole_record:  # a patient's whole record: their worklist items too
+            resources = chain(resources, map(_pruned, worklist_to_fhir(run, row)))
+        for resource in resources:
             summary.resources[resource["resourceType"]] += 1
             yield resource
+
+
+def _counted(resources: Iterable[JSON], summary: ExportSummary | None) -> Iterator[JSON]:
+    for resource in resources:
+        if summary is not None:
+            summary.resources[resource["resourceType"]] += 1
+        yield _pruned(resource)
 
 
 def _patient_resources(run: ExportRun, row: Patient, encounter_ids: list[int]) -> Iterator[JSON]:

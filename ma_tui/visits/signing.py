@@ -20,7 +20,10 @@ from ma_tui.core.signing import SignContext
 from ma_tui.core.transaction import in_transaction
 from ma_tui.data.audit_content import signed_content
 from ma_tui.data.models.patients import Patient
+from ma_tui.data.models.staff import Staff
 from ma_tui.data.models.visits import Encounter, EncounterStatus, RoomingDraft
+from ma_tui.rooms.board import Occupant
+from ma_tui.rooms.store import occupy_for_visit
 from ma_tui.visits.claims import Terminal, check_hold, check_version, this_terminal
 from ma_tui.visits.draft import ROOM_MAX, VisitDraft
 from ma_tui.visits.holding import current_holder, move_encounter
@@ -95,6 +98,7 @@ def _sign(
         step.write(session, step.of(draft), context)
     if draft.room.strip():
         encounter.room = draft.room.strip()[:ROOM_MAX]
+        _occupy_room(session, encounter, patient, staff_id, now)
     encounter.signed_at = now
     encounter.signed_by_id = staff_id
     move_encounter(session, encounter, EncounterStatus.READY_FOR_PROVIDER, staff_id, now)
@@ -111,3 +115,27 @@ def _sign(
         # What was signed, hashed, so a value changed later is found (audit verify).
         detail=signed_detail(draft) | signed_content(session, draft.encounter_id),
     )
+
+
+def _occupy_room(
+    session: Session, encounter: Encounter, patient: Patient, staff_id: int | None, now: datetime
+) -> None:
+    """The visit's room, when it is on the board, is now occupied by its patient."""
+    assert encounter.room is not None
+    assert encounter.id is not None
+    assert patient.id is not None
+    staff = session.get(Staff, staff_id) if staff_id is not None else None
+    by = staff.display_name if staff is not None else "ma-tui"
+    occupant = Occupant(patient.id, f"{patient.given_name} {patient.family_name}", encounter.id)
+    room = occupy_for_visit(session, encounter.room, occupant, now, by)
+    if room is not None:
+        audit(
+            session,
+            AuditAction.UPDATE,
+            at=now,
+            staff_id=staff_id,
+            patient_id=patient.id,
+            entity="room",
+            entity_id=room.room_id,
+            detail={"room": room.name, "state": room.state.value},
+        )

@@ -22,7 +22,13 @@ from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
 from ma_tui.patients.registration import start_walk_in
 from ma_tui.patients.search import PatientQuery, matches, parse_search
-from ma_tui.screens.messages import OpenPatient, OpenStaffAccounts
+from ma_tui.screens.messages import (
+    OpenPatient,
+    OpenRooms,
+    OpenStaffAccounts,
+    OpenSterilization,
+    OpenWorklist,
+)
 from ma_tui.screens.queue.break_glass import BreakGlassScreen
 from ma_tui.screens.widgets.common import settle_inputs
 from ma_tui.screens.widgets.css import screen_css
@@ -35,6 +41,7 @@ from ma_tui.visits.queue import (
     other_patients,
     todays_queue,
 )
+from ma_tui.worklist.work import worklist_counts
 
 REFRESH_SECONDS = 30.0
 # Widths fit 80 columns with the scrollbar: content + 2 of padding per column.
@@ -69,8 +76,11 @@ class QueueScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="queue.open", show=True),
         Binding("f2", "walk_in", "Walk-in", id="queue.walk_in"),
+        Binding("f3", "worklist", "Worklist", id="queue.worklist"),
+        Binding("f4", "rooms", "Rooms", id="queue.rooms"),
         Binding("f5,ctrl+r", "refresh_queue", "Refresh", id="queue.refresh"),
         Binding("f7", "orders", "Orders", id="queue.orders"),
+        Binding("f10", "sterilization", "Sterilizer", id="queue.sterilization"),
         Binding("f9", "staff_accounts", "Staff", id="queue.users"),
         Binding("down", "move(1)", "Down", show=False, id="queue.down"),
         Binding("up", "move(-1)", "Up", show=False, id="queue.up"),
@@ -167,6 +177,15 @@ class QueueScreen(Screen[None]):
 
     def action_staff_accounts(self) -> None:
         self.post_message(OpenStaffAccounts())
+
+    def action_worklist(self) -> None:
+        self.post_message(OpenWorklist())
+
+    def action_rooms(self) -> None:
+        self.post_message(OpenRooms())
+
+    def action_sterilization(self) -> None:
+        self.post_message(OpenSterilization())
 
     def action_walk_in(self) -> None:
         from ma_tui.screens.queue.walkin import WalkInScreen
@@ -277,12 +296,25 @@ class QueueScreen(Screen[None]):
         self._painted.clear()
         self._show(select=selected)
         waiting = sum(entry.is_waiting for entry in self.entries)
-        self.query_one("#queue-title", Static).update(
-            Text.assemble(
-                ("Today's queue", "bold"),
-                f"   {now:%a %d %b %Y}  ·  {len(self.entries)} visits  ·  {waiting} waiting",
-            )
+        title = Text.assemble(
+            ("Today's queue", "bold"),
+            f" {now:%a %d %b %Y} · {len(self.entries)} visits · {waiting} waiting",
         )
+        title.append_text(self._worklist_counts(now))
+        self.query_one("#queue-title", Static).update(title)
+
+    def _worklist_counts(self, now: datetime) -> Text:
+        """`` · worklist 12, 3 OVERDUE`` (the overdue in bold); nothing when empty."""
+        try:
+            numbers = worklist_counts(self.engine, now, self._staff_id())
+        except UserError:
+            return Text()
+        if not numbers.open:
+            return Text()
+        counted = Text(f" · worklist {numbers.open}")
+        if numbers.overdue:
+            counted.append(f", {numbers.overdue} OVERDUE", style="bold")
+        return counted
 
     def _query(self) -> PatientQuery | None:
         return parse_search(self.query_one("#search", Input).value, self.clock().date())

@@ -26,6 +26,7 @@ from ma_tui.history.entry import SECTION_TITLES, SECTIONS
 from ma_tui.history.rows import section_rows
 from ma_tui.patients.chart import Chart, coverage_alert
 from ma_tui.patients.registration import clean_text
+from ma_tui.rooms.store import next_ready_room
 from ma_tui.screens.messages import ReloadVisit, VisitClosed
 from ma_tui.screens.visit.export import export_in_background
 from ma_tui.screens.visit.visit import VisitScreen, sentence
@@ -47,6 +48,7 @@ class ReviewScreen(VisitScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "sign", "Sign", id="review.sign", priority=True),
         Binding("f4", "room", "Room", id="review.room"),
+        Binding("f7", "next_room", "Next ready room", id="review.next_room", show=False),
         Binding("f6", "sign_and_export", "Sign+export", id="review.export"),
         Binding("1", "jump('checkin')", "Check-in", id="review.checkin"),
         Binding("2", "jump('vitals')", "Vitals", id="review.vitals"),
@@ -110,6 +112,19 @@ class ReviewScreen(VisitScreen):
 
     def action_room(self) -> None:
         self.query_one("#room", Input).focus()
+
+    def action_next_room(self) -> None:
+        """The room ready the longest, in the room field: signing puts the patient there."""
+        try:
+            room = next_ready_room(self.visit.engine)
+        except UserError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        if room is None:
+            self.notify("No room is ready: see the room board (F7 on the queue).")
+            return
+        self.query_one("#room", Input).value = room.name
+        self.capture_draft()
 
     def commit_step(self) -> bool:
         self.capture_draft()

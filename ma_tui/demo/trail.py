@@ -45,7 +45,7 @@ class AuditTrail:
         at: datetime,
         action: AuditAction,
         staff_id: int,
-        patient_id: int,
+        patient_id: int | None,
         *,
         entity: str | None = None,
         entity_id: int | None = None,

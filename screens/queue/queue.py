@@ -8,6 +8,7 @@ today's schedule are listed below it and can be started as a walk-in.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,8 +20,12 @@ from textual.widgets import DataTable, Input, Static
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
+from ma_tui.immunizations.chart import Observed, due_for, observed, record_reaction
+from ma_tui.immunizations.due import DueReport, DueStatus
+from ma_tui.immunizations.observation import observation_countdown
 from ma_tui.patients.registration import start_walk_in
 from ma_tui.patients.search import PatientQuery, matches, parse_search
+from ma_tui.screens.immunizations.injection import AskScreen, InjectionScreen
 from ma_tui.screens.messages import OpenPatient, OpenStaffAccounts
 from ma_tui.screens.queue.break_glass import BreakGlassScreen
 from ma_tui.screens.widgets.common import settle_inputs
@@ -36,6 +41,7 @@ from ma_tui.visits.queue import (
 )
 
 REFRESH_SECONDS = 30.0
+COUNTDOWN_SECONDS = 1.0  # the observation countdowns on the rows tick each second
 # Widths fit 80 columns with the scrollbar: content + 2 of padding per column.
 COLUMNS = (
     ("Time", "time", 5),
@@ -68,6 +74,8 @@ class QueueScreen(Screen[None]):
         Binding("enter", "open", "Open", id="queue.open", show=True),
         Binding("f2", "walk_in", "Walk-in", id="queue.walk_in"),
         Binding("f5", "refresh_queue", "Refresh", id="queue.refresh"),
+        Binding("f8", "inject", "Inject", id="queue.inject"),
+        Binding("f7", "reaction", "Reaction", id="queue.reaction"),
         Binding("f9", "staff_accounts", "Staff", id="queue.users"),
         Binding("down", "move(1)", "Down", show=False, id="queue.down"),
         Binding("up", "move(-1)", "Up", show=False, id="queue.up"),
@@ -91,6 +99,8 @@ class QueueScreen(Screen[None]):
         self.entries: list[QueueEntry] = []
         self.others: dict[int, OtherPatient] = {}  # the rows "Not scheduled", by patient
         self._painted: dict[str, tuple[Text, ...]] = {}  # the table's rows, by key
+        self.observed: dict[int, Observed] = {}  # doses under observation, by visit
+        self.due: dict[int, DueReport] = {}  # vaccines due today, by patient
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title")
@@ -102,6 +112,7 @@ class QueueScreen(Screen[None]):
         table.can_focus = False  # the search field keeps the keys; arrows move the rows
         yield table
         yield Static(id="queue-empty")
+        yield Static(id="queue-due")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -110,6 +121,7 @@ class QueueScreen(Screen[None]):
             table.add_column(label, key=key, width=width)
         self.refresh_queue()
         self.set_interval(REFRESH_SECONDS, self.refresh_queue)
+        self.set_interval(COUNTDOWN_SECONDS, self._tick)
         settle_inputs(self, cursor_blink=self.cursor_blink)
         self.query_one("#search", Input).focus()
 
@@ -144,6 +156,52 @@ class QueueScreen(Screen[None]):
         if action == "staff_accounts":
             return self.staff is not None and self.staff.role is StaffRole.ADMIN
         return True
+
+    def action_inject(self) -> None:
+        """F8: give an injection (or record one not given) to the highlighted visit's patient."""
+        encounter_id = self._highlighted_encounter()
+        if encounter_id is None:
+            self.notify("Highlight a visit of today's queue first.", severity="warning")
+            return
+        self.query_one("#search", Input).value = ""
+        screen = InjectionScreen(
+            self.engine, self.clock, encounter_id, self.staff, cursor_blink=self.cursor_blink
+        )
+        self.app.push_screen(screen)
+
+    def action_reaction(self) -> None:
+        """F7: note a reaction seen after the dose the highlighted patient is observed for."""
+        encounter_id = self._highlighted_encounter()
+        watched = self.observed.get(encounter_id) if encounter_id is not None else None
+        if watched is None:
+            self.notify("No dose given in this visit to note a reaction to.", severity="warning")
+            return
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                record_reaction(
+                    self.engine,
+                    watched.injection_id,
+                    text,
+                    now=self.clock(),
+                    staff_id=self._staff_id(),
+                )
+            except UserError as exc:
+                self.notify(str(exc), severity="warning", markup=False)
+                return
+            self.notify("Reaction noted: tell the provider now.", severity="warning")
+            self.refresh_queue()
+
+        question = f"Reaction after {watched.name}: what is seen?"
+        placeholder = "hives, fainting, swelling at the site, short of breath …"
+        self.app.push_screen(AskScreen(question, placeholder), answered)
+
+    def _highlighted_encounter(self) -> int | None:
+        key = _selected_key(self.query_one("#queue-table", DataTable))
+        kind, _, number = (key or "").partition(":")
+        return int(number) if kind == "encounter" else None
 
     def action_staff_accounts(self) -> None:
         self.post_message(OpenStaffAccounts())
@@ -213,6 +271,7 @@ class QueueScreen(Screen[None]):
         except UserError as exc:  # the queue as last read stays on screen
             self.notify(str(exc), severity="warning", markup=False)
             return
+        self._read_immunizations(now)
         # Painted whole again: the table's render caches (kept per change, up to
         # thousands of lines) are emptied with it, so a day of refreshes and searches
         # does not grow them. Each key of a search changes only what it must.
@@ -229,6 +288,53 @@ class QueueScreen(Screen[None]):
             )
         )
 
+    def _read_immunizations(self, now: datetime) -> None:
+        """The doses under observation and the vaccines due, for the rows and the line."""
+        try:
+            self.observed = observed(self.engine, [e.encounter_id for e in self.entries])
+            patients = {e.patient_id: e.birth_date for e in self.entries}
+            self.due = due_for(self.engine, patients, now.date())
+        except UserError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+
+    def _status(self, entry: QueueEntry) -> Text | None:
+        """The observation countdown the row shows in place of its status, if any."""
+        watched = self.observed.get(entry.encounter_id)
+        if watched is None:
+            return None
+        if watched.reaction:
+            return Text("reaction noted", style="bold red")
+        countdown = observation_countdown(watched.started_at, watched.minutes, self.clock())
+        if countdown.done:
+            return Text("obs done", style="green")
+        return Text(countdown.text, style="bold magenta")
+
+    def _tick(self) -> None:
+        """Each row under observation shows its countdown anew (only those cells)."""
+        table = self.query_one("#queue-table", DataTable)
+        for entry in self.entries:
+            key = f"encounter:{entry.encounter_id}"
+            cells = self._painted.get(key)
+            if entry.encounter_id not in self.observed or cells is None:
+                continue
+            new = _queue_cells(entry, self._status(entry))
+            if new != cells:
+                table.update_cell(key, "status", new[4])
+                self._painted[key] = new
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_due(event.row_key.value)
+
+    def _show_due(self, key: str | None) -> None:
+        """The highlighted patient's vaccines due today, on one line under the table."""
+        entry = next((e for e in self.entries if f"encounter:{e.encounter_id}" == key), None)
+        line = self.query_one("#queue-due", Static)
+        if entry is None:
+            line.update("")
+            return
+        report = self.due.get(entry.patient_id)
+        line.update(_due_text(entry.name, report))
+
     def _query(self) -> PatientQuery | None:
         return parse_search(self.query_one("#search", Input).value, self.clock().date())
 
@@ -242,7 +348,10 @@ class QueueScreen(Screen[None]):
         self._paint(
             table,
             [
-                *((f"encounter:{entry.encounter_id}", _queue_cells(entry)) for entry in entries),
+                *(
+                    (f"encounter:{entry.encounter_id}", _queue_cells(entry, self._status(entry)))
+                    for entry in entries
+                ),
                 *((f"patient:{patient.patient_id}", _other_cells(patient)) for patient in others),
             ],
         )
@@ -251,6 +360,7 @@ class QueueScreen(Screen[None]):
             table.move_cursor(row=table.get_row_index(select))
         elif table.row_count:
             table.move_cursor(row=0)
+        self._show_due(_selected_key(table))
 
     def _paint(self, table: DataTable[Text], rows: list[tuple[str, tuple[Text, ...]]]) -> None:
         """Show ``rows`` (key, cells) in order, changing only the rows that differ.
@@ -327,7 +437,22 @@ def _other_cells(patient: OtherPatient) -> tuple[Text, ...]:
     )
 
 
-def _queue_cells(entry: QueueEntry) -> tuple[Text, ...]:
+def _due_text(name: str, report: DueReport | None) -> Text:
+    text = Text(f"{name}: ", style="bold")
+    if report is None or not report.items:
+        text.append("no routine vaccine due today")
+        return text
+    text.append("vaccines due ")
+    for index, item in enumerate(report.items):
+        text.append(" · " if index else "")
+        overdue = item.status is DueStatus.OVERDUE
+        text.append(item.group_name + (" (overdue)" if overdue else ""))
+        text.stylize("bold yellow" if overdue else "yellow", len(text) - len(item.group_name))
+    text.append("   F8 inject", style="dim")
+    return text
+
+
+def _queue_cells(entry: QueueEntry, status: Text | None = None) -> tuple[Text, ...]:
     style = STATUS_STYLES.get(entry.status, "")
     # Text, not str: a name with [brackets] must not be read as markup.
     return (
@@ -335,7 +460,7 @@ def _queue_cells(entry: QueueEntry) -> tuple[Text, ...]:
         Text(entry.name),
         Text(entry.age),
         Text(entry.sex),
-        Text(entry.status.label, style=style),
+        status or Text(entry.status.label, style=style),
         Text(entry.wait, style=style),
         Text(entry.room),
     )

@@ -3,8 +3,9 @@
 ``import_resources`` reads its input twice. Pass 1 imports the Patient resources
 (and reports what could not be read); pass 2 imports everything that refers to a
 patient: Coverage, Appointment (a visit on the schedule), AllergyIntolerance,
-MedicationStatement and Condition. So a resource that comes before its patient, or
-in another file, still finds it, and no file is ever held in memory.
+MedicationStatement, Condition, Immunization and MedicationAdministration. So a
+resource that comes before its patient, or in another file, still finds it, and no
+file is ever held in memory.
 
 Each resource is checked against the FHIR R4B model first (``validation``), then
 read by the ``from_fhir`` of its type (``ma_tui.fhir.resources``), with the tables
@@ -31,7 +32,15 @@ from ma_tui.core.transaction import in_transaction, read_only
 from ma_tui.data.models.settings import ClinicSetting
 from ma_tui.data.store import is_busy_error
 from ma_tui.fhir.report import REASON_MAX, ImportReport, Outcome, not_imported
-from ma_tui.fhir.resources import allergy, appointment, condition, coverage, medication, patient
+from ma_tui.fhir.resources import (
+    allergy,
+    appointment,
+    condition,
+    coverage,
+    immunization,
+    medication,
+    patient,
+)
 from ma_tui.fhir.resources.incoming import ImportContext, ImportRun, ImportWork, Result
 from ma_tui.fhir.resources.values import Rejected, shortened, shown
 from ma_tui.fhir.settings import CLINIC_ID_KEY
@@ -57,6 +66,8 @@ _FROM_FHIR: dict[str, Callable[[ImportWork, JSON], Result]] = {
     "AllergyIntolerance": allergy.from_fhir,
     "MedicationStatement": medication.from_fhir,
     "Condition": condition.from_fhir,
+    "Immunization": immunization.from_immunization,
+    "MedicationAdministration": immunization.from_medication_administration,
 }
 
 

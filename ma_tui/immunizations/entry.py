@@ -13,7 +13,7 @@ from datetime import date
 
 from ma_tui.core.errors import InvalidInput
 from ma_tui.core.parsing import parse_date_of_birth
-from ma_tui.data.catalogs.vaccines import vaccine_catalog
+from ma_tui.data.catalogs.vaccines import SITES, vaccine_catalog
 from ma_tui.immunizations.administration import Order
 from ma_tui.immunizations.inventory import ELIGIBILITY_DISPLAY, Eligibility
 
@@ -62,3 +62,9 @@ def edition_from_text(text: str) -> date | None:
         return date.fromisoformat(typed)
     except ValueError as exc:
         raise InvalidInput(f"{typed}: the VIS edition date as YYYY-MM-DD") from exc
+
+
+def site_name(key: str) -> str:
+    """A site's words for the readback (``LD``: left deltoid); a key not known as typed."""
+    site = SITES.get(key.strip().upper())
+    return site[0] if site else key

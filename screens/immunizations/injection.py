@@ -29,7 +29,6 @@ from ma_tui.core.ages import format_age
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import InvalidInput, UserError
 from ma_tui.core.transaction import Engine
-from ma_tui.data.catalogs.vaccines import SITES
 from ma_tui.immunizations.administration import (
     NOT_GIVEN_DISPLAY,
     AdministrationCheck,
@@ -52,6 +51,7 @@ from ma_tui.immunizations.entry import (
     eligibility_from_text,
     order_from_text,
     same_birth_date,
+    site_name,
 )
 from ma_tui.immunizations.inventory import FUNDING_DISPLAY
 from ma_tui.immunizations.scan import MAX_SCAN, SCREEN_SEPARATOR, parse_vial_scan
@@ -228,7 +228,7 @@ class InjectionScreen(Screen[None]):
         self._note("dose", product.dose.unit)
         self._set("route", product.routes[0] if product.routes else "")
         self._set("site", product.default_site)
-        self._note("site", SITES[product.default_site][0])
+        self._note("site", site_name(product.default_site))
         self._set("vis", product.vis.edition.isoformat() if product.vis else "")
         self._note("vis", "given today" if product.vis else "no VIS: a medication")
         if not self._value("order"):

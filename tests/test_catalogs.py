@@ -94,8 +94,8 @@ def test_every_json_file_in_the_folder_has_a_loader() -> None:
     on_disk = {path.name for path in CATALOG_DIR.glob("*.json")}
     assert set(LOADERS) <= on_disk
     # vital_ranges.json belongs to the vitals screen, not to autocomplete; the screening,
-    # point-of-care, vaccine, refill, room and clinic-hours files are loaded and checked by
-    # their own modules of ma_tui.data.catalogs.
+    # point-of-care, vaccine, refill, room, clinic-hours and standing-order files are
+    # loaded and checked by their own modules of ma_tui.data.catalogs.
     assert on_disk - set(LOADERS) <= {
         "vital_ranges.json",
         "screenings.json",
@@ -106,6 +106,7 @@ def test_every_json_file_in_the_folder_has_a_loader() -> None:
         "room_types.json",
         "clinic_hours.json",
         "screening_rules.json",
+        "standing_orders.json",
     }
 
 

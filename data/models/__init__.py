@@ -10,7 +10,7 @@ SQLite and PostgreSQL. Timestamps are aware UTC datetimes; dates are plain dates
 
 Each domain's tables are in its own module (``patients``, ``visits``,
 ``observations``, ``history``, ``immunizations``, ``staff``, ``audit``,
-``settings``); importing this
+``settings``, ``orders``, ``labs``); importing this
 package registers every table in ``SQLModel.metadata``, which the migrations and
 ``create_all`` read.
 """
@@ -19,7 +19,9 @@ from ma_tui.data.models import (
     audit,
     history,
     immunizations,
+    labs,
     observations,
+    orders,
     patients,
     settings,
     staff,
@@ -30,7 +32,9 @@ __all__ = [
     "audit",
     "history",
     "immunizations",
+    "labs",
     "observations",
+    "orders",
     "patients",
     "settings",
     "staff",

@@ -48,6 +48,7 @@ from ma_tui.fhir.resources import (
     immunization,
     medication,
     patient,
+    poc_results,
     procedure,
     social_history,
     vital_signs,
@@ -359,7 +360,8 @@ def _patient_resources(run: ExportRun, row: Patient, encounter_ids: list[int]) -
 
 
 def _visits(run: ExportRun, encounter_ids: list[int], subject: JSON) -> Iterator[JSON]:
-    """Each visit: its Appointment when it was booked, the Encounter, the HPI, the vitals."""
+    """Each visit: its Appointment when it was booked, the Encounter, the HPI, the vitals,
+    the point-of-care results."""
     for encounter_id in encounter_ids:
         visit = run.session.get(Encounter, encounter_id)
         assert visit is not None
@@ -369,6 +371,7 @@ def _visits(run: ExportRun, encounter_ids: list[int], subject: JSON) -> Iterator
         if encounter.has_hpi(visit):
             yield encounter.hpi_to_fhir(run, visit, subject)
         yield from vital_signs.to_fhir(run, visit, subject)
+        yield from poc_results.to_fhir(run, visit, subject)
 
 
 def _pruned(value: Any) -> Any:

@@ -3,9 +3,11 @@
 ``import_resources`` reads its input twice. Pass 1 imports the Patient resources
 (and reports what could not be read); pass 2 imports everything that refers to a
 patient: Coverage, Appointment (a visit on the schedule), AllergyIntolerance,
-MedicationStatement, Condition, Immunization and MedicationAdministration. So a
-resource that comes before its patient, or in another file, still finds it, and no
-file is ever held in memory.
+MedicationStatement, Condition, Immunization and MedicationAdministration, and
+ServiceRequest and MedicationRequest (orders on the visit; they come after the
+Appointment that makes the visit, in the same pass, so a Bundle lists the
+Appointment first). So a resource that comes before its patient, or in another
+file, still finds it, and no file is ever held in memory.
 
 Each resource is checked against the FHIR R4B model first (``validation``), then
 read by the ``from_fhir`` of its type (``ma_tui.fhir.resources``), with the tables
@@ -39,6 +41,7 @@ from ma_tui.fhir.resources import (
     coverage,
     immunization,
     medication,
+    orders,
     patient,
 )
 from ma_tui.fhir.resources.incoming import ImportContext, ImportRun, ImportWork, Result
@@ -68,6 +71,8 @@ _FROM_FHIR: dict[str, Callable[[ImportWork, JSON], Result]] = {
     "Condition": condition.from_fhir,
     "Immunization": immunization.from_immunization,
     "MedicationAdministration": immunization.from_medication_administration,
+    "ServiceRequest": orders.service_request_from_fhir,
+    "MedicationRequest": orders.medication_request_from_fhir,
 }
 
 

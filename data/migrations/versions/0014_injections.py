@@ -1,7 +1,7 @@
 """Injections: vaccine and medication lots on the shelf, and doses in the chart
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-03
 
 ``vaccine_lot`` is one lot of one product (codes, expiry, doses on hand, funding
@@ -17,7 +17,7 @@ from alembic import op
 import ma_tui.data.types
 
 revision: str = "0014"
-down_revision: str | None = "0010"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -91,15 +91,14 @@ def test_a_dose_given_here_exports_as_a_valid_immunization_and_comes_back(
     lot_id = next(s.id for s in shelf(demo_sqlite) if s.lot.lot == "AX5521")
     assert product.vis is not None
     giving = Giving(
-        lot_id,
-        product.dose,
-        "IM",
-        "LD",
-        CLINIC_NOW,
-        True,
-        Order(group="influenza"),
-        None,
-        product.vis.edition,
+        lot_id=lot_id,
+        dose=product.dose,
+        route="IM",
+        site="LD",
+        given_at=CLINIC_NOW,
+        identifiers_confirmed=True,
+        order=Order(group="influenza"),
+        vis_edition=product.vis.edition,
     )
     give_dose(demo_sqlite, patient, giving, now=CLINIC_NOW, staff_id=None)
     with Session(demo_sqlite) as session:

@@ -8,12 +8,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from textual.widgets import DataTable
 
+from ma_tui.data.catalogs.vaccines import vaccine_catalog
 from ma_tui.data.models.history import Allergy, AllergyCategory
 from ma_tui.data.models.immunizations import Injection, VaccineLot
+from ma_tui.data.models.orders import OrderStatus, VisitOrder
 from ma_tui.data.models.patients import Patient
+from ma_tui.data.models.staff import Staff
+from ma_tui.orders.items import item_for_product
+from ma_tui.orders.orders import place_orders
 from ma_tui.screens.immunizations.injection import InjectionScreen
 from ma_tui.screens.queue.queue import QueueScreen
-from tests.conftest import todays_encounter_id
+from tests.conftest import CLINIC_NOW, todays_encounter_id
 from tests.pilot import field, make_app, shown, type_text
 
 GS = "ctrl+right_square_bracket"  # what a terminal delivers for the scanner's FNC1
@@ -43,7 +48,18 @@ def _doses(engine: Engine, lot: str) -> int:
         return session.exec(select(VaccineLot).where(VaccineLot.lot == lot)).one().doses_on_hand
 
 
+def _order_flu(engine: Engine, family_name: str) -> int:
+    """Dr. Chen orders a flu shot at the visit; the order's id."""
+    with Session(engine) as session:
+        chen = session.exec(select(Staff).where(Staff.username == "dr.chen")).one()
+    assert chen.id is not None
+    flu = item_for_product(vaccine_catalog().product("flu_afluria"))
+    encounter_id = todays_encounter_id(engine, family_name)
+    return place_orders(engine, encounter_id, [flu], by=chen.id, at=CLINIC_NOW)[0].id
+
+
 async def test_a_flu_shot_from_a_scanned_barcode_starts_the_countdown(demo_sqlite: Engine) -> None:
+    order_id = _order_flu(demo_sqlite, "Whitfield")
     app = make_app(demo_sqlite)
     async with app.run_test() as pilot:
         await _open(pilot, "whit da")
@@ -53,7 +69,8 @@ async def test_a_flu_shot_from_a_scanned_barcode_starts_the_countdown(demo_sqlit
         vial = shown(app, "#injection-vial").replace("\n", " ")
         assert "lot AX5521 exp 06/21/2027 (vial 06/30/2027, shelf 06/21/2027)" in vial
         assert "private stock · 38 on hand" in vial
-        for typed in ("flu", "4/12/68", "", "", "", "", ""):
+        assert field(app, "#injection-order").value == "1"  # the open order it fills
+        for typed in ("", "4/12/68", "", "", "", "", ""):
             await type_text(pilot, typed)
             await pilot.press("enter")
         await pilot.pause()
@@ -64,6 +81,9 @@ async def test_a_flu_shot_from_a_scanned_barcode_starts_the_countdown(demo_sqlit
     assert _doses(demo_sqlite, "AX5521") == 37
     with Session(demo_sqlite) as session:
         given = session.exec(select(Injection).where(Injection.lot == "AX5521")).one()
+        order = session.get(VisitOrder, order_id)
+    assert order is not None
+    assert (order.status, given.order_id) == (OrderStatus.DONE, order_id)
     assert (given.cvx, given.ndc, given.expires, given.site) == (
         "140",
         "33332-0024-04",
@@ -77,7 +97,7 @@ async def test_an_expired_lot_is_refused_at_the_scan(demo_sqlite: Engine) -> Non
     async with app.run_test() as pilot:
         await _open(pilot, "whit da")
         await _scan(pilot, EXPIRED_TDAP)
-        for typed in ("tdap", "4/12/68", "", "", "", "", ""):
+        for typed in ("", "4/12/68", "", "", "", "", ""):
             await type_text(pilot, typed)
             await pilot.press("enter")
         await pilot.press("ctrl+s")
@@ -87,6 +107,7 @@ async def test_an_expired_lot_is_refused_at_the_scan(demo_sqlite: Engine) -> Non
 
 
 async def test_an_allergy_to_the_vaccine_stops_it(demo_sqlite: Engine) -> None:
+    _order_flu(demo_sqlite, "Benton")
     with Session(demo_sqlite) as session:
         benton = session.exec(select(Patient).where(Patient.family_name == "Benton")).one()
         assert benton.id is not None
@@ -102,7 +123,7 @@ async def test_an_allergy_to_the_vaccine_stops_it(demo_sqlite: Engine) -> None:
     async with app.run_test() as pilot:
         await _open(pilot, "benton")
         await _scan(pilot, FLU)
-        for typed in ("flu", "11/2/49", "", "", "", "", ""):
+        for typed in ("", "11/2/49", "", "", "", "", ""):
             await type_text(pilot, typed)
             await pilot.press("enter")
         assert isinstance(app.screen, InjectionScreen)

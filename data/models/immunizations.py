@@ -58,6 +58,7 @@ class Injection(SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id", index=True)
     encounter_id: int | None = Field(default=None, foreign_key="encounter.id", index=True)
     lot_id: int | None = Field(default=None, foreign_key="vaccine_lot.id")
+    order_id: int | None = Field(default=None, foreign_key="visit_order.id")  # the order it did
     is_vaccine: bool = True
     status: InjectionStatus = Field(sa_type=enum_column_type(InjectionStatus))
     occurred_on: date = Field(index=True)

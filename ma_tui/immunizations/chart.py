@@ -47,6 +47,7 @@ from ma_tui.immunizations.inventory import Eligibility, FundingSource, after_dos
 from ma_tui.immunizations.observation import MAX_MINUTES
 from ma_tui.immunizations.record import InjectionRecord, record_given, record_not_given
 from ma_tui.immunizations.shelf import ShelfLot, shelf_lot
+from ma_tui.orders.orders import complete_order
 
 OBSERVATION_KEY = "observation_minutes"  # a ClinicSetting row
 DEFAULT_OBSERVATION_MINUTES = 15
@@ -79,6 +80,7 @@ class Giving:
     given_at: datetime
     identifiers_confirmed: bool
     order: Order
+    order_id: int | None = None  # the visit's order the dose does (None: stops, no order)
     eligibility: Eligibility | None = None
     vis_edition: date | None = None
     scanned_expiry: date | None = None  # the barcode's: the sooner of it and the shelf's counts
@@ -274,8 +276,13 @@ def give_dose(
         )
         row.doses_on_hand = after_dose(on_shelf.lot).doses_on_hand
         session.add(row)
+        if giving.order_id is not None:
+            complete_order(
+                session, giving.order_id, encounter_id=patient.encounter_id, by=staff_id, at=now
+            )
         injection = _row(record_given(given, giving.eligibility), patient)
         injection.lot_id = row.id
+        injection.order_id = giving.order_id
         injection.product_key = on_shelf.product.key
         injection.observation_minutes = patient.observation_minutes
         injection.recorded_at = now

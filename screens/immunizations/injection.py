@@ -15,6 +15,7 @@ F3 records the dose as not given, with a reason (refused, deferred, ...).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import ClassVar
 
@@ -27,12 +28,13 @@ from textual.widgets import Input, Label, Static
 
 from ma_tui.core.ages import format_age
 from ma_tui.core.clock import Clock
-from ma_tui.core.errors import InvalidInput, UserError
+from ma_tui.core.errors import InvalidInput, NotAllowed, UserError
 from ma_tui.core.transaction import Engine
 from ma_tui.immunizations.administration import (
     NOT_GIVEN_DISPLAY,
     AdministrationCheck,
     NotGiven,
+    Order,
     dose_from_text,
     not_given_reason,
 )
@@ -49,13 +51,17 @@ from ma_tui.immunizations.chart import (
 from ma_tui.immunizations.entry import (
     edition_from_text,
     eligibility_from_text,
-    order_from_text,
+    injection_orders,
+    matching_order,
+    order_of,
     same_birth_date,
     site_name,
+    standing_order_for,
 )
 from ma_tui.immunizations.inventory import FUNDING_DISPLAY
 from ma_tui.immunizations.scan import MAX_SCAN, SCREEN_SEPARATOR, parse_vial_scan
 from ma_tui.immunizations.shelf import ScannedVial, ShelfLot, find_scanned
+from ma_tui.orders.orders import OrderView, place_standing_order
 from ma_tui.screens.widgets.common import PatientBanner, settle_inputs
 from ma_tui.screens.widgets.confirm import ConfirmScreen
 from ma_tui.screens.widgets.css import screen_css
@@ -64,7 +70,7 @@ from ma_tui.staff.accounts import Staff
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("scan", "Scan vial", "scan the 2D barcode"),
-    ("order", "Ordered", "flu, tdap, b12 …"),
+    ("order", "Order", "number, or standing"),
     ("dob", "DOB again", "ask name and DOB"),
     ("dose", "Dose", ""),
     ("route", "Route", "IM, SC, ID"),
@@ -124,6 +130,7 @@ class InjectionScreen(Screen[None]):
         self.cursor_blink = cursor_blink
         self.patient: InjectionPatient | None = None
         self.vial: ScannedVial | None = None
+        self.orders: list[OrderView] = []  # the visit's open injection orders, numbered from 1
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Give an injection", style="bold"), id="injection-title")
@@ -148,11 +155,13 @@ class InjectionScreen(Screen[None]):
         settle_inputs(self, cursor_blink=self.cursor_blink)
         try:
             self.patient = injection_patient(self.engine, self.encounter_id)
+            self.orders = injection_orders(self.engine, self.encounter_id)
         except UserError as exc:
             self.notify(str(exc), severity="error", markup=False)
             self.dismiss(None)
             return
         self._show_patient(self.patient)
+        self._note("order", _orders_text(self.orders))
         self.query_one("#injection-scan", Input).focus()
 
     # ------------------------------------------------------------- showing
@@ -209,6 +218,8 @@ class InjectionScreen(Screen[None]):
         name = (event.input.id or "").removeprefix("injection-")
         if name == "scan" and not self._read_scan():
             return
+        if name == "order":
+            self._show_order()
         if name == FIELDS[-1][0]:
             self.action_give()
         else:
@@ -231,10 +242,33 @@ class InjectionScreen(Screen[None]):
         self._note("site", site_name(product.default_site))
         self._set("vis", product.vis.edition.isoformat() if product.vis else "")
         self._note("vis", "given today" if product.vis else "no VIS: a medication")
-        if not self._value("order"):
-            self._note("order", "as the provider ordered it")
+        matched = matching_order(self.orders, product)
+        if matched is not None and not self._value("order"):
+            self._set("order", str(matched + 1))
+        self._show_order()
         self._show_check()
         return True
+
+    def _show_order(self) -> None:
+        typed = self._value("order").strip()
+        view = self.orders[int(typed) - 1] if _numbered(typed, len(self.orders)) else None
+        if view is not None:
+            self._note("order", Text(f"{view.display}: {view.ordered_by}", style="green"))
+        elif not typed:
+            self._note("order", Text("no order for this product", style="bold red"))
+
+    def _order(self, typed: str) -> tuple[Order, int | None]:
+        """The order the field names: an open order by its number, or a standing order
+        (placed when the dose is given); nothing typed is no order (a stop)."""
+        typed = typed.strip()
+        if not typed:
+            return Order(), None
+        if _numbered(typed, len(self.orders)):
+            view = self.orders[int(typed) - 1]
+            return order_of(view), view.id
+        assert self.vial is not None
+        standing_order_for(typed, self.vial.product)
+        return Order(group=self.vial.product.group, product_key=self.vial.product.key), None
 
     def _giving(self) -> Giving | None:
         """What the form says, read; None (each field saying why) when it cannot be."""
@@ -244,11 +278,12 @@ class InjectionScreen(Screen[None]):
         today = self.clock().date()
         product = self.vial.product
         problems: list[str] = []
+        order: Order | None
         try:
-            order = order_from_text(self._value("order"))
+            order, order_id = self._order(self._value("order"))
         except InvalidInput as exc:
             problems.append(str(exc))
-            order = None
+            order, order_id = None, None
         try:
             confirmed = same_birth_date(self._value("dob"), self.patient.birth_date, today)
             if not confirmed:
@@ -276,6 +311,7 @@ class InjectionScreen(Screen[None]):
             given_at=self.clock(),
             identifiers_confirmed=confirmed,
             order=order,
+            order_id=order_id,
             eligibility=eligibility,
             vis_edition=edition,
             scanned_expiry=self.vial.scan.expires,
@@ -328,6 +364,8 @@ class InjectionScreen(Screen[None]):
         if giving is None or self.patient is None or self.vial is None:
             return
         try:
+            if giving.order_id is None:
+                giving = replace(giving, order_id=self._place_standing_order())
             give_dose(
                 self.engine, self.patient, giving, now=self.clock(), staff_id=self._staff_id()
             )
@@ -338,6 +376,18 @@ class InjectionScreen(Screen[None]):
         minutes = self.patient.observation_minutes
         self.notify(f"Given: {self.vial.product.name}. Observe for {minutes} minutes.")
         self.dismiss(None)
+
+    def _place_standing_order(self) -> int:
+        """Put the standing order typed on the visit (by the MA signed in); its id."""
+        assert self.vial is not None
+        protocol = standing_order_for(self._value("order"), self.vial.product)
+        if self.staff is None or self.staff.id is None:
+            raise NotAllowed("sign in to place a standing order")
+        placed = place_standing_order(
+            self.engine, self.encounter_id, protocol, by=self.staff.id, at=self.clock()
+        )
+        product_key = self.vial.product.key
+        return next(o.id for o in placed if o.catalog_key == product_key)
 
     def action_not_given(self) -> None:
         if self.vial is None or self.patient is None:
@@ -401,6 +451,16 @@ class AskScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _numbered(typed: str, count: int) -> bool:
+    return typed.isdigit() and 1 <= int(typed) <= count
+
+
+def _orders_text(orders: list[OrderView]) -> Text:
+    if not orders:
+        return Text("none open: a standing order?", style="yellow")
+    return Text(" · ".join(f"{n} {o.display}" for n, o in enumerate(orders, 1)))
 
 
 def _lot_text(vial: ScannedVial, lot: ShelfLot) -> Text:

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("patient_id", sa.Integer(), nullable=False),
         sa.Column("encounter_id", sa.Integer(), nullable=True),
         sa.Column("lot_id", sa.Integer(), nullable=True),
+        sa.Column("order_id", sa.Integer(), nullable=True),
         sa.Column("is_vaccine", sa.Boolean(), nullable=False),
         sa.Column(
             "status",
@@ -105,6 +106,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["lot_id"],
             ["vaccine_lot.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["visit_order.id"],
         ),
         sa.ForeignKeyConstraint(
             ["patient_id"],

@@ -62,7 +62,7 @@ from ma_tui.immunizations.inventory import FUNDING_DISPLAY
 from ma_tui.immunizations.scan import MAX_SCAN, SCREEN_SEPARATOR, parse_vial_scan
 from ma_tui.immunizations.shelf import ScannedVial, ShelfLot, find_scanned
 from ma_tui.orders.orders import OrderView, place_standing_order
-from ma_tui.screens.widgets.common import PatientBanner, settle_inputs
+from ma_tui.screens.widgets.common import PatientBanner, due_text, settle_inputs
 from ma_tui.screens.widgets.confirm import ConfirmScreen
 from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
@@ -191,15 +191,8 @@ class InjectionScreen(Screen[None]):
             for r in history[-HISTORY_SHOWN:]
         ]
         text.append(" · ".join(shown) or "no immunizations")
-        report = due.get(patient.patient_id)
-        text.append("\nDue today: ", style="bold")
-        if report is None or not report.items:
-            text.append("nothing routine")
-        for index, item in enumerate(report.items if report else ()):
-            text.append(" · " if index else "")
-            overdue = item.status.value == "overdue"
-            label = item.group_name + (" (overdue)" if overdue else "")
-            text.append(label, style="bold yellow" if overdue else "")
+        text.append("\n")
+        text.append(due_text(due.get(patient.patient_id), lead="Due today: "))
         self.query_one("#injection-record", Static).update(text)
 
     def _note(self, name: str, text: str | Text) -> None:

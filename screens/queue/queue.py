@@ -21,14 +21,14 @@ from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
 from ma_tui.immunizations.chart import Observed, due_for, observed, record_reaction
-from ma_tui.immunizations.due import DueReport, DueStatus
+from ma_tui.immunizations.due import DueReport
 from ma_tui.immunizations.observation import observation_countdown
 from ma_tui.patients.registration import start_walk_in
 from ma_tui.patients.search import PatientQuery, matches, parse_search
 from ma_tui.screens.immunizations.injection import AskScreen, InjectionScreen
 from ma_tui.screens.messages import OpenPatient, OpenStaffAccounts
 from ma_tui.screens.queue.break_glass import BreakGlassScreen
-from ma_tui.screens.widgets.common import settle_inputs
+from ma_tui.screens.widgets.common import due_text, settle_inputs
 from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.staff.accounts import Staff, StaffRole
@@ -332,8 +332,7 @@ class QueueScreen(Screen[None]):
         if entry is None:
             line.update("")
             return
-        report = self.due.get(entry.patient_id)
-        line.update(_due_text(entry.name, report))
+        line.update(due_text(self.due.get(entry.patient_id), lead=f"{entry.name}, due: "))
 
     def _query(self) -> PatientQuery | None:
         return parse_search(self.query_one("#search", Input).value, self.clock().date())
@@ -435,21 +434,6 @@ def _other_cells(patient: OtherPatient) -> tuple[Text, ...]:
         Text(""),
         Text(""),
     )
-
-
-def _due_text(name: str, report: DueReport | None) -> Text:
-    text = Text(f"{name}: ", style="bold")
-    if report is None or not report.items:
-        text.append("no routine vaccine due today")
-        return text
-    text.append("vaccines due ")
-    for index, item in enumerate(report.items):
-        text.append(" · " if index else "")
-        overdue = item.status is DueStatus.OVERDUE
-        text.append(item.group_name + (" (overdue)" if overdue else ""))
-        text.stylize("bold yellow" if overdue else "yellow", len(text) - len(item.group_name))
-    text.append("   F8 inject", style="dim")
-    return text
 
 
 def _queue_cells(entry: QueueEntry, status: Text | None = None) -> tuple[Text, ...]:

@@ -77,7 +77,7 @@ async def test_queue_shows_what_the_database_holds(engine: Engine) -> None:
     app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), sign_in=False)
     async with app.run_test():
         assert _rows(app) == [
-            ["09:00", "Łukasz, Nguyễn", "6 mo", "M", "Ready for provider", "1h15", "Exam 4"]
+            ["09:00", "Łukasz, Nguyễn", "6 mo", "M", "Ready for provider", "1h15", "Exam 4", ""]
         ]
         assert "1 waiting" in _title(app)
 

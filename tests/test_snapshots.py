@@ -239,6 +239,23 @@ def test_add_staff_account_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> N
     assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=mismatch)
 
 
+def test_orders_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def orders(pilot: Pilot[None]) -> None:
+        await type_text(pilot, "benton")
+        await pilot.press("f7")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=orders)
+
+
+def test_poc_test_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def urinalysis(pilot: Pilot[None]) -> None:
+        await type_text(pilot, "benton")
+        await pilot.press("f7", "enter")
+        await type_text(pilot, "ua glu neg bld tr le 1+ nit pos sg 1.020 ph 6")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=urinalysis)
+
+
 def test_injection_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     """A flu vial scanned for Dana Whitfield: no order yet, so the stop says so."""
 

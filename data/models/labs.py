@@ -98,3 +98,21 @@ class PocReading(SQLModel, table=True):
     choice: str | None = Field(default=None, max_length=32)  # "negative", "1+"
     unit: str | None = Field(default=None, max_length=32)  # UCUM
     interpretation: str | None = Field(default=None, max_length=8)  # N, A, H, L, HH, LL
+
+
+class PocDraft(SQLModel, table=True):
+    """A point-of-care line typed but not yet resulted, kept as the MA types it.
+
+    One per visit and test: the line and the kit lot chosen, so a closed terminal
+    or a step away loses nothing. Resulting the test deletes it in its transaction.
+    """
+
+    __tablename__ = "poc_draft"
+
+    encounter_id: int = Field(foreign_key="encounter.id", primary_key=True)
+    test_key: str = Field(max_length=32, primary_key=True)
+    order_id: int | None = Field(default=None, foreign_key="visit_order.id")
+    line: str = Field(max_length=200)
+    kit_lot_id: int | None = Field(default=None, foreign_key="poc_kit_lot.id")
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -4,7 +4,8 @@
 tests and the keystroke benchmark start from it. Everything in it is invented: its
 people are in ``ma_tui.demo.people`` and its staff in ``ma_tui.demo.staff``; the
 modules beside them each build one part of it (``patients``, ``schedule``,
-``vitals``, ``history``, ``vaccines``, ``trail``) with what ``ma_tui.demo.build.Build`` hands them.
+``vitals``, ``history``, ``vaccines``, ``labs``, ``trail``) with what
+``ma_tui.demo.build.Build`` hands them.
 
 The clinic is fully determined by the ``today`` and time zone it is built for
 (``ma_tui.demo.day``): the same day always gives the same rows. Building again
@@ -30,6 +31,7 @@ from ma_tui.data.models.visits import Encounter
 from ma_tui.demo.build import Build
 from ma_tui.demo.day import Bookings, DemoDay
 from ma_tui.demo.history import add_history
+from ma_tui.demo.labs import add_labs_and_orders
 from ma_tui.demo.patients import add_coverages, add_patient
 from ma_tui.demo.people import PATIENTS
 from ma_tui.demo.refresh import DEMO_MARKER_KEY, empty_the_demo
@@ -72,7 +74,8 @@ def build_demo_clinic(engine: Engine, today: date, tz: tzinfo) -> DemoSummary:
 
 
 def _write_clinic(session: Session, day: DemoDay) -> None:
-    """The settings, the staff, then each patient in turn, and last the audit trail."""
+    """The settings, the staff, each patient in turn, the orders and point-of-care
+    supplies (``labs``), and last the audit trail."""
     for key, value in CLINIC_SETTINGS.items():
         session.add(ClinicSetting(key=key, value=value))
     opened = day.local(day.today - timedelta(days=120), "08:00")
@@ -81,6 +84,7 @@ def _write_clinic(session: Session, day: DemoDay) -> None:
     add_shelf(build)
     for person in PATIENTS:
         _add_person(build, person)
+    add_labs_and_orders(build)
     build.trail.write(session)
 
 

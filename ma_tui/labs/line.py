@@ -227,3 +227,12 @@ def _example(test: PocTest, analyte: Analyte) -> str:
 
 def _panel_example(test: PocTest) -> str:
     return " ".join([test.words[0], *(_example(test, a) for a in test.analytes[:2])])
+
+
+def line_example(test: PocTest) -> str:
+    """A line of this test as the entry field's placeholder shows it: ``glu 140``."""
+    if test.single:
+        return _example(test, test.analytes[0])
+    if EXAMPLE.split()[0] in test.words:
+        return EXAMPLE
+    return _panel_example(test)

@@ -4,10 +4,10 @@
 the test, the patient's sex and age (for the reference bands), the kit lots on the
 shelf and today's QC state. :func:`record_result` takes the typed line, the kit lot
 and, when today's QC has not passed, the MA's word that they were told
-(``without_qc``); it stores the result and its readings, marks the order done, and
-writes the audit events, all in one transaction. An expired kit, a kit for another
-test, a line with a refused piece or a line for a test other than the order's is
-refused and nothing is stored.
+(``without_qc``). It stores the result and its readings, marks the order done,
+drops the draft of the line and writes the audit events, all in one transaction.
+An expired kit, a kit for another test, a line with a refused piece or a line for
+a test other than the order's is refused and nothing is stored.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ma_tui.data.models.labs import PocResult as PocResultRow
 from ma_tui.data.models.orders import VisitOrder
 from ma_tui.data.models.patients import Patient, Sex
 from ma_tui.data.models.visits import Encounter
+from ma_tui.labs.drafts import forget_poc_draft
 from ma_tui.labs.kits import QcState, qc_notice
 from ma_tui.labs.line import parse_poc_line
 from ma_tui.labs.record import PocResult, result_from_line
@@ -153,6 +154,7 @@ def record_result(
         if qc is not QcState.PASSED and not without_qc:
             raise QcNotPassed(qc_notice(qc, result.test) or "run the controls first")
         row = _store(session, encounter, result, line_text, kit_row, by, order)
+        forget_poc_draft(session, encounter_id, result.test.key)
         if order is not None:
             assert order.id is not None
             complete_order(session, order.id, encounter_id=encounter_id, by=by, at=now)

@@ -16,6 +16,7 @@ from ma_tui.data.models.patients import Patient, Sex
 from ma_tui.data.models.staff import Staff
 from ma_tui.data.models.visits import Encounter
 from ma_tui.data.models.visits import EncounterStatus as EncounterStatus
+from ma_tui.orders.orders import open_order_counts
 from ma_tui.patients.search import PatientQuery, search_patients
 
 # Statuses in which the patient is waiting for someone: the wait is shown.
@@ -39,6 +40,7 @@ class QueueEntry:
     wait: str
     room: str
     provider: str
+    open_orders: int = 0  # tests, medications and vaccines still to do at this visit
 
     @property
     def is_waiting(self) -> bool:
@@ -89,7 +91,11 @@ def load_queue(session: Session, now: datetime) -> list[QueueEntry]:
         .where(col(Encounter.scheduled_at) >= start, col(Encounter.scheduled_at) < end)
         .order_by(col(Encounter.scheduled_at), col(Patient.family_name), col(Encounter.id))
     ).all()
-    return [_entry(encounter, patient, doctor, now) for encounter, patient, doctor in rows]
+    counts = open_order_counts(session, [encounter.id for encounter, _, _ in rows if encounter.id])
+    return [
+        _entry(encounter, patient, doctor, now, counts.get(encounter.id or 0, 0))
+        for encounter, patient, doctor in rows
+    ]
 
 
 def todays_queue(engine: Engine, now: datetime) -> list[QueueEntry]:
@@ -117,7 +123,7 @@ def other_patients(
 
 
 def _entry(
-    encounter: Encounter, patient: Patient, doctor: Staff | None, now: datetime
+    encounter: Encounter, patient: Patient, doctor: Staff | None, now: datetime, orders: int
 ) -> QueueEntry:
     assert encounter.id is not None
     assert patient.id is not None
@@ -138,4 +144,5 @@ def _entry(
         wait=format_wait(encounter.status_changed_at, now) if waiting else "",
         room=encounter.room or "",
         provider=doctor.display_name if doctor else "",
+        open_orders=orders,
     )

@@ -103,7 +103,10 @@ class ScanInput(Input):
 
 
 class InjectionScreen(Screen[None]):
-    """A dose for the patient of visit ``encounter_id``; dismissed when given or not."""
+    """A dose for the patient of visit ``encounter_id``; dismissed when given or not.
+
+    Opened with F8 on the queue, or with Enter on a medication or vaccine order.
+    """
 
     TITLE = "Give an injection"
     CSS = screen_css(__file__, "injection.tcss")
@@ -120,9 +123,12 @@ class InjectionScreen(Screen[None]):
         encounter_id: int,
         staff: Staff | None = None,
         *,
+        order_id: int | None = None,
         cursor_blink: bool = True,
     ) -> None:
+        """``order_id``: the open order the MA chose to do (from the visit's orders)."""
         super().__init__()
+        self.order_id = order_id
         self.engine = engine
         self.clock = clock
         self.encounter_id = encounter_id
@@ -162,6 +168,9 @@ class InjectionScreen(Screen[None]):
             return
         self._show_patient(self.patient)
         self._note("order", _orders_text(self.orders))
+        chosen = [n for n, o in enumerate(self.orders, 1) if o.id == self.order_id]
+        if chosen:
+            self._set("order", str(chosen[0]))
         self.query_one("#injection-scan", Input).focus()
 
     # ------------------------------------------------------------- showing

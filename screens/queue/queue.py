@@ -45,12 +45,13 @@ COUNTDOWN_SECONDS = 1.0  # the observation countdowns on the rows tick each seco
 # Widths fit 80 columns with the scrollbar: content + 2 of padding per column.
 COLUMNS = (
     ("Time", "time", 5),
-    ("Patient", "name", 21),
+    ("Patient", "name", 18),
     ("Age", "age", 5),
     ("Sex", "sex", 3),
     ("Status", "status", 18),
-    ("Wait", "wait", 5),
-    ("Room", "room", 7),
+    ("Wait", "wait", 4),
+    ("Room", "room", 6),
+    ("Ord", "orders", 3),  # open orders: "2▸" (F7 opens them)
 )
 STATUS_STYLES = {
     EncounterStatus.ARRIVED: "bold yellow",
@@ -74,8 +75,9 @@ class QueueScreen(Screen[None]):
         Binding("enter", "open", "Open", id="queue.open", show=True),
         Binding("f2", "walk_in", "Walk-in", id="queue.walk_in"),
         Binding("f5", "refresh_queue", "Refresh", id="queue.refresh"),
+        Binding("f7", "orders", "Orders", id="queue.orders"),
         Binding("f8", "inject", "Inject", id="queue.inject"),
-        Binding("f7", "reaction", "Reaction", id="queue.reaction"),
+        Binding("f6", "reaction", "Reaction", id="queue.reaction"),
         Binding("f9", "staff_accounts", "Staff", id="queue.users"),
         Binding("down", "move(1)", "Down", show=False, id="queue.down"),
         Binding("up", "move(-1)", "Up", show=False, id="queue.up"),
@@ -151,6 +153,21 @@ class QueueScreen(Screen[None]):
         elif kind == "patient":
             self._offer_walk_in(int(number))
 
+    def action_orders(self) -> None:
+        """The highlighted visit's orders: do one, place a standing order, cancel one."""
+        from ma_tui.screens.orders.orders import OrdersScreen
+
+        table = self.query_one("#queue-table", DataTable)
+        key = _selected_key(table) or ""
+        kind, _, number = key.partition(":")
+        if kind != "encounter":
+            self.notify("Orders belong to a visit: pick a patient on today's queue.")
+            return
+        screen = OrdersScreen(
+            self.engine, self.clock, self.staff, int(number), cursor_blink=self.cursor_blink
+        )
+        self.app.push_screen(screen)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """F9 (staff accounts) is shown only to a signed-in administrator."""
         if action == "staff_accounts":
@@ -170,7 +187,7 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(screen)
 
     def action_reaction(self) -> None:
-        """F7: note a reaction seen after the dose the highlighted patient is observed for."""
+        """F6: note a reaction seen after the dose the highlighted patient is observed for."""
         encounter_id = self._highlighted_encounter()
         watched = self.observed.get(encounter_id) if encounter_id is not None else None
         if watched is None:
@@ -433,6 +450,7 @@ def _other_cells(patient: OtherPatient) -> tuple[Text, ...]:
         Text("Not scheduled", style="italic"),
         Text(""),
         Text(""),
+        Text(""),
     )
 
 
@@ -447,7 +465,13 @@ def _queue_cells(entry: QueueEntry, status: Text | None = None) -> tuple[Text, .
         status or Text(entry.status.label, style=style),
         Text(entry.wait, style=style),
         Text(entry.room),
+        _orders_cell(entry.open_orders),
     )
+
+
+def _orders_cell(count: int) -> Text:
+    """``2▸``: a count and a mark, so the cell says it without its colour."""
+    return Text(f"{count}▸", style="bold magenta") if count else Text("")
 
 
 def _selected_key(table: DataTable[Text]) -> str | None:

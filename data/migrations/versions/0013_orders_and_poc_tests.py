@@ -8,7 +8,8 @@ Create Date: 2026-12-03
 a standing order or an imported FHIR request, open until done or cancelled.
 ``poc_kit_lot``, ``poc_qc_record``, ``poc_result`` and ``poc_reading``: the kit
 lots in use, the daily quality-control log, and the point-of-care results with
-their readings (see ``ma_tui.data.models.orders`` and ``.labs``). New tables only:
+their readings, and ``poc_draft``, a line typed but not yet resulted (see
+``ma_tui.data.models.orders`` and ``.labs``). New tables only:
 nothing existing changes.
 """
 
@@ -137,8 +138,25 @@ def upgrade() -> None:
     )
     op.create_index("ix_poc_reading_result_id", "poc_reading", ["result_id"])
 
+    op.create_table(
+        "poc_draft",
+        sa.Column("encounter_id", sa.Integer(), nullable=False),
+        sa.Column("test_key", sa.String(length=32), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=True),
+        sa.Column("line", sa.String(length=200), nullable=False),
+        sa.Column("kit_lot_id", sa.Integer(), nullable=True),
+        sa.Column("staff_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", ma_tui.data.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["encounter_id"], ["encounter.id"]),
+        sa.ForeignKeyConstraint(["order_id"], ["visit_order.id"]),
+        sa.ForeignKeyConstraint(["kit_lot_id"], ["poc_kit_lot.id"]),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"]),
+        sa.PrimaryKeyConstraint("encounter_id", "test_key"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("poc_draft")
     op.drop_index("ix_poc_reading_result_id", table_name="poc_reading")
     op.drop_table("poc_reading")
     for column in ("encounter_id", "patient_id", "order_id", "performed_at"):

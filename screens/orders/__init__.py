@@ -1,0 +1,1 @@
+"""The orders of a visit and the point-of-care test screen."""

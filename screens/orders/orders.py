@@ -1,0 +1,303 @@
+"""A visit's orders: what is still to do, and who ordered it.
+
+Opened from the queue with F7 on a visit. Enter does the highlighted order (a
+point-of-care test opens its entry screen; a medication or vaccine is given from
+the injection screen); ``s`` places one of the clinic's standing orders, ``n`` (a
+provider only) orders a test or product from the catalogs, ``x`` cancels an open
+order with a reason, F4 records today's quality control of the highlighted test.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+from textual.widgets.option_list import Option
+
+from ma_tui.core.clock import Clock
+from ma_tui.core.errors import UserError
+from ma_tui.core.transaction import Engine
+from ma_tui.labs.kits import QcOutcome
+from ma_tui.labs.shelf import record_qc
+from ma_tui.orders.items import OrderItem, orderable_items, standing_protocols
+from ma_tui.orders.orders import (
+    OrderKind,
+    OrderStatus,
+    OrderView,
+    cancel_order,
+    place_orders,
+    place_standing_order,
+    visit_orders,
+)
+from ma_tui.patients.chart import banner_identity
+from ma_tui.screens.orders.supplies import QcScreen, ReasonScreen
+from ma_tui.screens.widgets.common import PatientBanner, PickList
+from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.footer import KeyFooter
+from ma_tui.staff.accounts import Staff, StaffRole
+from ma_tui.visits.draft import allergy_line
+from ma_tui.visits.holding import load_visit_chart
+
+KIND_LABEL = {OrderKind.TEST: "Test", OrderKind.MEDICATION: "Med", OrderKind.VACCINE: "Vaccine"}
+STATUS_TEXT = {
+    OrderStatus.OPEN: ("▸ to do", "bold magenta"),
+    OrderStatus.DONE: ("✓ done", "green"),
+    OrderStatus.CANCELLED: ("✗ cancelled", "dim"),
+}
+# Widths fit 80 columns with the scrollbar: content + 2 of padding per column.
+COLUMNS = (("Kind", 7), ("Order", 34), ("Ordered by", 20), ("Status", 11))
+
+
+class OrdersScreen(Screen[None]):
+    TITLE = "Orders"
+    AUTO_FOCUS = ""  # nothing focused: the screen's keys act (the pick list only when open)
+    CSS = screen_css(__file__, "orders.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "do_order", "Do it", id="orders.do"),
+        Binding("s", "standing", "Standing", id="orders.standing"),
+        Binding("n", "new_order", "Order", id="orders.new"),
+        Binding("x", "cancel_order", "Cancel", id="orders.cancel"),
+        Binding("f4", "qc", "QC", id="orders.qc"),
+        Binding("escape", "back", "Queue", id="orders.back"),
+        Binding("down", "move(1)", "Down", show=False, id="orders.down"),
+        Binding("up", "move(-1)", "Up", show=False, id="orders.up"),
+    ]
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        staff: Staff | None,
+        encounter_id: int,
+        *,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.clock = clock
+        self.staff = staff
+        self.encounter_id = encounter_id
+        self.cursor_blink = cursor_blink
+        self.orders: list[OrderView] = []
+        self._picking: list[OrderItem] = []
+
+    @property
+    def staff_id(self) -> int | None:
+        return self.staff.id if self.staff is not None else None
+
+    def compose(self) -> ComposeResult:
+        yield PatientBanner(id="banner")
+        yield Static(id="orders-title")
+        table: DataTable[Text] = DataTable(id="orders-table", cursor_type="row")
+        table.can_focus = False  # the screen keeps the keys: Enter does, ↑ ↓ move
+        yield table
+        yield Static(id="orders-empty")
+        yield PickList(id="orders-pick")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#orders-table", DataTable)
+        for label, width in COLUMNS:
+            table.add_column(label, key=label, width=width)
+        self._show_banner()
+        self.refresh_orders()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_orders()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``n`` (a new order) is a provider's; the rest need an order under the cursor."""
+        if action == "new_order":
+            return self.staff is not None and self.staff.role is StaffRole.PROVIDER
+        if action in ("do_order", "cancel_order"):
+            order = self._current()
+            return order is not None and order.is_open
+        return True
+
+    # ------------------------------------------------------------ showing
+
+    def _show_banner(self) -> None:
+        try:
+            chart = load_visit_chart(self.engine, self.encounter_id)
+        except UserError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        allergies = allergy_line(chart)
+        self.query_one(PatientBanner).show(
+            banner_identity(chart.patient, self.clock().date()),
+            allergies,
+            alert=allergies.startswith("Allergies: "),
+        )
+
+    def refresh_orders(self) -> None:
+        try:
+            self.orders = visit_orders(self.engine, self.encounter_id)
+        except UserError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        table = self.query_one("#orders-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for order in self.orders:
+            status, style = STATUS_TEXT[order.status]
+            table.add_row(
+                Text(KIND_LABEL[order.kind]),
+                Text(order.display + (f" ({order.instructions})" if order.instructions else "")),
+                Text(order.ordered_by),
+                Text(status, style=style),
+                key=str(order.id),
+            )
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+        waiting = sum(order.is_open for order in self.orders)
+        self.query_one("#orders-title", Static).update(
+            Text.assemble(("Orders", "bold"), f"  ·  {waiting} to do  ·  {len(self.orders)} in all")
+        )
+        empty = self.query_one("#orders-empty", Static)
+        empty.update("" if self.orders else "No orders on this visit. s: a standing order.")
+        empty.display = not self.orders
+        table.display = bool(self.orders)
+        self.refresh_bindings()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def action_move(self, rows: int) -> None:
+        table = self.query_one("#orders-table", DataTable)
+        if table.row_count:
+            table.move_cursor(row=min(max(table.cursor_row + rows, 0), table.row_count - 1))
+
+    def _current(self) -> OrderView | None:
+        table = self.query_one("#orders-table", DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return next((o for o in self.orders if str(o.id) == row_key.value), None)
+
+    # ------------------------------------------------------------ actions
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_do_order(self) -> None:
+        order = self._current()
+        if order is None or not order.is_open:
+            return
+        if order.kind is OrderKind.TEST and order.catalog_key is not None:
+            from ma_tui.screens.orders.poc import PocScreen
+
+            self.app.push_screen(
+                PocScreen(
+                    self.engine,
+                    self.clock,
+                    self.staff_id,
+                    self.encounter_id,
+                    order.catalog_key,
+                    order=order,
+                    cursor_blink=self.cursor_blink,
+                )
+            )
+            return
+        if order.kind is not OrderKind.TEST:
+            from ma_tui.screens.immunizations.injection import InjectionScreen
+
+            self.app.push_screen(
+                InjectionScreen(
+                    self.engine,
+                    self.clock,
+                    self.encounter_id,
+                    self.staff,
+                    order_id=order.id,
+                    cursor_blink=self.cursor_blink,
+                )
+            )
+            return
+        self.notify(
+            f"{order.display}: not a point-of-care test of this clinic; "
+            "do it as the order says, then cancel it here with the reason.",
+            markup=False,
+        )
+
+    def action_standing(self) -> None:
+        self._pick("standing", [(p.key, p.name) for p in standing_protocols()])
+
+    def action_new_order(self) -> None:
+        self._picking = list(orderable_items())
+        self._pick("new", [(str(i), item.display) for i, item in enumerate(self._picking)])
+
+    def _pick(self, kind: str, choices: list[tuple[str, str]]) -> None:
+        pick = self.query_one("#orders-pick", PickList)
+        pick.clear_options()
+        pick.add_options([Option(Text(label), id=f"{kind}:{key}") for key, label in choices])
+        pick.open()
+
+    def on_option_list_option_selected(self, event: PickList.OptionSelected) -> None:
+        event.stop()
+        pick = self.query_one("#orders-pick", PickList)
+        pick.action_close()
+        kind, _, key = str(event.option.id).partition(":")
+        try:
+            if kind == "standing":
+                protocol = next(p for p in standing_protocols() if p.key == key)
+                placed = place_standing_order(
+                    self.engine, self.encounter_id, protocol, by=self._who(), at=self.clock()
+                )
+            else:
+                placed = place_orders(
+                    self.engine,
+                    self.encounter_id,
+                    [self._picking[int(key)]],
+                    by=self._who(),
+                    at=self.clock(),
+                )
+        except UserError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        self.notify(f"Ordered: {', '.join(o.display for o in placed)}", markup=False)
+        self.refresh_orders()
+
+    def _who(self) -> int:
+        if self.staff_id is None:
+            raise UserError("Sign in to place an order.")
+        return self.staff_id
+
+    def action_cancel_order(self) -> None:
+        order = self._current()
+        if order is None or not order.is_open:
+            return
+
+        def answered(reason: str | None) -> None:
+            if reason is None or order is None:
+                return
+            try:
+                cancel_order(self.engine, order.id, reason, by=self._who(), at=self.clock())
+            except UserError as exc:
+                self.notify(str(exc), severity="warning", markup=False)
+            self.refresh_orders()
+
+        self.app.push_screen(ReasonScreen(order.display, cursor_blink=self.cursor_blink), answered)
+
+    def action_qc(self) -> None:
+        order = self._current()
+        if order is None or order.kind is not OrderKind.TEST or order.catalog_key is None:
+            self.notify("Put the cursor on a point-of-care test to record its QC.")
+            return
+        test_key = order.catalog_key
+
+        def answered(outcome: QcOutcome | None) -> None:
+            if outcome is None:
+                return
+            try:
+                state = record_qc(
+                    self.engine, test_key, outcome, by=self.staff_id, now=self.clock()
+                )
+            except UserError as exc:
+                self.notify(str(exc), severity="warning", markup=False)
+                return
+            self.notify(f"QC recorded: {order.display}, today {state.value}", markup=False)
+
+        self.app.push_screen(QcScreen(order.display, None), answered)

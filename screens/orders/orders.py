@@ -216,11 +216,8 @@ class OrdersScreen(Screen[None]):
                 )
             )
             return
-        self.notify(
-            f"{order.display}: not a point-of-care test of this clinic; "
-            "do it as the order says, then cancel it here with the reason.",
-            markup=False,
-        )
+        said = "not a point-of-care test of this clinic: it is done elsewhere"
+        self.notify(f"{order.display}: {said}.", markup=False)
 
     def action_standing(self) -> None:
         self._pick("standing", [(p.key, p.name) for p in standing_protocols()])

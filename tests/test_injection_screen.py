@@ -78,10 +78,17 @@ async def test_a_flu_shot_from_a_scanned_barcode_starts_the_countdown(demo_sqlit
         table = app.screen.query_one("#queue-table", DataTable)
         key = f"encounter:{todays_encounter_id(demo_sqlite, 'Whitfield')}"
         assert str(table.get_cell(key, "status")) == "obs 15:00 left"
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.press("f6")
+        await type_text(pilot, "hives on the arm")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert str(table.get_cell(key, "status")) == "reaction noted"
     assert _doses(demo_sqlite, "AX5521") == 37
     with Session(demo_sqlite) as session:
         given = session.exec(select(Injection).where(Injection.lot == "AX5521")).one()
         order = session.get(VisitOrder, order_id)
+    assert given.reaction == "hives on the arm"
     assert order is not None
     assert (order.status, given.order_id) == (OrderStatus.DONE, order_id)
     assert (given.cvx, given.ndc, given.expires, given.site) == (

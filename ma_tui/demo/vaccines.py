@@ -46,6 +46,13 @@ HISTORY: dict[str, tuple[tuple[str, str, int], ...]] = {
         ("187", "Zoster recombinant", 780),
     ),
     "1000103": (("115", "Tdap", 365 * 4), ("62", "HPV, quadrivalent", 365 * 4)),
+    # Mateo, four months old: the birth dose and the two-month visit's.
+    "1000118": (
+        ("08", "Hep B, pediatric", 128),
+        ("110", "DTaP-Hep B-IPV", 67),
+        ("48", "Hib (PRP-T)", 67),
+        ("133", "Pneumococcal conjugate PCV 13", 67),
+    ),
 }
 
 

@@ -286,13 +286,14 @@ class InjectionScreen(Screen[None]):
         except InvalidInput as exc:
             problems.append(str(exc))
             order, order_id = None, None
-        try:
-            confirmed = same_birth_date(self._value("dob"), self.patient.birth_date, today)
-            if not confirmed:
-                problems.append("the date of birth said is not the chart's: stop, ask again")
-        except InvalidInput as exc:
-            confirmed = False
-            problems.append(f"date of birth again: {exc}")
+        confirmed = False  # not asked yet: the checks say to confirm two identifiers
+        if self._value("dob").strip():
+            try:
+                confirmed = same_birth_date(self._value("dob"), self.patient.birth_date, today)
+                if not confirmed:
+                    problems.append("the date of birth said is not the chart's: stop, ask again")
+            except InvalidInput as exc:
+                problems.append(f"date of birth again: {exc}")
         dose = dose_from_text(self._value("dose"), product.dose.unit)
         if dose is None:
             problems.append(f"dose: a number of {product.dose.unit}")

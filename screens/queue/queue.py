@@ -172,6 +172,8 @@ class QueueScreen(Screen[None]):
         """F9 (staff accounts) is shown only to a signed-in administrator."""
         if action == "staff_accounts":
             return self.staff is not None and self.staff.role is StaffRole.ADMIN
+        if action == "reaction":  # shown only on a row under observation
+            return self._highlighted_encounter() in self.observed
         return True
 
     def action_inject(self) -> None:
@@ -345,6 +347,7 @@ class QueueScreen(Screen[None]):
     def _show_due(self, key: str | None) -> None:
         """The highlighted patient's vaccines due today, on one line under the table."""
         entry = next((e for e in self.entries if f"encounter:{e.encounter_id}" == key), None)
+        self.refresh_bindings()  # F6 (reaction) only on a row under observation
         line = self.query_one("#queue-due", Static)
         if entry is None:
             line.update("")

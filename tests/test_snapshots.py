@@ -361,3 +361,17 @@ def test_sterilization_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
         await pilot.press("f10")
 
     assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=sterilization)
+
+
+def test_injection_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    """A flu vial scanned for Dana Whitfield: no order yet, so the stop says so."""
+
+    async def scan(pilot: Pilot[None]) -> None:
+        await type_text(pilot, "whit da")
+        await pilot.press("f8")
+        await type_text(pilot, "01003333320240491727063010AX5521")
+        await pilot.press("ctrl+right_square_bracket")
+        await type_text(pilot, "21SN00042")
+        await pilot.press("enter")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=scan)

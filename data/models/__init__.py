@@ -9,8 +9,8 @@ Every column uses portable types (see ``ma_tui.data.types``) so the same model r
 SQLite and PostgreSQL. Timestamps are aware UTC datetimes; dates are plain dates.
 
 Each domain's tables are in its own module (``patients``, ``visits``,
-``observations``, ``history``, ``staff``, ``audit``, ``settings``, ``orders``,
-``labs``, ``worklist``, ``rooms``, ``sterilization``); importing this
+``observations``, ``history``, ``immunizations``, ``staff``, ``audit``, ``settings``,
+``orders``, ``labs``, ``worklist``, ``rooms``, ``sterilization``); importing this
 package registers every table in ``SQLModel.metadata``, which the migrations and
 ``create_all`` read.
 """
@@ -18,6 +18,7 @@ package registers every table in ``SQLModel.metadata``, which the migrations and
 from ma_tui.data.models import (
     audit,
     history,
+    immunizations,
     labs,
     observations,
     orders,
@@ -33,6 +34,7 @@ from ma_tui.data.models import (
 __all__ = [
     "audit",
     "history",
+    "immunizations",
     "labs",
     "observations",
     "orders",

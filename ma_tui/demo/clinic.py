@@ -4,7 +4,8 @@
 tests and the keystroke benchmark start from it. Everything in it is invented: its
 people are in ``ma_tui.demo.people`` and its staff in ``ma_tui.demo.staff``; the
 modules beside them each build one part of it (``patients``, ``schedule``,
-``vitals``, ``history``, ``labs``, ``trail``) with what ``ma_tui.demo.build.Build`` hands them.
+``vitals``, ``history``, ``vaccines``, ``labs``, ``trail``) with what
+``ma_tui.demo.build.Build`` hands them.
 
 The clinic is fully determined by the ``today`` and time zone it is built for
 (``ma_tui.demo.day``): the same day always gives the same rows. Building again
@@ -40,6 +41,7 @@ from ma_tui.demo.shapes import Contact, Person
 from ma_tui.demo.staff import FRONT_DESK, add_staff
 from ma_tui.demo.sterilization import add_sterilization_log
 from ma_tui.demo.trail import AuditTrail
+from ma_tui.demo.vaccines import add_immunization_history, add_shelf
 from ma_tui.demo.worklist import add_worklist
 from ma_tui.visits.queue import local_day_bounds
 
@@ -82,6 +84,7 @@ def _write_clinic(session: Session, day: DemoDay) -> None:
     opened = day.local(day.today - timedelta(days=120), "08:00")
     staff = add_staff(session, opened)
     build = Build(session, day, Bookings(day), staff, AuditTrail(day.tz))
+    add_shelf(build)
     for person in PATIENTS:
         _add_person(build, person)
     add_labs_and_orders(build)
@@ -117,6 +120,7 @@ def _add_person(build: Build, person: Person) -> None:
     intake = Contact(None, registered + timedelta(hours=2), "priya")
     first, last = (seen[0], seen[-1]) if seen else (intake, intake)
     add_history(build, patient_id, person, first, last)
+    add_immunization_history(build, patient_id, person.mrn, born)
 
 
 def _summary(session: Session, today: date, tz: tzinfo) -> DemoSummary:

@@ -46,6 +46,7 @@ from ma_tui.fhir.resources import (
     coverage,
     encounter,
     family_history,
+    immunization,
     medication,
     patient,
     poc_results,
@@ -373,6 +374,10 @@ def _patient_resources(run: ExportRun, row: Patient, encounter_ids: list[int]) -
         (
             medication.to_fhir(run, m, subject, visits)
             for m in entries_of(session, Medication, row.id)
+        ),
+        (
+            immunization.to_fhir(run, i, subject, visits)
+            for i in immunization.injections_of(run, row.id)
         ),
         _visits(run, encounter_ids, subject),
     ]

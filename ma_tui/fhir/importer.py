@@ -3,10 +3,11 @@
 ``import_resources`` reads its input twice. Pass 1 imports the Patient resources
 (and reports what could not be read); pass 2 imports everything that refers to a
 patient: Coverage, Appointment (a visit on the schedule), AllergyIntolerance,
-MedicationStatement, Condition, and ServiceRequest and MedicationRequest (orders on
-the visit; they come after the Appointment that makes the visit, in the same pass,
-so a Bundle lists the Appointment first). So a resource that comes before its patient, or
-in another file, still finds it, and no file is ever held in memory.
+MedicationStatement, Condition, Immunization and MedicationAdministration, and
+ServiceRequest and MedicationRequest (orders on the visit; they come after the
+Appointment that makes the visit, in the same pass, so a Bundle lists the
+Appointment first). So a resource that comes before its patient, or in another
+file, still finds it, and no file is ever held in memory.
 
 Each resource is checked against the FHIR R4B model first (``validation``), then
 read by the ``from_fhir`` of its type (``ma_tui.fhir.resources``), with the tables
@@ -38,6 +39,7 @@ from ma_tui.fhir.resources import (
     appointment,
     condition,
     coverage,
+    immunization,
     medication,
     orders,
     patient,
@@ -67,6 +69,8 @@ _FROM_FHIR: dict[str, Callable[[ImportWork, JSON], Result]] = {
     "AllergyIntolerance": allergy.from_fhir,
     "MedicationStatement": medication.from_fhir,
     "Condition": condition.from_fhir,
+    "Immunization": immunization.from_immunization,
+    "MedicationAdministration": immunization.from_medication_administration,
     "ServiceRequest": orders.service_request_from_fhir,
     "MedicationRequest": orders.medication_request_from_fhir,
 }

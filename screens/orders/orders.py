@@ -189,10 +189,21 @@ class OrdersScreen(Screen[None]):
                 )
             )
             return
-        if order.kind is OrderKind.TEST:
-            said = "not a point-of-care test of this clinic: it is done elsewhere"
-        else:
-            said = f"a {order.kind.value} is given and recorded with injections, not here"
+        if order.kind is not OrderKind.TEST:
+            from ma_tui.screens.immunizations.injection import InjectionScreen
+
+            self.app.push_screen(
+                InjectionScreen(
+                    self.engine,
+                    self.clock,
+                    self.encounter_id,
+                    self.staff,
+                    order_id=order.id,
+                    cursor_blink=self.cursor_blink,
+                )
+            )
+            return
+        said = "not a point-of-care test of this clinic: it is done elsewhere"
         self.notify(f"{order.display}: {said}.", markup=False)
 
     def action_standing(self) -> None:

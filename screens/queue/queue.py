@@ -8,6 +8,7 @@ today's schedule are listed below it and can be started as a walk-in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
@@ -20,8 +21,12 @@ from textual.widgets import DataTable, Input, Static
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
+from ma_tui.immunizations.chart import Observed, due_for, observed, record_reaction
+from ma_tui.immunizations.due import DueReport
+from ma_tui.immunizations.observation import observation_countdown
 from ma_tui.patients.registration import start_walk_in
 from ma_tui.patients.search import PatientQuery, matches, parse_search
+from ma_tui.screens.immunizations.injection import AskScreen, InjectionScreen
 from ma_tui.screens.messages import (
     OpenPatient,
     OpenRooms,
@@ -30,7 +35,7 @@ from ma_tui.screens.messages import (
     OpenWorklist,
 )
 from ma_tui.screens.queue.break_glass import BreakGlassScreen
-from ma_tui.screens.widgets.common import settle_inputs
+from ma_tui.screens.widgets.common import due_text, settle_inputs
 from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.staff.accounts import Staff, StaffRole
@@ -44,6 +49,7 @@ from ma_tui.visits.queue import (
 from ma_tui.worklist.work import worklist_counts
 
 REFRESH_SECONDS = 30.0
+COUNTDOWN_SECONDS = 1.0  # the observation countdowns on the rows tick each second
 # Widths fit 80 columns with the scrollbar: content + 2 of padding per column.
 COLUMNS = (
     ("Time", "time", 5),
@@ -68,6 +74,16 @@ SEARCH_MAX = 100  # longer is a paste gone wrong, not a search
 SEARCH_PLACEHOLDER = "Search: name (whit da), date of birth (4/12/68) or MRN"
 
 
+@dataclass
+class QueueRead:
+    """What one refresh of the queue read."""
+
+    entries: list[QueueEntry]
+    observed: dict[int, Observed]
+    due: dict[int, DueReport]
+    worklist: Text  # the worklist's counts for the title
+
+
 class QueueScreen(Screen[None]):
     """Today's queue for ``staff`` (None: tests and benchmarks that skip sign-in)."""
 
@@ -81,6 +97,8 @@ class QueueScreen(Screen[None]):
         Binding("f5,ctrl+r", "refresh_queue", "Refresh", id="queue.refresh"),
         Binding("f7", "orders", "Orders", id="queue.orders"),
         Binding("f10", "sterilization", "Sterilizer", id="queue.sterilization"),
+        Binding("f8", "inject", "Inject", id="queue.inject"),
+        Binding("f6", "reaction", "Reaction", id="queue.reaction"),
         Binding("f9", "staff_accounts", "Staff", id="queue.users"),
         Binding("down", "move(1)", "Down", show=False, id="queue.down"),
         Binding("up", "move(-1)", "Up", show=False, id="queue.up"),
@@ -106,6 +124,8 @@ class QueueScreen(Screen[None]):
         self._painted: dict[str, tuple[Text, ...]] = {}  # the table's rows, by key
         self._read_at: datetime | None = None  # when the queue on screen was read
         self._stale_since: datetime | None = None  # the database unreadable since then
+        self.observed: dict[int, Observed] = {}  # doses under observation, by visit
+        self.due: dict[int, DueReport] = {}  # vaccines due today, by patient
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title")
@@ -117,6 +137,7 @@ class QueueScreen(Screen[None]):
         table.can_focus = False  # the search field keeps the keys; arrows move the rows
         yield table
         yield Static(id="queue-empty")
+        yield Static(id="queue-due")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -125,6 +146,7 @@ class QueueScreen(Screen[None]):
             table.add_column(label, key=key, width=width)
         self.refresh_queue()
         self.set_interval(REFRESH_SECONDS, self.refresh_in_background)
+        self.set_interval(COUNTDOWN_SECONDS, self._tick)
         settle_inputs(self, cursor_blink=self.cursor_blink)
         self.query_one("#search", Input).focus()
 
@@ -173,7 +195,55 @@ class QueueScreen(Screen[None]):
         """F9 (staff accounts) is shown only to a signed-in administrator."""
         if action == "staff_accounts":
             return self.staff is not None and self.staff.role is StaffRole.ADMIN
+        if action == "reaction":  # shown only on a row under observation
+            return self._highlighted_encounter() in self.observed
         return True
+
+    def action_inject(self) -> None:
+        """F8: give an injection (or record one not given) to the highlighted visit's patient."""
+        encounter_id = self._highlighted_encounter()
+        if encounter_id is None:
+            self.notify("Highlight a visit of today's queue first.", severity="warning")
+            return
+        self.query_one("#search", Input).value = ""
+        screen = InjectionScreen(
+            self.engine, self.clock, encounter_id, self.staff, cursor_blink=self.cursor_blink
+        )
+        self.app.push_screen(screen)
+
+    def action_reaction(self) -> None:
+        """F6: note a reaction seen after the dose the highlighted patient is observed for."""
+        encounter_id = self._highlighted_encounter()
+        watched = self.observed.get(encounter_id) if encounter_id is not None else None
+        if watched is None:
+            self.notify("No dose given in this visit to note a reaction to.", severity="warning")
+            return
+
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                record_reaction(
+                    self.engine,
+                    watched.injection_id,
+                    text,
+                    now=self.clock(),
+                    staff_id=self._staff_id(),
+                )
+            except UserError as exc:
+                self.notify(str(exc), severity="warning", markup=False)
+                return
+            self.notify("Reaction noted: tell the provider now.", severity="warning")
+            self.refresh_queue()
+
+        question = f"Reaction after {watched.name}: what is seen?"
+        placeholder = "hives, fainting, swelling at the site, short of breath …"
+        self.app.push_screen(AskScreen(question, placeholder), answered)
+
+    def _highlighted_encounter(self) -> int | None:
+        key = _selected_key(self.query_one("#queue-table", DataTable))
+        kind, _, number = (key or "").partition(":")
+        return int(number) if kind == "encounter" else None
 
     def action_staff_accounts(self) -> None:
         self.post_message(OpenStaffAccounts())
@@ -249,11 +319,11 @@ class QueueScreen(Screen[None]):
         """Read and show today's queue now (on start, back from a visit, F5)."""
         now = self.clock()
         try:
-            entries = todays_queue(self.engine, now)
+            read = self._read(now)
         except UserError as exc:  # the queue as last read stays on screen
             self._unreadable(exc)
             return
-        self._paint_queue(entries, now)
+        self._paint_queue(read, now)
 
     def refresh_in_background(self) -> None:
         """The periodic refresh, read in a thread: a database that is busy (a backup's
@@ -262,13 +332,26 @@ class QueueScreen(Screen[None]):
 
         def read() -> None:
             try:
-                entries = todays_queue(self.engine, now)
+                found = self._read(now)
             except UserError as exc:
                 self.app.call_from_thread(self._unreadable, exc)
                 return
-            self.app.call_from_thread(self._paint_queue, entries, now)
+            self.app.call_from_thread(self._paint_queue, found, now)
 
         self.run_worker(read, thread=True, group="queue-read", exclusive=True, exit_on_error=False)
+
+    def _read(self, now: datetime) -> QueueRead:
+        """Everything the queue shows, read in one go (on any thread): the visits,
+        then what is said beside them, which keeps its last reading if it fails."""
+        entries = todays_queue(self.engine, now)
+        read = QueueRead(entries, self.observed, self.due, self._worklist_counts(now))
+        try:
+            read.observed = observed(self.engine, [e.encounter_id for e in entries])
+            patients = {e.patient_id: e.birth_date for e in entries}
+            read.due = due_for(self.engine, patients, now.date())
+        except UserError:
+            pass  # the countdowns and due line as last read; the next refresh tries again
+        return read
 
     def _unreadable(self, error: UserError) -> None:
         """Said once in the title (as read at …), not as a toast every refresh."""
@@ -282,10 +365,10 @@ class QueueScreen(Screen[None]):
             )
         )
 
-    def _paint_queue(self, entries: list[QueueEntry], now: datetime) -> None:
+    def _paint_queue(self, read: QueueRead, now: datetime) -> None:
         if not self.is_mounted:
             return
-        self.entries = entries
+        self.entries, self.observed, self.due = read.entries, read.observed, read.due
         self._read_at, self._stale_since = now, None
         # Painted whole again: the table's render caches (kept per change, up to
         # thousands of lines) are emptied with it, so a day of refreshes and searches
@@ -300,7 +383,7 @@ class QueueScreen(Screen[None]):
             ("Today's queue", "bold"),
             f" {now:%a %d %b %Y} · {len(self.entries)} visits · {waiting} waiting",
         )
-        title.append_text(self._worklist_counts(now))
+        title.append_text(read.worklist)
         self.query_one("#queue-title", Static).update(title)
 
     def _worklist_counts(self, now: datetime) -> Text:
@@ -316,6 +399,44 @@ class QueueScreen(Screen[None]):
             counted.append(f", {numbers.overdue} OVERDUE", style="bold")
         return counted
 
+    def _status(self, entry: QueueEntry) -> Text | None:
+        """The observation countdown the row shows in place of its status, if any."""
+        watched = self.observed.get(entry.encounter_id)
+        if watched is None:
+            return None
+        if watched.reaction:
+            return Text("reaction noted", style="bold red")
+        countdown = observation_countdown(watched.started_at, watched.minutes, self.clock())
+        if countdown.done:
+            return Text("obs done", style="green")
+        return Text(countdown.text, style="bold magenta")
+
+    def _tick(self) -> None:
+        """Each row under observation shows its countdown anew (only those cells)."""
+        table = self.query_one("#queue-table", DataTable)
+        for entry in self.entries:
+            key = f"encounter:{entry.encounter_id}"
+            cells = self._painted.get(key)
+            if entry.encounter_id not in self.observed or cells is None:
+                continue
+            new = _queue_cells(entry, self._status(entry))
+            if new != cells:
+                table.update_cell(key, "status", new[4])
+                self._painted[key] = new
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_due(event.row_key.value)
+
+    def _show_due(self, key: str | None) -> None:
+        """The highlighted patient's vaccines due today, on one line under the table."""
+        entry = next((e for e in self.entries if f"encounter:{e.encounter_id}" == key), None)
+        self.refresh_bindings()  # F6 (reaction) only on a row under observation
+        line = self.query_one("#queue-due", Static)
+        if entry is None:
+            line.update("")
+            return
+        line.update(due_text(self.due.get(entry.patient_id), lead=f"{entry.name}, due: "))
+
     def _query(self) -> PatientQuery | None:
         return parse_search(self.query_one("#search", Input).value, self.clock().date())
 
@@ -329,7 +450,10 @@ class QueueScreen(Screen[None]):
         self._paint(
             table,
             [
-                *((f"encounter:{entry.encounter_id}", _queue_cells(entry)) for entry in entries),
+                *(
+                    (f"encounter:{entry.encounter_id}", _queue_cells(entry, self._status(entry)))
+                    for entry in entries
+                ),
                 *((f"patient:{patient.patient_id}", _other_cells(patient)) for patient in others),
             ],
         )
@@ -338,6 +462,7 @@ class QueueScreen(Screen[None]):
             table.move_cursor(row=table.get_row_index(select))
         elif table.row_count:
             table.move_cursor(row=0)
+        self._show_due(_selected_key(table))
 
     def _paint(self, table: DataTable[Text], rows: list[tuple[str, tuple[Text, ...]]]) -> None:
         """Show ``rows`` (key, cells) in order, changing only the rows that differ.
@@ -415,7 +540,7 @@ def _other_cells(patient: OtherPatient) -> tuple[Text, ...]:
     )
 
 
-def _queue_cells(entry: QueueEntry) -> tuple[Text, ...]:
+def _queue_cells(entry: QueueEntry, status: Text | None = None) -> tuple[Text, ...]:
     style = STATUS_STYLES.get(entry.status, "")
     # Text, not str: a name with [brackets] must not be read as markup.
     return (
@@ -423,7 +548,7 @@ def _queue_cells(entry: QueueEntry) -> tuple[Text, ...]:
         Text(entry.name),
         Text(entry.age),
         Text(entry.sex),
-        Text(entry.status.label, style=style),
+        status or Text(entry.status.label, style=style),
         Text(entry.wait, style=style),
         Text(entry.room),
         _orders_cell(entry.open_orders),

@@ -27,10 +27,12 @@ from ma_tui.checkin.rules import (
     shown,
     typed_edits,
 )
+from ma_tui.core.errors import UserError
+from ma_tui.immunizations.chart import due_for
 from ma_tui.patients.chart import coverage_alert
 from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.visit import VisitScreen
-from ma_tui.screens.widgets.common import registration_suggester
+from ma_tui.screens.widgets.common import due_text, registration_suggester
 from ma_tui.screens.widgets.css import screen_css
 
 # (column, label, width) per row; rows fit 80 columns.
@@ -76,6 +78,7 @@ class CheckInScreen(VisitScreen):
                 classes="hint",
             )
             yield Static(id="identity-line", markup=False)
+            yield Static(id="vaccines-due")
             yield Button(UNDONE["confirm-identity"], id="confirm-identity", compact=True)
             yield Static("Demographics", classes="section-title")
             yield Button(
@@ -97,6 +100,7 @@ class CheckInScreen(VisitScreen):
             f"{patient.family_name}, {patient.given_name}    "
             f"DOB {patient.birth_date:%m/%d/%Y}    MRN {patient.mrn}"
         )
+        self._show_vaccines_due()
         # Guardian fields only for a minor; an adult's are hidden and never read.
         self._minor = is_minor(patient, self.visit.now().date())
         for row in self.query(".guardian-row"):
@@ -112,6 +116,20 @@ class CheckInScreen(VisitScreen):
         self.query_one("#coverage-error", Static).update("")
         self._show_state()
         self._focus_first_open_section()
+
+    def _show_vaccines_due(self) -> None:
+        """The routine vaccines due today, from the imported and recorded history."""
+        patient, today = self.visit.chart.patient, self.visit.now().date()
+        try:
+            due = due_for(
+                self.visit.engine, {self.visit.chart.patient_id: patient.birth_date}, today
+            )
+        except UserError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        self.query_one("#vaccines-due", Static).update(
+            due_text(due.get(self.visit.chart.patient_id))
+        )
 
     def _fields(self, kind: str, rows: tuple[FieldRow, ...], classes: str = "") -> ComposeResult:
         for row in rows:

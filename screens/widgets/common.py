@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Input, OptionList, Static
 
+from ma_tui.immunizations.due import DueReport, DueStatus
 from ma_tui.patients.registration import guardian_relationship_suggestions, payer_suggestions
 from ma_tui.visits.steps import STEP_TITLES, STEPS, Step
 
@@ -140,3 +141,17 @@ class PickList(OptionList):
         back = getattr(self, "_return_to", None)
         if back is not None:
             back.focus()
+
+
+def due_text(report: DueReport | None, *, lead: str = "Vaccines due today: ") -> Text:
+    """The routine vaccines due (yellow) and overdue (bold yellow), on one line."""
+    text = Text(lead, style="bold")
+    if report is None or not report.items:
+        text.append("none routine")
+        return text
+    for index, item in enumerate(report.items):
+        text.append(" · " if index else "")
+        overdue = item.status is DueStatus.OVERDUE
+        label = item.group_name + (" (overdue)" if overdue else "")
+        text.append(label, style="bold yellow" if overdue else "yellow")
+    return text

@@ -1,7 +1,7 @@
 """The worklist, the room board and the sterilization log
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03
 
 Worklist items (refills, referrals, prior authorizations, follow-ups) with their
@@ -18,7 +18,7 @@ from alembic import op
 import ma_tui.data.types
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,11 +9,29 @@ Every column uses portable types (see ``ma_tui.data.types``) so the same model r
 SQLite and PostgreSQL. Timestamps are aware UTC datetimes; dates are plain dates.
 
 Each domain's tables are in its own module (``patients``, ``visits``,
-``observations``, ``history``, ``staff``, ``audit``, ``settings``); importing this
+``observations``, ``history``, ``screenings``, ``staff``, ``audit``, ``settings``); importing this
 package registers every table in ``SQLModel.metadata``, which the migrations and
 ``create_all`` read.
 """
 
-from ma_tui.data.models import audit, history, observations, patients, settings, staff, visits
+from ma_tui.data.models import (
+    audit,
+    history,
+    observations,
+    patients,
+    screenings,
+    settings,
+    staff,
+    visits,
+)
 
-__all__ = ["audit", "history", "observations", "patients", "settings", "staff", "visits"]
+__all__ = [
+    "audit",
+    "history",
+    "observations",
+    "patients",
+    "screenings",
+    "settings",
+    "staff",
+    "visits",
+]

@@ -26,6 +26,7 @@ from ma_tui.history.entry import SECTION_TITLES, SECTIONS
 from ma_tui.history.rows import section_rows
 from ma_tui.patients.chart import Chart, coverage_alert
 from ma_tui.patients.registration import clean_text
+from ma_tui.screenings import AnswersRefused, ScreeningsDraft, results, unacknowledged
 from ma_tui.screens.messages import ReloadVisit, VisitClosed
 from ma_tui.screens.visit.export import export_in_background
 from ma_tui.screens.visit.visit import VisitScreen, sentence
@@ -52,6 +53,7 @@ class ReviewScreen(VisitScreen):
         Binding("2", "jump('vitals')", "Vitals", id="review.vitals"),
         Binding("3", "jump('history')", "History", id="review.history"),
         Binding("4", "jump('complaint')", "Complaint", id="review.complaint"),
+        Binding("5", "jump('screenings')", "Screenings", id="review.screenings"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -95,6 +97,8 @@ class ReviewScreen(VisitScreen):
                 _history(chart, draft.history),
                 _heading("4", "Chief complaint"),
                 _complaint(draft.complaint),
+                _heading("5", "Screenings"),
+                _screenings(draft.screenings, self.visit.now().tzinfo),
             )
         )
 
@@ -302,4 +306,32 @@ def _complaint(draft: ComplaintDraft) -> RenderableType:
             lines.append(Text(f"    {name.capitalize()}: {draft.hpi[name]}"))
     if draft.hpi_severity is not None:
         lines.append(Text(f"    Severity: {draft.hpi_severity}/10"))
+    return Group(*lines)
+
+
+def _screenings(draft: ScreeningsDraft, tz: tzinfo | None) -> RenderableType:
+    """Each screening's total and severity, and every alert with who acknowledged it."""
+    try:
+        given = results(draft, draft.sex)
+        waiting = unacknowledged(draft, draft.sex)
+    except AnswersRefused as exc:
+        return Text(f"  {exc}", style="bold red")
+    if not given:
+        return Text("  None given.", style="dim")
+    lines: list[RenderableType] = []
+    for result in given:
+        style = "bold yellow" if result.positive else ""
+        lines.append(Text(f"  {result.summary}", style=style))
+        for alert in result.alerts:
+            ack = next((a for a in draft.acknowledgements if a.covers(alert)), None)
+            if alert in waiting or ack is None:
+                lines.append(Text(f"    ⚠ NOT ACKNOWLEDGED: {alert.text}", style="bold red"))
+                continue
+            lines.append(
+                Text(
+                    f"    ⚠ {alert.text} Acknowledged by {ack.by} at "
+                    f"{ack.at.astimezone(tz):%H:%M}.",
+                    style="bold red",
+                )
+            )
     return Group(*lines)

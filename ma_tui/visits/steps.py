@@ -102,3 +102,5 @@ STEP_TITLES: dict[Step, str] = {
     **{step.name: step.title for step in DATA_STEPS},
     REVIEW: "Review & sign",
 }
+# The step bar's shorter names: all six fit on one line of 80 columns.
+STEP_TABS: dict[Step, str] = {**STEP_TITLES, COMPLAINT.name: "Complaint", REVIEW: "Review"}

@@ -37,7 +37,7 @@ from ma_tui.screenings import (
     screening_status,
     unacknowledged,
 )
-from ma_tui.screenings.answers import choices_hint
+from ma_tui.screenings.answers import DECLINED_WORDS, choices_hint
 from ma_tui.screenings.scoring import reflex
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.widgets.css import screen_css
@@ -209,7 +209,7 @@ class ScreeningsScreen(VisitScreen):
     def _show_result(self, key: str, preview: ScreeningResult | None = None) -> None:
         shown = self.query_one(f"#result-{key}", Static)
         if preview is not None:
-            shown.update(Text(f"{_summary(preview)}  Enter takes it", style="dim"))
+            shown.update(Text(f"= {_summary(preview)}", style="dim"))
             return
         result = self._result_of(key)
         if result is None:
@@ -247,9 +247,14 @@ class ScreeningsScreen(VisitScreen):
         instrument = screening_catalog().instruments[key]
         known = self._given_for(key).get(key, {})
         to_type = [item for item in instrument.items if item.number not in known]
-        lines = [f"{instrument.stem} ({choices_hint(to_type)}; or 'declined')"]
-        lines += [f"{item.number}. {item.short}" for item in to_type]
-        items.update(Text("\n".join(lines), style="dim"))
+        items.update(
+            Text.assemble(
+                (f"{instrument.name}: {instrument.stem} ", "bold"),
+                f"({choices_hint(to_type)}, or 'declined')\n",
+                " · ".join(f"{item.number} {item.short}" for item in to_type),
+                style="dim",
+            )
+        )
 
     def _focused_key(self) -> str | None:
         focused = self.focused
@@ -291,8 +296,10 @@ class ScreeningsScreen(VisitScreen):
         self._show_rows()
         self.save_as_typed()
         follow_up = pending_reflex(self.draft, self.draft.sex)
-        if follow_up is not None:
-            self.set_focus(self.query_one(f"#answers-{follow_up.target.key}", Input))
+        if follow_up is not None:  # its row was just shown: focusable once laid out
+            self.call_after_refresh(
+                self.set_focus, self.query_one(f"#answers-{follow_up.target.key}", Input)
+            )
             return
         shown = self._shown()
         index = shown.index(key) if key in shown else len(shown)
@@ -306,14 +313,25 @@ class ScreeningsScreen(VisitScreen):
         if not text.strip():
             self.draft = keep_typed(remove(self.draft, key), key, "")
             return True
+        # A line that names its screening ("phq9 1 2 0 ...") is for that one, in any row.
+        named = text.strip()[:1].isalpha() and text.split()[0].casefold() not in DECLINED_WORDS
         try:
-            self.draft, _ = enter(
-                self.draft, text, sex=self.draft.sex, at=self.visit.now(), expected=key
+            self.draft, result = enter(
+                self.draft,
+                text,
+                sex=self.draft.sex,
+                at=self.visit.now(),
+                expected=None if named else key,
             )
         except AnswersRefused as exc:
             self.draft = keep_typed(self.draft, key, text)
             self.query_one(f"#result-{key}", Static).update(Text(str(exc), style="bold red"))
             return False
+        for taken in {key, result.instrument.key}:
+            self.draft = keep_typed(self.draft, taken, "")
+            field = self.query_one(f"#answers-{taken}", Input)
+            with field.prevent(Input.Changed):
+                field.value = self._taken_line(taken)
         return True
 
     def action_acknowledge(self) -> None:

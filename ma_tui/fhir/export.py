@@ -48,6 +48,7 @@ from ma_tui.fhir.resources import (
     medication,
     patient,
     procedure,
+    screening,
     social_history,
     vital_signs,
 )
@@ -354,7 +355,8 @@ def _patient_resources(run: ExportRun, row: Patient, encounter_ids: list[int]) -
 
 
 def _visits(run: ExportRun, encounter_ids: list[int], subject: JSON) -> Iterator[JSON]:
-    """Each visit: its Appointment when it was booked, the Encounter, the HPI, the vitals."""
+    """Each visit: its Appointment when it was booked, the Encounter, the HPI, the vitals,
+    the screenings."""
     for encounter_id in encounter_ids:
         visit = run.session.get(Encounter, encounter_id)
         assert visit is not None
@@ -364,6 +366,7 @@ def _visits(run: ExportRun, encounter_ids: list[int], subject: JSON) -> Iterator
         if encounter.has_hpi(visit):
             yield encounter.hpi_to_fhir(run, visit, subject)
         yield from vital_signs.to_fhir(run, visit, subject)
+        yield from screening.to_fhir(run, visit, subject)
 
 
 def _pruned(value: Any) -> Any:

@@ -24,8 +24,8 @@ from ma_tui.complaint.draft import ComplaintDraft
 from ma_tui.data.audit import AuditAction
 from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.observations import Observation
-from ma_tui.data.models.visits import Encounter, EncounterStatus
 from ma_tui.data.models.screenings import Screening, ScreeningAlert, ScreeningAnswer
+from ma_tui.data.models.visits import Encounter, EncounterStatus
 from ma_tui.history.draft import HistoryDraft, HistoryForm, HistorySection, NewHistoryEntry
 from ma_tui.screenings import ScreeningsDraft, Sex, acknowledge, enter, unacknowledged
 from ma_tui.screens.visit.steps import STEP_SCREENS

@@ -45,7 +45,7 @@ class PatientBanner(Static):
 
 
 class StepBar(Static):
-    """Where the MA is in the visit: Check-in › Vitals › History › Complaint › Screenings › Review."""
+    """Where the MA is in the visit: Check-in › Vitals › … › Screenings › Review."""
 
     DEFAULT_CSS = """
     StepBar {

@@ -304,15 +304,25 @@ def _add_screenings(s: Session, visit: dict[str, int], ma: int) -> None:
         ("auditc", [], {"declined": True}),
     ]
     for key, scores, values in given:
-        row = Screening(
-            **visit, instrument=key, given_at=T0, entered_at=T0, entered_by_id=ma, **values
+        row = Screening.model_validate(
+            visit
+            | values
+            | {"instrument": key, "given_at": T0, "entered_at": T0, "entered_by_id": ma}
         )
         screening_id = _add(s, row)
         for number, score in enumerate(scores, start=1):
             s.add(ScreeningAnswer(screening_id=screening_id, item=number, score=score))
         if key == "phq9":
-            ack = {"acknowledged_by": "Mia Sorensen", "acknowledged_at": T0, "note": "told Dr Chen"}
-            s.add(ScreeningAlert(screening_id=screening_id, item=9, text=ITEM_9, **ack))
+            s.add(
+                ScreeningAlert(
+                    screening_id=screening_id,
+                    item=9,
+                    text=ITEM_9,
+                    acknowledged_by="Mia Sorensen",
+                    acknowledged_at=T0,
+                    note="told Dr Chen",
+                )
+            )
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@
 tests and the keystroke benchmark start from it. Everything in it is invented: its
 people are in ``ma_tui.demo.people`` and its staff in ``ma_tui.demo.staff``; the
 modules beside them each build one part of it (``patients``, ``schedule``,
-``vitals``, ``history``, ``screenings``, ``trail``) with what ``ma_tui.demo.build.Build`` hands them.
+``vitals``, ``history``, ``screenings``, ``trail``) with what
+``ma_tui.demo.build.Build`` hands them.
 
 The clinic is fully determined by the ``today`` and time zone it is built for
 (``ma_tui.demo.day``): the same day always gives the same rows. Building again

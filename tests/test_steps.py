@@ -20,6 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from ma_tui.checkin.draft import CheckInDraft
+from ma_tui.cli import parse_setting
+from ma_tui.clinic.settings import change_setting
 from ma_tui.complaint.draft import ComplaintDraft
 from ma_tui.data.audit import AuditAction
 from ma_tui.data.models.audit import AuditEvent
@@ -235,3 +237,17 @@ def test_a_step_domain_imports_no_other_step_nor_the_visit() -> None:
     assert {name: found & (steps | {"visits"}) for name, found in reached.items()} == {
         name: set() for name in reached
     }
+
+
+def test_the_clinic_decides_whether_unreviewed_history_sections_block_signing(
+    demo_engine: Engine,
+) -> None:
+    draft = _signable(demo_engine)
+    draft.history = HistoryDraft(reviewed={HistorySection.MEDICAL: False})
+    change_setting(demo_engine, parse_setting("history-review", "required"), now=CLINIC_NOW)
+    with pytest.raises(SignError) as refused:
+        sign_visit(demo_engine, draft, staff_id=None, now=CLINIC_NOW)
+    (problem,) = refused.value.problems
+    assert problem.startswith("History: review Surgical, Family, Social, Medications, Allergies")
+    change_setting(demo_engine, parse_setting("history-review", "optional"), now=CLINIC_NOW)
+    sign_visit(demo_engine, draft, staff_id=None, now=CLINIC_NOW)

@@ -17,9 +17,10 @@ from sqlmodel import Session
 from ma_tui.core.audit import AuditAction, audit
 from ma_tui.core.errors import InvalidInput
 from ma_tui.core.signing import SignContext
-from ma_tui.core.transaction import in_transaction
+from ma_tui.core.transaction import in_transaction, read_only
 from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.visits import Encounter, EncounterStatus, RoomingDraft
+from ma_tui.history.settings import review_problems, review_required
 from ma_tui.visits.claims import Terminal, check_hold, check_version, this_terminal
 from ma_tui.visits.draft import ROOM_MAX, VisitDraft
 from ma_tui.visits.holding import current_holder, move_encounter
@@ -34,9 +35,11 @@ class SignError(InvalidInput):
         self.problems = problems
 
 
-def sign_problems(draft: VisitDraft) -> list[str]:
-    """What must be done before the visit can be signed, step by step."""
-    return [problem for step in DATA_STEPS for problem in step.problems(step.of(draft))]
+def sign_problems(draft: VisitDraft, *, history_review_required: bool = False) -> list[str]:
+    """What must be done before the visit can be signed, step by step; with
+    ``history_review_required`` (the clinic's setting), every history section reviewed."""
+    problems = [problem for step in DATA_STEPS for problem in step.problems(step.of(draft))]
+    return problems + review_problems(draft.history, required=history_review_required)
 
 
 def signed_detail(draft: VisitDraft) -> dict[str, object]:
@@ -63,7 +66,8 @@ def sign_visit(
     ``VisitInUse``, a screen that loaded an older version ``DraftChanged``, and
     nothing is written.
     """
-    problems = sign_problems(draft)
+    required = read_only(engine, review_required)
+    problems = sign_problems(draft, history_review_required=required)
     if problems:
         raise SignError(problems)
     who = current_holder() if holder is None else holder

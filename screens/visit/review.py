@@ -24,6 +24,7 @@ from ma_tui.core.errors import UserError
 from ma_tui.history.draft import HistoryDraft
 from ma_tui.history.entry import SECTION_TITLES, SECTIONS
 from ma_tui.history.rows import section_rows
+from ma_tui.history.settings import read_review_required, unreviewed_line
 from ma_tui.patients.chart import Chart, coverage_alert
 from ma_tui.patients.registration import clean_text
 from ma_tui.screenings import AnswersRefused, ScreeningsDraft, results, unacknowledged
@@ -69,7 +70,13 @@ class ReviewScreen(VisitScreen):
             yield Static(id="review-problems", classes="problems")
             yield Static(id="review-visit")
 
+    history_review_required = False  # the clinic's setting, read each time review shows
+
     def fill(self) -> None:
+        try:
+            self.history_review_required = read_review_required(self.visit.engine)
+        except UserError:  # the database is away: signing reads it again
+            self.history_review_required = False
         room = self.query_one("#room", Input)
         with room.prevent(Input.Changed):
             room.value = self.visit.draft.room or (self.visit.chart.encounter.room or "")
@@ -80,7 +87,7 @@ class ReviewScreen(VisitScreen):
 
     def _show(self) -> None:
         chart, draft = self.visit.chart, self.visit.draft
-        problems = sign_problems(draft)
+        problems = sign_problems(draft, history_review_required=self.history_review_required)
         problems_widget = self.query_one("#review-problems", Static)
         problems_widget.update(
             Text("Before signing: " + " ".join(problems), style="bold red") if problems else ""
@@ -94,7 +101,7 @@ class ReviewScreen(VisitScreen):
                 _heading("2", "Vitals", _taken(draft.vitals.entries, self.visit.now().tzinfo)),
                 _vitals(draft.vitals.entries),
                 _heading("3", "History"),
-                _history(chart, draft.history),
+                _history(chart, draft.history, required=self.history_review_required),
                 _heading("4", "Chief complaint"),
                 _complaint(draft.complaint),
                 _heading("5", "Screenings"),
@@ -279,9 +286,12 @@ def _qualifiers(vital: VitalEntry) -> str:
     return ", ".join(parts)
 
 
-def _history(chart: Chart, draft: HistoryDraft) -> RenderableType:
+def _history(chart: Chart, draft: HistoryDraft, *, required: bool) -> RenderableType:
     """Each section's review, and only what this visit changed in it."""
     lines: list[RenderableType] = []
+    if not_reviewed := unreviewed_line(draft):
+        rule = "the clinic requires each" if required else "signing is allowed without"
+        lines.append(Text(f"  Not reviewed: {not_reviewed} ({rule})", style="yellow"))
     for section in SECTIONS:
         reviewed = section in draft.reviewed
         label = SECTION_TITLES[section] + (": none known" if draft.reviewed.get(section) else "")

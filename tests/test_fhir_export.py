@@ -8,6 +8,7 @@ not obtained, oxygen, HPI, entered-in-error history, imported source ids).
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import uuid
 import xml.etree.ElementTree as ET
@@ -272,6 +273,8 @@ def _add_history(s: Session, whose: dict[str, int], ids: dict[str, int]) -> dict
     allergies = HistorySection.ALLERGIES
     nka = HistoryReview(patient_id=ids["patient"], section=allergies, none_known=True)
     review = _add(s, nka)
+    surgical = HistorySection.SURGICAL
+    s.add(HistoryReview(patient_id=ids["patient"], section=surgical, none_known=True))
     source = "urn:ehr:problem|P-1"
     s.add(Condition(**history, name="asthma", code="J45.909", onset="age 4", source_id=source))
     s.add(Condition(**history, name="gout", code="M10.9", entered_in_error=True))
@@ -551,6 +554,28 @@ def test_social_history_tobacco_is_loinc_72166_2_with_a_snomed_value(visit: Any)
     }
     assert relations["gout"]["relationship"]["coding"][0]["code"] == "FAMMEMB"
     assert relations["gout"]["relationship"]["text"] == "godmother"
+
+
+def test_a_walk_in_is_typed_walk_in_once(made: tuple[Engine, dict[str, int]]) -> None:
+    engine, ids = made
+    (walk_in,) = _resources(_export(engine, Selection(encounter_id=ids["earlier"])), "Encounter")
+    assert walk_in["type"] == [{"text": "walk-in"}]
+
+
+def test_back_to_back_periods_of_one_status_are_one(clinic: Any) -> None:
+    for visit in _resources(clinic, "Encounter"):
+        statuses = [period["status"] for period in visit.get("statusHistory", [])]
+        assert all(a != b for a, b in itertools.pairwise(statuses)), statuses
+        ends = [p["period"].get("end") for p in visit.get("statusHistory", [])]
+        starts = [p["period"]["start"] for p in visit.get("statusHistory", [])]
+        assert ends[:-1] == starts[1:]  # no gap where a period was merged
+
+
+def test_none_known_sections_are_empty_lists_with_a_reason(visit: Any) -> None:
+    (surgical,) = _resources(visit, "List")
+    assert surgical["code"]["coding"][0]["code"] == "47519-4"
+    assert surgical["emptyReason"]["coding"][0]["code"] == "nilknown"
+    assert "entry" not in surgical
 
 
 def _by_code(resources: list[dict[str, Any]], code: str) -> dict[str, Any]:

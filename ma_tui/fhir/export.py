@@ -46,6 +46,7 @@ from ma_tui.fhir.resources import (
     encounter,
     family_history,
     medication,
+    none_known,
     patient,
     procedure,
     screening,
@@ -333,6 +334,7 @@ def _patient_resources(run: ExportRun, row: Patient, encounter_ids: list[int]) -
         [patient.to_fhir(run, row)],
         (coverage.to_fhir(run, c, subject) for c in coverage.coverages_of(session, row.id)),
         allergy.patient_allergies(run, row.id, subject),
+        none_known.none_known_lists(run, row.id, subject),
         (condition.to_fhir(run, c, subject) for c in entries_of(session, Condition, row.id)),
         (procedure.to_fhir(run, p, subject) for p in entries_of(session, Procedure, row.id)),
         (

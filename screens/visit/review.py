@@ -40,6 +40,8 @@ from ma_tui.vitals.codes import DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.vitals.draft import VitalEntry
 from ma_tui.vitals.readback import flag_label, readback, unit_label, vital_name
 
+STEP_KEYS = Binding.Group("Step", compact=True)
+
 
 class ReviewScreen(VisitScreen):
     STEP = REVIEW
@@ -50,11 +52,21 @@ class ReviewScreen(VisitScreen):
         Binding("ctrl+s", "sign", "Sign", id="review.sign", priority=True),
         Binding("f4", "room", "Room", id="review.room"),
         Binding("f6", "sign_and_export", "Sign+export", id="review.export"),
-        Binding("1", "jump('checkin')", "Check-in", id="review.checkin"),
-        Binding("2", "jump('vitals')", "Vitals", id="review.vitals"),
-        Binding("3", "jump('history')", "History", id="review.history"),
-        Binding("4", "jump('complaint')", "Complaint", id="review.complaint"),
-        Binding("5", "jump('screenings')", "Screenings", id="review.screenings"),
+        # Back still goes back; the step keys say more in the footer's room.
+        Binding("ctrl+b", "previous_step", "Back", show=False, id="review.previous"),
+        *(
+            Binding(str(number), f"jump('{step}')", title, id=f"review.{step}", group=STEP_KEYS)
+            for number, (step, title) in enumerate(
+                (
+                    ("checkin", "Check-in"),
+                    ("vitals", "Vitals"),
+                    ("history", "History"),
+                    ("complaint", "Complaint"),
+                    ("screenings", "Screenings"),
+                ),
+                start=1,
+            )
+        ),
     ]
 
     def compose_body(self) -> ComposeResult:

@@ -60,7 +60,7 @@ class ScreeningsScreen(VisitScreen):
     TITLE = "Screenings"
     CSS = screen_css(__file__, "screenings.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f7", "acknowledge", "Acknowledge alert", id="screenings.acknowledge"),
+        Binding("f7", "acknowledge", "Acknowledge", id="screenings.acknowledge"),
         Binding("enter", "next_step", "Next", show=False, id="screenings.next"),
     ]
 

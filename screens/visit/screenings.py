@@ -290,6 +290,7 @@ class ScreeningsScreen(VisitScreen):
         """Enter takes the line in and moves to the next screening (the PHQ-9 when
         the PHQ-2 is positive); on the last one, to the next step."""
         event.stop()
+        event.prevent_default()  # VisitScreen's own Enter (the next field) is not this one
         key = (event.input.id or "").removeprefix("answers-")
         if not self._take(key, event.input.value):
             return
@@ -301,12 +302,25 @@ class ScreeningsScreen(VisitScreen):
                 self.set_focus, self.query_one(f"#answers-{follow_up.target.key}", Input)
             )
             return
-        shown = self._shown()
-        index = shown.index(key) if key in shown else len(shown)
-        if index + 1 < len(shown):
-            self.set_focus(self.query_one(f"#answers-{shown[index + 1]}", Input))
+        waiting = self._waiting_after(key)
+        if waiting is not None:
+            self.set_focus(self.query_one(f"#answers-{waiting}", Input))
         elif not unacknowledged(self.draft, self.draft.sex):
             self.action_next_step()
+
+    def _waiting_after(self, key: str) -> str | None:
+        """The next row below ``key`` still to answer: due, and not given yet."""
+        shown = self._shown()
+        given = {done.instrument for done in self.draft.given}
+        below = shown[shown.index(key) + 1 :] if key in shown else []
+        return next(
+            (
+                row
+                for row in below
+                if row not in given and (row not in self._statuses or self._statuses[row].due)
+            ),
+            None,
+        )
 
     def _take(self, key: str, text: str) -> bool:
         """Take a line in (blank takes back what was given); False shows why not."""

@@ -24,7 +24,7 @@ from ma_tui.core.errors import UserError
 from ma_tui.history.draft import HistoryDraft
 from ma_tui.history.entry import SECTION_TITLES, SECTIONS
 from ma_tui.history.rows import section_rows
-from ma_tui.history.settings import read_review_required, unreviewed_line
+from ma_tui.history.settings import read_review_required, unreviewed
 from ma_tui.patients.chart import Chart, coverage_alert
 from ma_tui.patients.registration import clean_text
 from ma_tui.screenings import AnswersRefused, ScreeningsDraft, results, unacknowledged
@@ -112,8 +112,8 @@ class ReviewScreen(VisitScreen):
                 _checkin(draft.checkin, coverage_alert(chart.coverage, today)),
                 _heading("2", "Vitals", _taken(draft.vitals.entries, self.visit.now().tzinfo)),
                 _vitals(draft.vitals.entries),
-                _heading("3", "History"),
-                _history(chart, draft.history, required=self.history_review_required),
+                _heading("3", "History", _unreviewed(draft.history, self.history_review_required)),
+                _history(chart, draft.history),
                 _heading("4", "Chief complaint"),
                 _complaint(draft.complaint),
                 _heading("5", "Screenings"),
@@ -215,6 +215,15 @@ def _taken(vitals: list[VitalEntry], tz: tzinfo | None) -> str:
     return f"  taken {times[0].astimezone(tz):%H:%M}" if times else ""
 
 
+def _unreviewed(history: HistoryDraft, required: bool) -> str:
+    """``  2 sections not reviewed (required before signing)`` beside the heading."""
+    count = len(unreviewed(history))
+    if not count:
+        return ""
+    rule = "required before signing" if required else "signing allowed"
+    return f"  {count} section{'s' if count > 1 else ''} not reviewed ({rule})"
+
+
 def _done(label: str, done: bool) -> Text:
     return Text(f"  {'✓' if done else '✗'} {label}", style="green" if done else "bold red")
 
@@ -298,12 +307,9 @@ def _qualifiers(vital: VitalEntry) -> str:
     return ", ".join(parts)
 
 
-def _history(chart: Chart, draft: HistoryDraft, *, required: bool) -> RenderableType:
+def _history(chart: Chart, draft: HistoryDraft) -> RenderableType:
     """Each section's review, and only what this visit changed in it."""
     lines: list[RenderableType] = []
-    if not_reviewed := unreviewed_line(draft):
-        rule = "the clinic requires each" if required else "signing is allowed without"
-        lines.append(Text(f"  Not reviewed: {not_reviewed} ({rule})", style="yellow"))
     for section in SECTIONS:
         reviewed = section in draft.reviewed
         label = SECTION_TITLES[section] + (": none known" if draft.reviewed.get(section) else "")

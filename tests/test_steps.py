@@ -207,7 +207,9 @@ def test_every_steps_part_is_written_and_its_detail_is_in_the_sign_event(
             select(ScreeningAnswer.score).where(ScreeningAnswer.screening_id == phq9.id)
         ).all()
         assert list(answers) == [2, 2, 1, 1, 0, 1, 0, 1, 1]
-        (alert,) = session.exec(select(ScreeningAlert)).all()
+        (alert,) = session.exec(
+            select(ScreeningAlert).where(ScreeningAlert.screening_id == phq9.id)
+        ).all()
         assert (alert.item, alert.acknowledged_by, alert.note) == (9, "mia", "told Dr Chen")
         event = session.exec(
             select(AuditEvent)

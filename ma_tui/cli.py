@@ -321,6 +321,7 @@ def parse_setting(setting: str, value: str) -> SettingChange:
     ``SettingError`` names the bad one."""
     from ma_tui.clinic.settings import SettingError, minutes_change, minutes_named, quoted
     from ma_tui.fhir.settings import fhir_change, fhir_setting_named
+    from ma_tui.history.settings import history_review_change, history_setting_named
     from ma_tui.staff.policy import policy_change, policy_setting_named
     from ma_tui.vitals.settings import unit_change, unit_setting_named
 
@@ -332,9 +333,12 @@ def parse_setting(setting: str, value: str) -> SettingChange:
         return policy_change(length, value)
     if (unit := unit_setting_named(setting)) is not None:
         return unit_change(unit, value)
+    if history_setting_named(setting):
+        return history_review_change(value)
     raise SettingError(
         f"unknown setting {quoted(setting)}: use weight, height, temperature, "
-        "lockout, idle-lock, pin-min, passphrase-min, mrn-system or export-folder"
+        "lockout, idle-lock, pin-min, passphrase-min, mrn-system, export-folder "
+        "or history-review"
     )
 
 
@@ -343,6 +347,7 @@ def setting_lines(engine: Engine) -> list[str]:
     from ma_tui.clinic.settings import minutes_lines
     from ma_tui.core.transaction import read_only
     from ma_tui.fhir.settings import fhir_lines
+    from ma_tui.history.settings import history_lines
     from ma_tui.staff.policy import policy_lines
     from ma_tui.vitals.settings import unit_lines
 
@@ -353,6 +358,7 @@ def setting_lines(engine: Engine) -> list[str]:
             *minutes_lines(session),
             *policy_lines(session),
             *fhir_lines(session),
+            *history_lines(session),
         ],
     )
 

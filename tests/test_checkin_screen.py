@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from ma_tui.data.models.visits import RoomingDraft
 from ma_tui.screens.visit.checkin import CheckInScreen
@@ -103,3 +103,14 @@ async def test_harolds_new_payer_completes_with_the_right_arrow(demo_engine: Eng
         draft = VisitDraft.model_validate_json(stored.data).checkin
     assert draft.coverage_confirmed
     assert draft.coverage_changes == changes
+
+
+async def test_the_confirmed_identity_line_is_shown_whole_at_once(demo_sqlite: Engine) -> None:
+    app = make_app(demo_sqlite)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter")
+        await pilot.pause()
+        button = app.screen.query_one("#confirm-identity", Button)
+        assert str(button.label) == "✓ Identity confirmed (name and date of birth)"
+        assert button.size.width >= len(str(button.label))  # not cut to the old label's width

@@ -8,6 +8,7 @@ not obtained, oxygen, HPI, entered-in-error history, imported source ids).
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import uuid
 import xml.etree.ElementTree as ET
@@ -41,6 +42,7 @@ from ma_tui.data.models.history import (
 )
 from ma_tui.data.models.observations import Observation, ObservationStatus
 from ma_tui.data.models.patients import Coverage, Patient, Sex
+from ma_tui.data.models.screenings import Screening, ScreeningAlert, ScreeningAnswer
 from ma_tui.data.models.staff import Staff, StaffRole
 from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatusChange
 from ma_tui.data.store import memory_engine
@@ -152,6 +154,7 @@ def made() -> Iterator[tuple[Engine, dict[str, int]]]:
         ids |= _add_patients_and_visits(s, ma, doc)
         ids |= _add_vitals(s, {"patient_id": ids["patient"], "encounter_id": ids["visit"]}, ma)
         ids |= _add_history(s, {"patient_id": ids["patient"], "recorded_by_id": ma}, ids)
+        _add_screenings(s, {"patient_id": ids["patient"], "encounter_id": ids["visit"]}, ma)
     yield engine, ids
     engine.dispose()
 
@@ -271,6 +274,8 @@ def _add_history(s: Session, whose: dict[str, int], ids: dict[str, int]) -> dict
     allergies = HistorySection.ALLERGIES
     nka = HistoryReview(patient_id=ids["patient"], section=allergies, none_known=True)
     review = _add(s, nka)
+    surgical = HistorySection.SURGICAL
+    s.add(HistoryReview(patient_id=ids["patient"], section=surgical, none_known=True))
     source = "urn:ehr:problem|P-1"
     s.add(Condition(**history, name="asthma", code="J45.909", onset="age 4", source_id=source))
     s.add(Condition(**history, name="gout", code="M10.9", entered_in_error=True))
@@ -289,6 +294,39 @@ def _add_history(s: Session, whose: dict[str, int], ids: dict[str, int]) -> dict
     s.add(FamilyHistory(**history, relation="Maternal Aunt", condition="asthma", onset_age=50))
     s.add(FamilyHistory(**history, relation="godmother", condition="gout"))
     return {"review": review}
+
+
+ITEM_9 = "PHQ-9 item 9 answered 'Several days': see the clinician."
+
+
+def _add_screenings(s: Session, visit: dict[str, int], ma: int) -> None:
+    """A positive PHQ-2, its PHQ-9 with item 9 acknowledged, a GAD-7 and a declined AUDIT-C."""
+    given: list[tuple[str, list[int], dict[str, Any]]] = [
+        ("phq2", [2, 1], {"total": 3, "band": "positive", "positive": True}),
+        ("phq9", [2, 1, 1, 0, 1, 0, 1, 0, 1], {"total": 7, "band": "mild"}),
+        ("gad7", [0, 1, 0, 0, 1, 0, 0], {"total": 2, "band": "minimal"}),
+        ("auditc", [], {"declined": True}),
+    ]
+    for key, scores, values in given:
+        row = Screening.model_validate(
+            visit
+            | values
+            | {"instrument": key, "given_at": T0, "entered_at": T0, "entered_by_id": ma}
+        )
+        screening_id = _add(s, row)
+        for number, score in enumerate(scores, start=1):
+            s.add(ScreeningAnswer(screening_id=screening_id, item=number, score=score))
+        if key == "phq9":
+            s.add(
+                ScreeningAlert(
+                    screening_id=screening_id,
+                    item=9,
+                    text=ITEM_9,
+                    acknowledged_by="Mia Sorensen",
+                    acknowledged_at=T0,
+                    note="told Dr Chen",
+                )
+            )
 
 
 @pytest.fixture(scope="module")
@@ -517,6 +555,55 @@ def test_social_history_tobacco_is_loinc_72166_2_with_a_snomed_value(visit: Any)
     }
     assert relations["gout"]["relationship"]["coding"][0]["code"] == "FAMMEMB"
     assert relations["gout"]["relationship"]["text"] == "godmother"
+
+
+def test_a_walk_in_is_typed_walk_in_once(made: tuple[Engine, dict[str, int]]) -> None:
+    engine, ids = made
+    (walk_in,) = _resources(_export(engine, Selection(encounter_id=ids["earlier"])), "Encounter")
+    assert walk_in["type"] == [{"text": "walk-in"}]
+
+
+def test_back_to_back_periods_of_one_status_are_one(clinic: Any) -> None:
+    for visit in _resources(clinic, "Encounter"):
+        statuses = [period["status"] for period in visit.get("statusHistory", [])]
+        assert all(a != b for a, b in itertools.pairwise(statuses)), statuses
+        ends = [p["period"].get("end") for p in visit.get("statusHistory", [])]
+        starts = [p["period"]["start"] for p in visit.get("statusHistory", [])]
+        assert ends[:-1] == starts[1:]  # no gap where a period was merged
+
+
+def test_none_known_sections_are_empty_lists_with_a_reason(visit: Any) -> None:
+    (surgical,) = _resources(visit, "List")
+    assert surgical["code"]["coding"][0]["code"] == "47519-4"
+    assert surgical["emptyReason"]["coding"][0]["code"] == "nilknown"
+    assert "entry" not in surgical
+
+
+def _by_code(resources: list[dict[str, Any]], code: str) -> dict[str, Any]:
+    (found,) = [r for r in resources if code in {c.get("code") for c in r["code"]["coding"]}]
+    return found
+
+
+def test_screenings_are_questionnaire_responses_with_loinc_totals(visit: Any) -> None:
+    responses = _resources(visit, "QuestionnaireResponse")
+    assert [r["questionnaire"] for r in responses] == [
+        "http://loinc.org/q/55757-9",
+        "http://loinc.org/q/44249-1",
+        "http://loinc.org/q/69737-5",
+    ]  # the declined AUDIT-C has no answers
+    phq9 = responses[1]
+    assert [item["answer"][0]["valueCoding"]["code"] for item in phq9["item"][:9]] == [
+        "LA6570-1", "LA6569-3", "LA6569-3", "LA6568-5", "LA6569-3",
+        "LA6568-5", "LA6569-3", "LA6568-5", "LA6569-3",
+    ]  # fmt: skip
+    observations = _resources(visit, "Observation")
+    surveys = [o for o in observations if o.get("category", [{}])[0].get("text") == "Survey"]
+    totals = {c: _by_code(surveys, c) for c in ("55758-7", "44261-6", "70274-6", "75626-2")}
+    assert totals["44261-6"]["valueQuantity"]["value"] == 7
+    assert totals["44261-6"]["derivedFrom"] == [{"reference": f"urn:uuid:{phq9['id']}"}]
+    assert "told Dr Chen" in totals["44261-6"]["note"][0]["text"]
+    assert totals["55758-7"]["interpretation"][0]["coding"][0]["code"] == "POS"
+    assert totals["75626-2"]["dataAbsentReason"]["coding"][0]["code"] == "asked-declined"
 
 
 def test_complaint_and_hpi_are_escaped_in_the_narrative(visit: Any) -> None:

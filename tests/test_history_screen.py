@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -19,7 +20,9 @@ from ma_tui.data.models.history import (
     MedicationStatus,
     SocialHistory,
 )
+from ma_tui.data.models.patients import Sex
 from ma_tui.patients.chart import load_chart
+from ma_tui.patients.registration import NewPatient, register_walk_in
 from ma_tui.screens.app import MaTuiApp
 from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.visit.complaint import ComplaintScreen
@@ -421,6 +424,30 @@ async def test_only_the_keys_that_apply_are_in_the_footer(demo_engine: Engine) -
         await pilot.press("a")
         assert {"Next / add", "Take suggestion", "Back"} <= shown()
         assert "Taking" not in shown()  # letters are typed, not keys, in the form
+
+
+async def test_enter_on_an_empty_section_is_what_the_footer_says(demo_engine: Engine) -> None:
+    """A new patient's empty section cannot be "reviewed, no change": the footer does
+    not offer that, and says what Enter needs instead."""
+    new = NewPatient("Okafor", "Ada", date(1990, 3, 9), Sex.FEMALE, None, None, None, None, None)
+    visit_id = register_walk_in(demo_engine, new, now=CLINIC_NOW, staff_id=None)
+    app = _app(demo_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_patient(visit_id)
+        await pilot.pause()
+        app.open_step("history")
+        await pilot.pause()
+
+        def footer() -> set[str]:
+            return {b.description for (_, b, _, _) in app.screen.active_bindings.values()}
+
+        assert "Reviewed" not in footer()
+        assert {"n or a first", "None known", "Add"} <= footer()
+        await pilot.press("enter")
+        assert "press n" in _text(app, "#history-error")
+        await pilot.press("n")
+        assert _section(app) == HistorySection.SURGICAL
+        assert _draft(app).history.reviewed == {HistorySection.MEDICAL: True}
 
 
 # -------------------------------------------------------------- snapshot

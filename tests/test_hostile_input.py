@@ -43,6 +43,7 @@ from ma_tui.screens.visit.complaint import ComplaintScreen
 from ma_tui.screens.visit.history import HistoryScreen
 from ma_tui.screens.visit.review import ReviewScreen
 from ma_tui.screens.visit.vitals import VitalsScreen
+from ma_tui.screens.widgets.confirm import ConfirmScreen
 from tests.conftest import todays_encounter_id
 from tests.pilot import field, make_app, open_from_queue, shown, type_text
 
@@ -84,6 +85,10 @@ async def _register(
     await _paste(app, pilot, "1/2/1990")
     await pilot.press("enter", "f", "ctrl+s")  # the rest may stay empty for an adult
     await pilot.pause()
+    if isinstance(app.screen, ConfirmScreen):  # one registered before shares the birth date
+        assert "Possible duplicates" in app.screen.detail
+        await pilot.press("y")
+        await pilot.pause()
     assert isinstance(app.screen, CheckInScreen), f"{family}, {given} was not registered"
 
 

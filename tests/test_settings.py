@@ -212,6 +212,7 @@ def test_cli_shows_the_units_of_a_new_clinic(
         "passphrase-min: 12 characters",
         "mrn-system: urn:ma-tui:mrn",
         f"export-folder: {default_export_folder()}",
+        "history-review: optional",
     ]
 
 
@@ -226,6 +227,11 @@ def test_cli_shows_the_units_of_a_new_clinic(
         (["idle-lock", "1"], "idle-lock: 1 minute", ("idle_lock_minutes", "1")),
         (["Idle_Lock", "10 min"], "idle-lock: 10 minutes", ("idle_lock_minutes", "10")),
         (["pin-min", "8"], "pin-min: 8 digits", ("secret_pin_min", "8")),
+        (
+            ["history-review", "Required"],
+            "history-review: required",
+            ("history_review", "required"),
+        ),
         (
             ["Passphrase_Min", "16"],
             "passphrase-min: 16 characters",
@@ -258,7 +264,7 @@ def test_cli_set_changes_one_setting_and_prints_it(
         (
             ["mass", "kg"],
             "ma-tui: unknown setting 'mass': use weight, height, temperature, lockout, idle-lock, "
-            "pin-min, passphrase-min, mrn-system or export-folder",
+            "pin-min, passphrase-min, mrn-system, export-folder or history-review",
         ),
         (["weight", "stone"], "ma-tui: unknown weight unit 'stone': use lb or kg"),
         (["temperature", "k"], "ma-tui: unknown temperature unit 'k': use f or c"),
@@ -378,7 +384,7 @@ def test_minutes_round_trip_and_a_bad_stored_value_reads_the_default(engine: Eng
         session.add(row)
         session.commit()
         assert idle_lock_minutes(session) == 5
-    assert setting_lines(engine)[-6:-4] == ["lockout: 30 minutes", "idle-lock: 5 minutes"]
+    assert setting_lines(engine)[3:5] == ["lockout: 30 minutes", "idle-lock: 5 minutes"]
 
 
 def test_bad_minutes_change_nothing(engine: Engine) -> None:
@@ -414,6 +420,8 @@ def test_any_change_parses_to_a_known_setting_or_a_setting_error(setting: str, v
         assert " " not in change.value
     elif change.name == "export-folder":
         assert Path(change.value).is_absolute()
+    elif change.name == "history-review":
+        assert change.value in ("required", "optional")
     else:
         assert change.value in KNOWN_CODES[setting_name(change.name)]
 

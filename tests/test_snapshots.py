@@ -100,6 +100,17 @@ def test_complaint_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=complaint)
 
 
+def test_screenings_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    async def screenings(pilot: Pilot[None]) -> None:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter", "ctrl+r", "5")
+        await type_text(pilot, "2 2")
+        await pilot.press("enter")
+        await type_text(pilot, "1 0 1 0 0 1 1")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=screenings)
+
+
 def test_review_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def review(pilot: Pilot[None]) -> None:
         await open_from_queue(pilot, "whit da")

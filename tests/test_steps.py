@@ -20,12 +20,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from ma_tui.checkin.draft import CheckInDraft
+from ma_tui.cli import parse_setting
+from ma_tui.clinic.settings import change_setting
 from ma_tui.complaint.draft import ComplaintDraft
 from ma_tui.data.audit import AuditAction
 from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.observations import Observation
+from ma_tui.data.models.screenings import Screening, ScreeningAlert, ScreeningAnswer
 from ma_tui.data.models.visits import Encounter, EncounterStatus
 from ma_tui.history.draft import HistoryDraft, HistoryForm, HistorySection, NewHistoryEntry
+from ma_tui.screenings import ScreeningsDraft, Sex, acknowledge, enter, unacknowledged
 from ma_tui.screens.visit.steps import STEP_SCREENS
 from ma_tui.visits.draft import VisitDraft
 from ma_tui.visits.holding import open_visit, save_draft
@@ -54,6 +58,20 @@ PULSE = VitalEntry(
     unit="/min",
     taken_at=CLINIC_NOW,
 )
+
+
+def _screened(*, acknowledged: bool) -> ScreeningsDraft:
+    """A positive PHQ-2 and its PHQ-9, item 9 answered 'Several days'."""
+    draft, _ = enter(
+        ScreeningsDraft(sex=Sex.FEMALE), "2 2", sex=Sex.FEMALE, at=CLINIC_NOW, expected="phq2"
+    )
+    draft, _ = enter(draft, "1 1 0 1 0 1 1", sex=Sex.FEMALE, at=CLINIC_NOW, expected="phq9")
+    if acknowledged:
+        (alert,) = unacknowledged(draft, Sex.FEMALE)
+        draft = acknowledge(draft, alert, by="mia", at=CLINIC_NOW, note="told Dr Chen")
+    return draft
+
+
 EXAMPLES: dict[str, Example] = {
     "checkin": Example(
         filled=CheckInDraft(
@@ -99,6 +117,16 @@ EXAMPLES: dict[str, Example] = {
         blocking=ComplaintDraft(chief_complaint="cough", hpi_severity_text="12"),
         problem="Severity: a whole number from 0 to 10, or leave it empty.",
         detail={"chief_complaint": True},
+    ),
+    "screenings": Example(
+        filled=_screened(acknowledged=True),
+        blocking=_screened(acknowledged=False),
+        problem=(
+            "Screenings: acknowledge the alert first: PHQ-9 item 9 answered 'Several days': "
+            "thoughts of being better off dead or of self-harm. Tell the clinician now; the "
+            "patient needs a suicide-risk assessment before leaving."
+        ),
+        detail={"screenings": ["phq2", "phq9"]},
     ),
 }
 
@@ -171,6 +199,18 @@ def test_every_steps_part_is_written_and_its_detail_is_in_the_sign_event(
             select(Observation).where(Observation.encounter_id == draft.encounter_id)
         ).all()
         assert pulse.value == 76  # the vitals'
+        phq2, phq9 = session.exec(  # the screenings', every item's answer kept
+            select(Screening).where(Screening.encounter_id == draft.encounter_id)
+        ).all()
+        assert (phq2.total, phq9.total, phq9.band) == (4, 9, "mild")
+        answers = session.exec(
+            select(ScreeningAnswer.score).where(ScreeningAnswer.screening_id == phq9.id)
+        ).all()
+        assert list(answers) == [2, 2, 1, 1, 0, 1, 0, 1, 1]
+        (alert,) = session.exec(
+            select(ScreeningAlert).where(ScreeningAlert.screening_id == phq9.id)
+        ).all()
+        assert (alert.item, alert.acknowledged_by, alert.note) == (9, "mia", "told Dr Chen")
         event = session.exec(
             select(AuditEvent)
             .where(AuditEvent.action == AuditAction.SIGN)
@@ -202,3 +242,17 @@ def test_a_step_domain_imports_no_other_step_nor_the_visit() -> None:
     assert {name: found & (steps | {"visits"}) for name, found in reached.items()} == {
         name: set() for name in reached
     }
+
+
+def test_the_clinic_decides_whether_unreviewed_history_sections_block_signing(
+    demo_engine: Engine,
+) -> None:
+    draft = _signable(demo_engine)
+    draft.history = HistoryDraft(reviewed={HistorySection.MEDICAL: False})
+    change_setting(demo_engine, parse_setting("history-review", "required"), now=CLINIC_NOW)
+    with pytest.raises(SignError) as refused:
+        sign_visit(demo_engine, draft, staff_id=None, now=CLINIC_NOW)
+    (problem,) = refused.value.problems
+    assert problem.startswith("History: review Surgical, Family, Social, Medications, Allergies")
+    change_setting(demo_engine, parse_setting("history-review", "optional"), now=CLINIC_NOW)
+    sign_visit(demo_engine, draft, staff_id=None, now=CLINIC_NOW)

@@ -12,6 +12,7 @@ from ma_tui.data.models.patients import Coverage, Patient, Sex
 from ma_tui.data.models.visits import Encounter, EncounterStatus
 from ma_tui.screens.queue.walkin import WalkInScreen
 from ma_tui.screens.visit.checkin import CheckInScreen
+from ma_tui.screens.widgets.confirm import ConfirmScreen
 from tests.pilot import make_app, type_text
 
 ADA = (
@@ -126,3 +127,60 @@ async def test_a_payer_not_in_the_catalog_is_kept_as_typed(demo_engine: Engine) 
         ada = session.exec(select(Patient).where(Patient.family_name == "Okafor")).one()
         coverage = session.exec(select(Coverage).where(Coverage.patient_id == ada.id)).one()
         assert coverage.payer == "Cedar Valley Co-op"
+
+
+async def test_an_impossible_birth_date_is_refused_as_it_is_left_and_cleared_once_fixed(
+    demo_engine: Engine,
+) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "Okafor")
+        await pilot.press("enter")
+        await type_text(pilot, "Ada")
+        await pilot.press("enter")
+        await type_text(pilot, "02/30/1979")
+        await pilot.press("enter")  # left for Sex
+        error = app.screen.query_one("#error-birth_date", Static)
+        assert isinstance(app.screen, WalkInScreen)
+        assert str(error.content) != ""  # said before the form is sent
+        await pilot.press("shift+tab")
+        field = app.screen.query_one("#new-birth_date", Input)
+        field.value = "03/09/1979"
+        await pilot.press("enter")
+        assert str(error.content) == ""
+
+
+async def test_escape_on_a_half_typed_walk_in_asks_before_throwing_it_away(
+    demo_engine: Engine,
+) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "Okafor")
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert isinstance(app.screen, WalkInScreen)
+        assert app.screen.query_one("#new-family_name", Input).value == "Okafor"
+        await pilot.press("escape", "y")
+        assert not isinstance(app.screen, WalkInScreen | ConfirmScreen)
+
+
+async def test_a_possible_duplicate_is_shown_before_a_walk_in_is_registered(
+    demo_engine: Engine,
+) -> None:
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await pilot.press("f2")
+        for value in ("Whitfield", "Dana", "4/12/1968", "f", "", "", "", "", ""):
+            await type_text(pilot, value)
+            await pilot.press("enter")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Whitfield, Dana  DOB 04/12/1968" in app.screen.detail
+        await pilot.press("n")
+        assert isinstance(app.screen, WalkInScreen)
+    with Session(demo_engine) as session:
+        assert (
+            len(session.exec(select(Patient).where(Patient.family_name == "Whitfield")).all()) == 1
+        )

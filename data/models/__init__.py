@@ -9,8 +9,8 @@ Every column uses portable types (see ``ma_tui.data.types``) so the same model r
 SQLite and PostgreSQL. Timestamps are aware UTC datetimes; dates are plain dates.
 
 Each domain's tables are in its own module (``patients``, ``visits``,
-``observations``, ``history``, ``immunizations``, ``staff``, ``audit``, ``settings``,
-``orders``, ``labs``, ``worklist``, ``rooms``, ``sterilization``); importing this
+``observations``, ``history``, ``immunizations``, ``screenings``, ``staff``, ``audit``,
+``settings``, ``orders``, ``labs``, ``worklist``, ``rooms``, ``sterilization``); importing this
 package registers every table in ``SQLModel.metadata``, which the migrations and
 ``create_all`` read.
 """
@@ -24,6 +24,7 @@ from ma_tui.data.models import (
     orders,
     patients,
     rooms,
+    screenings,
     settings,
     staff,
     sterilization,
@@ -40,6 +41,7 @@ __all__ = [
     "orders",
     "patients",
     "rooms",
+    "screenings",
     "settings",
     "staff",
     "sterilization",

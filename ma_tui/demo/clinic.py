@@ -4,7 +4,7 @@
 tests and the keystroke benchmark start from it. Everything in it is invented: its
 people are in ``ma_tui.demo.people`` and its staff in ``ma_tui.demo.staff``; the
 modules beside them each build one part of it (``patients``, ``schedule``,
-``vitals``, ``history``, ``vaccines``, ``labs``, ``trail``) with what
+``vitals``, ``history``, ``vaccines``, ``labs``, ``screenings``, ``trail``) with what
 ``ma_tui.demo.build.Build`` hands them.
 
 The clinic is fully determined by the ``today`` and time zone it is built for
@@ -37,6 +37,7 @@ from ma_tui.demo.people import PATIENTS
 from ma_tui.demo.refresh import DEMO_MARKER_KEY, empty_the_demo
 from ma_tui.demo.rooms import add_rooms
 from ma_tui.demo.schedule import add_encounter
+from ma_tui.demo.screenings import add_screenings
 from ma_tui.demo.shapes import Contact, Person
 from ma_tui.demo.staff import FRONT_DESK, add_staff
 from ma_tui.demo.sterilization import add_sterilization_log
@@ -105,11 +106,13 @@ def _add_person(build: Build, person: Person) -> None:
     bookings = [build.bookings.booked_at(on, born) for on in [*days, day.today]]
     registered = bookings[0]
     patient_id = add_patient(build, person, born, registered)
-    seen = [
-        contact
+    roomed = {
+        visit.days_ago: contact
         for visit, on, booked in zip(visits, days, bookings, strict=False)
         if (contact := add_encounter(build, patient_id, born, visit, on, booked)) is not None
-    ]
+    }
+    seen = list(roomed.values())
+    add_screenings(build, patient_id, person, roomed)
     roomed_today = add_encounter(build, patient_id, born, person.today, day.today, bookings[-1])
     # Insurance was last checked at rooming: today's, else the last visit's.
     registration = Contact(None, registered, FRONT_DESK)

@@ -48,9 +48,11 @@ from ma_tui.fhir.resources import (
     family_history,
     immunization,
     medication,
+    none_known,
     patient,
     poc_results,
     procedure,
+    screening,
     social_history,
     vital_signs,
 )
@@ -361,6 +363,7 @@ def _patient_resources(run: ExportRun, row: Patient, encounter_ids: list[int]) -
         [patient.to_fhir(run, row)],
         (coverage.to_fhir(run, c, subject) for c in coverage.coverages_of(session, row.id)),
         allergy.patient_allergies(run, row.id, subject),
+        none_known.none_known_lists(run, row.id, subject),
         (condition.to_fhir(run, c, subject) for c in entries_of(session, Condition, row.id)),
         (procedure.to_fhir(run, p, subject) for p in entries_of(session, Procedure, row.id)),
         (
@@ -388,7 +391,7 @@ def _patient_resources(run: ExportRun, row: Patient, encounter_ids: list[int]) -
 
 def _visits(run: ExportRun, encounter_ids: list[int], subject: JSON) -> Iterator[JSON]:
     """Each visit: its Appointment when it was booked, the Encounter, the HPI, the vitals,
-    the point-of-care results."""
+    the point-of-care results and the screenings."""
     for encounter_id in encounter_ids:
         visit = run.session.get(Encounter, encounter_id)
         assert visit is not None
@@ -399,6 +402,7 @@ def _visits(run: ExportRun, encounter_ids: list[int], subject: JSON) -> Iterator
             yield encounter.hpi_to_fhir(run, visit, subject)
         yield from vital_signs.to_fhir(run, visit, subject)
         yield from poc_results.to_fhir(run, visit, subject)
+        yield from screening.to_fhir(run, visit, subject)
 
 
 def _pruned(value: Any) -> Any:

@@ -27,6 +27,15 @@ _KEPT_ON_EDIT: dict[HistorySection, tuple[str, ...]] = {
 }
 
 
+def needs_none_known(chart: Chart, draft: HistoryDraft, section: HistorySection) -> bool:
+    """Whether "reviewed, no change" cannot be said: the section is empty and neither
+    this visit nor the last review said none known."""
+    if current_rows(chart, draft, section) or draft.reviewed.get(section):
+        return False
+    review = chart.last_reviews.get(section)
+    return not (section not in draft.reviewed and review is not None and review.none_known)
+
+
 def mark_reviewed(chart: Chart, draft: HistoryDraft, section: HistorySection) -> None:
     """ "Reviewed, no change". An empty section needs an explicit none known (``n``)
     unless the last review already said so."""
@@ -35,8 +44,7 @@ def mark_reviewed(chart: Chart, draft: HistoryDraft, section: HistorySection) ->
         return
     if draft.reviewed.get(section):
         return
-    review = chart.last_reviews.get(section)
-    if section not in draft.reviewed and review is not None and review.none_known:
+    if not needs_none_known(chart, draft, section):
         draft.reviewed[section] = True
         return
     none = "no known allergies" if section == HistorySection.ALLERGIES else "none known"

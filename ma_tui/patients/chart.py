@@ -21,10 +21,12 @@ from ma_tui.data.models.history import (
     Medication,
     MedicationStatus,
     Procedure,
+    SocialCategory,
     SocialHistory,
 )
 from ma_tui.data.models.observations import Observation, ObservationStatus
 from ma_tui.data.models.patients import Coverage, Patient
+from ma_tui.data.models.screenings import Screening, ScreeningAlert
 from ma_tui.data.models.visits import Encounter
 
 EXPIRY_WARNING_DAYS = 30
@@ -45,6 +47,10 @@ class Chart:
     last_reviews: dict[HistorySection, HistoryReview] = field(default_factory=dict)
     # Earlier visits' final readings per LOINC code, oldest first (not this visit's).
     vital_history: dict[str, list[Observation]] = field(default_factory=dict)
+    # Screening key -> the day it was last given (answered); "tobacco": the day the
+    # smoking status was last recorded. The alerts of each one's last time, with its day.
+    screenings_last: dict[str, date] = field(default_factory=dict)
+    screening_alerts: list[tuple[date, str]] = field(default_factory=list)
 
     @property
     def patient_id(self) -> int:
@@ -85,6 +91,8 @@ def load_chart(session: Session, encounter_id: int) -> Chart:
         allergies=[a for a in _entries(session, Allergy, pid) if a.active],
         last_reviews=_last_reviews(session, pid),
         vital_history=_vital_history(session, pid, exclude_encounter=encounter_id),
+        screenings_last=_screenings_last(session, pid),
+        screening_alerts=_screening_alerts(session, pid),
     )
 
 
@@ -169,3 +177,41 @@ def banner_identity(patient: Patient, today: date) -> str:
         f"{patient.family_name}, {patient.given_name}  ·  "
         f"{format_age(patient.birth_date, today)}  ·  DOB {patient.birth_date:%m/%d/%Y}  ·  {sex}"
     )
+
+
+def _last_screenings(session: Session, patient_id: int) -> dict[str, Screening]:
+    """The newest answered screening of each instrument."""
+    rows = session.exec(
+        select(Screening)
+        .where(Screening.patient_id == patient_id, col(Screening.declined).is_(False))
+        .order_by(col(Screening.given_at), col(Screening.id))
+    ).all()
+    return {row.instrument: row for row in rows}  # oldest first, so later rows win
+
+
+def _screenings_last(session: Session, patient_id: int) -> dict[str, date]:
+    found = {key: row.given_at.date() for key, row in _last_screenings(session, patient_id).items()}
+    tobacco = session.exec(
+        select(SocialHistory.recorded_at)
+        .where(
+            SocialHistory.patient_id == patient_id,
+            SocialHistory.category == SocialCategory.TOBACCO,
+            col(SocialHistory.entered_in_error).is_(False),
+        )
+        .order_by(col(SocialHistory.recorded_at).desc())
+    ).first()
+    if tobacco is not None:
+        found["tobacco"] = tobacco.date()
+    return found
+
+
+def _screening_alerts(session: Session, patient_id: int) -> list[tuple[date, str]]:
+    last = {row.id: row for row in _last_screenings(session, patient_id).values()}
+    if not last:
+        return []
+    alerts = session.exec(
+        select(ScreeningAlert)
+        .where(col(ScreeningAlert.screening_id).in_(list(last)))
+        .order_by(col(ScreeningAlert.id))
+    ).all()
+    return [(last[alert.screening_id].given_at.date(), alert.text) for alert in alerts]

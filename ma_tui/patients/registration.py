@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, or_, select
 
 from ma_tui.core.ages import age_in_years
 from ma_tui.core.audit import AuditAction, audit
@@ -19,8 +19,9 @@ from ma_tui.core.parsing import ParseError, normalize_phone, parse_date_of_birth
 # Named here too: where the step domains and screens have long found them.
 from ma_tui.core.text import clean_text as clean_text
 from ma_tui.core.text import column_limit as column_limit
-from ma_tui.core.transaction import in_transaction
+from ma_tui.core.transaction import in_transaction, read_only
 from ma_tui.data.catalogs import names_then_aliases, payers, relations
+from ma_tui.data.folding import fold
 from ma_tui.data.models.patients import Coverage, Patient, Sex
 from ma_tui.data.models.visits import Encounter, EncounterStatus, EncounterStatusChange
 
@@ -141,6 +142,62 @@ def validate_new_patient(
         ),
         {},
     )
+
+
+DUPLICATES_SHOWN = 5
+SIMILAR_PREFIX = 3  # letters of a name that make two names "similar" with the same birth date
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """A patient already registered who may be the one about to be registered again."""
+
+    mrn: str
+    name: str  # "Okafor, Ada"
+    birth_date: date
+    why: str  # "same name", "same date of birth, similar name"
+
+    @property
+    def line(self) -> str:
+        return f"{self.name}  DOB {self.birth_date:%m/%d/%Y}  MRN {self.mrn}  ({self.why})"
+
+
+def possible_duplicates(engine: Engine, new: NewPatient) -> list[PossibleDuplicate]:
+    """Patients with the same name (any birth date), or the same birth date and a
+    similar name (the same family or given name, or either's first letters): shown
+    before a walk-in is registered, so a known patient is not registered twice."""
+    family, given = fold(new.family_name), fold(new.given_name)
+
+    def similar(row: Patient) -> str | None:
+        if (row.family_key, row.given_key) == (family, given):
+            born_too = row.birth_date == new.birth_date
+            return "same name" + (", same date of birth" if born_too else "")
+        if row.birth_date != new.birth_date:
+            return None
+        close = (row.family_key[:SIMILAR_PREFIX] == family[:SIMILAR_PREFIX]) or (
+            row.given_key[:SIMILAR_PREFIX] == given[:SIMILAR_PREFIX]
+        )
+        return "same date of birth, similar name" if close else None
+
+    def find(session: Session) -> list[PossibleDuplicate]:
+        rows = session.exec(
+            select(Patient)
+            .where(
+                or_(
+                    (col(Patient.family_key) == family) & (col(Patient.given_key) == given),
+                    col(Patient.birth_date) == new.birth_date,
+                )
+            )
+            .order_by(col(Patient.family_key), col(Patient.given_key), col(Patient.id))
+        ).all()
+        found = [
+            PossibleDuplicate(row.mrn, f"{row.family_name}, {row.given_name}", row.birth_date, why)
+            for row in rows
+            if (why := similar(row)) is not None
+        ]
+        return found[:DUPLICATES_SHOWN]
+
+    return read_only(engine, find)
 
 
 def next_mrn(session: Session) -> str:

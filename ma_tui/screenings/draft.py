@@ -66,6 +66,9 @@ class AlertAcknowledgement(BaseModel):
 
 
 class ScreeningsDraft(BaseModel):
+    # The patient's sex, for the bands that depend on it (AUDIT-C): set when the step
+    # is shown, so what keeps the visit from signing reads as the screen did.
+    sex: Sex = Sex.UNKNOWN
     given: tuple[Administration, ...] = ()  # in the order given
     acknowledgements: tuple[AlertAcknowledgement, ...] = ()
     # Lines as typed and left, not yet taken in: instrument key (FREE_LINE for a line

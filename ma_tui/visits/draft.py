@@ -14,6 +14,7 @@ from ma_tui.checkin.draft import CheckInDraft
 from ma_tui.complaint.draft import ComplaintDraft
 from ma_tui.history.draft import HistoryDraft, HistorySection
 from ma_tui.patients.chart import Chart
+from ma_tui.screenings.draft import ScreeningsDraft
 from ma_tui.visits.steps import STEPS, Step
 from ma_tui.vitals.draft import VitalsDraft
 
@@ -42,6 +43,7 @@ class VisitDraft(BaseModel):
     vitals: VitalsDraft = Field(default_factory=VitalsDraft)
     history: HistoryDraft = Field(default_factory=HistoryDraft)
     complaint: ComplaintDraft = Field(default_factory=ComplaintDraft)
+    screenings: ScreeningsDraft = Field(default_factory=ScreeningsDraft)
     # The stored draft's version this one was loaded or last saved at (never in the
     # JSON): a save or sign from an older version is refused. None: never stored.
     version: int | None = Field(default=None, exclude=True)

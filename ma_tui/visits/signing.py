@@ -17,13 +17,14 @@ from sqlmodel import Session
 from ma_tui.core.audit import AuditAction, audit
 from ma_tui.core.errors import InvalidInput
 from ma_tui.core.signing import SignContext
-from ma_tui.core.transaction import in_transaction
+from ma_tui.core.transaction import in_transaction, read_only
 from ma_tui.data.audit_content import signed_content
 from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.staff import Staff
 from ma_tui.data.models.visits import Encounter, EncounterStatus, RoomingDraft
 from ma_tui.rooms.board import Occupant
 from ma_tui.rooms.store import occupy_for_visit
+from ma_tui.history.settings import review_problems, review_required
 from ma_tui.visits.claims import Terminal, check_hold, check_version, this_terminal
 from ma_tui.visits.draft import ROOM_MAX, VisitDraft
 from ma_tui.visits.holding import current_holder, move_encounter
@@ -38,9 +39,11 @@ class SignError(InvalidInput):
         self.problems = problems
 
 
-def sign_problems(draft: VisitDraft) -> list[str]:
-    """What must be done before the visit can be signed, step by step."""
-    return [problem for step in DATA_STEPS for problem in step.problems(step.of(draft))]
+def sign_problems(draft: VisitDraft, *, history_review_required: bool = False) -> list[str]:
+    """What must be done before the visit can be signed, step by step; with
+    ``history_review_required`` (the clinic's setting), every history section reviewed."""
+    problems = [problem for step in DATA_STEPS for problem in step.problems(step.of(draft))]
+    return problems + review_problems(draft.history, required=history_review_required)
 
 
 def signed_detail(draft: VisitDraft) -> dict[str, object]:
@@ -67,7 +70,8 @@ def sign_visit(
     ``VisitInUse``, a screen that loaded an older version ``DraftChanged``, and
     nothing is written.
     """
-    problems = sign_problems(draft)
+    required = read_only(engine, review_required)
+    problems = sign_problems(draft, history_review_required=required)
     if problems:
         raise SignError(problems)
     who = current_holder() if holder is None else holder

@@ -28,6 +28,8 @@ from ma_tui.checkin import draft as checkin_draft
 from ma_tui.complaint import draft as complaint_draft
 from ma_tui.core.signing import SignContext
 from ma_tui.history import draft as history_draft
+from ma_tui.screenings import draft as screenings_draft
+from ma_tui.screenings import step as screenings_step
 from ma_tui.vitals import draft as vitals_draft
 
 D = TypeVar("D", bound=BaseModel)
@@ -84,7 +86,15 @@ COMPLAINT = DataStep(
     complaint_draft.write,
     complaint_draft.audit_detail,
 )
-DATA_STEPS: tuple[DataStep[Any], ...] = (CHECKIN, VITALS, HISTORY, COMPLAINT)
+SCREENINGS = DataStep(
+    "screenings",
+    "Screenings",
+    screenings_draft.ScreeningsDraft,
+    screenings_step.problems,
+    screenings_step.write,
+    screenings_step.audit_detail,
+)
+DATA_STEPS: tuple[DataStep[Any], ...] = (CHECKIN, VITALS, HISTORY, COMPLAINT, SCREENINGS)
 
 REVIEW: Step = "review"
 STEPS: tuple[Step, ...] = (*(step.name for step in DATA_STEPS), REVIEW)
@@ -92,3 +102,5 @@ STEP_TITLES: dict[Step, str] = {
     **{step.name: step.title for step in DATA_STEPS},
     REVIEW: "Review & sign",
 }
+# The step bar's shorter names: all six fit on one line of 80 columns.
+STEP_TABS: dict[Step, str] = {**STEP_TITLES, COMPLAINT.name: "Complaint", REVIEW: "Review"}

@@ -19,13 +19,17 @@ from textual.widgets import Input, Label, Static
 
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
+from ma_tui.core.parsing import parse_date_of_birth
 from ma_tui.core.transaction import Engine
 from ma_tui.patients.registration import (
+    NewPatient,
     NewPatientForm,
+    possible_duplicates,
     register_walk_in,
     validate_new_patient,
 )
 from ma_tui.screens.widgets.common import registration_suggester, settle_inputs
+from ma_tui.screens.widgets.confirm import ConfirmScreen
 from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 
@@ -98,20 +102,87 @@ class WalkInScreen(Screen[int | None]):
         else:
             self.focus_next()
 
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        """A field is checked as it is left: a date of birth that cannot be (02/30)
+        is said at once, and a message goes as soon as its field is right."""
+        name = (event.input.id or "").removeprefix("new-")
+        error = self.query_one(f"#error-{name}", Static)
+        if name == "birth_date" and event.value.strip():
+            try:
+                parse_date_of_birth(event.value, self.clock().date())
+            except UserError as exc:
+                error.update(str(exc))
+                return
+            error.update("")
+        elif name in self._form_errors():
+            error.update(self._form_errors()[name])
+        else:
+            error.update("")
+
+    def _form(self) -> NewPatientForm:
+        return NewPatientForm(
+            **{name: self.query_one(f"#new-{name}", Input).value for name, _, _ in FIELDS}
+        )
+
+    def _form_errors(self) -> dict[str, str]:
+        """The messages the form would get now, for the fields already showing one."""
+        shown = {
+            name
+            for name, _, _ in FIELDS
+            if str(self.query_one(f"#error-{name}", Static).content).strip()
+        }
+        _, errors = validate_new_patient(self._form(), self.clock().date())
+        return {name: message for name, message in errors.items() if name in shown}
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Back to the queue; what was typed is thrown away only when the MA says so."""
+        if not any(value.strip() for value in vars(self._form()).values()):
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen("Discard this walk-in registration?", "What was typed is lost."),
+            answered,
+        )
 
     def action_register(self) -> None:
-        values = {name: self.query_one(f"#new-{name}", Input).value for name, _, _ in FIELDS}
-        form = NewPatientForm(**values)
         now = self.clock()
-        new, errors = validate_new_patient(form, now.date())
+        new, errors = validate_new_patient(self._form(), now.date())
         for name, _, _ in FIELDS:
             self.query_one(f"#error-{name}", Static).update(errors.get(name, ""))
         if new is None:
             first = next(name for name, _, _ in FIELDS if name in errors)
             self.query_one(f"#new-{first}", Input).focus()
             return
+        try:
+            duplicates = possible_duplicates(self.engine, new)
+        except UserError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if not duplicates:
+            self._register(new)
+            return
+
+        def answered(register: bool | None) -> None:
+            if register:
+                self._register(new)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Already registered? Register a new patient anyway?",
+                "Possible duplicates:\n"
+                + "\n".join(f"  {d.line}" for d in duplicates)
+                + "\nNo: back to the form (Esc, then find them on the queue).",
+            ),
+            answered,
+        )
+
+    def _register(self, new: NewPatient) -> None:
+        now = self.clock()
         try:
             encounter_id = register_walk_in(self.engine, new, now=now, staff_id=self.staff_id)
         except UserError as exc:  # nothing was stored: the form stays as typed

@@ -307,5 +307,8 @@ def _label(name: str) -> str:
 
 
 def _mark(button: Button, done: bool, done_label: str) -> None:
-    button.label = done_label if done else UNDONE[button.id or ""]
+    label = done_label if done else UNDONE[button.id or ""]
+    if str(button.label) != label:
+        button.label = label
+        button.refresh(layout=True)  # an auto-width button is not measured again otherwise
     button.set_class(done, "done")

@@ -35,6 +35,7 @@ from ma_tui.history.editing import (
     add_entry,
     mark_none_known,
     mark_reviewed,
+    needs_none_known,
     remove_row,
     row_fields,
     set_medication_status,
@@ -64,6 +65,9 @@ class SectionTable(DataTable[Text]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "screen.reviewed", "Reviewed", id="history.reviewed"),
+        # An empty section nothing was said of cannot be "reviewed, no change": Enter
+        # says so, and the footer says what it needs instead.
+        Binding("enter", "screen.empty_section", "n or a first", id="history.empty"),
         Binding("n", "screen.none_known", "None known", id="history.none_known"),
         Binding("a", "screen.add", "Add", id="history.add"),
         Binding("e", "screen.edit", "Edit", id="history.edit"),
@@ -298,6 +302,9 @@ class HistoryScreen(VisitScreen):
         if action == "none_known":
             visit = self.visit
             return not current_rows(visit.chart, self.history, self.section)
+        if action in ("reviewed", "empty_section"):
+            empty = needs_none_known(self.visit.chart, self.history, self.section)
+            return empty if action == "empty_section" else not empty
         if action == "status":
             return self.section == HistorySection.MEDICATIONS and bool(self.rows)
         if action in ("edit", "remove"):
@@ -318,6 +325,10 @@ class HistoryScreen(VisitScreen):
             self._table().focus()
             return
         self._next()
+
+    def action_empty_section(self) -> None:
+        """Enter on an empty section nothing was said of: why it cannot be reviewed."""
+        self.action_reviewed()
 
     def action_none_known(self) -> None:
         if not self._flush_form():

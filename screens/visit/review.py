@@ -24,9 +24,11 @@ from ma_tui.core.errors import UserError
 from ma_tui.history.draft import HistoryDraft
 from ma_tui.history.entry import SECTION_TITLES, SECTIONS
 from ma_tui.history.rows import section_rows
+from ma_tui.history.settings import read_review_required, unreviewed
 from ma_tui.patients.chart import Chart, coverage_alert
 from ma_tui.patients.registration import clean_text
 from ma_tui.rooms.store import next_ready_room
+from ma_tui.screenings import AnswersRefused, ScreeningsDraft, results, unacknowledged
 from ma_tui.screens.messages import ReloadVisit, VisitClosed
 from ma_tui.screens.visit.export import export_in_background
 from ma_tui.screens.visit.visit import VisitScreen, sentence
@@ -39,6 +41,8 @@ from ma_tui.vitals.codes import DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.vitals.draft import VitalEntry
 from ma_tui.vitals.readback import flag_label, readback, unit_label, vital_name
 
+STEP_KEYS = Binding.Group("Step", compact=True)
+
 
 class ReviewScreen(VisitScreen):
     STEP = REVIEW
@@ -50,10 +54,21 @@ class ReviewScreen(VisitScreen):
         Binding("f4", "room", "Room", id="review.room"),
         Binding("f7", "next_room", "Next ready room", id="review.next_room", show=False),
         Binding("f6", "sign_and_export", "Sign+export", id="review.export"),
-        Binding("1", "jump('checkin')", "Check-in", id="review.checkin"),
-        Binding("2", "jump('vitals')", "Vitals", id="review.vitals"),
-        Binding("3", "jump('history')", "History", id="review.history"),
-        Binding("4", "jump('complaint')", "Complaint", id="review.complaint"),
+        # Back still goes back; the step keys say more in the footer's room.
+        Binding("ctrl+b", "previous_step", "Back", show=False, id="review.previous"),
+        *(
+            Binding(str(number), f"jump('{step}')", title, id=f"review.{step}", group=STEP_KEYS)
+            for number, (step, title) in enumerate(
+                (
+                    ("checkin", "Check-in"),
+                    ("vitals", "Vitals"),
+                    ("history", "History"),
+                    ("complaint", "Complaint"),
+                    ("screenings", "Screenings"),
+                ),
+                start=1,
+            )
+        ),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -69,7 +84,13 @@ class ReviewScreen(VisitScreen):
             yield Static(id="review-problems", classes="problems")
             yield Static(id="review-visit")
 
+    history_review_required = False  # the clinic's setting, read each time review shows
+
     def fill(self) -> None:
+        try:
+            self.history_review_required = read_review_required(self.visit.engine)
+        except UserError:  # the database is away: signing reads it again
+            self.history_review_required = False
         room = self.query_one("#room", Input)
         with room.prevent(Input.Changed):
             room.value = self.visit.draft.room or (self.visit.chart.encounter.room or "")
@@ -80,7 +101,7 @@ class ReviewScreen(VisitScreen):
 
     def _show(self) -> None:
         chart, draft = self.visit.chart, self.visit.draft
-        problems = sign_problems(draft)
+        problems = sign_problems(draft, history_review_required=self.history_review_required)
         problems_widget = self.query_one("#review-problems", Static)
         problems_widget.update(
             Text("Before signing: " + " ".join(problems), style="bold red") if problems else ""
@@ -93,10 +114,12 @@ class ReviewScreen(VisitScreen):
                 _checkin(draft.checkin, coverage_alert(chart.coverage, today)),
                 _heading("2", "Vitals", _taken(draft.vitals.entries, self.visit.now().tzinfo)),
                 _vitals(draft.vitals.entries, (today - chart.patient.birth_date).days),
-                _heading("3", "History"),
+                _heading("3", "History", _unreviewed(draft.history, self.history_review_required)),
                 _history(chart, draft.history),
                 _heading("4", "Chief complaint"),
                 _complaint(draft.complaint),
+                _heading("5", "Screenings"),
+                _screenings(draft.screenings, self.visit.now().tzinfo),
             )
         )
 
@@ -207,6 +230,15 @@ def _taken(vitals: list[VitalEntry], tz: tzinfo | None) -> str:
     return f"  taken {times[0].astimezone(tz):%H:%M}" if times else ""
 
 
+def _unreviewed(history: HistoryDraft, required: bool) -> str:
+    """``  2 sections not reviewed (required before signing)`` beside the heading."""
+    count = len(unreviewed(history))
+    if not count:
+        return ""
+    rule = "required before signing" if required else "signing allowed"
+    return f"  {count} section{'s' if count > 1 else ''} not reviewed ({rule})"
+
+
 def _done(label: str, done: bool) -> Text:
     return Text(f"  {'✓' if done else '✗'} {label}", style="green" if done else "bold red")
 
@@ -312,4 +344,32 @@ def _complaint(draft: ComplaintDraft) -> RenderableType:
             lines.append(Text(f"    {name.capitalize()}: {draft.hpi[name]}"))
     if draft.hpi_severity is not None:
         lines.append(Text(f"    Severity: {draft.hpi_severity}/10"))
+    return Group(*lines)
+
+
+def _screenings(draft: ScreeningsDraft, tz: tzinfo | None) -> RenderableType:
+    """Each screening's total and severity, and every alert with who acknowledged it."""
+    try:
+        given = results(draft, draft.sex)
+        waiting = unacknowledged(draft, draft.sex)
+    except AnswersRefused as exc:
+        return Text(f"  {exc}", style="bold red")
+    if not given:
+        return Text("  None given.", style="dim")
+    lines: list[RenderableType] = []
+    for result in given:
+        style = "bold yellow" if result.positive else ""
+        lines.append(Text(f"  {result.summary}", style=style))
+        for alert in result.alerts:
+            ack = next((a for a in draft.acknowledgements if a.covers(alert)), None)
+            if alert in waiting or ack is None:
+                lines.append(Text(f"    ⚠ NOT ACKNOWLEDGED: {alert.text}", style="bold red"))
+                continue
+            lines.append(
+                Text(
+                    f"    ⚠ {alert.text} Acknowledged by {ack.by} at "
+                    f"{ack.at.astimezone(tz):%H:%M}.",
+                    style="bold red",
+                )
+            )
     return Group(*lines)

@@ -6,6 +6,7 @@ from ma_tui.screens.visit.checkin import CheckInScreen
 from ma_tui.screens.visit.complaint import ComplaintScreen
 from ma_tui.screens.visit.history import HistoryScreen
 from ma_tui.screens.visit.review import ReviewScreen
+from ma_tui.screens.visit.screenings import ScreeningsScreen
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.visit.vitals import VitalsScreen
 from ma_tui.visits.steps import Step
@@ -15,5 +16,6 @@ STEP_SCREENS: dict[Step, type[VisitScreen]] = {
     "vitals": VitalsScreen,
     "history": HistoryScreen,
     "complaint": ComplaintScreen,
+    "screenings": ScreeningsScreen,
     "review": ReviewScreen,
 }

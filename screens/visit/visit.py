@@ -267,6 +267,11 @@ class VisitScreen(Screen[None]):
             return
         self.post_message(GoToStep(step))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Review is the last step: no Next nor Review there (the footer shows the
+        keys that do something)."""
+        return not (self.STEP == REVIEW and action in ("next_step", "go_review"))
+
     def action_next_step(self) -> None:
         index = STEPS.index(self.STEP)
         if index + 1 < len(STEPS):

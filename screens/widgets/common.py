@@ -12,7 +12,7 @@ from textual.widgets import Input, OptionList, Static
 
 from ma_tui.immunizations.due import DueReport, DueStatus
 from ma_tui.patients.registration import guardian_relationship_suggestions, payer_suggestions
-from ma_tui.visits.steps import STEP_TITLES, STEPS, Step
+from ma_tui.visits.steps import STEP_TABS, STEPS, Step
 
 # Patient fields (walk-in and check-in) that complete as you type, and what from.
 REGISTRATION_SUGGESTIONS = {
@@ -83,7 +83,7 @@ class PatientBanner(Static):
 
 
 class StepBar(Static):
-    """Where the MA is in the visit: Check-in › Vitals › History › Complaint › Review."""
+    """Where the MA is in the visit: Check-in › Vitals › … › Screenings › Review."""
 
     DEFAULT_CSS = """
     StepBar {
@@ -99,7 +99,7 @@ class StepBar(Static):
             if index:
                 text.append(" › ")
             style = "bold reverse" if step == current else ""
-            text.append(f" {STEP_TITLES[step]} ", style=style)
+            text.append(f" {STEP_TABS[step]} ", style=style)
         self.update(text)
 
 

@@ -124,6 +124,7 @@ class KeyFooter(Widget):
                 line.append(f" {description}", text_style + dim)
             self._spans.append((start, len(line), key.key))
 
+        ends: list[int] = []  # where each key (or group of keys) ends: the line is cut there
         for group, members in groupby(keys, key=lambda key: key.group):
             together = list(members)
             if group is not None and len(together) > 1:
@@ -132,10 +133,12 @@ class KeyFooter(Widget):
                     add_key(key, "")
                 line.append(" ")
                 line.append(group, text_style)
+                ends.append(len(line))
                 line.append(" ")
                 continue
             for key in together:
                 add_key(key, key.description)
+                ends.append(len(line))
                 line.append(" ")
         if palette is None:
             return line
@@ -146,6 +149,10 @@ class KeyFooter(Widget):
         right.append(f" {palette.description}", text_style)
         right.append(" ")
         room = max(self.size.width - right.cell_len, 0)
+        # Never half a key: what does not fit whole is left out (F1 lists every key).
+        fits = max((end for end in ends if end <= room), default=0)
+        if len(line) > room:
+            line.truncate(fits)
         line.truncate(room, pad=True)
         self._spans = [(a, min(b, room), key) for a, b, key in self._spans if a < room]
         self._spans.append((room + right_from, room + right.cell_len, palette.key))

@@ -1,7 +1,7 @@
 """Orders on a visit, and point-of-care test kits, QC and results
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03
 
 ``visit_order``: the tests, medications and vaccines put on a visit by a provider,
@@ -21,7 +21,7 @@ from alembic import op
 import ma_tui.data.types
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

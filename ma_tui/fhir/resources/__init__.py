@@ -8,7 +8,8 @@ value written out is read back as the same value.
 - ``patient``, ``coverage``, ``appointment`` (a visit on the schedule), ``allergy``,
   ``medication``, ``condition``: both ways;
 - ``encounter`` (with the HPI Observation), ``vital_signs``, ``procedure``,
-  ``family_history``, ``social_history``: export only.
+  ``family_history``, ``social_history``, ``screening`` (QuestionnaireResponse and
+  its total Observation): export only.
 
 What they share: ``outgoing`` (ids, references, how values are written), ``values``
 (how incoming values are read), ``incoming`` (the patient a resource is about, a

@@ -51,10 +51,7 @@ def to_fhir(run: ExportRun, encounter: Encounter, subject: JSON) -> JSON:
         "status": codes.ENCOUNTER_STATUS[encounter.status],
         "statusHistory": _status_history(changes),
         "class": codes.coding(codes.V3_ACT_CODE, _AMBULATORY, "ambulatory"),
-        "type": [
-            {"text": encounter.visit_type},
-            {"text": "walk-in"} if encounter.walk_in else None,
-        ],
+        "type": _types(encounter),
         "subject": subject,
         "participant": [
             _participant(_ATTENDER, "attender", run.staff_display(encounter.provider_id)),
@@ -67,13 +64,31 @@ def to_fhir(run: ExportRun, encounter: Encounter, subject: JSON) -> JSON:
     }
 
 
+def _types(encounter: Encounter) -> list[JSON]:
+    """The visit's type, and walk-in when it was one; each once (a walk-in's type
+    is often "walk-in" itself)."""
+    words = [encounter.visit_type, "walk-in" if encounter.walk_in else None]
+    kept: dict[str, str] = {}
+    for word in words:
+        if word and word.strip():
+            kept.setdefault(word.strip().casefold(), word.strip())
+    return [{"text": word} for word in kept.values()]
+
+
 def _status_history(changes: Sequence[EncounterStatusChange]) -> list[JSON]:
-    """Each status with the time it held: until the next change, open for the last."""
+    """Each status with the time it held: until the next change, open for the last.
+
+    Back-to-back changes to the same FHIR status (arrived, then roomed: both
+    "arrived") are one period."""
     history: list[JSON] = []
     for index, change in enumerate(changes):
+        status = codes.ENCOUNTER_STATUS[change.status]
         end = changes[index + 1].changed_at if index + 1 < len(changes) else None
+        if history and history[-1]["status"] == status:
+            history[-1]["period"]["end"] = maybe_instant(end)
+            continue
         period = {"start": instant(change.changed_at), "end": maybe_instant(end)}
-        history.append({"status": codes.ENCOUNTER_STATUS[change.status], "period": period})
+        history.append({"status": status, "period": period})
     return history
 
 

@@ -59,6 +59,7 @@ import pyte
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import ROOT, record
+from ma_tui.demo.staff import DEMO_STAFF
 
 PYTHON = Path(sys.executable)
 MA_TUI = PYTHON.parent / "ma-tui"
@@ -282,7 +283,13 @@ def fresh_clinic(db: Path) -> None:
     run = [str(MA_TUI), "demo", "--db", str(db)]
     subprocess.run(run, check=True, capture_output=True, cwd=ROOT)
     env = {**os.environ, "MA_TUI_NEW_SECRET": PIN}
-    add = [str(MA_TUI), "users", "--db", str(db), "add", USER, "--name", "Bench MA"]
+    # Adding an account signs its administrator in: the demo's, from a private file.
+    secret = db.with_name("admin-secret")
+    fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(next(user.pin for user in DEMO_STAFF if user.username == "admin") + "\n")
+    admin = ["--as", "admin", "--secret-file", str(secret)]
+    add = [str(MA_TUI), "users", *admin, "--db", str(db), "add", USER, "--name", "Bench MA"]
     subprocess.run([*add, "--role", "ma"], check=True, capture_output=True, env=env, cwd=ROOT)
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, settings
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from ma_tui.data.migrate import upgrade
 from ma_tui.data.store import create_store_engine, memory_engine, sqlite_url
@@ -40,11 +41,45 @@ CLINIC_TZ = ZoneInfo("America/Chicago")
 CLINIC_NOW = datetime(2026, 11, 23, 9, 20, tzinfo=CLINIC_TZ)
 
 
+# Migrating and building the demo clinic cost about 2 s a test, for hundreds of
+# tests: each is done once per test process into a template, and each test gets a
+# copy of it (SQLite's backup API, a few milliseconds), its own database as before.
+_TEMPLATES: dict[str, sqlite3.Connection] = {}
+
+
+def _from_template(engine: Engine, kind: str, build: Callable[[Engine], None]) -> None:
+    """Fill the in-memory ``engine`` with a copy of the ``kind`` template."""
+    template = _TEMPLATES.get(kind)
+    if template is None:
+        source = memory_engine()
+        build(source)
+        template = sqlite3.connect(":memory:", check_same_thread=False)
+        with source.connect() as connection:
+            _dbapi(connection).backup(template)
+        source.dispose()
+        _TEMPLATES[kind] = template
+    with engine.connect() as connection:
+        template.backup(_dbapi(connection))
+
+
+def _dbapi(connection: Connection) -> sqlite3.Connection:
+    raw = connection.connection.dbapi_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
+
+
+def _build_demo(engine: Engine) -> None:
+    from ma_tui.demo.clinic import build_demo_clinic
+
+    upgrade(engine)
+    build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
+
+
 @pytest.fixture
 def engine() -> Iterator[Engine]:
     """A migrated, empty in-memory database."""
     eng = memory_engine()
-    upgrade(eng)
+    _from_template(eng, "migrated", upgrade)
     yield eng
     eng.dispose()
 
@@ -80,9 +115,7 @@ TEMPLATE = "ma_tui_demo_template"
 @pytest.fixture
 def demo_sqlite(engine: Engine) -> Engine:
     """The in-memory database with the demo clinic: what the snapshots are taken of."""
-    from ma_tui.demo.clinic import build_demo_clinic
-
-    build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
+    _from_template(engine, "demo", _build_demo)
     return engine
 
 
@@ -135,7 +168,7 @@ def demo_engine(request: pytest.FixtureRequest, engine: Engine) -> Iterator[Engi
     from ma_tui.demo.clinic import build_demo_clinic
 
     if request.param == "sqlite":
-        build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
+        _from_template(engine, "demo", _build_demo)
         yield engine
         return
     if not os.environ.get(POSTGRES_ENV):

@@ -956,7 +956,7 @@ def no_app(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """The queue screen is not opened; the list says whether it would have been."""
     opened: list[bool] = []
 
-    def fake_run_app(engine: Engine, warnings: Sequence[str] = ()) -> int:
+    def fake_run_app(engine: Engine, warnings: Sequence[str] = (), *, served: bool = False) -> int:
         opened.append(True)
         return 0
 

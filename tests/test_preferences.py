@@ -14,6 +14,7 @@ async def test_the_theme_a_user_picks_is_theirs_at_the_next_sign_in(demo_sqlite:
     async with app.run_test() as pilot:
         await sign_in(pilot, "mia", demo_secret("mia"))
         app.theme = "textual-light"  # as the palette's "Change theme" sets it
+        await pilot.pause()  # the theme's signal starts the worker that keeps it
         await app.workers.wait_for_complete()
     assert app.staff is not None
     assert app.staff.id is not None

@@ -295,7 +295,7 @@ def test_poc_qc_failed_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
 def test_new_kit_lot_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
     async def kit(pilot: Pilot[None]) -> None:
         await type_text(pilot, "benton")
-        await pilot.press("f7", "enter", "f5")
+        await pilot.press("f7", "enter", "f6")
         await type_text(pilot, "Chemstrip 10 A")
         await pilot.press("enter")
         await type_text(pilot, "UA22001")

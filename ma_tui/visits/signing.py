@@ -22,9 +22,9 @@ from ma_tui.data.audit_content import signed_content
 from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.staff import Staff
 from ma_tui.data.models.visits import Encounter, EncounterStatus, RoomingDraft
+from ma_tui.history.settings import review_problems, review_required
 from ma_tui.rooms.board import Occupant
 from ma_tui.rooms.store import occupy_for_visit
-from ma_tui.history.settings import review_problems, review_required
 from ma_tui.visits.claims import Terminal, check_hold, check_version, this_terminal
 from ma_tui.visits.draft import ROOM_MAX, VisitDraft
 from ma_tui.visits.holding import current_holder, move_encounter

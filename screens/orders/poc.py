@@ -4,7 +4,7 @@ The line is read as it is typed (``ua glu neg bld tr le 1+ nit pos sg 1.020 ph 6
 ``glu 104``) and read back under it: each value with its unit and flag, an
 abnormal one marked ``!`` and named in the count above the readback, a refused
 piece with its reason. ↑ ↓ choose the kit lot the test was run on (the soonest to
-expire first; an expired lot is listed, marked, and refused); F5 adds a lot from
+expire first; an expired lot is listed, marked, and refused); F6 adds a lot from
 its box. The QC line says whether today's controls passed; without a pass the MA
 is told before resulting and must say to result anyway (F4 records a QC run).
 Enter or Ctrl+S results. What is typed is kept as a draft until then.
@@ -50,7 +50,7 @@ class PocScreen(Screen[None]):
         Binding("up", "kit(-1)", "Kit up", show=False, id="poc.kit_up"),
         Binding("down", "kit(1)", "Kit down", show=False, id="poc.kit_down"),
         Binding("f4", "qc", "QC", id="poc.qc"),
-        Binding("f5", "new_kit", "New kit lot", id="poc.new_kit"),
+        Binding("f6", "new_kit", "New kit lot", id="poc.new_kit"),
         Binding("escape", "back", "Back", id="poc.back"),
     ]
 
@@ -143,7 +143,7 @@ class PocScreen(Screen[None]):
         kits = self.query_one("#poc-kits", OptionList)
         kits.clear_options()
         if context is None or not context.kits:
-            kits.add_option(Option(Text("No kit lot on the shelf: F5 adds one", style="italic")))
+            kits.add_option(Option(Text("No kit lot on the shelf: F6 adds one", style="italic")))
             kits.highlighted = None
         else:
             kits.add_options([_kit_option(kit) for kit in context.kits])
@@ -162,7 +162,7 @@ class PocScreen(Screen[None]):
             label.append(f"✗ {kit.kit.lot} EXPIRED: choose another", style="bold red")
         else:
             label.append(f"▶ {kit.kit.lot}, expires {kit.kit.expires.isoformat()}")
-        label.append("   (↑ ↓ choose · F5 adds a lot)", style="dim")
+        label.append("   (↑ ↓ choose · F6 adds a lot)", style="dim")
         self.query_one("#poc-kit-label", Static).update(label)
 
     def _kit(self) -> ShelfKit | None:
@@ -253,7 +253,7 @@ class PocScreen(Screen[None]):
             return
         kit = self._kit()
         if kit is None:
-            self._error("no kit lot chosen: F5 adds the lot from the box")
+            self._error("no kit lot chosen: F6 adds the lot from the box")
             return
         if kit.expired or context.qc is QcState.PASSED:
             self._record(text, kit, without_qc=False)

@@ -72,7 +72,7 @@ class PickScreen(ModalScreen[str | None]):
 
     CSS = screen_css(__file__, "ask.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="pick.cancel"),
+        Binding("escape", "cancel", "Cancel", id="ask.pick.cancel"),
     ]
 
     def __init__(self, question: str, choices: Sequence[tuple[str, str]], hint: str = "") -> None:

@@ -152,7 +152,8 @@ class MaTuiApp(KeyGate):
         self._watch_faults()
         self._show_start_warnings()
         self.personal.start()
-        self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
+        if self.build_ahead:
+            self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
         if self.sign_in_required:
             self.push_screen(self._sign_in_screen(), self._signed_in)
         else:
@@ -504,6 +505,10 @@ class MaTuiApp(KeyGate):
     # The command line sets it (a test process, whose apps come and go, leaves it off):
     # the app then runs Python's full garbage collections itself, between visits.
     manage_gc = False
+    # Build the steps' screens ahead while no key comes (the MA's app). Most screen
+    # tests turn it off: built on first use instead, the path a key during the build
+    # takes, and the suite does not build six screens it never opens in each test.
+    build_ahead = True
 
     def _after_start_up(self) -> None:
         """Start-up is done: what it built lives as long as the app, so it is frozen

@@ -14,8 +14,12 @@ from tests.conftest import CLINIC_NOW
 
 
 def make_app(engine: Engine) -> MaTuiApp:
-    """The app as the screens' tests drive it: already past sign-in (tests/test_signin.py)."""
-    return MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), cursor_blink=False, sign_in=False)
+    """The app as the screens' tests drive it: already past sign-in (tests/test_signin.py);
+    the steps' screens built when first opened, not ahead (tests/test_kept_steps.py
+    builds them ahead)."""
+    app = MaTuiApp(engine, clock=fixed_clock(CLINIC_NOW), cursor_blink=False, sign_in=False)
+    app.build_ahead = False
+    return app
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:

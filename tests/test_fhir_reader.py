@@ -421,3 +421,15 @@ def test_any_bytes_give_items_never_exceptions(
         else:
             assert item.resource is None
             assert "\n" not in item.error
+
+
+def test_bad_utf8_inside_a_bundle_is_said_not_raised() -> None:
+    """Found by the property above: bytes that are not UTF-8 inside a Bundle's JSON
+    reached the import as a UnicodeDecodeError from the streaming parser."""
+    text = json.dumps(bundle(patient(1), patient(2))).encode()
+    content = text[:72] + b"\xc0\x80" + text[74:]
+    with tempfile.TemporaryDirectory() as folder:
+        items = read(write(Path(folder) / "f.json", content))
+    errors = [item.error for item in items if item.error is not None]
+    assert errors
+    assert all("not UTF-8 text" in error or "not valid JSON" in error for error in errors)

@@ -34,3 +34,16 @@ async def test_footers_hold_whole_keys(demo_sqlite: Engine, width: int) -> None:
             if step == "review":
                 for key in REVIEW_KEYS:
                     assert key in left
+
+
+async def test_the_help_key_is_always_on_the_line(demo_sqlite: Engine) -> None:
+    """The queue has more keys than 80 columns hold: F1 (which lists them all) is
+    pinned on the right beside the palette's key, never the key that is left out."""
+    app = make_app(demo_sqlite)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = app.screen.query_one(KeyFooter).render().plain
+        assert shown.split("▏")[1].split() == ["f1", "Keys", "^p", "palette"]
+        await open_from_queue(pilot, "benton")
+        shown = app.screen.query_one(KeyFooter).render().plain
+        assert "f1 Keys" in shown.split("▏")[1]

@@ -316,7 +316,8 @@ def _json_items(file: BinaryIO, path: Path, label: str, progress: _Progress) -> 
     stream = _JsonStream(file, path, label, progress)
     try:
         yield from stream.items()
-    except ijson.JSONError as error:
+    # ijson's C backend says bad UTF-8 inside a string as Python's own decode error.
+    except (ijson.JSONError, UnicodeDecodeError) as error:
         yield ReadItem(where=label, resource=None, error=stream.invalid_text(error))
 
 
@@ -462,6 +463,8 @@ class _JsonStream:
     def invalid_text(self, error: Exception) -> str:
         """The file's error, after the entries read before it (one line of ijson's)."""
         after = f" after entry {self.entries}" if self.entries else ""
+        if isinstance(error, UnicodeDecodeError):
+            return f"cannot read {self.label}: not UTF-8 text{after} ({error.reason})"
         reason = _first_line(error)
         if "UTF8" in reason:
             return f"cannot read {self.label}: not UTF-8 text{after} ({reason})"
@@ -493,6 +496,6 @@ def _top_level_resource_type(path: Path) -> str | None:
         with path.open("rb") as file:
             _after_bom(file)
             found = next(ijson.items(file, "resourceType"), None)
-    except (OSError, ijson.JSONError):
+    except (OSError, ijson.JSONError, UnicodeDecodeError):
         return None
     return found if isinstance(found, str) else None

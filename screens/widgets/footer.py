@@ -5,8 +5,8 @@ shown depend on the focused widget), and every new widget is styled and laid out
 tens of milliseconds on each Enter that moves to the next field. This footer draws
 the same line as one ``Text`` and repaints it only when the keys it shows change.
 It looks like the compact ``Footer``: the key in bold, its description, the keys of
-a ``Binding.Group`` together before the group's name, the command palette on the
-right; a key the screen disables is dimmed.
+a ``Binding.Group`` together before the group's name, the help key and the command
+palette on the right, always shown; a key the screen disables is dimmed.
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ class Shown(NamedTuple):
     description: str
     enabled: bool
     group: str | None  # the Binding.Group's description: shown once after its keys
+
+
+# Keys on the right of the line, always shown: the help (F1) and the palette's.
+PINNED_ACTIONS = frozenset({"help"})
 
 
 class KeyFooter(Widget):
@@ -66,7 +70,7 @@ class KeyFooter(Widget):
 
     def __init__(self) -> None:
         super().__init__()
-        self._shown: tuple[tuple[Shown, ...], Shown | None] = ((), None)
+        self._shown: tuple[tuple[Shown, ...], tuple[Shown, ...]] = ((), ())
         self._spans: list[tuple[int, int, str]] = []  # (from, to, key) of each key drawn
         self._update_asked = False
 
@@ -92,25 +96,28 @@ class KeyFooter(Widget):
             self._shown = shown
             self.refresh()
 
-    def _keys(self) -> tuple[tuple[Shown, ...], Shown | None]:
-        """The keys to show, and the command palette's key (drawn on the right)."""
+    def _keys(self) -> tuple[tuple[Shown, ...], tuple[Shown, ...]]:
+        """The keys to show, and those pinned on the right: the help key (F1 lists
+        every key, so it must never be the one a full line leaves out) and the
+        command palette's."""
         app = self.app
         active = self.screen.active_bindings
         keys: list[Shown] = []
+        pinned: list[Shown] = []
         seen_actions: set[str] = set()
         for _, binding, enabled, _ in active.values():
             if not binding.show or binding.action in seen_actions:
                 continue  # one key per action, as Footer shows it
             seen_actions.add(binding.action)
-            keys.append(_shown(binding, app.get_key_display(binding), enabled))
-        palette = None
+            shown = _shown(binding, app.get_key_display(binding), enabled)
+            (pinned if binding.action in PINNED_ACTIONS else keys).append(shown)
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
             _, binding, enabled, _ = active[app.COMMAND_PALETTE_BINDING]
-            palette = _shown(binding, app.get_key_display(binding), enabled)
-        return tuple(keys), palette
+            pinned.append(_shown(binding, app.get_key_display(binding), enabled))
+        return tuple(keys), tuple(pinned)
 
     def render(self) -> Text:
-        keys, palette = self._shown
+        keys, pinned = self._shown
         key_style = self.get_component_rich_style("key-footer--key")
         text_style = self.get_component_rich_style("key-footer--description")
         line = Text(no_wrap=True, overflow="crop", end="")
@@ -140,14 +147,17 @@ class KeyFooter(Widget):
                 add_key(key, key.description)
                 ends.append(len(line))
                 line.append(" ")
-        if palette is None:
+        if not pinned:
             return line
         right = Text(no_wrap=True, end="")
         right.append("▏", self.get_component_rich_style("key-footer--rule"))
-        right_from = len(right)
-        right.append(palette.display, key_style)
-        right.append(f" {palette.description}", text_style)
-        right.append(" ")
+        right_spans: list[tuple[int, int, str]] = []
+        for key in pinned:
+            start = len(right)
+            right.append(key.display, key_style)
+            right.append(f" {key.description}", text_style)
+            right_spans.append((start, len(right), key.key))
+            right.append(" ")
         room = max(self.size.width - right.cell_len, 0)
         # Never half a key: what does not fit whole is left out (F1 lists every key).
         fits = max((end for end in ends if end <= room), default=0)
@@ -155,7 +165,7 @@ class KeyFooter(Widget):
             line.truncate(fits)
         line.truncate(room, pad=True)
         self._spans = [(a, min(b, room), key) for a, b, key in self._spans if a < room]
-        self._spans.append((room + right_from, room + right.cell_len, palette.key))
+        self._spans += [(room + a, room + b, key) for a, b, key in right_spans]
         line.append_text(right)
         return line
 

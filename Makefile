@@ -33,8 +33,10 @@ demo: $(VENV)/.installed
 	$(BIN)/ma-tui demo --db "$(DEMO_DB)"
 
 ## test: install the test extras and run the whole suite, lint and types included
+# Four workers on two cores: the screen and pty tests spend much of their time waiting
+# (timers, a program starting in a pty), so two workers kept the cores half idle.
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n 4
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

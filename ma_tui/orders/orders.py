@@ -220,20 +220,7 @@ def complete_order(
     order = _open_order(session, order_id)
     if order.encounter_id != encounter_id:
         raise Conflict("That order belongs to another visit.")
-    order.status = OrderStatus.DONE
-    order.done_at = at
-    order.done_by_id = by
-    session.add(order)
-    audit(
-        session,
-        AuditAction.UPDATE,
-        at=at,
-        staff_id=by,
-        patient_id=order.patient_id,
-        entity=ENTITY,
-        entity_id=order_id,
-        detail={"status": OrderStatus.DONE.value},
-    )
+    _close(session, order, OrderStatus.DONE, by=by, at=at)
     return order
 
 
@@ -248,24 +235,31 @@ def cancel_order(engine: Engine, order_id: int, reason: str, *, by: int, at: dat
     def work(session: Session) -> OrderView:
         _staff(session, by)
         order = _open_order(session, order_id)
-        order.status = OrderStatus.CANCELLED
         order.status_reason = reason
-        order.done_at = at
-        order.done_by_id = by
-        session.add(order)
-        audit(
-            session,
-            AuditAction.UPDATE,
-            at=at,
-            staff_id=by,
-            patient_id=order.patient_id,
-            entity=ENTITY,
-            entity_id=order_id,
-            detail={"status": OrderStatus.CANCELLED.value},
-        )
+        _close(session, order, OrderStatus.CANCELLED, by=by, at=at)
         return order_view(session, order)
 
     return in_transaction(engine, work)
+
+
+def _close(
+    session: Session, order: VisitOrder, status: OrderStatus, *, by: int | None, at: datetime
+) -> None:
+    """An open order done or cancelled by ``by``, with its audit event."""
+    order.status = status
+    order.done_at = at
+    order.done_by_id = by
+    session.add(order)
+    audit(
+        session,
+        AuditAction.UPDATE,
+        at=at,
+        staff_id=by,
+        patient_id=order.patient_id,
+        entity=ENTITY,
+        entity_id=order.id,
+        detail={"status": status.value},
+    )
 
 
 def visit_orders(engine: Engine, encounter_id: int) -> list[OrderView]:

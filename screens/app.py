@@ -466,6 +466,8 @@ class MaTuiApp(KeyGate):
         self.pop_screen()
         self.visit = None
         self.set_timer(COLLECT_AFTER_VISIT_SECONDS, self._collect_garbage)
+        if self.build_ahead:  # restyled on the queue if CSS came meanwhile (orders, say)
+            self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
 
     def step_view(self, step: Step) -> VisitScreen:
         """The screen of ``step``: built once, kept for every visit of this session.
@@ -484,23 +486,37 @@ class MaTuiApp(KeyGate):
         """Build the steps' screens ahead, one at a time whenever no key has come for a
         moment (while the MA reads the sign-in screen, while the PIN is checked, on the
         queue), so the first visit opens as fast as the next. Each is mounted off
-        screen, holding no patient's data until a visit is shown in it."""
-        missing = [step for step in STEPS if step not in self._step_views]
-        if not missing or not self.is_running:
+        screen, holding no patient's data until a visit is shown in it. Once all are
+        built, any whose styles are stale (CSS read after it was mounted) is styled
+        again, also one at a time, so no step's first showing restyles it."""
+        if not self.is_running:
+            return
+        views = [self.step_view(step) for step in STEPS]
+        to_mount = [view for view in views if not view.is_running]
+        to_restyle = [view for view in views if view.styles_stale]
+        mounting = any(view.is_running and not view.is_mounted for view in views)
+        if not to_mount and not to_restyle and not mounting:
+            if self.manage_gc and not self._started_up:
+                self._started_up = True
+                self.call_after_refresh(self._after_start_up)
+            return
+        if mounting:
+            self.set_timer(STEP_VIEW_BUILD_PAUSE / 4, self.build_step_views)
             return
         if monotonic() - self.typed_at < STEP_VIEW_BUILD_PAUSE:
             self.set_timer(STEP_VIEW_BUILD_PAUSE / 4, self.build_step_views)
             return  # typing: a build would hold the next key up
-        view = self.step_view(missing[0])
-        # Mounting a screen that is not shown has no public call; this is what
-        # push_screen does first (a screen mounts once, on its first use): its CSS
-        # read, then its widgets mounted and styled.
-        self._load_screen_css(view)
-        self._get_screen(view)
-        if len(missing) > 1:
-            self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
-        elif self.manage_gc:
-            self.call_after_refresh(self._after_start_up)
+        # Every step's CSS first, so each view is styled with all the rules it meets.
+        for view in views:
+            self._load_screen_css(view)
+        if to_mount:
+            # Mounting a screen that is not shown has no public call; this is what
+            # push_screen does first (a screen mounts once, on its first use): its
+            # CSS read, then its widgets mounted and styled.
+            self._get_screen(to_mount[0])
+        else:
+            to_restyle[0].restyle()
+        self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
 
     # The command line sets it (a test process, whose apps come and go, leaves it off):
     # the app then runs Python's full garbage collections itself, between visits.
@@ -509,6 +525,7 @@ class MaTuiApp(KeyGate):
     # tests turn it off: built on first use instead, the path a key during the build
     # takes, and the suite does not build six screens it never opens in each test.
     build_ahead = True
+    _started_up = False  # the steps built once and start-up frozen (manage_gc)
 
     def _after_start_up(self) -> None:
         """Start-up is done: what it built lives as long as the app, so it is frozen

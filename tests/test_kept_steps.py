@@ -11,6 +11,7 @@ from ma_tui.screens.app import MaTuiApp
 from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.visit.checkin import CheckInScreen
 from ma_tui.screens.visit.vitals import VitalsScreen
+from ma_tui.visits.steps import STEPS
 from tests.pilot import field, make_app, open_from_queue, shown, type_text
 
 
@@ -92,3 +93,25 @@ async def test_enter_on_an_adults_last_vital_never_lands_on_the_hidden_head_size
         await pilot.pause()
         assert isinstance(app.focused, Input)
         assert app.focused.id == "v-pain"
+
+
+async def test_steps_built_ahead_on_the_queue_are_shown_without_a_restyle(
+    demo_sqlite: Engine,
+) -> None:
+    """While the queue waits for a key, every step's screen is mounted and styled with
+    all the CSS it will meet; the first visit is then shown in those same screens."""
+    app = make_app(demo_sqlite)
+    app.build_ahead = True
+    async with app.run_test() as pilot:
+        views = [app.step_view(step) for step in STEPS]
+        for _ in range(100):  # one view a build round, 0.2 s apart
+            await pilot.pause(0.1)
+            if all(view.is_mounted and not view.styles_stale for view in views):
+                break
+        assert all(view.is_mounted and not view.styles_stale for view in views)
+        await open_from_queue(pilot, "whit da")
+        assert on_screen(app) is app.step_view("checkin")
+        assert "Whitfield" in shown(app, "#identity-line")
+        await pilot.press("enter", "enter", "enter")
+        assert on_screen(app) is app.step_view("vitals")
+        assert focused_id(app) == "vitals-line"

@@ -135,6 +135,22 @@ class VisitScreen(Screen[None]):
 
     _styled_with: tuple[int, int] | None = None  # the app's CSS when last styled
 
+    def _css_now(self) -> tuple[int, int]:
+        app = self.app
+        return (app._css_update_count, len(app.stylesheet.rules))
+
+    @property
+    def styles_stale(self) -> bool:
+        """Mounted, and CSS was read or changed since its widgets were last styled
+        (a widget class's default CSS, another screen's, a theme)."""
+        return self.is_mounted and self._styled_with != self._css_now()
+
+    def restyle(self) -> None:
+        """Style every widget again, off screen (the app does it while no key comes),
+        so that showing the step needs no restyle."""
+        self.app.stylesheet.update(self)
+        self._styled_with = self._css_now()
+
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         """Shown again: restyle its widgets only if the app's CSS changed meanwhile.
 
@@ -142,11 +158,9 @@ class VisitScreen(Screen[None]):
         step switch); a kept step's styles are still right unless a theme changed or
         more CSS was read. Runs before Screen's own handler, which reads the event.
         """
-        app = self.app
-        styled_with = (app._css_update_count, len(app.stylesheet.rules))
-        if styled_with == self._styled_with:
+        if not self.styles_stale:
             event.refresh_styles = False
-        self._styled_with = styled_with
+        self._styled_with = self._css_now()
 
     def compose(self) -> ComposeResult:
         yield PatientBanner(id="banner")
@@ -158,7 +172,7 @@ class VisitScreen(Screen[None]):
         raise NotImplementedError
 
     def on_mount(self) -> None:
-        self._styled_with = (self.app._css_update_count, len(self.app.stylesheet.rules))
+        self._styled_with = self._css_now()
         settle_inputs(self)
         self.query_one(StepBar).show(self.STEP)
         if self._visit is not None:

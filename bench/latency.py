@@ -81,7 +81,7 @@ PATIENTS = [  # (search, vitals line): the demo's arrived adults, weights near t
 HISTORY_ENTERS = 3
 
 # What must all be on screen for a screen to count as shown: its body and its keys.
-MA_SIGNIN = ["PIN or password", "f1 Keys"]
+MA_SIGNIN = ["PIN or passphrase", "^q Quit"]
 MA_QUEUE = ["Today's queue", "f2 Walk-in"]
 MA_CHECKIN = ["Name and date of birth match", "f2 IDs confirmed"]
 MA_VITALS = ["One line", "f3 Not obtained"]

@@ -24,15 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from biip import ParseConfig, ParseError, parse
-
 from ma_tui.core.errors import InvalidInput
 
 GROUP_SEPARATOR = "\x1d"
 SCREEN_SEPARATOR = "\u241d"  # ␝, what the scan field types for Ctrl+]
 MAX_SCAN = 200
 US_NDC_PREFIX = "03"
-_CONFIG = ParseConfig(separator_chars=(GROUP_SEPARATOR, SCREEN_SEPARATOR))
 
 
 class ScanError(InvalidInput, ValueError):
@@ -55,8 +52,13 @@ def parse_vial_scan(text: str) -> VialScan:
         raise ScanError("scan the vial's 2D barcode")
     if len(raw) > MAX_SCAN:
         raise ScanError("too long for a vial barcode: scan once")
+    # biip loads its GS1 tables on import (~0.15 s): only when a vial is scanned,
+    # not at every start.
+    from biip import ParseConfig, ParseError, parse
+
+    config = ParseConfig(separator_chars=(GROUP_SEPARATOR, SCREEN_SEPARATOR))
     try:
-        result = parse(raw, config=_CONFIG)
+        result = parse(raw, config=config)
     except (ParseError, ValueError, IndexError) as exc:
         # biip 5.2 raises IndexError for a lone "]" (a symbology identifier cut short).
         raise ScanError(f"not a GS1 barcode: {exc or 'cut short'}") from exc

@@ -14,7 +14,6 @@ from textual.app import App
 
 from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
-from ma_tui.fhir.export import export_visit_file
 from ma_tui.screens.visit.visit import sentence
 
 EXPORT_GROUP = "fhir-export"
@@ -33,6 +32,9 @@ def export_in_background(
     app.notify("Exporting the visit as FHIR…", timeout=3)
 
     def export() -> None:
+        # Imported on the first export, in this thread: ~0.1 s less at every start.
+        from ma_tui.fhir.export import export_visit_file
+
         try:
             path = export_visit_file(engine, encounter_id, now=now, staff_id=staff_id)
         except UserError as exc:

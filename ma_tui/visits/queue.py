@@ -65,12 +65,19 @@ def local_day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
     return start, end
 
 
+WAIT_WIDTH = 4  # the queue's Wait column
+
+
 def format_wait(since: datetime, now: datetime) -> str:
-    """Minutes waited as ``"7m"`` or ``"1h05"``; a time in the future waits ``"0m"``."""
+    """Minutes waited as ``"7m"`` or ``"1h05"``, whole hours from ten (``"13h"``), and
+    ``">99h"`` beyond; never wider than the column. A time in the future waits ``"0m"``."""
     minutes = max(0, int((now - since).total_seconds() // 60))
     if minutes < 60:
         return f"{minutes}m"
-    return f"{minutes // 60}h{minutes % 60:02d}"
+    hours = minutes // 60
+    if hours < 10:
+        return f"{hours}h{minutes % 60:02d}"
+    return f"{hours}h" if hours < 100 else ">99h"
 
 
 def display_name(patient: Patient) -> str:

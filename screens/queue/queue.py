@@ -40,6 +40,7 @@ from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.staff.accounts import Staff, StaffRole
 from ma_tui.visits.queue import (
+    WAIT_WIDTH,
     EncounterStatus,
     OtherPatient,
     QueueEntry,
@@ -57,7 +58,7 @@ COLUMNS = (
     ("Age", "age", 5),
     ("Sex", "sex", 3),
     ("Status", "status", 18),
-    ("Wait", "wait", 4),
+    ("Wait", "wait", WAIT_WIDTH),
     ("Room", "room", 6),
     ("Ord", "orders", 3),  # open orders: "2▸" (F7 opens them)
 )

@@ -1,0 +1,111 @@
+"""The steps' screens of a visit, built once and kept for the whole session.
+
+``MaTuiApp`` builds them ahead while no key comes (on the sign-in screen, on the
+queue), styles them again off screen when CSS came after they were mounted, and
+shows each visit in the same screens: a step switch is a fill and a repaint, never
+a compose. It also runs Python's full garbage collections itself, between visits.
+"""
+
+from __future__ import annotations
+
+import gc
+from time import monotonic
+
+from ma_tui.screens.visit.steps import STEP_SCREENS
+from ma_tui.screens.visit.visit import VisitScreen
+from ma_tui.screens.widgets.keygate import KeyGate
+from ma_tui.visits.steps import STEPS, Step
+
+STEP_VIEW_BUILD_PAUSE = 0.2  # seconds without a key before a step's screen is built ahead
+COLLECT_AFTER_VISIT_SECONDS = 0.3  # the queue painted first, then garbage collected
+FULL_COLLECTIONS_BY_HAND = 1_000_000_000  # gen-2 threshold: never on its own
+
+
+class KeptSteps(KeyGate):
+    """The app's part that keeps the steps' screens (``MaTuiApp`` is one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._step_views: dict[Step, VisitScreen] = {}
+
+    def start_building_steps(self) -> None:
+        """At start: build the steps ahead once no key has come for a moment."""
+        if self.build_ahead:
+            self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
+
+    def after_visit(self) -> None:
+        """Back on the queue: collect the visit's garbage, and restyle any step that
+        CSS read meanwhile (orders, say) made stale."""
+        self.set_timer(COLLECT_AFTER_VISIT_SECONDS, self._collect_garbage)
+        self.start_building_steps()
+
+    def step_view(self, step: Step) -> VisitScreen:
+        """The screen of ``step``: built once, kept for every visit of this session.
+
+        Installed, so Textual keeps it when another screen replaces it; showing it
+        again is filling it (``VisitScreen.show_visit``), not composing it anew.
+        """
+        view = self._step_views.get(step)
+        if view is None:
+            view = STEP_SCREENS[step]()
+            self.install_screen(view, f"step-{step}")
+            self._step_views[step] = view
+        return view
+
+    def build_step_views(self) -> None:
+        """Build the steps' screens ahead, one at a time whenever no key has come for a
+        moment (while the MA reads the sign-in screen, while the PIN is checked, on the
+        queue), so the first visit opens as fast as the next. Each is mounted off
+        screen, holding no patient's data until a visit is shown in it. Once all are
+        built, any whose styles are stale (CSS read after it was mounted) is styled
+        again, also one at a time, so no step's first showing restyles it."""
+        if not self.is_running:
+            return
+        views = [self.step_view(step) for step in STEPS]
+        to_mount = [view for view in views if not view.is_running]
+        to_restyle = [view for view in views if view.styles_stale]
+        mounting = any(view.is_running and not view.is_mounted for view in views)
+        if not to_mount and not to_restyle and not mounting:
+            if self.manage_gc and not self._started_up:
+                self._started_up = True
+                self.call_after_refresh(self._after_start_up)
+            return
+        if mounting:
+            self.set_timer(STEP_VIEW_BUILD_PAUSE / 4, self.build_step_views)
+            return
+        if monotonic() - self.typed_at < STEP_VIEW_BUILD_PAUSE:
+            self.set_timer(STEP_VIEW_BUILD_PAUSE / 4, self.build_step_views)
+            return  # typing: a build would hold the next key up
+        # Every step's CSS first, so each view is styled with all the rules it meets.
+        for view in views:
+            self._load_screen_css(view)
+        if to_mount:
+            # Mounting a screen that is not shown has no public call; this is what
+            # push_screen does first (a screen mounts once, on its first use): its
+            # CSS read, then its widgets mounted and styled.
+            self._get_screen(to_mount[0])
+        else:
+            to_restyle[0].restyle()
+        self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
+
+    # The command line sets it (a test process, whose apps come and go, leaves it off):
+    # the app then runs Python's full garbage collections itself, between visits.
+    manage_gc = False
+    # Build the steps' screens ahead while no key comes (the MA's app). Most screen
+    # tests turn it off: built on first use instead, the path a key during the build
+    # takes, and the suite does not build six screens it never opens in each test.
+    build_ahead = True
+    _started_up = False  # the steps built once and start-up frozen (manage_gc)
+
+    def _after_start_up(self) -> None:
+        """Start-up is done: what it built lives as long as the app, so it is frozen
+        out of the collector's way; full collections no longer come on their own in
+        the middle of a key or a switch (100-250 ms each here), but after each visit."""
+        gc.freeze()
+        threshold, older, _ = gc.get_threshold()
+        gc.set_threshold(threshold, older, FULL_COLLECTIONS_BY_HAND)
+
+    def _collect_garbage(self) -> None:
+        """A full collection, with the queue on screen between two patients."""
+        if self.manage_gc:
+            gc.collect()

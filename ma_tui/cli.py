@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ma_tui import __version__
 from ma_tui.core.environment import take_from_environment
+from ma_tui.core.exits import EXIT_BAD_DATABASE, EXIT_USAGE
 from ma_tui.data.audit import AuditAction, VerifyResult
 from ma_tui.data.store import (
     ENV_VAR,
@@ -40,8 +41,6 @@ if TYPE_CHECKING:
     from ma_tui.clinic.settings import SettingChange
     from ma_tui.data.models.staff import Staff
 
-EXIT_BAD_DATABASE = 2
-EXIT_USAGE = 2  # a setting or value ma-tui does not know, as argparse's own errors
 EXIT_AUDIT_BROKEN = 1  # `audit verify` found a broken link in the audit chain
 
 
@@ -253,20 +252,12 @@ def _operator(
 ) -> Staff | int | None:
     """Who the command runs as, signed in (``ma_tui.staff.operator``); None when it
     needs no one; the exit status when they are refused (one line on stderr)."""
-    from ma_tui.core.errors import DatabaseUnavailable, UserError
+    from ma_tui.core.exits import STOPS, stopped
 
     try:
         return staff_commands.sign_in_for(engine, args, env)
-    except DatabaseUnavailable as exc:
-        print(f"ma-tui: {exc}", file=sys.stderr)
-        return EXIT_BAD_DATABASE
-    except UserError as exc:
-        print(f"ma-tui: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (EOFError, KeyboardInterrupt):
-        print(file=sys.stderr)
-        print("ma-tui: cancelled; nothing was changed", file=sys.stderr)
-        return EXIT_USAGE
+    except STOPS as exc:
+        return stopped(exc)
 
 
 def _database_key(url: str, given: str | None) -> str | None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ma_tui.core.clock import system_clock
-from ma_tui.core.errors import DatabaseUnavailable, UserError
+from ma_tui.core.exits import EXIT_USAGE, STOPS, stopped
 from ma_tui.staff.prompts import NEW_SECRET_ENV, USER_ENV, create_first_admin, read_new_secret
 
 if TYPE_CHECKING:  # the database and argon2 are imported when a command runs (--help is quick)
@@ -26,8 +26,6 @@ if TYPE_CHECKING:  # the database and argon2 are imported when a command runs (-
 
     from ma_tui.data.models.staff import Staff
 
-EXIT_BAD_DATABASE = 2
-EXIT_USAGE = 2
 NO_ADMINISTRATOR = (
     "this clinic has no administrator yet; create one first with "
     "ma-tui users add USERNAME --name 'Full Name' --role admin"
@@ -252,16 +250,8 @@ def run_users(
         else:
             accounts.reset_secret(engine, username, secret, now=now, by=actor)
             print(f"New PIN or passphrase set for {username}; failed attempts and wait cleared.")
-    except DatabaseUnavailable as exc:
-        print(f"ma-tui: {exc}", file=sys.stderr)
-        return EXIT_BAD_DATABASE
-    except UserError as exc:
-        print(f"ma-tui: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (EOFError, KeyboardInterrupt):
-        print(file=sys.stderr)
-        print("ma-tui: cancelled; nothing was changed", file=sys.stderr)
-        return EXIT_USAGE
+    except STOPS as exc:
+        return stopped(exc)
     return 0
 
 
@@ -310,14 +300,6 @@ def first_admin(engine: Engine) -> int | None:
             print(f"ma-tui: {NO_ADMINISTRATOR}", file=sys.stderr)
             return EXIT_USAGE
         create_first_admin(engine, ask=input, getpass=getpass.getpass, now=system_clock())
-    except DatabaseUnavailable as exc:
-        print(f"ma-tui: {exc}", file=sys.stderr)
-        return EXIT_BAD_DATABASE
-    except UserError as exc:
-        print(f"ma-tui: {exc}; no administrator was created", file=sys.stderr)
-        return EXIT_USAGE
-    except (EOFError, KeyboardInterrupt):
-        print(file=sys.stderr)
-        print("ma-tui: cancelled; no administrator was created", file=sys.stderr)
-        return EXIT_USAGE
+    except STOPS as exc:
+        return stopped(exc, undone="no administrator was created", refusal_says_undone=True)
     return None

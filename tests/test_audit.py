@@ -24,7 +24,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from ma_tui.cli import EXIT_AUDIT_BROKEN, EXIT_USAGE, main
+from ma_tui.cli import EXIT_AUDIT_BROKEN, main
+from ma_tui.core.exits import EXIT_USAGE
 from ma_tui.data.audit import (
     HASH_FIELDS,
     REASON_CHANGED,

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from ma_tui.cli import EXIT_USAGE, main, parse_setting, setting_lines
+from ma_tui.cli import main, parse_setting, setting_lines
 from ma_tui.clinic.settings import (
     MINUTES_NAMES,
     MinutesName,
@@ -25,6 +25,7 @@ from ma_tui.clinic.settings import (
     set_minutes,
 )
 from ma_tui.core.errors import DatabaseUnavailable
+from ma_tui.core.exits import EXIT_USAGE
 from ma_tui.core.transaction import in_transaction
 from ma_tui.data.models.settings import ClinicSetting
 from ma_tui.data.store import create_store_engine, sqlite_url

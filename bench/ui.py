@@ -88,7 +88,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -851,8 +851,16 @@ def main() -> None:
         action="store_true",
         help="run the RSS session alone first, not beside the Pilot (CPU-time) figures",
     )
+    parser.add_argument(
+        "--rss-patients",
+        type=int,
+        metavar="N",
+        help=f"patients in the memory session (default {Full.rss_patients}: the longest part)",
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else Full()
+    if args.rss_patients is not None:
+        plan = replace(plan, rss_patients=args.rss_patients)
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)

@@ -334,24 +334,17 @@ def _worklist_units(
         else:
             reason = f"more than {WORK_PARTS_MAX} worklist resources: import them in parts"
             refused.append(Outcome(item.where, _kind(item), "rejected", reason))
-    focuses = [i for i in kept if _is_focus(run, i)]
-    bookings = [i for i in kept if _resource_type(i) == "Appointment"]
+    # Indexed by every key they are known by: a Task finds its parts at once.
+    focuses = _by_key((i for i in kept if _is_focus(run, i)), _own_keys)
+    bookings = _by_key((i for i in kept if _resource_type(i) == "Appointment"), _based_on)
     used: set[int] = set()
     units: list[_Unit] = []
     for task in (i for i in kept if _resource_type(i) == "Task"):
         wanted = _reference_keys((task.resource or {}).get("focus"))
-        focus = next((f for f in focuses if _own_keys(f) & wanted and id(f) not in used), None)
-        booked = None
-        if focus is not None:
-            used.add(id(focus))
-            booked = next(
-                (b for b in bookings if id(b) not in used and _based_on(b) & _own_keys(focus)),
-                None,
-            )
-            if booked is not None:
-                used.add(id(booked))
+        focus = _first_unused(focuses, wanted, used)
+        booked = _first_unused(bookings, _own_keys(focus), used) if focus else None
         units.append(_Unit(task, focus, booked))
-        used.add(id(task))
+        used.update(id(part) for part in (task, focus, booked) if part is not None)
     for item in kept:
         if id(item) in used:
             continue
@@ -361,6 +354,23 @@ def _worklist_units(
             reason = "a worklist Task's part, but no Task in this import takes it"
             refused.append(Outcome(item.where, _kind(item), "skipped", reason))
     return units, refused
+
+
+def _by_key(
+    items: Iterable[ReadItemLike], keys: Callable[[ReadItemLike], set[str]]
+) -> dict[str, list[ReadItemLike]]:
+    index: dict[str, list[ReadItemLike]] = {}
+    for item in items:
+        for key in keys(item):
+            index.setdefault(key, []).append(item)
+    return index
+
+
+def _first_unused(
+    index: dict[str, list[ReadItemLike]], keys: set[str], used: set[int]
+) -> ReadItemLike | None:
+    found = (item for key in sorted(keys) for item in index.get(key, []) if id(item) not in used)
+    return next(found, None)
 
 
 def _based_on(item: ReadItemLike) -> set[str]:

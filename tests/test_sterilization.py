@@ -34,9 +34,10 @@ from ma_tui.sterilization.loads import (
     reject,
     release,
     release_blockers,
+    usable_pack,
     use_pack,
 )
-from ma_tui.sterilization.recall import recall_list
+from ma_tui.sterilization.recall import recall_list, recalled_by
 
 TZ = ZoneInfo("America/Chicago")
 MONDAY = datetime(2026, 11, 16, 7, 30, tzinfo=TZ)
@@ -227,6 +228,46 @@ def test_pack_use_is_refused_from_a_load_not_released_or_twice() -> None:
     with pytest.raises(Conflict, match="recalled load"):
         use_pack(PackLabel(3, 1), [recalled], [], patient_id=8, patient_name="Omar",
                  procedure="x", at=MONDAY + timedelta(days=2), by="M")  # fmt: skip
+
+
+def test_a_pack_of_a_load_in_a_failed_spore_tests_recall_is_refused_though_released() -> None:
+    """The failed test's own load says recalled; a load run after it (before the next
+    pass) was released and says so, yet its packs are on the recall's pull list."""
+    failed = record_biological(
+        _released(_load(1, 0, bi=True)), BiResult.FAIL, MONDAY + timedelta(days=2)
+    )
+    after = _released(_load(2, 1))
+    later_pass = record_biological(
+        _released(_load(3, 3, bi=True)), BiResult.PASS, MONDAY + timedelta(days=4)
+    )
+    clean = _released(_load(4, 4))
+    loads = [failed, after, later_pass, clean]
+    assert after.status == "released"
+    with pytest.raises(Conflict, match="the spore test of L1 failed; pull the pack"):
+        use_pack(PackLabel(2, 1), loads, [], patient_id=8, patient_name="Omar", procedure="x",
+                 at=MONDAY + timedelta(days=4), by="M")  # fmt: skip
+    used = use_pack(PackLabel(4, 1), loads, [], patient_id=8, patient_name="Omar",
+                    procedure="x", at=MONDAY + timedelta(days=5), by="M")  # fmt: skip
+    assert used.label == PackLabel(4, 1)
+
+
+@given(st.integers(1, 5), st.integers(1, 5), st.sampled_from(list(BiResult)))
+def test_a_pack_is_usable_only_if_no_failed_spore_test_reaches_it(
+    load_number: int, sequence: int, first_bi: BiResult
+) -> None:
+    first = _released(_load(1, 0, bi=True))
+    if first_bi in (BiResult.PASS, BiResult.FAIL):
+        first = record_biological(first, first_bi, MONDAY + timedelta(days=1))
+    loads = [first, _released(_load(2, 1)), _load(3, 2)]
+    label = PackLabel(load_number, sequence)
+    try:
+        load, pack = usable_pack(label, loads, [])
+    except UserError:
+        return
+    assert pack.label == label
+    assert load.status == "released"
+    assert recalled_by(label, loads, []) is None
+    assert first_bi is not BiResult.FAIL  # a failure recalls every load after it
 
 
 LOAD_ACTIONS = ("ci-pass", "ci-fail", "bi-pass", "bi-fail", "release", "reject")

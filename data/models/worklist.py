@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from ma_tui.data.types import UTCDateTime
+from ma_tui.data.types import SOURCE_ID_MAX, UTCDateTime
 
 
 class WorklistItem(SQLModel, table=True):
@@ -27,6 +27,8 @@ class WorklistItem(SQLModel, table=True):
     due: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     details: str = Field(sa_type=sa.Text, nullable=False)  # the kind's fields, as JSON
+    # The FHIR Task (or referral) it was imported from; None when made here.
+    source_id: str | None = Field(default=None, max_length=SOURCE_ID_MAX, index=True)
 
 
 class WorklistEvent(SQLModel, table=True):

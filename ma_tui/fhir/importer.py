@@ -6,8 +6,16 @@ patient: Coverage, Appointment (a visit on the schedule), AllergyIntolerance,
 MedicationStatement, Condition, Immunization and MedicationAdministration, and
 ServiceRequest and MedicationRequest (orders on the visit; they come after the
 Appointment that makes the visit, in the same pass, so a Bundle lists the
-Appointment first). So a resource that comes before its patient, or in another
-file, still finds it, and no file is ever held in memory.
+Appointment first), and Location (a room on the board). So a resource that comes
+before its patient, or in another file, still finds it, and no file is ever held in
+memory.
+
+Pass 3 is the worklist (``ma_tui.fhir.resources.work_in``): each Task with the
+resource it works on (its ``focus``: a MedicationRequest, ServiceRequest or Claim,
+which pass 1 noted so pass 2 does not take it for an order) and a booked
+follow-up's Appointment (``basedOn`` that focus), and each referral ServiceRequest
+sent without a Task. A Task needs its parts together, so pass 3 keeps the worklist's
+resources (and only those, at most ``WORK_PARTS_MAX``) until the end of the input.
 
 Each resource is checked against the FHIR R4B model first (``validation``), then
 read by the ``from_fhir`` of its type (``ma_tui.fhir.resources``), with the tables
@@ -21,6 +29,7 @@ that fails part way leaves nothing behind, and the others are kept.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -43,9 +52,10 @@ from ma_tui.fhir.resources import (
     medication,
     orders,
     patient,
+    work_in,
 )
 from ma_tui.fhir.resources.incoming import ImportContext, ImportRun, ImportWork, Result
-from ma_tui.fhir.resources.values import Rejected, shortened, shown
+from ma_tui.fhir.resources.values import Rejected, obj, objs, shortened, shown, string
 from ma_tui.fhir.settings import CLINIC_ID_KEY
 from ma_tui.fhir.validation import is_fhir_resource_type, model_problem
 
@@ -73,7 +83,12 @@ _FROM_FHIR: dict[str, Callable[[ImportWork, JSON], Result]] = {
     "MedicationAdministration": immunization.from_medication_administration,
     "ServiceRequest": orders.service_request_from_fhir,
     "MedicationRequest": orders.medication_request_from_fhir,
+    "Location": work_in.location_from_fhir,
 }
+_FOCUS_TYPES = frozenset({"MedicationRequest", "ServiceRequest", "Claim"})
+WORK_PARTS_MAX = 50_000  # worklist resources pass 3 holds; beyond, split the file
+# The "Type/id" end of a reference or full URL (also what a resource is known by).
+_TYPED_TAIL = re.compile(r"(?:^|/)([A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64})(?:/_history/[^/]*)?$")
 
 
 class ReadItemLike(Protocol):
@@ -102,12 +117,18 @@ def import_resources(
         raise ValueError("naive datetime given; pass an aware datetime (UTC or local)")
     run = ImportRun(context, read_only(engine, _clinic_id))
     report = ImportReport(keep_every_outcome=context.keep_every_outcome)
-    patients_first = (item for item in read() if _in_first_pass(item))
-    the_rest = (item for item in read() if not _in_first_pass(item))
+    patients_first = (item for item in _noting_tasks(run, read()) if _in_first_pass(item))
+    the_rest = (item for item in read() if _in_second_pass(run, item))
     for items in (patients_first, the_rest):
         for batch in _batches(items, context.batch_size):
             for outcome in _commit_batch(engine, run, batch):
                 report.add(outcome)
+    units, refused = _worklist_units(run, (item for item in read() if _is_work_part(run, item)))
+    for outcome in refused:
+        report.add(outcome)
+    for unit_batch in _batches(units, context.batch_size):
+        for outcome in _commit_units(engine, run, unit_batch):
+            report.add(outcome)
     return report
 
 
@@ -143,6 +164,10 @@ def _resource_type(item: ReadItemLike) -> str | None:
 def _in_first_pass(item: ReadItemLike) -> bool:
     """Pass 1: patients, and what could not be read (reported once, in pass 1)."""
     return item.error is not None or _resource_type(item) in (None, "Patient")
+
+
+def _in_second_pass(run: ImportRun, item: ReadItemLike) -> bool:
+    return not _in_first_pass(item) and not _is_work_part(run, item)
 
 
 def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
@@ -195,9 +220,14 @@ def _checked_import(work: ImportWork, kind: str, resource: JSON) -> Result:
     problem = model_problem(kind, resource)
     if problem is not None:
         return Result("rejected", problem)
+    return _saved(work, lambda: from_fhir(work, resource))
+
+
+def _saved(work: ImportWork, do: Callable[[], Result]) -> Result:
+    """``do()`` in a savepoint: what it wrote, or (refused) nothing and the reason."""
     try:
         with work.session.begin_nested():
-            return from_fhir(work, resource)
+            return do()
     except Rejected as rejected:
         return Result("rejected", shortened(str(rejected), REASON_MAX))
     except SQLAlchemyError as error:
@@ -234,3 +264,158 @@ def _first_line(error: BaseException) -> str:
     original = getattr(error, "orig", None)
     text = str(original if original is not None else error).strip()
     return shortened(text.splitlines()[0] if text else type(error).__name__, REASON_MAX)
+
+
+# ------------------------------------------------------------------ the worklist (pass 3)
+
+
+@dataclass
+class _Unit:
+    """A Task with its focus and booked Appointment, or a referral sent alone."""
+
+    main: ReadItemLike
+    focus: ReadItemLike | None = None
+    booked: ReadItemLike | None = None
+
+
+def _noting_tasks(run: ImportRun, items: Iterable[ReadItemLike]) -> Iterator[ReadItemLike]:
+    """``items`` as they come; each Task's focus noted on the way (for passes 2 and 3)."""
+    for item in items:
+        if _resource_type(item) == "Task":
+            run.task_focus.update(_reference_keys((item.resource or {}).get("focus")))
+        yield item
+
+
+def _is_work_part(run: ImportRun, item: ReadItemLike) -> bool:
+    kind = _resource_type(item)
+    resource = item.resource or {}
+    if kind == "Task":
+        return True
+    if kind == "Appointment":
+        return any(_reference_keys(ref) & run.task_focus for ref in objs(resource.get("basedOn")))
+    if _is_focus(run, item):
+        return True
+    return kind == "ServiceRequest" and work_in.is_referral(resource)
+
+
+def _is_focus(run: ImportRun, item: ReadItemLike) -> bool:
+    """A resource some Task of this import works on (pass 1 noted it)."""
+    return _resource_type(item) in _FOCUS_TYPES and bool(_own_keys(item) & run.task_focus)
+
+
+def _reference_keys(value: object) -> set[str]:
+    """What a Reference may name a resource by: as written, and its ``Type/id`` end."""
+    text = string((obj(value) or {}).get("reference"))
+    if not text:
+        return set()
+    tail = _TYPED_TAIL.search(text)
+    return {text, tail.group(1)} if tail else {text}
+
+
+def _own_keys(item: ReadItemLike) -> set[str]:
+    keys = {item.full_url} if item.full_url else set()
+    resource = item.resource or {}
+    resource_id = resource.get("id")
+    if isinstance(resource_id, str) and resource_id:
+        keys.add(f"{resource.get('resourceType')}/{resource_id}")
+    return keys
+
+
+def _worklist_units(
+    run: ImportRun, items: Iterable[ReadItemLike]
+) -> tuple[list[_Unit], list[Outcome]]:
+    """Each Task with its parts, then each referral sent alone; and the outcomes of
+    what cannot be one: past ``WORK_PARTS_MAX``, or a part no Task takes."""
+    kept: list[ReadItemLike] = []
+    refused: list[Outcome] = []
+    for item in items:
+        if len(kept) < WORK_PARTS_MAX:
+            kept.append(item)
+        else:
+            reason = f"more than {WORK_PARTS_MAX} worklist resources: import them in parts"
+            refused.append(Outcome(item.where, _kind(item), "rejected", reason))
+    # Indexed by every key they are known by: a Task finds its parts at once.
+    focuses = _by_key((i for i in kept if _is_focus(run, i)), _own_keys)
+    bookings = _by_key((i for i in kept if _resource_type(i) == "Appointment"), _based_on)
+    used: set[int] = set()
+    units: list[_Unit] = []
+    for task in (i for i in kept if _resource_type(i) == "Task"):
+        wanted = _reference_keys((task.resource or {}).get("focus"))
+        focus = _first_unused(focuses, wanted, used)
+        booked = _first_unused(bookings, _own_keys(focus), used) if focus else None
+        units.append(_Unit(task, focus, booked))
+        used.update(id(part) for part in (task, focus, booked) if part is not None)
+    for item in kept:
+        if id(item) in used:
+            continue
+        if _resource_type(item) == "ServiceRequest" and not _own_keys(item) & run.task_focus:
+            units.append(_Unit(item))
+        else:
+            reason = "a worklist Task's part, but no Task in this import takes it"
+            refused.append(Outcome(item.where, _kind(item), "skipped", reason))
+    return units, refused
+
+
+def _by_key(
+    items: Iterable[ReadItemLike], keys: Callable[[ReadItemLike], set[str]]
+) -> dict[str, list[ReadItemLike]]:
+    index: dict[str, list[ReadItemLike]] = {}
+    for item in items:
+        for key in keys(item):
+            index.setdefault(key, []).append(item)
+    return index
+
+
+def _first_unused(
+    index: dict[str, list[ReadItemLike]], keys: set[str], used: set[int]
+) -> ReadItemLike | None:
+    found = (item for key in sorted(keys) for item in index.get(key, []) if id(item) not in used)
+    return next(found, None)
+
+
+def _based_on(item: ReadItemLike) -> set[str]:
+    return set().union(*(_reference_keys(r) for r in objs((item.resource or {}).get("basedOn"))))
+
+
+def _kind(item: ReadItemLike) -> str:
+    return shortened(_resource_type(item) or "?", 64)
+
+
+def _commit_units(engine: Engine, run: ImportRun, units: list[_Unit]) -> list[Outcome]:
+    """Import ``units`` in one transaction, each in its savepoint; tried again whole
+    while the database is busy."""
+
+    def attempt(session: Session) -> list[Outcome]:
+        return [outcome for unit in units for outcome in _import_unit(run, session, unit)]
+
+    return in_transaction(engine, attempt)
+
+
+def _import_unit(run: ImportRun, session: Session, unit: _Unit) -> list[Outcome]:
+    """One outcome per resource of the unit: its parts share the Task's."""
+    main = unit.main
+    parts = [part for part in (main, unit.focus, unit.booked) if part is not None]
+    work = ImportWork(run, session, main.where)
+    problem = next(
+        (
+            f"{_kind(part)} at {part.where}: {found}" if part is not main else found
+            for part in parts
+            if (found := model_problem(_kind(part), part.resource or {})) is not None
+        ),
+        None,
+    )
+    if problem is not None:
+        result = Result("rejected", shortened(problem, REASON_MAX))
+    elif _resource_type(main) == "Task":
+        task = main.resource or {}
+        focus = unit.focus.resource if unit.focus else None
+        booked = unit.booked.resource if unit.booked else None
+        result = _saved(work, lambda: work_in.task_from_fhir(work, task, focus, booked))
+    else:
+        result = _saved(work, lambda: work_in.referral_from_fhir(work, main.resource or {}))
+    outcomes = [Outcome(main.where, _kind(main), result.action, result.reason, result.label)]
+    quiet = result.action in ("created", "unchanged")
+    for part in parts[1:]:
+        reason = "" if quiet else f"read with its Task at {main.where}"
+        outcomes.append(Outcome(part.where, _kind(part), result.action, reason, result.label))
+    return outcomes

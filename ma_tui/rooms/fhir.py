@@ -29,6 +29,7 @@ JSON = dict[str, Any]
 BED_STATUS_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0116"
 PHYSICAL_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/location-physical-type"
 ROOM_SYSTEM = "urn:ma-tui:room"  # identifier: the room's name in the clinic
+ROOM_TYPE_SYSTEM = "urn:ma-tui:room-type"  # Location.type: a key of room_types.json
 
 _STATE_FOR_CODE = {
     "O": RoomState.OCCUPIED,
@@ -60,6 +61,13 @@ def location(
         "physicalType": {
             "coding": [{"system": PHYSICAL_TYPE_SYSTEM, "code": "ro", "display": "Room"}]
         },
+        # The room's type travels here (the description holds an out-of-service reason).
+        "type": [
+            {
+                "coding": [{"system": ROOM_TYPE_SYSTEM, "code": room.room_type}],
+                **({"text": type_name} if type_name else {}),
+            }
+        ],
     }
     description = room.reason if room.state is RoomState.OUT_OF_SERVICE else type_name
     if description:
@@ -80,6 +88,9 @@ class LocationState:
     name: str
     state: RoomState
     code: str  # the v2-0116 code as sent, or "" when the status alone decided
+    room_type: str = ""  # the ma-tui room type key (Location.type), or "" when not given
+    type_text: str = ""  # what the sender calls the type (Location.type text)
+    description: str = ""  # an out-of-service room's reason, as exported
 
     @property
     def text(self) -> str:
@@ -100,10 +111,23 @@ def state_from_location(resource: object) -> LocationState:
     name = " ".join(str(normal.get("name", "")).split())
     if not name:
         raise LocationError("the Location has no name to match a room by")
+    room_type, type_text = _room_type(normal)
+    description = " ".join(str(normal.get("description", "")).split())
     if normal.get("status") in ("suspended", "inactive"):
-        return LocationState(name, RoomState.OUT_OF_SERVICE, "")
+        return LocationState(name, RoomState.OUT_OF_SERVICE, "", room_type, type_text, description)
     coding = normal.get("operationalStatus", {})
     code = coding.get("code", "") if coding.get("system") == BED_STATUS_SYSTEM else ""
     if code not in _STATE_FOR_CODE:
         raise LocationError(f"{name}: no v2-0116 bed status (O, H, K, U, C or I) to read")
-    return LocationState(name, _STATE_FOR_CODE[code], code)
+    return LocationState(name, _STATE_FOR_CODE[code], code, room_type, type_text, description)
+
+
+def _room_type(location: JSON) -> tuple[str, str]:
+    """The ma-tui room type key and the type's text, each "" when not given."""
+    key = text = ""
+    for concept in location.get("type", []):
+        text = text or " ".join(str(concept.get("text", "")).split())
+        for coding in concept.get("coding", []):
+            if coding.get("system") == ROOM_TYPE_SYSTEM and not key:
+                key = str(coding.get("code", ""))
+    return key, text

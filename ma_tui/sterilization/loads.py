@@ -319,17 +319,46 @@ def use_pack(
     by: str,
 ) -> PackUse:
     """A pack opened for a patient's procedure, refused if it may not be used."""
-    load = next((load for load in loads if load.number == label.load), None)
-    if load is None or load.pack(label) is None:
-        raise NotFound(f"no pack {label} in the log")
-    if load.status != "released":
-        raise Conflict(f"{label} is from a {load.status} load: do not use it")
-    earlier = next((use for use in uses if use.label == label), None)
-    if earlier is not None:
-        raise Conflict(f"{label} was already opened for {earlier.patient_name}")
+    load, _ = usable_pack(label, loads, uses)
     if at < load.started_at:
         raise InvalidInput("a pack cannot be used before its load ran")
     return PackUse(label, patient_id, patient_name, _text(procedure, "the procedure"), at, by)
+
+
+# Why a pack of a load that is not released must stay closed, in the MA's words.
+_NOT_RELEASED = {
+    "recalled": "its spore test failed; pull the pack from the shelf",
+    "rejected": "reprocess the pack",
+    "quarantined": "not released yet",
+}
+
+
+def usable_pack(
+    label: PackLabel, loads: Sequence[Load], uses: Sequence[PackUse]
+) -> tuple[Load, Pack]:
+    """The load and pack ``label`` names when the pack may be opened now: in the log,
+    from a released load that no failed spore test recalls, not opened before."""
+    load = next((load for load in loads if load.number == label.load), None)
+    pack = load.pack(label) if load is not None else None
+    if load is None or pack is None:
+        raise NotFound(f"no pack {label} in the log: check the label")
+    if load.status != "released":
+        raise Conflict(
+            f"do not use {label}, from a {load.status} load: {_NOT_RELEASED[load.status]}"
+        )
+    # A load released before another load's spore test failed is suspect all the same.
+    from ma_tui.sterilization.recall import recalled_by  # recall builds on this module
+
+    failed = recalled_by(label, loads, uses)
+    if failed is not None:
+        raise Conflict(
+            f"do not use {label}, from a recalled load: the spore test of L{failed.number} "
+            "failed; pull the pack from the shelf"
+        )
+    earlier = next((use for use in uses if use.label == label), None)
+    if earlier is not None:
+        raise Conflict(f"{label} was already opened for {earlier.patient_name}")
+    return load, pack
 
 
 # ------------------------------------------------------------------ typed readings

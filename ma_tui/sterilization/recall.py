@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ma_tui.core.errors import Conflict
-from ma_tui.sterilization.loads import BiResult, Load, Pack, PackUse
+from ma_tui.sterilization.loads import BiResult, Load, Pack, PackLabel, PackUse
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +76,12 @@ def recall_list(failed: Load, loads: Sequence[Load], uses: Sequence[PackUse]) ->
         if pack.label not in used_labels
     )
     return Recall(failed, last_pass, next_pass, suspect, tuple(used), on_shelf)
+
+
+def recalled_by(label: PackLabel, loads: Sequence[Load], uses: Sequence[PackUse]) -> Load | None:
+    """The load whose failed spore test puts pack ``label`` in its recall (a pack to
+    pull, whatever its own load's status says), if one does."""
+    for failed in (load for load in loads if load.biological is BiResult.FAIL):
+        if any(load.number == label.load for load in recall_list(failed, loads, uses).loads):
+            return failed
+    return None

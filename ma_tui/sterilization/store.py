@@ -251,11 +251,12 @@ def use_pack(
     *,
     patient_id: int,
     procedure: str,
-    by: str,
+    by: str | None = None,
     at: datetime,
     staff_id: int | None,
 ) -> PackUse:
-    """The pack opened for a patient's procedure; refused for a pack that may not be used."""
+    """The pack opened for a patient's procedure; refused for a pack that may not be used.
+    ``by`` is who opened it: the signed-in staff member (``signer``) when not given."""
 
     def work(session: Session) -> PackUse:
         patient = session.get(Patient, patient_id)
@@ -270,7 +271,7 @@ def use_pack(
             patient_name=f"{patient.given_name} {patient.family_name}",
             procedure=procedure,
             at=at,
-            by=by,
+            by=by if by is not None else signer(session, staff_id),
         )
         save_use(session, use)
         load = log.load(label.load)

@@ -176,8 +176,10 @@ def _item(
     )
 
 
-def save_item(session: Session, item: WorkItem[Any]) -> int:
-    """Store ``item``: its row, and the events of its history not stored yet. Its id."""
+def save_item(session: Session, item: WorkItem[Any], *, source_id: str | None = None) -> int:
+    """Store ``item``: its row, and the events of its history not stored yet. Its id.
+
+    ``source_id`` is kept on a new item: the FHIR resource it was imported from."""
     if item.item_id is None:
         row = WorklistItem(
             item_type=item.type.value,
@@ -186,6 +188,7 @@ def save_item(session: Session, item: WorkItem[Any]) -> int:
             due=item.due,
             created_at=item.created,
             details="",
+            source_id=source_id,
         )
         stored = 0
     else:

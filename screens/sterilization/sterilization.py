@@ -4,9 +4,11 @@ Opened with F10 from the queue. The table lists the loads, newest first; a faile
 biological indicator says FAILED in words. Below it, the highlighted load's
 readings and packs, each opened pack with the patient and procedure. ``c`` and
 ``b`` record the chemical and biological indicators, ``r`` releases a load,
-``l`` lists a failed indicator's recall (every patient whose packs came from the
-suspect loads, and the packs to pull), ``e`` writes the whole log as CSV to the
-clinic's export folder for an inspector.
+``u`` records a pack opened for a patient's procedure (its label, scanned or typed,
+checked against the log; the patient by MRN or name; the procedure), ``l`` lists
+a failed indicator's recall (every patient whose packs came from the suspect loads,
+and the packs to pull), ``e`` writes the whole log as CSV to the clinic's export
+folder for an inspector.
 """
 
 from __future__ import annotations
@@ -21,15 +23,23 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from ma_tui.core.clock import Clock
-from ma_tui.core.errors import UserError
+from ma_tui.core.errors import InvalidInput, UserError
 from ma_tui.core.transaction import Engine
 from ma_tui.fhir.log_export import export_sterilization_log
 from ma_tui.screens.sterilization.recall import RecallScreen
-from ma_tui.screens.widgets.ask import PickScreen
+from ma_tui.screens.widgets.ask import AskScreen, PickScreen
 from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.sterilization import store
-from ma_tui.sterilization.loads import CYCLE_DISPLAY, BiResult, Load, Reading, mechanical_problem
+from ma_tui.sterilization.loads import (
+    CYCLE_DISPLAY,
+    BiResult,
+    Load,
+    Pack,
+    Reading,
+    mechanical_problem,
+)
+from ma_tui.sterilization.pack_use import PatientChoice, check_pack, patients_matching
 
 COLUMNS = (
     ("Load", "load", 7),
@@ -47,6 +57,7 @@ class SterilizationScreen(Screen[None]):
     TITLE = "Sterilization log"
     CSS = screen_css(__file__, "sterilization.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("u", "use_pack", "Use pack", id="sterilization.use_pack"),
         Binding("l", "recall", "Recall list", id="sterilization.recall"),
         Binding("b", "biological", "BI result", id="sterilization.biological"),
         Binding("c", "chemical", "CI result", id="sterilization.chemical"),
@@ -188,6 +199,92 @@ class SterilizationScreen(Screen[None]):
             lambda n: store.release_load(self.engine, n, at=self.clock(), staff_id=self.staff_id)
         )
 
+    # ---------------------------------------------------------------- a pack opened
+
+    def action_use_pack(self) -> None:
+        """Label (checked as typed) → patient → procedure → stored, with its audit event."""
+        self.app.push_screen(
+            AskScreen(
+                "Pack opened for a procedure: its label (scan or type)",
+                hint="e.g. L1045-003 (load, dash, pack)",
+                value=self._shelf_label(),
+                check=lambda text: check_pack(self.engine, text),
+            ),
+            self._pack_given,
+        )
+
+    def _shelf_label(self) -> str:
+        """The highlighted load's first pack still on the shelf, if it may be used."""
+        load = self._load()
+        if load is None or load.status != "released":
+            return ""
+        used = {use.label for use in self.logbook.uses}
+        return next((str(p.label) for p in load.packs if p.label not in used), "")
+
+    def _pack_given(self, text: str | None) -> None:
+        if text is None:
+            return
+        pack = check_pack(self.engine, text)  # checked on the form: the same answer
+        today = self.clock().date()
+        self.app.push_screen(
+            AskScreen(
+                f"{pack.label} {pack.contents}: for which patient?",
+                hint="MRN, name (family, given) or date of birth",
+                check=lambda words: patients_matching(self.engine, words, today),
+            ),
+            lambda words: self._patient_given(pack, words),
+        )
+
+    def _patient_given(self, pack: Pack, words: str | None) -> None:
+        if words is None:
+            return
+        try:
+            found = patients_matching(self.engine, words, self.clock().date())
+        except UserError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        if len(found) == 1:
+            self._ask_procedure(pack, found[0])
+            return
+        by_id = {str(one.patient_id): one for one in found}
+
+        def picked(key: str | None) -> None:
+            if key is not None:
+                self._ask_procedure(pack, by_id[key])
+
+        choices = [(key, one.line) for key, one in by_id.items()]
+        self.app.push_screen(PickScreen(f"{pack.label}: which patient?", choices), picked)
+
+    def _ask_procedure(self, pack: Pack, patient: PatientChoice) -> None:
+        def given(procedure: str | None) -> None:
+            if procedure is not None:
+                self._record_use(pack, patient, procedure)
+
+        self.app.push_screen(
+            AskScreen(
+                f"{pack.label} for {patient.name}: the procedure",
+                hint="e.g. laceration repair, I&D of abscess",
+                check=_not_blank,
+            ),
+            given,
+        )
+
+    def _record_use(self, pack: Pack, patient: PatientChoice, procedure: str) -> None:
+        try:
+            store.use_pack(
+                self.engine,
+                pack.label,
+                patient_id=patient.patient_id,
+                procedure=procedure,
+                at=self.clock(),
+                staff_id=self.staff_id,
+            )
+        except UserError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        self.notify(f"{pack.label} opened for {patient.name}: {procedure.strip()}", markup=False)
+        self.reload(keep=pack.label.load)
+
     def action_recall(self) -> None:
         load = self._load()
         failed = [one for one in self.logbook.loads if one.biological is BiResult.FAIL]
@@ -221,3 +318,8 @@ class SterilizationScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+
+def _not_blank(text: str) -> None:
+    if not text.strip():
+        raise InvalidInput("say which procedure the pack was opened for")

@@ -119,7 +119,7 @@ def from_fhir(work: ImportWork, resource: JSON) -> Result:
     label = f"Appointment {local:%Y-%m-%d %H:%M} MRN {patient.mrn}"
     existing = _matching_visit(work, resource, source)
     if existing is None:
-        _create_visit(work, patient, values, source)
+        create_visit(work, patient, values, source)
         return Result("created", remark, label)
     if existing.patient_id != patient.id:
         raise Rejected("this appointment is already on the schedule for another patient")
@@ -164,9 +164,8 @@ def _appointment_patient(work: ImportWork, resource: JSON) -> PatientRef:
 def _appointment_provider(work: ImportWork, resource: JSON) -> tuple[int | None, str]:
     """The ma-tui provider named by a participant, or None and a remark saying why."""
     names = _provider_names(work.run, resource)
-    providers = _providers(work)
     for name in names:
-        staff_id = next((sid for sid, key in providers if key == _person_key(name)), None)
+        staff_id = provider_id_named(work, name)
         if staff_id is not None:
             return staff_id, ""
     if not names:
@@ -195,14 +194,25 @@ def _may_be_provider(actor: JSON) -> bool:
     return typed is None or typed.group(1) not in _NOT_A_PROVIDER
 
 
+def provider_id_named(work: ImportWork, name: str) -> int | None:
+    """The active ma-tui provider of this name ("Dr." and case aside), if any."""
+    wanted = _person_key(name)
+    return next((sid for sid, key in _providers(work) if key == wanted), None)
+
+
 def _providers(work: ImportWork) -> list[tuple[int, str]]:
-    """Active providers' ids and name keys, read once per import."""
+    """Active providers' ids and name keys, read once per import: each by their name,
+    and by their name with credentials ("Lena Chen, MD"), as ma-tui's worklist writes it."""
     if work.run.providers is None:
         rows = work.session.exec(
             select(Staff).where(Staff.role == StaffRole.PROVIDER, col(Staff.active).is_(True))
         ).all()
         work.run.providers = [
-            (row.id, _person_key(row.display_name)) for row in rows if row.id is not None
+            (row.id, _person_key(name))
+            for row in rows
+            if row.id is not None
+            for name in (row.display_name, f"{row.display_name}, {row.credentials}")
+            if name == row.display_name or row.credentials
         ]
     return work.run.providers
 
@@ -231,9 +241,10 @@ def _matching_visit(work: ImportWork, resource: JSON, source: str) -> Encounter 
     ).first()
 
 
-def _create_visit(
-    work: ImportWork, patient: PatientRef, values: Mapping[str, Any], source: str
+def create_visit(
+    work: ImportWork, patient: PatientRef, values: Mapping[str, Any], source: str | None
 ) -> None:
+    """A visit on the schedule, with its first status change and its import event."""
     now = work.context.now
     visit = Encounter(
         patient_id=patient.id, status_changed_at=now, created_at=now, source_id=source, **values

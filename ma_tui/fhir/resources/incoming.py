@@ -79,6 +79,9 @@ class ImportRun:
     # MRN -> patient id of patients found in the database: each resource of a patient
     # looks it up again. Patients are never deleted, so a found id stays right.
     patient_ids: dict[str, int] = field(default_factory=dict)
+    # What pass 1 saw Tasks point at (their focus references): pass 2 leaves those
+    # resources, and the Appointments based on them, to the worklist's pass 3.
+    task_focus: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)

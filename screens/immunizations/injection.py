@@ -377,7 +377,8 @@ class InjectionScreen(Screen[None]):
             self.notify(str(exc), severity="error", markup=False)
             return
         minutes = self.patient.observation_minutes
-        self.notify(f"Given: {self.vial.product.name}. Observe for {minutes} minutes.")
+        watch = f" Observe for {minutes} minutes." if minutes else ""
+        self.notify(f"Given: {self.vial.product.name}.{watch}")
         self.dismiss(None)
 
     def _place_standing_order(self) -> int:

@@ -41,6 +41,7 @@ from ma_tui.immunizations.administration import (
     check_administration,
     require_clear,
 )
+from ma_tui.immunizations.drafts import DraftKey, forget_injection_draft
 from ma_tui.immunizations.due import DueReport, GivenDose, due_today
 from ma_tui.immunizations.inventory import Eligibility, FundingSource, after_dose
 from ma_tui.immunizations.record import InjectionRecord, record_given, record_not_given
@@ -245,13 +246,17 @@ def give_dose(
     *,
     now: datetime,
     staff_id: int | None,
+    draft: DraftKey | None = None,
 ) -> int:
     """Record the dose as given and take it off the lot's count; a stop refuses it
-    (``AdministrationStopped``) and nothing is written."""
+    (``AdministrationStopped``) and nothing is written. ``draft``: the screen's draft,
+    deleted with the record."""
 
     def work(session: Session) -> int:
         row, on_shelf, check = _checked(session, patient, giving, now)
         require_clear(check)
+        if draft is not None:
+            forget_injection_draft(session, draft)
         given = Administration(
             product=on_shelf.product,
             lot=on_shelf.lot,
@@ -310,10 +315,13 @@ def record_not_given_dose(
     not_given: NotGiven,
     *,
     staff_id: int | None,
+    draft: DraftKey | None = None,
 ) -> int:
-    """Record a dose refused or deferred, with its reason."""
+    """Record a dose refused or deferred, with its reason (and drop the screen's draft)."""
 
     def work(session: Session) -> int:
+        if draft is not None:
+            forget_injection_draft(session, draft)
         injection = _row(record_not_given(not_given), patient)
         injection.product_key = not_given.product.key
         injection.recorded_at = not_given.recorded_at

@@ -10,7 +10,8 @@ Ctrl+S runs every check (``ma_tui.immunizations.administration``): a stop (expir
 lot, another vaccine than ordered, an allergy to the product, the wrong stock for
 the patient's funding) is shown and nothing is written; warnings are asked about.
 Given, the lot's count goes down and the observation countdown starts on the queue.
-F3 records the dose as not given, with a reason (refused, deferred, ...).
+F3 records the dose as not given, with a reason (refused, deferred, ...). F6 shows
+the shelf's lots (``InventoryScreen``).
 
 What is typed is kept as a draft (``ma_tui.immunizations.drafts``) a moment after
 the last key, on leaving a field and on Esc; opening the same order again brings it
@@ -128,6 +129,7 @@ class InjectionScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "give", "Give", id="injection.give", priority=True),
         Binding("f3", "not_given", "Not given", id="injection.not_given"),
+        Binding("f6", "shelf", "Shelf", id="injection.shelf"),
         Binding("escape", "leave", "Back", id="injection.back"),
     ]
 
@@ -516,6 +518,12 @@ class InjectionScreen(Screen[None]):
             return
         self.notify(f"Recorded as not given: {NOT_GIVEN_DISPLAY[reason]}.")
         self.dismiss(None)
+
+    def action_shelf(self) -> None:
+        """F6: the lots on the shelf (read only); the form waits as it is."""
+        from ma_tui.screens.immunizations.inventory import InventoryScreen
+
+        self.app.push_screen(InventoryScreen(self.engine, self.clock))
 
     def action_leave(self) -> None:
         if self.patient is not None:

@@ -4,7 +4,8 @@ Opened from the queue with F7 on a visit. Enter does the highlighted order (a
 point-of-care test opens its entry screen; a medication or vaccine is given from
 the injection screen); ``s`` places one of the clinic's standing orders, ``n`` (a
 provider only) orders a test or product from the catalogs, ``x`` cancels an open
-order with a reason, F4 records today's quality control of the highlighted test.
+order with a reason, F4 records today's quality control of the highlighted test,
+``i`` shows the vaccine and medication shelf.
 
 Under the table, the results of the highlighted test as stored; ``e`` marks its
 result entered in error, with the reason asked for (the result is kept, shown
@@ -66,6 +67,7 @@ class OrdersScreen(Screen[None]):
         Binding("x", "cancel_order", "Cancel", id="orders.cancel"),
         Binding("e", "in_error", "In error", id="orders.in_error"),
         Binding("f4", "qc", "QC", id="orders.qc"),
+        Binding("i", "shelf", "Shelf", id="orders.shelf"),
         Binding("escape", "back", "Queue", id="orders.back"),
         Binding("down", "move(1)", "Down", show=False, id="orders.down"),
         Binding("up", "move(-1)", "Up", show=False, id="orders.up"),
@@ -339,6 +341,12 @@ class OrdersScreen(Screen[None]):
             ),
             answered,
         )
+
+    def action_shelf(self) -> None:
+        """``i``: the vaccine and medication lots on the shelf (read only)."""
+        from ma_tui.screens.immunizations.inventory import InventoryScreen
+
+        self.app.push_screen(InventoryScreen(self.engine, self.clock))
 
     def action_qc(self) -> None:
         order = self._current()

@@ -1,7 +1,7 @@
 """A point-of-care result marked entered-in-error keeps why, when and who
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-04
 
 Three nullable columns on ``poc_result``; existing results are untouched (none
@@ -15,8 +15,8 @@ from alembic import op
 
 import ma_tui.data.types
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

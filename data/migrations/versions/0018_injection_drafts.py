@@ -1,7 +1,7 @@
 """The injection screen keeps a draft until the dose is recorded
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-04
 
 A new table only: ``injection_draft``, one per visit and order the screen was
@@ -15,8 +15,8 @@ from alembic import op
 
 import ma_tui.data.types
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
             "temperature f|c, lockout MINUTES, idle-lock MINUTES (1-240), pin-min DIGITS "
             "(6-12), passphrase-min CHARACTERS (12-128), and mrn-system URI: the "
             "identifier system of the EHR's MRNs, for FHIR; export-folder PATH: where "
-            "the review screen's F6 writes visits."
+            "the review screen's F6 writes visits; history-review required|optional; "
+            "observation MINUTES (0-60): the wait after a dose, 0 for none."
         ),
     )
     settings_actions = settings.add_subparsers(dest="action", metavar="ACTION")
@@ -109,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=(
             "change one: weight lb|kg, height in|cm, temperature f|c, lockout MINUTES, "
             "idle-lock MINUTES, pin-min DIGITS, passphrase-min CHARACTERS, mrn-system URI, "
-            "export-folder PATH"
+            "export-folder PATH, history-review required|optional, observation MINUTES"
         ),
         description="Change one of the clinic's settings and print the new value.",
     )
@@ -118,14 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
         "setting",
         help=(
             "weight, height, temperature, lockout, idle-lock, pin-min, passphrase-min, "
-            "mrn-system or export-folder"
+            "mrn-system, export-folder, history-review or observation"
         ),
     )
     change.add_argument(
         "value",
         help=(
-            "lb|kg, in|cm, or f|c (°F, celsius, ... also work); whole minutes 1-240; "
-            "a URI for mrn-system (urn:oid:...); an absolute folder for export-folder"
+            "lb|kg, in|cm, or f|c (°F, celsius, ... also work); whole minutes 1-240 "
+            "(observation: 0-60); a URI for mrn-system (urn:oid:...); an absolute "
+            "folder for export-folder"
         ),
     )
     _add_serve_parser(commands, db_option)
@@ -313,6 +315,7 @@ def parse_setting(setting: str, value: str) -> SettingChange:
     from ma_tui.clinic.settings import SettingError, minutes_change, minutes_named, quoted
     from ma_tui.fhir.settings import fhir_change, fhir_setting_named
     from ma_tui.history.settings import history_review_change, history_setting_named
+    from ma_tui.immunizations.settings import observation_change, observation_setting_named
     from ma_tui.staff.policy import policy_change, policy_setting_named
     from ma_tui.vitals.settings import unit_change, unit_setting_named
 
@@ -326,10 +329,12 @@ def parse_setting(setting: str, value: str) -> SettingChange:
         return unit_change(unit, value)
     if history_setting_named(setting):
         return history_review_change(value)
+    if observation_setting_named(setting):
+        return observation_change(value)
     raise SettingError(
         f"unknown setting {quoted(setting)}: use weight, height, temperature, "
-        "lockout, idle-lock, pin-min, passphrase-min, mrn-system, export-folder "
-        "or history-review"
+        "lockout, idle-lock, pin-min, passphrase-min, mrn-system, export-folder, "
+        "history-review or observation"
     )
 
 
@@ -339,6 +344,7 @@ def setting_lines(engine: Engine) -> list[str]:
     from ma_tui.core.transaction import read_only
     from ma_tui.fhir.settings import fhir_lines
     from ma_tui.history.settings import history_lines
+    from ma_tui.immunizations.settings import observation_lines
     from ma_tui.staff.policy import policy_lines
     from ma_tui.vitals.settings import unit_lines
 
@@ -350,6 +356,7 @@ def setting_lines(engine: Engine) -> list[str]:
             *policy_lines(session),
             *fhir_lines(session),
             *history_lines(session),
+            *observation_lines(session),
         ],
     )
 

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 
 from ma_tui.data.catalogs.vaccines import vaccine_catalog
 from ma_tui.data.models.history import Allergy, AllergyCategory
-from ma_tui.data.models.immunizations import Injection, VaccineLot
+from ma_tui.data.models.immunizations import Injection, InjectionDraft, VaccineLot
 from ma_tui.data.models.orders import OrderStatus, VisitOrder
 from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.staff import Staff
@@ -136,3 +136,47 @@ async def test_an_allergy_to_the_vaccine_stops_it(demo_sqlite: Engine) -> None:
         assert isinstance(app.screen, InjectionScreen)
         assert "STOP: allergy to influenza vaccine" in shown(app, "#injection-problems")
     assert _doses(demo_sqlite, "AX5521") == 38
+
+
+def _drafts(engine: Engine) -> list[InjectionDraft]:
+    with Session(engine) as session:
+        return list(session.exec(select(InjectionDraft)).all())
+
+
+async def test_a_dose_left_half_typed_is_back_when_reopened_and_gone_once_given(
+    demo_sqlite: Engine,
+) -> None:
+    _order_flu(demo_sqlite, "Whitfield")
+    app = make_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await _open(pilot, "whit da")
+        await _scan(pilot, FLU)
+        await pilot.press("enter")  # the order, filled in by the scan
+        await type_text(pilot, "4/12/68")
+        await pilot.press("enter", "enter", "enter")  # dose, route: the catalog's
+        await pilot.press("backspace", "backspace")
+        await type_text(pilot, "RD")
+        await pilot.press("escape")  # called away before giving it
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        [draft] = _drafts(demo_sqlite)
+        assert draft.slot == "visit"  # opened with F8, not from an order
+        await _open(pilot, "whit da")
+        assert isinstance(app.screen, InjectionScreen)
+        assert field(app, "#injection-scan").value == "01003333320240491727063010AX5521␝21SN00042"
+        assert "lot AX5521" in shown(app, "#injection-vial")
+        assert (field(app, "#injection-order").value, field(app, "#injection-site").value) == (
+            "1",
+            "RD",
+        )
+        assert "right deltoid" in shown(app, "#injection-note-site").lower()
+        assert field(app, "#injection-dob").value == ""  # asked again, never kept
+        assert app.focused is field(app, "#injection-dob")
+        await type_text(pilot, "4/12/68")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+    assert _drafts(demo_sqlite) == []
+    with Session(demo_sqlite) as session:
+        given = session.exec(select(Injection).where(Injection.lot == "AX5521")).one()
+    assert given.site == "RD"

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from ma_tui.clinic.settings import change_setting
 from ma_tui.data.catalogs.vaccines import Dose, vaccine_catalog
 from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.immunizations import VaccineLot
@@ -30,6 +31,7 @@ from ma_tui.immunizations.chart import (
 )
 from ma_tui.immunizations.inventory import FundingSource, InventoryLot
 from ma_tui.immunizations.scan import SCREEN_SEPARATOR, parse_vial_scan
+from ma_tui.immunizations.settings import observation_change
 from ma_tui.immunizations.shelf import add_lot, find_scanned, shelf
 from tests.conftest import CLINIC_NOW, todays_encounter_id
 
@@ -84,6 +86,18 @@ def test_a_flu_shot_given_counts_the_lot_down_with_its_audit_events(demo_sqlite:
     assert observed(demo_sqlite, [patient.encounter_id])[patient.encounter_id].reaction == (
         "light-headed"
     )
+
+
+@pytest.mark.parametrize(("setting", "watched"), [("30", 30), ("0", None)])
+def test_the_clinics_observation_minutes_start_the_countdown_or_none(
+    demo_sqlite: Engine, setting: str, watched: int | None
+) -> None:
+    change_setting(demo_sqlite, observation_change(setting), now=CLINIC_NOW)
+    patient = injection_patient(demo_sqlite, todays_encounter_id(demo_sqlite, "Whitfield"))
+    assert patient.observation_minutes == int(setting)
+    give_dose(demo_sqlite, patient, _flu(demo_sqlite), now=CLINIC_NOW, staff_id=None)
+    running = observed(demo_sqlite, [patient.encounter_id]).get(patient.encounter_id)
+    assert (running.minutes if running else None) == watched
 
 
 def test_the_expired_lot_is_refused_and_nothing_is_written(demo_sqlite: Engine) -> None:

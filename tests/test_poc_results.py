@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from ma_tui.core.errors import Conflict, InvalidInput
 from ma_tui.data.catalogs.poc_tests import poc_catalog
 from ma_tui.data.models.audit import AuditEvent
-from ma_tui.data.models.labs import PocReading
+from ma_tui.data.models.labs import PocReading, PocResultStatus
+from ma_tui.data.models.labs import PocResult as PocResultRow
 from ma_tui.fhir.export import ExportContext, Selection, export_resources
+from ma_tui.labs.corrections import error_reason, mark_in_error, visit_results
 from ma_tui.labs.kits import KitExpired, QcOutcome, QcState
 from ma_tui.labs.resulting import QcNotPassed, poc_context, record_result
 from ma_tui.labs.shelf import add_kit_lot, record_qc
@@ -155,3 +161,99 @@ def test_a_urinalysis_exports_as_valid_laboratory_observations_with_its_kit(
     assert all(o["device"]["reference"] == f"urn:uuid:{device['id']}" for o in labs)
     flagged = {o["code"]["coding"][0]["code"] for o in labs if "interpretation" in o}
     assert {"5794-3", "5799-2", "5802-4"} <= flagged  # blood, leukocytes, nitrite
+
+
+# ------------------------------------------------------------ entered in error
+
+
+def _glucose_resulted(engine: Engine, line: str = "glu 212") -> tuple[int, int, int]:
+    """A glucose ordered for Benton and resulted: (visit, order id, result id)."""
+    visit = todays_encounter_id(engine, "Benton")
+    mia = staff_id(engine, "mia")
+    order = glucose_order(engine, visit)
+    kit = add_kit_lot(
+        engine, "glucose", name="Test strips", lot="T-1", expires="2027-01", by=mia, now=CLINIC_NOW
+    )
+    record_qc(engine, "glucose", QcOutcome.PASS, by=mia, now=CLINIC_NOW)
+    stored = record_result(engine, visit, line, kit.id, by=mia, now=CLINIC_NOW, order_id=order)
+    return visit, order, stored.id
+
+
+def test_a_wrong_result_is_marked_in_error_kept_audited_and_its_order_reopened(
+    demo_sqlite: Engine,
+) -> None:
+    visit, order, result = _glucose_resulted(demo_sqlite)
+    mia = staff_id(demo_sqlite, "mia")
+    later = CLINIC_NOW + timedelta(minutes=5)
+    marked = mark_in_error(demo_sqlite, result, "  wrong\npatient ", by=mia, at=later)
+    assert (marked.in_error, marked.error_reason) == (True, "wrong patient")
+    [listed] = visit_results(demo_sqlite, visit)
+    assert listed == marked
+    assert "GLU 212 mg/dL H" in listed.readback
+    with Session(demo_sqlite) as session:
+        row = session.get(PocResultRow, result)
+        assert row is not None
+        assert (row.status, row.error_by_id) == (PocResultStatus.ENTERED_IN_ERROR, mia)
+        assert row.error_at == later
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.at == later).order_by(col(AuditEvent.id))
+        ).all()
+    assert [(e.entity, e.entity_id, e.detail) for e in events] == [
+        ("poc_result", str(result), '{"status":"entered-in-error","test":"glucose"}'),
+        ("visit_order", str(order), '{"status":"open","why":"result entered in error"}'),
+    ]
+    [reopened] = [o for o in visit_orders(demo_sqlite, visit) if o.id == order]
+    assert (reopened.status, reopened.done_at) == (OrderStatus.OPEN, None)
+    with pytest.raises(Conflict, match="already"):
+        mark_in_error(demo_sqlite, result, "typo", by=mia, at=later)
+
+
+@pytest.mark.parametrize("reason", ["", "   \n ", "x" * 301])
+def test_a_result_is_not_marked_in_error_without_a_reason(demo_sqlite: Engine, reason: str) -> None:
+    _, _, result = _glucose_resulted(demo_sqlite)
+    with pytest.raises(InvalidInput):
+        mark_in_error(demo_sqlite, result, reason, by=staff_id(demo_sqlite, "mia"), at=CLINIC_NOW)
+    with Session(demo_sqlite) as session:
+        row = session.get(PocResultRow, result)
+        assert row is not None
+        assert row.status is PocResultStatus.FINAL
+
+
+@given(st.text(max_size=400))
+def test_any_reason_is_one_said_line_or_refused(text: str) -> None:
+    try:
+        reason = error_reason(text)
+    except InvalidInput as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert 0 < len(reason) <= 300
+        assert reason == " ".join(reason.split())
+
+
+def test_a_result_in_error_exports_as_entered_in_error_observations_that_validate(
+    demo_sqlite: Engine,
+) -> None:
+    visit, _, result = _glucose_resulted(demo_sqlite)
+    context = ExportContext(mrn_system="urn:test:mrn", clinic_id=uuid.UUID(int=1), tz=CLINIC_TZ)
+
+    def labs() -> list[dict[str, Any]]:
+        with Session(demo_sqlite) as session:
+            resources = list(export_resources(session, Selection(encounter_id=visit), context))
+        assert_valid(resources)
+        return [
+            r
+            for r in resources
+            if r["resourceType"] == "Observation"
+            and r["category"][0]["coding"][0]["code"] == "laboratory"
+        ]
+
+    [before] = labs()
+    assert before["status"] == "final"
+    mark_in_error(
+        demo_sqlite, result, "misread the meter", by=staff_id(demo_sqlite, "mia"), at=CLINIC_NOW
+    )
+    [after] = labs()
+    assert after["id"] == before["id"]  # the EHR replaces what it was sent
+    assert after["status"] == "entered-in-error"
+    assert after["note"][0] == {"text": "Entered in error: misread the meter"}
+    assert after["valueQuantity"] == before["valueQuantity"]

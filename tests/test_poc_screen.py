@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from ma_tui.data.catalogs.poc_tests import poc_catalog
+from ma_tui.data.models.staff import Staff
+from ma_tui.labs.corrections import visit_results
 from ma_tui.orders.items import item_for_test
 from ma_tui.orders.orders import OrderStatus, OrderView, place_orders, visit_orders
 from ma_tui.screens.app import MaTuiApp
@@ -120,3 +123,42 @@ async def test_without_qc_today_the_ma_is_told_and_a_draft_survives(demo_sqlite:
         await pilot.press("enter")
         await pilot.pause()
     assert order_of(demo_sqlite, "Whitfield", "hcg").status is OrderStatus.DONE
+
+
+async def test_a_wrong_result_is_marked_entered_in_error_from_the_orders_screen(
+    demo_sqlite: Engine,
+) -> None:
+    visit = todays_encounter_id(demo_sqlite, "Whitfield")
+    app = make_app(demo_sqlite)
+    with Session(demo_sqlite) as session:
+        app.staff = session.exec(select(Staff).where(Staff.username == "mia")).one()
+        session.expunge(app.staff)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_orders_of(pilot, "whitfield")
+        await pilot.press("enter")  # the fingerstick glucose
+        await pilot.pause()
+        await type_text(pilot, "glu 520")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OrdersScreen)
+        # The cursor stays on the glucose, done now and last in the list: its result shows.
+        assert "GLU 520 mg/dL HH" in shown(app, "#orders-results")
+        await pilot.press("up", "e")  # an open order has no result to mark
+        await pilot.pause()
+        assert isinstance(app.screen, OrdersScreen)
+        assert not shown(app, "#orders-results").strip()
+        await pilot.press("down", "e")
+        await pilot.pause()
+        await pilot.press("enter")  # no reason: nothing happens
+        await pilot.pause()
+        await type_text(pilot, "meter read the wrong strip")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OrdersScreen)
+        glucose = order_of(demo_sqlite, "Whitfield", "glucose")
+        assert glucose.status is OrderStatus.OPEN  # to do again
+        assert "entered in error: meter read the wrong strip" in shown(app, "#orders-results")
+        enabled = {a.binding.key for a in app.screen.active_bindings.values() if a.enabled}
+        assert "e" not in enabled  # nothing left to mark on this order
+    [result] = visit_results(demo_sqlite, visit)
+    assert result.error_reason == "meter read the wrong strip"

@@ -37,6 +37,7 @@ from ma_tui.fhir.settings import (
     read_export_folder,
     read_mrn_system,
 )
+from ma_tui.immunizations.settings import observation_minutes, parse_observation_minutes
 from ma_tui.vitals.entry import clinic_units
 from ma_tui.vitals.measurements import (
     LENGTH_UNITS,
@@ -214,6 +215,7 @@ def test_cli_shows_the_units_of_a_new_clinic(
         "mrn-system: urn:ma-tui:mrn",
         f"export-folder: {default_export_folder()}",
         "history-review: optional",
+        "observation: 15 minutes",
     ]
 
 
@@ -232,6 +234,12 @@ def test_cli_shows_the_units_of_a_new_clinic(
             ["history-review", "Required"],
             "history-review: required",
             ("history_review", "required"),
+        ),
+        (["observation", "30"], "observation: 30 minutes", ("observation_minutes", "30")),
+        (
+            ["Observation_Minutes", "0"],
+            "observation: none (0 minutes)",
+            ("observation_minutes", "0"),
         ),
         (
             ["Passphrase_Min", "16"],
@@ -265,7 +273,7 @@ def test_cli_set_changes_one_setting_and_prints_it(
         (
             ["mass", "kg"],
             "ma-tui: unknown setting 'mass': use weight, height, temperature, lockout, idle-lock, "
-            "pin-min, passphrase-min, mrn-system, export-folder or history-review",
+            "pin-min, passphrase-min, mrn-system, export-folder, history-review or observation",
         ),
         (["weight", "stone"], "ma-tui: unknown weight unit 'stone': use lb or kg"),
         (["temperature", "k"], "ma-tui: unknown temperature unit 'k': use f or c"),
@@ -423,6 +431,8 @@ def test_any_change_parses_to_a_known_setting_or_a_setting_error(setting: str, v
         assert Path(change.value).is_absolute()
     elif change.name == "history-review":
         assert change.value in ("required", "optional")
+    elif change.name == "observation":
+        assert 0 <= int(change.value) <= 60
     else:
         assert change.value in KNOWN_CODES[setting_name(change.name)]
 
@@ -433,6 +443,9 @@ def test_any_change_parses_to_a_known_setting_or_a_setting_error(setting: str, v
         (["lockout", "0"], "ma-tui: lockout is whole minutes from 1 to 240, not '0'"),
         (["idle-lock", "241"], "ma-tui: idle-lock is whole minutes from 1 to 240, not '241'"),
         (["idle-lock", "soon"], "ma-tui: idle-lock is whole minutes from 1 to 240, not 'soon'"),
+        (["observation", "61"], "ma-tui: observation is whole minutes from 0 to 60, not '61'"),
+        (["observation", "-1"], "ma-tui: observation is whole minutes from 0 to 60, not '-1'"),
+        (["observation", "1.5"], "ma-tui: observation is whole minutes from 0 to 60, not '1.5'"),
     ],
 )
 def test_cli_bad_minutes_are_one_line_exit_2_and_create_nothing(
@@ -444,6 +457,58 @@ def test_cli_bad_minutes_are_one_line_exit_2_and_create_nothing(
     assert captured.out == ""
     assert captured.err == message + "\n"
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------ observation
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"), [("0", 0), ("15", 15), (" 60 ", 60), ("30m", 30), ("20 Minutes", 20)]
+)
+def test_observation_is_whole_minutes_from_0_to_60(text: str, minutes: int) -> None:
+    assert parse_observation_minutes(text) == minutes
+
+
+@given(text=st.text())
+def test_any_text_is_observation_minutes_in_range_or_a_setting_error(text: str) -> None:
+    try:
+        minutes = parse_observation_minutes(text)
+    except SettingError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert 0 <= minutes <= 60
+
+
+def test_unset_or_unusable_observation_reads_15(engine: Engine) -> None:
+    with Session(engine) as session:
+        assert observation_minutes(session) == 15
+    for stored in ("90", "soon"):  # written by hand, never by ma-tui settings
+        with Session(engine) as session:
+            session.merge(ClinicSetting(key="observation_minutes", value=stored))
+            session.commit()
+            assert observation_minutes(session) == 15
+
+
+def test_cli_sets_observation_with_its_audit_event(
+    db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ma_tui.data.audit import events
+
+    signed = with_admin(db_path, tmp_path)
+    assert main(["settings", "set", "observation", "30", *signed, "--db", str(db_path)], {}) == 0
+    assert capsys.readouterr().out == "observation: 30 minutes\n"
+    engine = create_store_engine(sqlite_url(db_path))
+    try:
+        with Session(engine) as session:
+            assert observation_minutes(session) == 30
+            changed = events(session)[-1]
+    finally:
+        engine.dispose()
+    assert (changed.action, changed.entity, changed.detail) == (
+        "update",
+        "clinic_setting",
+        '{"setting":"observation"}',
+    )
 
 
 # ------------------------------------------------------------------- FHIR

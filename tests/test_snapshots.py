@@ -386,3 +386,13 @@ def test_injection_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
         await pilot.press("enter")
 
     assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=scan)
+
+
+def test_inventory_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    """The demo's shelf from the injection screen: the expired Tdap lot flagged."""
+
+    async def shelf(pilot: Pilot[None]) -> None:
+        await type_text(pilot, "whit da")
+        await pilot.press("f8", "f6")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=shelf)

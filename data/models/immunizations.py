@@ -5,7 +5,8 @@ expiry, doses on hand and who paid for it (VFC, private, other public stock). An
 ``Injection`` is one dose in a patient's chart, given here (with the lot it came
 from and the observation period after it) or imported from an EHR or a registry
 (``source_id``); a dose not given keeps its reason. Rows are never deleted: a wrong
-one is marked ``entered_in_error``.
+one is marked ``entered_in_error``. An ``InjectionDraft`` is what the MA typed on the
+injection screen and has not yet given or recorded as not given.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -91,3 +93,20 @@ class Injection(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     recorded_by_id: int | None = Field(default=None, foreign_key="staff.id")
     source_id: str | None = Field(default=None, max_length=SOURCE_ID_MAX)
+
+
+class InjectionDraft(SQLModel, table=True):
+    """The injection screen's fields as typed, kept until the dose is given or not.
+
+    One per visit and order the screen was opened for (``slot``: ``order-12``, or
+    ``visit`` when opened with F8 and no order). Recording the dose, given or not,
+    deletes it in the same transaction. A draft is no record: it is not audited.
+    """
+
+    __tablename__ = "injection_draft"
+
+    encounter_id: int = Field(foreign_key="encounter.id", primary_key=True)
+    slot: str = Field(max_length=32, primary_key=True)
+    data: str = Field(sa_type=sa.Text)  # JSON: ma_tui.immunizations.drafts
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -6,7 +6,7 @@ later does not change the record), the day's quality-control state when it was
 taken, and the order it did if any. Its readings (``poc_reading``), one per
 analyte, keep the value as typed and as read (a decimal as text, or the choice's
 stored value), the LOINC code and the v3 interpretation flag. A wrong result is
-never deleted: it is marked entered-in-error.
+never deleted: it is marked entered-in-error, with the reason, when and who.
 
 ``poc_qc_record`` is the log of external control runs, per test per day; the
 latest of a day decides (``ma_tui.labs.kits.qc_state``).
@@ -82,6 +82,10 @@ class PocResult(SQLModel, table=True):
     performed_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     performed_by_id: int | None = Field(default=None, foreign_key="staff.id")
     entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Marked entered-in-error: why, when and by whom (``ma_tui.labs.corrections``).
+    error_reason: str | None = Field(default=None, max_length=300)
+    error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
 class PocReading(SQLModel, table=True):

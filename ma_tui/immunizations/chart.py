@@ -18,7 +18,6 @@ from decimal import Decimal
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from ma_tui.clinic.settings import read_setting
 from ma_tui.core.audit import AuditAction, audit
 from ma_tui.core.errors import InvalidInput, NotFound
 from ma_tui.core.transaction import in_transaction, read_only
@@ -42,15 +41,14 @@ from ma_tui.immunizations.administration import (
     check_administration,
     require_clear,
 )
+from ma_tui.immunizations.drafts import DraftKey, forget_injection_draft
 from ma_tui.immunizations.due import DueReport, GivenDose, due_today
 from ma_tui.immunizations.inventory import Eligibility, FundingSource, after_dose
-from ma_tui.immunizations.observation import MAX_MINUTES
 from ma_tui.immunizations.record import InjectionRecord, record_given, record_not_given
+from ma_tui.immunizations.settings import observation_minutes
 from ma_tui.immunizations.shelf import ShelfLot, shelf_lot
 from ma_tui.orders.orders import complete_order
 
-OBSERVATION_KEY = "observation_minutes"  # a ClinicSetting row
-DEFAULT_OBSERVATION_MINUTES = 15
 REACTION_MAX = 500
 
 
@@ -99,14 +97,6 @@ class Observed:
 
 
 # ------------------------------------------------------------------ reading
-
-
-def observation_minutes(session: Session) -> int:
-    """The clinic's observation period after a dose; 15 when unset or not usable."""
-    stored = read_setting(session, OBSERVATION_KEY)
-    if stored is None or not stored.isdigit() or not 1 <= int(stored) <= MAX_MINUTES:
-        return DEFAULT_OBSERVATION_MINUTES
-    return int(stored)
 
 
 def injection_patient(engine: Engine, encounter_id: int) -> InjectionPatient:
@@ -256,13 +246,17 @@ def give_dose(
     *,
     now: datetime,
     staff_id: int | None,
+    draft: DraftKey | None = None,
 ) -> int:
     """Record the dose as given and take it off the lot's count; a stop refuses it
-    (``AdministrationStopped``) and nothing is written."""
+    (``AdministrationStopped``) and nothing is written. ``draft``: the screen's draft,
+    deleted with the record."""
 
     def work(session: Session) -> int:
         row, on_shelf, check = _checked(session, patient, giving, now)
         require_clear(check)
+        if draft is not None:
+            forget_injection_draft(session, draft)
         given = Administration(
             product=on_shelf.product,
             lot=on_shelf.lot,
@@ -284,7 +278,8 @@ def give_dose(
         injection.lot_id = row.id
         injection.order_id = giving.order_id
         injection.product_key = on_shelf.product.key
-        injection.observation_minutes = patient.observation_minutes
+        # 0: the clinic keeps no observation period, so no countdown runs on the queue.
+        injection.observation_minutes = patient.observation_minutes or None
         injection.recorded_at = now
         injection.recorded_by_id = staff_id
         session.add(injection)
@@ -320,10 +315,13 @@ def record_not_given_dose(
     not_given: NotGiven,
     *,
     staff_id: int | None,
+    draft: DraftKey | None = None,
 ) -> int:
-    """Record a dose refused or deferred, with its reason."""
+    """Record a dose refused or deferred, with its reason (and drop the screen's draft)."""
 
     def work(session: Session) -> int:
+        if draft is not None:
+            forget_injection_draft(session, draft)
         injection = _row(record_not_given(not_given), patient)
         injection.product_key = not_given.product.key
         injection.recorded_at = not_given.recorded_at

@@ -99,6 +99,28 @@ def check_lot(lot: InventoryLot, today: date) -> None:
     raise (LotExpired if is_expired(lot.expires, today) else LotEmpty)(problem)
 
 
+class StockFlag(StrEnum):
+    """What the shelf screen says about a lot, worst first."""
+
+    EXPIRED = "expired"  # past its expiry: take it off the shelf
+    EMPTY = "empty"  # no doses left: count the shelf
+    LOW = "low"  # LOW_STOCK doses or fewer: time to reorder
+
+
+LOW_STOCK = 5  # doses on hand at or under which a lot is flagged low
+
+
+def stock_flag(lot: InventoryLot, today: date) -> StockFlag | None:
+    """The one flag the lot shows today (expired before empty before low), or None."""
+    if is_expired(lot.expires, today):
+        return StockFlag.EXPIRED
+    if lot.doses_on_hand <= 0:
+        return StockFlag.EMPTY
+    if lot.doses_on_hand <= LOW_STOCK:
+        return StockFlag.LOW
+    return None
+
+
 def funding_problem(
     lot: InventoryLot, eligibility: Eligibility | None, age_years: int
 ) -> str | None:

@@ -88,14 +88,22 @@ def observations(
     encounter: JSON | None = None,
     performer: JSON | None = None,
     new_id: Callable[[], str] = new_uuid,
+    in_error: str | None = None,
 ) -> list[JSON]:
-    """The result's Observations: the panel (if any) first, then one per reading."""
+    """The result's Observations: the panel (if any) first, then one per reading.
+
+    ``in_error``: the reason the result was marked entered-in-error; each Observation
+    then has that status and the reason as a note, its content as it was sent.
+    """
+    notes = [{"text": QC_NOTE[result.qc]}]
+    if in_error is not None:
+        notes.insert(0, {"text": f"Entered in error: {in_error}"})
     common: JSON = {
-        "status": "final",
+        "status": "final" if in_error is None else "entered-in-error",
         "category": [LABORATORY],
         "subject": subject,
         "effectiveDateTime": result.performed_at.isoformat(),
-        "note": [{"text": QC_NOTE[result.qc]}],
+        "note": notes,
     }
     if encounter is not None:
         common["encounter"] = encounter

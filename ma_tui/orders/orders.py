@@ -3,7 +3,8 @@
 A provider orders; an MA (or nurse) may only place a clinic's standing order, and
 the order records the protocol's name beside who placed it. An order is open
 until a result or administration does it (:func:`complete_order`, called by that
-domain inside its own transaction) or someone cancels it with a reason. Each
+domain inside its own transaction) or someone cancels it with a reason; a done
+order is open again when what did it is withdrawn (:func:`reopen_order`). Each
 change writes its audit event in the same transaction.
 """
 
@@ -37,6 +38,7 @@ __all__ = [
     "order_view",
     "place_orders",
     "place_standing_order",
+    "reopen_order",
     "visit_orders",
 ]
 
@@ -221,6 +223,32 @@ def complete_order(
     if order.encounter_id != encounter_id:
         raise Conflict("That order belongs to another visit.")
     _close(session, order, OrderStatus.DONE, by=by, at=at)
+    return order
+
+
+def reopen_order(
+    session: Session, order_id: int, reason: str, *, by: int | None, at: datetime
+) -> VisitOrder | None:
+    """Put a done order back to do: what did it was withdrawn (a result entered in
+    error). A helper in the caller's transaction, with the order's audit event; an
+    order already open, or cancelled, stays as it is (None)."""
+    order = session.get(VisitOrder, order_id)
+    if order is None or order.status is not OrderStatus.DONE:
+        return None
+    order.status = OrderStatus.OPEN
+    order.done_at = None
+    order.done_by_id = None
+    session.add(order)
+    audit(
+        session,
+        AuditAction.UPDATE,
+        at=at,
+        staff_id=by,
+        patient_id=order.patient_id,
+        entity=ENTITY,
+        entity_id=order.id,
+        detail={"status": OrderStatus.OPEN.value, "why": reason},
+    )
     return order
 
 

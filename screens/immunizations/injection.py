@@ -10,7 +10,12 @@ Ctrl+S runs every check (``ma_tui.immunizations.administration``): a stop (expir
 lot, another vaccine than ordered, an allergy to the product, the wrong stock for
 the patient's funding) is shown and nothing is written; warnings are asked about.
 Given, the lot's count goes down and the observation countdown starts on the queue.
-F3 records the dose as not given, with a reason (refused, deferred, ...).
+F3 records the dose as not given, with a reason (refused, deferred, ...). F6 shows
+the shelf's lots (``InventoryScreen``).
+
+What is typed is kept as a draft (``ma_tui.immunizations.drafts``) a moment after
+the last key, on leaving a field and on Esc; opening the same order again brings it
+back (all but the date of birth, asked again), and recording the dose drops it.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
 from ma_tui.core.ages import format_age
@@ -47,6 +54,14 @@ from ma_tui.immunizations.chart import (
     injection_patient,
     patient_injections,
     record_not_given_dose,
+)
+from ma_tui.immunizations.drafts import (
+    KEPT_FIELDS,
+    DraftKey,
+    FormDraft,
+    form_draft,
+    load_injection_draft,
+    save_injection_draft,
 )
 from ma_tui.immunizations.entry import (
     edition_from_text,
@@ -79,6 +94,7 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
     ("eligibility", "Eligibility", "V01-V07; blank adult"),
 )
 HISTORY_SHOWN = 4  # the last doses on record shown under the form
+DRAFT_PAUSE = 0.4  # seconds after the last key before the draft is written
 
 
 class ScanInput(Input):
@@ -113,6 +129,7 @@ class InjectionScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "give", "Give", id="injection.give", priority=True),
         Binding("f3", "not_given", "Not given", id="injection.not_given"),
+        Binding("f6", "shelf", "Shelf", id="injection.shelf"),
         Binding("escape", "leave", "Back", id="injection.back"),
     ]
 
@@ -137,6 +154,9 @@ class InjectionScreen(Screen[None]):
         self.patient: InjectionPatient | None = None
         self.vial: ScannedVial | None = None
         self.orders: list[OrderView] = []  # the visit's open injection orders, numbered from 1
+        self.draft_key = DraftKey(encounter_id, order_id)
+        self._blank: dict[str, str] = {}  # the fields as the screen opened: nothing typed
+        self._draft_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Give an injection", style="bold"), id="injection-title")
@@ -171,7 +191,9 @@ class InjectionScreen(Screen[None]):
         chosen = [n for n, o in enumerate(self.orders, 1) if o.id == self.order_id]
         if chosen:
             self._set("order", str(chosen[0]))
-        self.query_one("#injection-scan", Input).focus()
+        self._blank = self._fields()
+        restored = self._restore()
+        self.query_one("#injection-dob" if restored else "#injection-scan", Input).focus()
 
     # ------------------------------------------------------------- showing
 
@@ -212,6 +234,69 @@ class InjectionScreen(Screen[None]):
 
     def _set(self, name: str, value: str) -> None:
         self.query_one(f"#injection-{name}", Input).value = value
+
+    # ------------------------------------------------------------- drafts
+
+    def _fields(self) -> dict[str, str]:
+        return {name: self._value(name) for name in KEPT_FIELDS}
+
+    def _restore(self) -> bool:
+        """The fields as a draft kept them, if there is one; whether a vial is back."""
+        try:
+            draft = load_injection_draft(self.engine, self.draft_key)
+        except UserError as exc:
+            self.notify(f"The draft was not read: {exc}", severity="warning", markup=False)
+            return False
+        if draft is None or draft.empty:
+            return False
+        fields = draft.fields
+        if fields.get("scan", "").strip():
+            self._set("scan", fields["scan"])
+            self._read_scan()  # the shelf as it is now: the lot, its count, an expiry
+        for name in KEPT_FIELDS[1:]:
+            if name in fields:
+                self._set(name, fields[name])
+        if draft.order_id is not None:  # by id: the numbers move as orders are done
+            numbers = [n for n, o in enumerate(self.orders, 1) if o.id == draft.order_id]
+            self._set("order", str(numbers[0]) if numbers else "")
+        if self._value("site").strip():
+            self._note("site", site_name(self._value("site")))
+        self._show_order()
+        self._show_check()
+        self.notify("What was typed before is back. Ask the name and date of birth again.")
+        return self.vial is not None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self.patient is not None:
+            self._draft_soon()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        """Leaving a field writes what is pending at once."""
+        if self._draft_timer is not None:
+            self._save_draft()
+
+    def _draft_soon(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_PAUSE, self._save_draft)
+
+    def _stop_draft_timer(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+
+    def _save_draft(self) -> None:
+        self._stop_draft_timer()
+        fields = self._fields()
+        typed = fields["order"].strip()
+        order_id = self.orders[int(typed) - 1].id if _numbered(typed, len(self.orders)) else None
+        draft = FormDraft() if fields == self._blank else form_draft(fields, order_id)
+        try:
+            save_injection_draft(
+                self.engine, self.draft_key, draft, staff_id=self._staff_id(), now=self.clock()
+            )
+        except UserError as exc:
+            self.notify(f"The draft was not saved: {exc}", severity="warning", markup=False)
 
     # ------------------------------------------------------------- entering
 
@@ -366,18 +451,26 @@ class InjectionScreen(Screen[None]):
         giving = self._giving()
         if giving is None or self.patient is None or self.vial is None:
             return
+        self._stop_draft_timer()  # the record drops the draft; none written after it
         try:
             if giving.order_id is None:
                 giving = replace(giving, order_id=self._place_standing_order())
             give_dose(
-                self.engine, self.patient, giving, now=self.clock(), staff_id=self._staff_id()
+                self.engine,
+                self.patient,
+                giving,
+                now=self.clock(),
+                staff_id=self._staff_id(),
+                draft=self.draft_key,
             )
         except UserError as exc:
             self._problems(Text(str(exc), style="bold red"))
             self.notify(str(exc), severity="error", markup=False)
+            self._save_draft()
             return
         minutes = self.patient.observation_minutes
-        self.notify(f"Given: {self.vial.product.name}. Observe for {minutes} minutes.")
+        watch = f" Observe for {minutes} minutes." if minutes else ""
+        self.notify(f"Given: {self.vial.product.name}.{watch}")
         self.dismiss(None)
 
     def _place_standing_order(self) -> int:
@@ -410,15 +503,31 @@ class InjectionScreen(Screen[None]):
             return
         note = typed.split(maxsplit=1)[1] if " " in typed.strip() else ""
         not_given = NotGiven(self.vial.product, reason, self.clock(), note)
+        self._stop_draft_timer()
         try:
-            record_not_given_dose(self.engine, self.patient, not_given, staff_id=self._staff_id())
+            record_not_given_dose(
+                self.engine,
+                self.patient,
+                not_given,
+                staff_id=self._staff_id(),
+                draft=self.draft_key,
+            )
         except UserError as exc:
             self.notify(str(exc), severity="error", markup=False)
+            self._save_draft()
             return
         self.notify(f"Recorded as not given: {NOT_GIVEN_DISPLAY[reason]}.")
         self.dismiss(None)
 
+    def action_shelf(self) -> None:
+        """F6: the lots on the shelf (read only); the form waits as it is."""
+        from ma_tui.screens.immunizations.inventory import InventoryScreen
+
+        self.app.push_screen(InventoryScreen(self.engine, self.clock))
+
     def action_leave(self) -> None:
+        if self.patient is not None:
+            self._save_draft()
         self.dismiss(None)
 
     def _staff_id(self) -> int | None:

@@ -4,7 +4,12 @@ Opened from the queue with F7 on a visit. Enter does the highlighted order (a
 point-of-care test opens its entry screen; a medication or vaccine is given from
 the injection screen); ``s`` places one of the clinic's standing orders, ``n`` (a
 provider only) orders a test or product from the catalogs, ``x`` cancels an open
-order with a reason, F4 records today's quality control of the highlighted test.
+order with a reason, F4 records today's quality control of the highlighted test,
+``i`` shows the vaccine and medication shelf.
+
+Under the table, the results of the highlighted test as stored; ``e`` marks its
+result entered in error, with the reason asked for (the result is kept, shown
+struck through, and the order is to do again).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from textual.widgets.option_list import Option
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
+from ma_tui.labs.corrections import ResultLine, mark_in_error, visit_results
 from ma_tui.labs.kits import QcOutcome
 from ma_tui.labs.shelf import record_qc
 from ma_tui.orders.items import OrderItem, orderable_items, standing_protocols
@@ -59,7 +65,9 @@ class OrdersScreen(Screen[None]):
         Binding("s", "standing", "Standing", id="orders.standing"),
         Binding("n", "new_order", "Order", id="orders.new"),
         Binding("x", "cancel_order", "Cancel", id="orders.cancel"),
+        Binding("e", "in_error", "In error", id="orders.in_error"),
         Binding("f4", "qc", "QC", id="orders.qc"),
+        Binding("i", "shelf", "Shelf", id="orders.shelf"),
         Binding("escape", "back", "Queue", id="orders.back"),
         Binding("down", "move(1)", "Down", show=False, id="orders.down"),
         Binding("up", "move(-1)", "Up", show=False, id="orders.up"),
@@ -81,6 +89,7 @@ class OrdersScreen(Screen[None]):
         self.encounter_id = encounter_id
         self.cursor_blink = cursor_blink
         self.orders: list[OrderView] = []
+        self.results: list[ResultLine] = []
         self._picking: list[OrderItem] = []
 
     @property
@@ -94,6 +103,7 @@ class OrdersScreen(Screen[None]):
         table.can_focus = False  # the screen keeps the keys: Enter does, ↑ ↓ move
         yield table
         yield Static(id="orders-empty")
+        yield Static(id="orders-results")
         yield PickList(id="orders-pick")
         yield KeyFooter()
 
@@ -116,6 +126,8 @@ class OrdersScreen(Screen[None]):
         if action in ("do_order", "cancel_order"):
             order = self._current()
             return order is not None and order.is_open
+        if action == "in_error":
+            return self._final_result() is not None
         return True
 
     # ------------------------------------------------------------ showing
@@ -123,11 +135,13 @@ class OrdersScreen(Screen[None]):
     def refresh_orders(self) -> None:
         try:
             self.orders = visit_orders(self.engine, self.encounter_id)
+            self.results = visit_results(self.engine, self.encounter_id)
         except UserError as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
         table = self.query_one("#orders-table", DataTable)
         row = table.cursor_row
+        current = self._current_id(table)
         table.clear()
         for order in self.orders:
             status, style = STATUS_TEXT[order.status]
@@ -139,7 +153,10 @@ class OrdersScreen(Screen[None]):
                 key=str(order.id),
             )
         if table.row_count:
-            table.move_cursor(row=min(row, table.row_count - 1))
+            # The same order under the cursor, though its status moved it in the list.
+            ids = [o.id for o in self.orders]
+            row = ids.index(current) if current in ids else min(row, table.row_count - 1)
+            table.move_cursor(row=row)
         waiting = sum(order.is_open for order in self.orders)
         self.query_one("#orders-title", Static).update(
             Text.assemble(("Orders", "bold"), f"  ·  {waiting} to do  ·  {len(self.orders)} in all")
@@ -148,10 +165,36 @@ class OrdersScreen(Screen[None]):
         empty.update("" if self.orders else "No orders on this visit. s: a standing order.")
         empty.display = not self.orders
         table.display = bool(self.orders)
-        self.refresh_bindings()
+        self._show_results()
 
     def on_data_table_row_highlighted(self) -> None:
+        self._show_results()
+
+    def _show_results(self) -> None:
+        """The highlighted order's results, newest last; one in error struck through."""
+        shown = Text()
+        for result in self._results():
+            at = result.performed_at.astimezone(self.clock().tzinfo).strftime("%H:%M")
+            if shown:
+                shown.append("\n")
+            if result.in_error:
+                shown.append(f"✗ {at} {result.readback}", style="dim strike")
+                shown.append(f"  entered in error: {result.error_reason}", style="bold red")
+            else:
+                shown.append(f"✓ {at} {result.readback}  · lot {result.kit_lot}")
+        box = self.query_one("#orders-results", Static)
+        box.update(shown)
+        box.display = bool(shown)
         self.refresh_bindings()
+
+    def _results(self) -> list[ResultLine]:
+        order = self._current()
+        return [r for r in self.results if order is not None and r.order_id == order.id]
+
+    def _final_result(self) -> ResultLine | None:
+        """The highlighted order's result still standing, if any (the last one)."""
+        final = [r for r in self._results() if not r.in_error]
+        return final[-1] if final else None
 
     def action_move(self, rows: int) -> None:
         table = self.query_one("#orders-table", DataTable)
@@ -160,10 +203,15 @@ class OrdersScreen(Screen[None]):
 
     def _current(self) -> OrderView | None:
         table = self.query_one("#orders-table", DataTable)
+        wanted = self._current_id(table)
+        return next((o for o in self.orders if o.id == wanted), None)
+
+    @staticmethod
+    def _current_id(table: DataTable[Text]) -> int | None:
         if not table.row_count:
             return None
         row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return next((o for o in self.orders if str(o.id) == row_key.value), None)
+        return int(row_key.value) if row_key.value is not None else None
 
     # ------------------------------------------------------------ actions
 
@@ -264,6 +312,41 @@ class OrdersScreen(Screen[None]):
             self.refresh_orders()
 
         self.app.push_screen(ReasonScreen(order.display, cursor_blink=self.cursor_blink), answered)
+
+    def action_in_error(self) -> None:
+        """``e``: the highlighted test's result was wrong: mark it, with the reason."""
+        result = self._final_result()
+        if result is None:
+            return
+
+        def answered(reason: str | None) -> None:
+            if reason is None or result is None:
+                return
+            try:
+                mark_in_error(self.engine, result.id, reason, by=self._who(), at=self.clock())
+            except UserError as exc:
+                self.notify(str(exc), severity="warning", markup=False)
+                return
+            said = f"{result.test_name}: entered in error; the test is to do again."
+            self.notify(said, markup=False)
+            self.refresh_orders()
+
+        self.app.push_screen(
+            ReasonScreen(
+                f"{result.test_name}, {result.readback}",
+                title="Result entered in error",
+                question="Why is it wrong? (wrong patient, misread, typed wrong...)",
+                enter_does="mark it in error",
+                cursor_blink=self.cursor_blink,
+            ),
+            answered,
+        )
+
+    def action_shelf(self) -> None:
+        """``i``: the vaccine and medication lots on the shelf (read only)."""
+        from ma_tui.screens.immunizations.inventory import InventoryScreen
+
+        self.app.push_screen(InventoryScreen(self.engine, self.clock))
 
     def action_qc(self) -> None:
         order = self._current()

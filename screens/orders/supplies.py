@@ -124,24 +124,35 @@ class KitLotScreen(ModalScreen[ShelfKit | None]):
 
 
 class ReasonScreen(ModalScreen[str | None]):
-    """Why an order is cancelled (kept on the order)."""
+    """Why an order is cancelled (kept on the order), or why a result is wrong."""
 
     CSS = screen_css(__file__, "supplies.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Keep it", id="reason.cancel"),
     ]
 
-    def __init__(self, what: str, *, cursor_blink: bool = True) -> None:
+    def __init__(
+        self,
+        what: str,
+        *,
+        title: str = "Cancel the order",
+        question: str = "Why? (patient declined, provider stopped it, done elsewhere...)",
+        enter_does: str = "cancel the order",
+        cursor_blink: bool = True,
+    ) -> None:
         super().__init__()
         self.what = what
+        self.title_text = title
+        self.question = question
+        self.enter_does = enter_does
         self.cursor_blink = cursor_blink
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
-            yield Static(f"Cancel the order: {self.what}", classes="title", markup=False)
-            yield Label("Why? (patient declined, provider stopped it, done elsewhere...)")
+            yield Static(f"{self.title_text}: {self.what}", classes="title", markup=False)
+            yield Label(self.question, markup=False)
             yield Input(id="reason", max_length=MAX_REASON, compact=True)
-            yield Static("Enter: cancel the order · Esc: keep it", classes="keys")
+            yield Static(f"Enter: {self.enter_does} · Esc: keep it", classes="keys")
         yield KeyFooter()
 
     def on_mount(self) -> None:

@@ -1,7 +1,9 @@
 """Observation (laboratory) and Device: a visit's point-of-care results; export only.
 
-Each stored result is written by ``ma_tui.labs.fhir``: one Observation per reading
-(a panel adds its own, with ``hasMember``), category ``laboratory``, coded in LOINC
+Each stored result, final or entered-in-error (then with that status and the
+reason as a note, under the same ids as when it was final), is written by
+``ma_tui.labs.fhir``: one Observation per reading (a panel adds its own, with
+``hasMember``), category ``laboratory``, coded in LOINC
 with its flag and reference range, and the kit lot as a ``Device`` (``lotNumber``,
 ``expirationDate``) that every Observation of the result names in ``device``. The
 readings are read again from the line the MA typed and the kit as it was copied
@@ -32,12 +34,11 @@ JSON = dict[str, Any]
 
 
 def to_fhir(run: ExportRun, encounter: Encounter, subject: JSON) -> Iterator[JSON]:
-    """Each final result of the visit: its kit's Device, then its Observations."""
+    """Each result of the visit: its kit's Device, then its Observations."""
     patient = run.session.get(Patient, encounter.patient_id)
     assert patient is not None
     for row in stored_results(run.session, encounter.id or 0):
-        if row.status is PocResultStatus.FINAL:
-            yield from _result(run, row, patient, subject)
+        yield from _result(run, row, patient, subject)
 
 
 def _result(run: ExportRun, row: PocResultRow, patient: Patient, subject: JSON) -> Iterator[JSON]:
@@ -64,4 +65,9 @@ def _result(run: ExportRun, row: PocResultRow, patient: Patient, subject: JSON) 
         encounter=run.ref("Encounter", row.encounter_id),
         performer=run.staff_display(row.performed_by_id),
         new_id=lambda: run.id("Observation", f"poc-{row.id}-{next(numbers)}"),
+        in_error=(
+            (row.error_reason or "no reason recorded")
+            if row.status is PocResultStatus.ENTERED_IN_ERROR
+            else None
+        ),
     )

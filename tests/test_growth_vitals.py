@@ -78,6 +78,14 @@ async def test_an_infants_weight_in_the_wrong_unit_is_held_and_percentiles_show(
         assert app.visit is not None
         weight = next(e for e in app.visit.draft.vitals.entries if e.code == BODY_WEIGHT)
         assert weight.value == 9.2
+        # The catch is kept for the export's note; values typed plainly have none.
+        assert weight.unit_catch is not None
+        assert weight.unit_catch.startswith("Typed 9.2 (read as lb), held: ")
+        assert "4.2 kg is" in weight.unit_catch
+        assert weight.unit_catch.endswith("the MA took 9.2 kg (20.3 lb) instead.")
+        others = [e for e in app.visit.draft.vitals.entries if e.code != BODY_WEIGHT]
+        assert others
+        assert all(e.unit_catch is None for e in others)
 
 
 async def test_the_growth_chart_opens_from_vitals_and_esc_returns(demo_sqlite: Engine) -> None:

@@ -36,6 +36,7 @@ from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
 from ma_tui.screens.widgets.common import PickList
 from ma_tui.screens.widgets.css import screen_css
+from ma_tui.vitals.catch import take_other_unit
 from ma_tui.vitals.codes import HEAD_CIRCUMFERENCE
 from ma_tui.vitals.entry import (
     BY_KEY,
@@ -443,8 +444,9 @@ class VitalsScreen(VisitScreen):
             if decision == "keep":
                 self.form.confirmed[check.key] = check.text
             elif decision == "unit" and check.other_unit is not None:
-                if not self._retype_in_line(check.key, check.other_unit.text):
-                    field.value = check.other_unit.text
+                taken = take_other_unit(self.form, check)  # the catch kept for the export
+                if not self._retype_in_line(check.key, taken):
+                    field.value = taken
             else:
                 # Fixed where it was typed: in the line, after its piece, if it came from there.
                 in_line = self._line_piece_of(check.key)

@@ -3,12 +3,15 @@
 Opened from Vitals (F4) with the child, the day and the measurements of every visit
 (this one's too); ← → (or Tab) go through the charts a clinic keeps at this age,
 Esc goes back to the vitals. The curves are the WHO's under 2 years and the CDC's
-from 2, as a US chart switches; the child's points are drawn over them.
+from 2, as a US chart switches; the child's points are drawn over them. Under 24
+months F2 enters or corrects the gestational age at birth (``GestationScreen``): a
+preterm infant's points move to the corrected age at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import ClassVar
 
@@ -18,9 +21,11 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from ma_tui.growth import Indicator
+from ma_tui.growth import GestationalAge, Indicator
+from ma_tui.screens.visit.gestation import GestationScreen
 from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
+from ma_tui.vitals.gestation import asks_gestation, born_at_line
 from ma_tui.vitals.percentiles import Child, Reading, growth_chart
 
 MEDIAN = 50.0
@@ -32,6 +37,7 @@ class GrowthChartScreen(Screen[None]):
         Binding("escape", "close", "Vitals", id="growth.close"),
         Binding("right", "turn(1)", "Next chart", id="growth.next"),
         Binding("left", "turn(-1)", "Previous", id="growth.previous"),
+        Binding("f2", "gestation", "Born at", id="growth.gestation"),
         Binding("tab", "turn(1)", "Next chart", show=False, id="growth.next_tab"),
         Binding("shift+tab", "turn(-1)", "Previous", show=False, id="growth.previous_tab"),
     ]
@@ -42,6 +48,7 @@ class GrowthChartScreen(Screen[None]):
         day: date,
         readings: Sequence[Reading],
         indicators: Sequence[Indicator],
+        record_gestation: Callable[[str], GestationalAge] | None = None,
     ) -> None:
         super().__init__()
         self.child = child
@@ -49,15 +56,37 @@ class GrowthChartScreen(Screen[None]):
         self.readings = tuple(readings)
         self.indicators = tuple(indicators)
         self.shown = 0
+        # Stores a typed gestational age at birth (raises UserError); None: not offered.
+        self.record_gestation = record_gestation
 
     def compose(self) -> ComposeResult:
         yield Static(id="chart-title", markup=False)
         yield PlotextPlot(id="chart")
         yield Static(id="chart-points", markup=False)
+        yield Static(id="chart-born", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self._draw()
+
+    def _asks_gestation(self) -> bool:
+        return self.record_gestation is not None and asks_gestation(self.child.birth_date, self.day)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The gestational age's key only while it changes the child's age: under 24 months."""
+        return self._asks_gestation() if action == "gestation" else True
+
+    def action_gestation(self) -> None:
+        if self.record_gestation is None or not self._asks_gestation():
+            return
+
+        def stored(gestation: GestationalAge | None) -> None:
+            if gestation is not None:
+                self.child = replace(self.child, gestation=gestation)
+                self.notify(f"Gestational age at birth: {gestation}.", markup=False)
+                self._draw()
+
+        self.app.push_screen(GestationScreen(self.child.gestation, self.record_gestation), stored)
 
     def action_turn(self, step: int) -> None:
         self.shown = (self.shown + step) % len(self.indicators)
@@ -99,3 +128,6 @@ class GrowthChartScreen(Screen[None]):
         self.query_one("#chart-points", Static).update(
             f"● this child ({chart.unit}): {shown}   curves: percentiles, 50th in green"
         )
+        born = self.query_one("#chart-born", Static)
+        born.display = self._asks_gestation()
+        born.update(born_at_line(self.child.gestation))

@@ -16,6 +16,7 @@ records a vital as not obtained, with a reason.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import ClassVar
@@ -29,7 +30,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ma_tui.core.errors import UserError
-from ma_tui.growth import GrowthResult
+from ma_tui.growth import GestationalAge, GrowthResult
 from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.growth_chart import GrowthChartScreen
 from ma_tui.screens.visit.visit import VisitScreen
@@ -59,6 +60,7 @@ from ma_tui.vitals.entry import (
     settle_vitals,
     stamp_taken,
 )
+from ma_tui.vitals.gestation import record_gestation
 from ma_tui.vitals.line import EXAMPLE, MAX_LINE, VitalsLine, example_for, line_readback, read_line
 from ma_tui.vitals.measurements import ClinicUnits
 from ma_tui.vitals.percentiles import (
@@ -636,7 +638,20 @@ class VitalsScreen(VisitScreen):
             return
         self.capture_draft()
         readings = readings_of(self.visit.chart.vital_history, self.visit.draft.vitals.entries)
-        self.app.push_screen(GrowthChartScreen(self.child, day, readings, indicators))
+        self.app.push_screen(
+            GrowthChartScreen(self.child, day, readings, indicators, self._record_gestation)
+        )
+
+    def _record_gestation(self, text: str) -> GestationalAge:
+        """Store the child's gestational age at birth; the percentiles read at it from now."""
+        visit = self.visit
+        stored = record_gestation(
+            visit.engine, visit.chart.patient_id, text, staff_id=visit.staff_id, now=visit.now()
+        )
+        visit.chart.patient.gestational_age_days = stored.total_days
+        self.child = replace(self.child, gestation=stored) if self.child else None
+        self._redraw(None)
+        return stored
 
     # ------------------------------------------------------------------ leave
 

@@ -1,9 +1,10 @@
 """A child's growth chart: the standard's percentile curves and the child's measurements.
 
 Opened from Vitals (F4) with the child, the day and the measurements of every visit
-(this one's too); ← → (or Tab) go through the charts a clinic keeps at this age,
-Esc goes back to the vitals. The curves are the WHO's under 2 years and the CDC's
-from 2, as a US chart switches; the child's points are drawn over them. Under 24
+(this one's too), in the clinic's units (lb and in where it uses them); ← → (or
+Tab) go through the charts a clinic keeps at this age, Esc goes back to the vitals.
+The curves are the WHO's under 2 years and the CDC's from 2, as a US chart
+switches; the child's points are drawn over them. Under 24
 months F2 enters or corrects the gestational age at birth (``GestationScreen``): a
 preterm infant's points move to the corrected age at once.
 """
@@ -25,7 +26,9 @@ from ma_tui.growth import GestationalAge, Indicator
 from ma_tui.screens.visit.gestation import GestationScreen
 from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
+from ma_tui.vitals.chart_units import in_clinic_units
 from ma_tui.vitals.gestation import asks_gestation, born_at_line
+from ma_tui.vitals.measurements import ClinicUnits
 from ma_tui.vitals.percentiles import Child, Reading, growth_chart
 
 MEDIAN = 50.0
@@ -58,6 +61,7 @@ class GrowthChartScreen(Screen[None]):
         self.shown = 0
         # Stores a typed gestational age at birth (raises UserError); None: not offered.
         self.record_gestation = record_gestation
+        self.units: ClinicUnits | None = None  # the clinic's (lb, in); None: kg and cm
 
     def compose(self) -> ComposeResult:
         yield Static(id="chart-title", markup=False)
@@ -65,6 +69,11 @@ class GrowthChartScreen(Screen[None]):
         yield Static(id="chart-points", markup=False)
         yield Static(id="chart-born", markup=False)
         yield KeyFooter()
+
+    def in_units(self, units: ClinicUnits) -> GrowthChartScreen:
+        """Drawn in the clinic's units (lb, in where it uses them), as the MA types them."""
+        self.units = units
+        return self
 
     def on_mount(self) -> None:
         self._draw()
@@ -97,6 +106,8 @@ class GrowthChartScreen(Screen[None]):
 
     def _draw(self) -> None:
         chart = growth_chart(self.indicators[self.shown], self.child, self.day, self.readings)
+        if self.units is not None:
+            chart = in_clinic_units(chart, self.units)
         position = f"{self.shown + 1}/{len(self.indicators)}"
         self.query_one("#chart-title", Static).update(f"{chart.title}  ({position})")
         plot = self.query_one(PlotextPlot)

@@ -638,9 +638,8 @@ class VitalsScreen(VisitScreen):
             return
         self.capture_draft()
         readings = readings_of(self.visit.chart.vital_history, self.visit.draft.vitals.entries)
-        self.app.push_screen(
-            GrowthChartScreen(self.child, day, readings, indicators, self._record_gestation)
-        )
+        chart = GrowthChartScreen(self.child, day, readings, indicators, self._record_gestation)
+        self.app.push_screen(chart.in_units(self.units))
 
     def _record_gestation(self, text: str) -> GestationalAge:
         """Store the child's gestational age at birth; the percentiles read at it from now."""

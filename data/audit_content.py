@@ -56,7 +56,7 @@ OBSERVATION_FIELDS = (
     "entered_at",
     "entered_by_id",
 )
-# Hashed only when set, so rows signed before the column existed (0016) still match.
+# Hashed only when set, so rows signed before the column existed (0019) still match.
 OBSERVATION_FIELDS_IF_SET = ("unit_catch",)
 ENCOUNTER_FIELDS = (
     "id",

@@ -13,6 +13,8 @@ The hashed text is the canonical JSON (sorted keys, no white space, ASCII) of::
      "observations": [{<OBSERVATION_FIELDS>}, ...]}          for a signed visit
     {"observations": [{<OBSERVATION_FIELDS>}]}                for a correction
 
+each observation with ``OBSERVATION_FIELDS_IF_SET`` too when not NULL;
+
 observations in id order (a signed visit's are the ids its event lists in
 ``observations``); times as ``ma_tui.data.audit.format_at``. A row's status is left
 out: marking a value entered-in-error is how a correction is made, not a change to
@@ -54,6 +56,8 @@ OBSERVATION_FIELDS = (
     "entered_at",
     "entered_by_id",
 )
+# Hashed only when set, so rows signed before the column existed (0019) still match.
+OBSERVATION_FIELDS_IF_SET = ("unit_catch",)
 ENCOUNTER_FIELDS = (
     "id",
     "patient_id",
@@ -97,7 +101,14 @@ def _observations(session: Session, ids: Iterable[int]) -> list[dict[str, object
     rows = session.exec(
         select(Observation).where(col(Observation.id).in_(list(ids))).order_by(col(Observation.id))
     ).all()
-    return [_fields(row, OBSERVATION_FIELDS) for row in rows]
+    return [_observation_fields(row) for row in rows]
+
+
+def _observation_fields(row: Observation) -> dict[str, object]:
+    fields = _fields(row, OBSERVATION_FIELDS)
+    return fields | {
+        name: value for name in OBSERVATION_FIELDS_IF_SET if (value := getattr(row, name))
+    }
 
 
 def signed_content(session: Session, encounter_id: int) -> dict[str, object]:

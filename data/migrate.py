@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0018"  # the newest revision in migrations/versions (tests/test_migrations.py)
+HEAD = "0019"  # the newest revision in migrations/versions (tests/test_migrations.py)
 VERSION_TABLE = "alembic_version"
 
 

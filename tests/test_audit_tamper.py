@@ -260,6 +260,43 @@ def test_a_corrected_value_changed_afterwards_is_found(engine: Engine) -> None:
     assert "no longer holds" in (result.reason or "")
 
 
+def test_a_unit_catch_removed_from_a_correction_is_found(engine: Engine) -> None:
+    """The unit catch's note is part of what was stored; a row without one hashes as
+    it did before the column existed (the demo's trail verifies)."""
+    from ma_tui.data.audit_key import AuditKey, use_key
+    from ma_tui.demo.clinic import build_demo_clinic
+    from ma_tui.visits.correcting import correct_observation
+    from tests.conftest import CLINIC_TZ
+
+    key = AuditKey(os.urandom(32))
+    use_key(engine, key)
+    build_demo_clinic(engine, CLINIC_NOW.date(), CLINIC_TZ)
+    _sign_with_a_pulse_of_76(engine)
+    today = todays_encounter_id(engine, "Whitfield")
+    with Session(engine) as session:
+        pulse = session.exec(
+            select(Observation).where(
+                Observation.encounter_id == today, Observation.code == HEART_RATE
+            )
+        ).one()
+        assert pulse.id is not None
+        replacement = VitalEntry.model_validate(
+            pulse.model_dump(include=set(VitalEntry.model_fields))
+            | {"value": 74.0, "unit_catch": "Typed 74 (read as x), held: test"}
+        )
+    right = correct_observation(engine, pulse.id, replacement, staff_id=None, now=CLINIC_NOW)
+    with Session(engine) as session:
+        assert verify(session, key).ok
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE observation SET unit_catch = NULL WHERE id = ?", (right,)
+        )
+    with Session(engine) as session:
+        result = verify(session, key)
+    assert not result.ok
+    assert "no longer holds" in (result.reason or "")
+
+
 # ---------------------------------------------------------- the triggers at start
 
 

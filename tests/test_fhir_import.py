@@ -476,7 +476,7 @@ BAD_INPUT: dict[str, tuple[ReadItem, str, str]] = {
     "known type": (
         bad({"resourceType": "Observation", "status": "final", "code": {"text": "x"}}),
         "skipped",
-        "ma-tui does not import Observation resources",
+        "ma-tui imports no Observation resources but gestational age at birth (LOINC 76516-4)",
     ),
     "no MRN": (
         bad(patient(identifier=[{"system": "urn:other", "value": "1"}])),
@@ -578,7 +578,8 @@ def test_the_summary_counts_by_type_and_lists_what_was_not_imported(
     assert report.summary_lines() == [
         "Unreadable: 1 rejected",
         "Patient: 1 created, 1 rejected",
-        "Observation: 2 skipped (ma-tui does not import Observation resources)",
+        "Observation: 2 skipped (ma-tui imports no Observation resources but gestational age"
+        " at birth (LOINC 76516-4))",
         "REJECTED p.ndjson line 2: Expecting value",
         "REJECTED p.ndjson line 4 Patient: birthDate: '1990-02-30' is not a valid date",
     ]

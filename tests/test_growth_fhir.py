@@ -1,21 +1,31 @@
 """A child's growth in the FHIR export: percentile Observations (US Core pediatric
-codes) derived from the measurements, and an infant's length coded as body length."""
+codes) derived from the measurements, an infant's length coded as body length, and
+a unit catch (a weight held in lb, taken in kg) noted on its Observation."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from ma_tui.data.catalogs.vitals import BODY_WEIGHT, HEART_RATE
 from ma_tui.data.migrate import upgrade
+from ma_tui.data.models.observations import Observation
+from ma_tui.data.models.patients import Patient, Sex
+from ma_tui.data.models.visits import Encounter
 from ma_tui.data.store import memory_engine
 from ma_tui.demo.clinic import build_demo_clinic
 from ma_tui.fhir.export import ExportContext, Selection, bundle, export_resources
-from tests.conftest import CLINIC_NOW, CLINIC_TZ
+from ma_tui.vitals.catch import take_other_unit
+from ma_tui.vitals.entry import VitalsForm, build_vitals, check_field
+from ma_tui.vitals.measurements import ClinicUnits
+from ma_tui.vitals.percentiles import Child, gestation_from_days
+from tests.conftest import CLINIC_NOW, CLINIC_TZ, todays_encounter_id
 from tests.fhir_checks import assert_valid
 
 CONTEXT = ExportContext(mrn_system="urn:oid:1.2.3.4", clinic_id=uuid.UUID(int=42), tz=CLINIC_TZ)
@@ -74,3 +84,57 @@ def test_a_childs_bmi_percentile_is_exported_from_two_years(demo: Engine) -> Non
     assert bmi["note"][0]["text"] == "CDC Males, 2-20 years Chart"
     assert _coded(observations, "8302-2")
     assert not _coded(observations, "77606-2")
+
+
+def test_a_unit_catch_is_a_note_on_the_values_observation(demo_sqlite: Engine) -> None:
+    """Elsa's weight typed 9.2 at a lb clinic (4.2 kg, beyond -5 z), the MA took 9.2 kg:
+    the exported weight says so; her pulse, typed plainly, carries no such note."""
+    encounter_id = todays_encounter_id(demo_sqlite, "Lindqvist")
+    with Session(demo_sqlite) as session:
+        encounter = session.get(Encounter, encounter_id)
+        assert encounter is not None
+        patient = session.get(Patient, encounter.patient_id)
+        assert patient is not None
+        gestation = gestation_from_days(patient.gestational_age_days)
+        child = Child(patient.sex, patient.birth_date, gestation)
+    age_days = (CLINIC_NOW.date() - child.birth_date).days
+    form = VitalsForm(values={"weight": "9.2", "pulse": "132"}, taken_at="09:00")
+    check = check_field("weight", form, ClinicUnits(), age_days, CLINIC_NOW, {}, child)
+    assert check is not None
+    assert check.other_unit is not None
+    form.values["weight"] = take_other_unit(form, check)
+    entries, errors = build_vitals(form, ClinicUnits(), age_days, CLINIC_NOW, {}, child)
+    assert not errors
+    with Session(demo_sqlite) as session:
+        for entry in entries:
+            session.add(
+                Observation(
+                    patient_id=encounter.patient_id, encounter_id=encounter_id, **entry.model_dump()
+                )
+            )
+        session.commit()
+    observations = _observations(demo_sqlite, "1000130")
+    (weight,) = [o for o in _coded(observations, BODY_WEIGHT) if o["valueQuantity"]["value"] == 9.2]
+    assert weight["valueQuantity"]["code"] == "kg"
+    (note,) = [n["text"] for n in weight["note"]]
+    assert note.startswith("Typed 9.2 (read as lb), held: 4.2 kg is implausible for a girl")
+    assert note.endswith("the MA took 9.2 kg (20.3 lb) instead.")
+    today = weight["encounter"]
+    (pulse,) = [o for o in _coded(observations, HEART_RATE) if o["encounter"] == today]
+    assert "note" not in pulse
+
+
+def test_a_unit_catch_is_forgotten_when_the_value_is_typed_again() -> None:
+    """The note belongs to the text taken: a weight typed anew is an ordinary value."""
+    age_days = 335
+    boy = Child(Sex.MALE, CLINIC_NOW.date() - timedelta(days=age_days))
+    form = VitalsForm(values={"weight": "9.2"})
+    check = check_field("weight", form, ClinicUnits(), age_days, CLINIC_NOW, {}, boy)
+    assert check is not None
+    form.values["weight"] = take_other_unit(form, check)
+    (taken,) = build_vitals(form, ClinicUnits(), age_days, CLINIC_NOW, {}, boy)[0]
+    assert taken.unit_catch is not None
+    assert "Typed 9.2 (read as lb)" in taken.unit_catch
+    form.values["weight"] = "20.4"
+    (typed,) = build_vitals(form, ClinicUnits(), age_days, CLINIC_NOW, {}, boy)[0]
+    assert typed.unit_catch is None

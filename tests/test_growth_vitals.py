@@ -5,19 +5,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from ma_tui.data.catalogs.vitals import BODY_WEIGHT
 from ma_tui.data.models.patients import Sex
+from ma_tui.growth import Indicator
 from ma_tui.screens.app import MaTuiApp
 from ma_tui.screens.visit.growth_chart import GrowthChartScreen
 from ma_tui.screens.visit.vital_check import VitalCheckScreen
 from ma_tui.screens.visit.vitals import VitalsScreen
+from ma_tui.vitals.chart_units import in_clinic_units
 from ma_tui.vitals.entry import VitalsForm, check_field
 from ma_tui.vitals.measurements import ClinicUnits
-from ma_tui.vitals.percentiles import Child
+from ma_tui.vitals.percentiles import Child, Reading, Sizes, growth_chart
 from tests.conftest import CLINIC_NOW
 from tests.pilot import make_app, open_from_queue, shown, type_text
 
@@ -78,6 +81,14 @@ async def test_an_infants_weight_in_the_wrong_unit_is_held_and_percentiles_show(
         assert app.visit is not None
         weight = next(e for e in app.visit.draft.vitals.entries if e.code == BODY_WEIGHT)
         assert weight.value == 9.2
+        # The catch is kept for the export's note; values typed plainly have none.
+        assert weight.unit_catch is not None
+        assert weight.unit_catch.startswith("Typed 9.2 (read as lb), held: ")
+        assert "4.2 kg is" in weight.unit_catch
+        assert weight.unit_catch.endswith("the MA took 9.2 kg (20.3 lb) instead.")
+        others = [e for e in app.visit.draft.vitals.entries if e.code != BODY_WEIGHT]
+        assert others
+        assert all(e.unit_catch is None for e in others)
 
 
 async def test_the_growth_chart_opens_from_vitals_and_esc_returns(demo_sqlite: Engine) -> None:
@@ -88,8 +99,45 @@ async def test_the_growth_chart_opens_from_vitals_and_esc_returns(demo_sqlite: E
         await pilot.pause()
         assert isinstance(app.screen, GrowthChartScreen)
         assert "Weight-for-age, WHO, girls 0-2 years" in shown(app, "#chart-title")
-        assert "6.6" not in shown(app, "#chart-points")  # kg, not the lb typed
+        # In the clinic's lb, from the stored kg (3.0 kg is 6.6 lb): the axis says lb.
+        assert "this child (lb): 6.6, 10.6, 13.2, 17.6 " in shown(app, "#chart-points")
         await pilot.press("right")
         assert "Length" in shown(app, "#chart-title")
         await pilot.press("escape")
         assert isinstance(app.screen, VitalsScreen)
+
+
+async def test_a_metric_clinics_growth_chart_is_in_kg(demo_sqlite: Engine) -> None:
+    from ma_tui.vitals.settings import set_unit
+
+    set_unit(demo_sqlite, "weight", "kg", now=CLINIC_NOW)
+    app = make_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await _to_line(pilot, "lindq")
+        await pilot.press("f4")
+        await pilot.pause()
+        assert "this child (kg): 3.0, 4.8, 6.0, 8.0 " in shown(app, "#chart-points")
+        await pilot.press("right")  # her length, in the clinic's inches still
+        assert "this child (in): " in shown(app, "#chart-points")
+
+
+def test_a_chart_in_lb_and_in_keeps_every_point_where_it_sat() -> None:
+    """Curves and points converted alike; weight-for-length's lengths too; BMI as it is."""
+    girl = Child(Sex.FEMALE, CLINIC_NOW.date() - timedelta(days=335))
+    readings = [Reading(CLINIC_NOW.date(), Sizes(weight_kg=8.4, length_cm=72.0))]
+    day = CLINIC_NOW.date()
+    chart = growth_chart(Indicator.WEIGHT_FOR_LENGTH, girl, day, readings)
+    imperial = in_clinic_units(chart, ClinicUnits())
+    assert (imperial.unit, imperial.x_label) == ("lb", "length (in)")
+    ((x, y),) = imperial.points
+    assert (x, y) == pytest.approx((72.0 / 2.54, 8.4 / 0.45359237))
+    median = next(c for c in imperial.curves if c.percentile == 50)
+    metric_median = next(c for c in chart.curves if c.percentile == 50)
+    assert median.points[0] == pytest.approx(
+        (metric_median.points[0][0] / 2.54, metric_median.points[0][1] / 0.45359237)
+    )
+    metric = ClinicUnits(weight="kg", height="cm", temperature="Cel")
+    assert in_clinic_units(chart, metric) is chart
+    older = Child(Sex.MALE, day - timedelta(days=3 * 365))
+    bmi = growth_chart(Indicator.BMI_FOR_AGE, older, day, [])
+    assert in_clinic_units(bmi, ClinicUnits()) is bmi  # kg/m², as US charts give it

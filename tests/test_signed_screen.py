@@ -157,3 +157,12 @@ async def test_a_correction_is_checked_like_a_new_value(demo_engine: Engine) -> 
             ["117 lb (53.1 kg)", "", "entered in error"],
             ["77.6 kg (171.1 lb)", "", "final"],
         ]
+    with Session(demo_engine) as session:
+        weights = session.exec(
+            select(Observation).where(Observation.code == BODY_WEIGHT).order_by(col(Observation.id))
+        ).all()
+        wrong, right = weights[-2:]
+    assert wrong.unit_catch is None  # kept with a confirm, not taken in another unit
+    assert right.unit_catch is not None
+    assert right.unit_catch.startswith("Typed 77.6 (read as lb), held: ")
+    assert right.unit_catch.endswith("; the MA took 77.6 kg (171.1 lb) instead.")

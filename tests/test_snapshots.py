@@ -396,3 +396,18 @@ def test_inventory_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
         await pilot.press("f8", "f6")
 
     assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=shelf)
+
+
+def test_gestational_age_at_80x24(demo_sqlite: Engine, snap_compare: Any) -> None:
+    """Elsa's growth chart, F2: the gestational age at birth, refused past 44 weeks."""
+
+    async def gestation(pilot: Pilot[None]) -> None:
+        await open_from_queue(pilot, "lindq")
+        await pilot.press("enter", "enter", "enter", "f4")
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.press("end", "backspace", "backspace", "backspace", "backspace", "4", "5")
+        await pilot.press("enter")
+
+    assert snap_compare(make_app(demo_sqlite), terminal_size=SIZE, run_before=gestation)

@@ -139,6 +139,8 @@ async def test_celsius_typed_at_a_fahrenheit_clinic_is_offered_converted(
     saved = _saved_vitals(demo_engine, "Whitfield")
     temp = next(v for v in saved["entries"] if v["code"] == BODY_TEMPERATURE)  # type: ignore[attr-defined]
     assert (temp["value_entered"], temp["unit_entered"], temp["value"]) == ("38.5", "Cel", 38.5)
+    assert temp["unit_catch"].startswith("Typed 38.5 (read as °F), held: ")  # for the export
+    assert temp["unit_catch"].endswith("the MA took 38.5 °C (101.3 °F) instead.")
 
 
 async def test_kilograms_typed_as_pounds_are_caught_by_the_last_weight(

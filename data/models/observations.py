@@ -47,6 +47,9 @@ class Observation(SQLModel, table=True):
     # Why the MA had to confirm the value before it was stored: implausible for
     # the age, far from recent readings, or taken over a day back.
     confirmation: str | None = Field(default=None, max_length=300)
+    # A unit catch: what was typed, why it was held in the unit it was read in, and
+    # the other unit the MA took instead (``ma_tui.vitals.catch``).
+    unit_catch: str | None = Field(default=None, max_length=300)
     status: ObservationStatus = Field(
         default=ObservationStatus.FINAL, sa_type=enum_column_type(ObservationStatus)
     )

@@ -46,6 +46,7 @@ from ma_tui.fhir.resources import (
     coverage,
     encounter,
     family_history,
+    gestation,
     immunization,
     medication,
     none_known,
@@ -361,6 +362,7 @@ def _patient_resources(run: ExportRun, row: Patient, encounter_ids: list[int]) -
     visits = set(encounter_ids)
     builders: list[Iterable[JSON]] = [
         [patient.to_fhir(run, row)],
+        gestation.to_fhir(run, row, subject),
         (coverage.to_fhir(run, c, subject) for c in coverage.coverages_of(session, row.id)),
         allergy.patient_allergies(run, row.id, subject),
         none_known.none_known_lists(run, row.id, subject),

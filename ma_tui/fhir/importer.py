@@ -6,9 +6,9 @@ patient: Coverage, Appointment (a visit on the schedule), AllergyIntolerance,
 MedicationStatement, Condition, Immunization and MedicationAdministration, and
 ServiceRequest and MedicationRequest (orders on the visit; they come after the
 Appointment that makes the visit, in the same pass, so a Bundle lists the
-Appointment first), and Location (a room on the board). So a resource that comes
-before its patient, or in another file, still finds it, and no file is ever held in
-memory.
+Appointment first), Location (a room on the board) and an Observation of the
+gestational age at birth. So a resource that comes before its patient, or in another
+file, still finds it, and no file is ever held in memory.
 
 Pass 3 is the worklist (``ma_tui.fhir.resources.work_in``): each Task with the
 resource it works on (its ``focus``: a MedicationRequest, ServiceRequest or Claim,
@@ -48,6 +48,7 @@ from ma_tui.fhir.resources import (
     appointment,
     condition,
     coverage,
+    gestation,
     immunization,
     medication,
     orders,
@@ -213,6 +214,8 @@ def _import_item(run: ImportRun, session: Session, item: ReadItemLike, batch: _B
 def _checked_import(work: ImportWork, kind: str, resource: JSON) -> Result:
     """Check the type and the model, then import in a savepoint: all of it, or nothing."""
     from_fhir = _FROM_FHIR.get(kind)
+    if kind == "Observation" and gestation.is_gestation(resource):
+        from_fhir = gestation.from_fhir  # the only Observation imported
     if from_fhir is None:
         if is_fhir_resource_type(kind):
             return Result("skipped", not_imported(kind))

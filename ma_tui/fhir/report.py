@@ -72,8 +72,15 @@ class ImportReport:
         return line
 
 
+# Types of which ma-tui imports one kind only: what the others are skipped for says so.
+_ONLY_IMPORTED = {"Observation": "gestational age at birth (LOINC 76516-4)"}
+
+
 def not_imported(resource_type: str) -> str:
     """The reason every resource of a type ma-tui does not import is skipped for."""
+    only = _ONLY_IMPORTED.get(resource_type)
+    if only is not None:
+        return f"ma-tui imports no {resource_type} resources but {only}"
     return f"ma-tui does not import {resource_type} resources"
 
 

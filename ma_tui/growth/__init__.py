@@ -15,6 +15,7 @@ from ma_tui.data.models.patients import Sex as Sex
 from ma_tui.growth.ages import GestationalAge as GestationalAge
 from ma_tui.growth.ages import GrowthAge as GrowthAge
 from ma_tui.growth.ages import age_from_days as age_from_days
+from ma_tui.growth.ages import corrected_on as corrected_on
 from ma_tui.growth.ages import growth_age as growth_age
 from ma_tui.growth.ages import parse_gestational_age as parse_gestational_age
 from ma_tui.growth.assess import GrowthResult as GrowthResult

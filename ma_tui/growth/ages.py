@@ -138,6 +138,11 @@ def age_from_days(days: int, gestation: GestationalAge | None = None) -> GrowthA
     return GrowthAge(days, days - (TERM_DAYS - gestation.total_days), gestation)
 
 
+def corrected_on(birth: date, on: date) -> bool:
+    """True while a preterm child's age is corrected on ``on``: under 24 months since birth."""
+    return on >= birth and _correct_at((on - birth).days)
+
+
 def _correct_at(chronological_days: int) -> bool:
     return chronological_days / DAYS_PER_MONTH < CORRECT_UNTIL_MONTHS
 

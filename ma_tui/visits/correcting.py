@@ -104,12 +104,14 @@ def correct_vital(
     staff_id: int | None,
     now: datetime,
     confirmed: str | None = None,
+    unit_catch: str | None = None,
 ) -> None:
     """Store ``text`` as the right value of a signed vital of ``chart``'s visit.
 
     The value is checked as the vitals screen checks it, against the patient's age
     and earlier readings: ``ParseError`` when it cannot be read, ``NeedsConfirm``
-    when it needs a confirm (unless ``confirmed`` is that text). Nothing is written
+    when it needs a confirm (unless ``confirmed`` is that text); ``unit_catch`` is the
+    note of a unit catch the MA settled by taking the other unit. Nothing is written
     then; otherwise the wrong value (a BP: the pair) and the right one are stored
     with their audit events, in one transaction.
     """
@@ -125,6 +127,7 @@ def correct_vital(
             wrong.taken_at,
             history=past_readings(chart.vital_history),
             confirmed=confirmed,
+            unit_catch=unit_catch,
         )
         for observation, replacement in zip(_pair(session, wrong), right, strict=True):
             _correct(session, observation, replacement, staff_id, now)

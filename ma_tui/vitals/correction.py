@@ -29,12 +29,14 @@ def parse_correction(
     *,
     history: History | None = None,
     confirmed: str | None = None,
+    unit_catch: str | None = None,
 ) -> list[VitalEntry]:
     """The right value(s) for a signed vital, parsed and checked as its field would be.
 
     A blood pressure is corrected as a pair (``120/80``), keeping the reading's time.
     A value the vitals screen would hold for a confirm raises ``NeedsConfirm`` unless
-    ``confirmed`` is the text the MA confirmed; then it keeps the reasons.
+    ``confirmed`` is the text the MA confirmed; then it keeps the reasons. A value
+    taken in the other unit after a unit catch keeps its note (``vitals.catch``).
     """
     key = next(spec.key for spec in FIELDS if code in (spec.code, DIASTOLIC_BP))
     form = VitalsForm(values={key: text}, taken_at=f"{taken:%H:%M}")
@@ -50,6 +52,6 @@ def parse_correction(
         raise ParseError("type the right value")
     why = "; ".join(check.reasons)[:CONFIRMATION_MAX] if check else None
     return [
-        entry.model_copy(update={"taken_at": taken, "confirmation": why})
+        entry.model_copy(update={"taken_at": taken, "confirmation": why, "unit_catch": unit_catch})
         for entry in result.entries
     ]

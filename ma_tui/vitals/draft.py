@@ -37,6 +37,7 @@ class VitalEntry(BaseModel):
     not_obtained_reason: str | None = None
     taken_at: datetime
     confirmation: str | None = None  # why the MA had to confirm it (implausible, delta...)
+    unit_catch: str | None = None  # typed, held, and taken in the other unit (vitals.catch)
 
 
 class VitalsDraft(BaseModel):

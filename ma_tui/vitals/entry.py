@@ -33,6 +33,7 @@ from ma_tui.data.catalogs.vitals import (
 from ma_tui.data.models.settings import ClinicSetting
 from ma_tui.growth import GrowthResult
 from ma_tui.patients.registration import clean_text
+from ma_tui.vitals.catch import caught
 from ma_tui.vitals.delta import History, delta_concern
 from ma_tui.vitals.draft import CONFIRMATION_MAX, VitalEntry
 from ma_tui.vitals.measurements import (
@@ -139,6 +140,10 @@ class VitalsForm:
     # When the first value was entered (ISO): the time taken while none is typed, so
     # coming back to the step, or signing later, does not move it.
     stamped_at: str = ""
+    # A unit catch the MA settled by taking the other unit (``ma_tui.vitals.catch``):
+    # field key -> the text taken, and -> the note saying what was typed and why.
+    unit_taken: dict[str, str] = field(default_factory=dict)
+    unit_caught: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,7 @@ class FieldCheck:
     reasons: tuple[str, ...]
     possible: bool  # False: impossible as typed, so only the other unit or a fix
     other_unit: UnitChoice | None = None
+    read_as: str | None = None  # the unit the text was read in: "lb"
 
     def satisfied_by(self, form: VitalsForm) -> bool:
         return self.possible and form.confirmed.get(self.key) == self.text
@@ -539,11 +545,10 @@ def _collect(
             errors[spec.key] = result.error
         elif check and not check.satisfied_by(form):
             errors[spec.key] = "needs a confirm: " + "; ".join(check.reasons)
-        elif check:
-            why = "; ".join(check.reasons)[:CONFIRMATION_MAX]
-            entries += [e.model_copy(update={"confirmation": why}) for e in result.entries]
         else:
-            entries += result.entries
+            why = "; ".join(check.reasons)[:CONFIRMATION_MAX] if check else None
+            noted = {"confirmation": why, "unit_catch": caught(form, spec.key)}
+            entries += [e.model_copy(update=noted) for e in result.entries]
     return entries, errors
 
 
@@ -574,14 +579,17 @@ def check_field(
         choice = _other_unit(key, form, units, age_days, now, history, child, current=None)
         if choice is None:  # the error beside the field says it all
             return None
-        return FieldCheck(key, text, (result.error,), possible=False, other_unit=choice)
+        bare = not re.search("[a-zA-Z]", text)  # a bare number is in the field's unit
+        read_as = field_unit(key, units) if bare else None
+        return FieldCheck(key, text, (result.error,), False, choice, read_as)
     reasons = concerns(result.entries, age_days, taken, history)
     reasons += growth_reasons(growth_of(key, form, units, age_days, now, child))
     if not reasons:
         return None
     current = result.entries[0].unit_entered if result.entries else None
     choice = _other_unit(key, form, units, age_days, now, history, child, current=current)
-    return FieldCheck(key, text, tuple(reasons), possible=True, other_unit=choice)
+    read_as = unit_label(current) if current else None
+    return FieldCheck(key, text, tuple(reasons), True, choice, read_as)
 
 
 def concerns(

@@ -28,6 +28,7 @@ from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.visits.correcting import SignedVital, correct_vital, signed_vitals
 from ma_tui.visits.draft import allergy_line
+from ma_tui.vitals.catch import catch_note
 from ma_tui.vitals.correction import NeedsConfirm
 from ma_tui.vitals.entry import FieldCheck
 from ma_tui.vitals.readback import flag_label, vital_name
@@ -134,7 +135,9 @@ class SignedVisitScreen(Screen[None]):
         event.stop()
         self._store_correction(event.value)
 
-    def _store_correction(self, text: str, confirmed: str | None = None) -> None:
+    def _store_correction(
+        self, text: str, confirmed: str | None = None, unit_catch: str | None = None
+    ) -> None:
         """Store the right value, after the same checks the vitals screen makes."""
         wrong = self.correcting
         if wrong is None:
@@ -148,6 +151,7 @@ class SignedVisitScreen(Screen[None]):
                 staff_id=self.staff_id,
                 now=self.clock(),
                 confirmed=confirmed,
+                unit_catch=unit_catch,
             )
         except NeedsConfirm as held:
             self._ask(held.check)
@@ -172,7 +176,7 @@ class SignedVisitScreen(Screen[None]):
                 self._store_correction(check.text, confirmed=check.text)
             elif decision == "unit" and check.other_unit is not None:
                 field.value = check.other_unit.text
-                self._store_correction(field.value)
+                self._store_correction(field.value, unit_catch=catch_note(check))
             else:
                 field.focus()
 

@@ -16,6 +16,7 @@ records a vital as not obtained, with a reason.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import ClassVar
@@ -29,13 +30,14 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ma_tui.core.errors import UserError
-from ma_tui.growth import GrowthResult
+from ma_tui.growth import GestationalAge, GrowthResult
 from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.growth_chart import GrowthChartScreen
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
 from ma_tui.screens.widgets.common import PickList
 from ma_tui.screens.widgets.css import screen_css
+from ma_tui.vitals.catch import take_other_unit
 from ma_tui.vitals.codes import HEAD_CIRCUMFERENCE
 from ma_tui.vitals.entry import (
     BY_KEY,
@@ -58,6 +60,7 @@ from ma_tui.vitals.entry import (
     settle_vitals,
     stamp_taken,
 )
+from ma_tui.vitals.gestation import record_gestation
 from ma_tui.vitals.line import EXAMPLE, MAX_LINE, VitalsLine, example_for, line_readback, read_line
 from ma_tui.vitals.measurements import ClinicUnits
 from ma_tui.vitals.percentiles import (
@@ -443,8 +446,9 @@ class VitalsScreen(VisitScreen):
             if decision == "keep":
                 self.form.confirmed[check.key] = check.text
             elif decision == "unit" and check.other_unit is not None:
-                if not self._retype_in_line(check.key, check.other_unit.text):
-                    field.value = check.other_unit.text
+                taken = take_other_unit(self.form, check)  # the catch kept for the export
+                if not self._retype_in_line(check.key, taken):
+                    field.value = taken
             else:
                 # Fixed where it was typed: in the line, after its piece, if it came from there.
                 in_line = self._line_piece_of(check.key)
@@ -634,7 +638,19 @@ class VitalsScreen(VisitScreen):
             return
         self.capture_draft()
         readings = readings_of(self.visit.chart.vital_history, self.visit.draft.vitals.entries)
-        self.app.push_screen(GrowthChartScreen(self.child, day, readings, indicators))
+        chart = GrowthChartScreen(self.child, day, readings, indicators, self._record_gestation)
+        self.app.push_screen(chart.in_units(self.units))
+
+    def _record_gestation(self, text: str) -> GestationalAge:
+        """Store the child's gestational age at birth; the percentiles read at it from now."""
+        visit = self.visit
+        stored = record_gestation(
+            visit.engine, visit.chart.patient_id, text, staff_id=visit.staff_id, now=visit.now()
+        )
+        visit.chart.patient.gestational_age_days = stored.total_days
+        self.child = replace(self.child, gestation=stored) if self.child else None
+        self._redraw(None)
+        return stored
 
     # ------------------------------------------------------------------ leave
 

@@ -4,7 +4,8 @@ Each stored value is one Observation coded in LOINC with its UCUM quantity, or t
 reason it was not obtained (data-absent-reason). A blood pressure reading is one
 US Core panel with its systolic and diastolic components; SpO2 carries the O2
 flow as a component; BMI says which height and weight it was computed from. What
-was typed in another unit ("171 lb") and a confirmed out-of-range value are notes.
+was typed in another unit ("171 lb"), a unit catch (typed ``9.2``, held as 9.2 lb,
+the MA took 9.2 kg) and a confirmed out-of-range value are notes.
 ma-tui does not import vital signs: they are measured in the room.
 """
 
@@ -125,6 +126,8 @@ def _vital_notes(row: Observation) -> list[str]:
     said: list[str] = []
     if _entered_otherwise(row):
         said.append(f"entered as {row.value_entered} {row.unit_entered}")
+    if row.unit_catch:  # typed, held in one unit, taken in the other by the MA
+        said.append(row.unit_catch)
     if row.confirmation:
         said.append(f"confirmed: {row.confirmation}")
     return said

@@ -190,3 +190,31 @@ async def test_not_obtained_and_head_circumference_for_a_toddler(demo_engine: En
     }
     head = next(v for v in draft.vitals.entries if v.code == "9843-4")
     assert (head.value_entered, head.unit_entered, head.value) == ("48", "cm", 48)
+
+
+async def test_a_reopened_visit_at_vitals_takes_more_on_the_line_and_replaces_nothing(
+    demo_engine: Engine,
+) -> None:
+    """Found trying it: back to Vitals (Ctrl+B), Esc, reopen, ` t38.5` typed: the
+    cursor was on the pulse with its 76 selected, and the keys replaced it."""
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await _to_line(pilot, "whit da")
+        await type_text(pilot, "128/82 p76 r16 t98.4 o97 w171 pn2")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert isinstance(app.screen, VitalsScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await open_from_queue(pilot, "whit da")
+        assert isinstance(app.screen, VitalsScreen)
+        assert app.focused is not None
+        assert app.focused.id == "vitals-line"
+        await type_text(pilot, " h66")
+        await pilot.pause()
+        assert field(app, "#vitals-line").value == "128/82 p76 r16 t98.4 o97 w171 pn2 h66"
+        fields = _fields(app)
+        assert (fields["bp"], fields["pulse"], fields["height"]) == ("128/82", "76", "66")

@@ -202,6 +202,10 @@ class VisitScreen(Screen[None]):
         target = next((widget for widget in self.focus_chain if widget.id == name), None)
         if target is not None:
             self.set_focus(target)
+            if isinstance(target, Input):
+                # After its own focus handler (which selects all): the cursor after the
+                # text, nothing selected, so the first key typed on replaces nothing.
+                target.call_later(_cursor_to_end, target)
 
     def refresh_banner(self) -> None:
         chart, draft = self.visit.chart, self.visit.draft
@@ -335,3 +339,7 @@ class VisitScreen(Screen[None]):
 def sentence(error: UserError) -> str:
     """The error's message ended by one full stop."""
     return str(error).rstrip(".") + "."
+
+
+def _cursor_to_end(field: Input) -> None:
+    field.cursor_position = len(field.value)

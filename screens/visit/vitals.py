@@ -108,6 +108,7 @@ class VitalsScreen(VisitScreen):
                     id="vitals-line",
                     compact=True,
                     max_length=MAX_LINE,
+                    select_on_focus=False,  # a key adds to the set, never replaces it
                 )
             yield Static(id="line-readback", classes="line-readback")
             with Horizontal(classes="vital-row"):
@@ -194,12 +195,9 @@ class VitalsScreen(VisitScreen):
             if (widget := self._widget_for(target)) is not None and widget.value == value
         }
         self._show_line_readback()
-        typed = {k: v for k, v in self.form.values.items() if v.strip() and k != "height"}
-        if not typed and not self.form.not_obtained:
-            first = "vitals-line"
-        else:
-            first = "v-bp" if not self.form.values.get("bp") else "v-pulse"
-        self.set_focus(self._inputs[first])
+        # Always the one line, its cursor after what it holds: more is typed on, and
+        # no key replaces a value (a field's focus selects it all).
+        self.set_focus(self._inputs["vitals-line"])
         self.refresh_bindings()  # the growth chart's key: a child's only
 
     def _vitals(self) -> list[Input]:

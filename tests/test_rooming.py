@@ -14,6 +14,7 @@ from ma_tui.core.errors import NotFound
 from ma_tui.core.parsing import ParseError
 from ma_tui.data.audit import AuditAction
 from ma_tui.data.catalogs.vitals import (
+    BMI,
     BODY_HEIGHT,
     BODY_WEIGHT,
     DIASTOLIC_BP,
@@ -449,3 +450,36 @@ def test_a_correction_that_needs_a_confirm_writes_nothing_until_confirmed(
         confirmed="117",
     )
     assert signed_vitals(demo_engine, encounter_id)[-1].shown == "117 lb (53.1 kg)"
+
+
+def test_correcting_the_weight_or_height_computes_the_bmi_again(demo_engine: Engine) -> None:
+    """Found trying it: the weight corrected from 171 to 170 lb, the visit's BMI (and
+    its FHIR export) still said 28.5, from the wrong weight."""
+    encounter_id, chart = _signed_with_a_bp(demo_engine)
+    (weight,) = [v for v in signed_vitals(demo_engine, encounter_id) if v.code == BODY_WEIGHT]
+    later = CLINIC_NOW + timedelta(minutes=30)
+
+    def bmis() -> list[tuple[float | None, ObservationStatus]]:
+        with Session(demo_engine) as session:
+            rows = session.exec(
+                select(Observation)
+                .where(Observation.encounter_id == encounter_id, Observation.code == BMI)
+                .order_by(col(Observation.id))
+            ).all()
+            return [(row.value, row.status) for row in rows]
+
+    assert bmis() == [(28.5, ObservationStatus.FINAL)]
+    correct_vital(demo_engine, chart, weight.observation_id, "150", staff_id=None, now=later)
+    assert bmis() == [(28.5, ObservationStatus.ENTERED_IN_ERROR), (25.0, ObservationStatus.FINAL)]
+    (height,) = [v for v in signed_vitals(demo_engine, encounter_id) if v.code == BODY_HEIGHT]
+    correct_vital(
+        demo_engine, chart, height.observation_id, "70", staff_id=None, now=later, confirmed="70"
+    )
+    assert [value for value, status in bmis() if status is ObservationStatus.FINAL] == [21.5]
+    with Session(demo_engine) as session:
+        corrected = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == AuditAction.CORRECT, AuditEvent.entity == "observation"
+            )
+        ).all()
+    assert len(corrected) == 4  # the weight, its BMI, the height, its BMI

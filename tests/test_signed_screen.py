@@ -99,8 +99,11 @@ async def test_a_wrong_weight_is_corrected_kept_and_exported(
 
         trail = [e for e in events(session) if e.patient_mrn == "1000105"]
         actions = [e.action for e in trail]
-        assert actions[-4:] == ["sign", "view", "correct", "export"]
-        assert '"was":"117 [lb_av]"' in (trail[-2].detail or "")
+        # The weight, then the BMI computed from it: each its own correction.
+        assert actions[-5:] == ["sign", "view", "correct", "correct", "export"]
+        assert '"was":"117 [lb_av]"' in (trail[-3].detail or "")
+        assert '"code":"39156-5"' in (trail[-2].detail or "")  # the BMI, as computed
+        assert "None" not in (trail[-2].detail or "None")  # its values, not value_entered
         assert verify(session).ok
 
 

@@ -2,7 +2,8 @@
 
 A wrong value is kept, marked entered-in-error, and the right one is stored beside
 it pointing back at it (FHIR's correction rule), with a CORRECT audit event in the
-same transaction. A blood pressure is corrected as its pair. The right value is
+same transaction. A blood pressure is corrected as its pair; a weight or a height
+corrected corrects the BMI computed from it too. The right value is
 read and checked as its field on the vitals screen would be: one that needs a
 confirm raises ``NeedsConfirm`` until the MA confirms it.
 """
@@ -21,10 +22,10 @@ from ma_tui.core.transaction import in_transaction, read_only
 from ma_tui.data.audit_content import corrected_content
 from ma_tui.data.models.observations import Observation, ObservationStatus
 from ma_tui.patients.chart import Chart
-from ma_tui.vitals.codes import BMI, DIASTOLIC_BP, SYSTOLIC_BP
+from ma_tui.vitals.codes import BMI, BODY_HEIGHT, BODY_WEIGHT, DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.vitals.correction import parse_correction
 from ma_tui.vitals.draft import VitalEntry
-from ma_tui.vitals.entry import clinic_units
+from ma_tui.vitals.entry import bmi_entry, clinic_units
 from ma_tui.vitals.readback import readback, vital_name
 from ma_tui.vitals.trend import past_readings
 
@@ -131,8 +132,33 @@ def correct_vital(
         )
         for observation, replacement in zip(_pair(session, wrong), right, strict=True):
             _correct(session, observation, replacement, staff_id, now)
+        if wrong.code in (BODY_WEIGHT, BODY_HEIGHT):
+            _bmi_again(session, wrong, age_days, staff_id, now)
 
     in_transaction(engine, correct)
+
+
+def _bmi_again(
+    session: Session, corrected: Observation, age_days: int, staff_id: int | None, now: datetime
+) -> None:
+    """The visit's BMI from its weight and height as they now stand: the old one
+    corrected like any value (kept, entered-in-error), when it changed."""
+    rows = session.exec(
+        select(Observation).where(
+            Observation.encounter_id == corrected.encounter_id,
+            col(Observation.code).in_([BODY_WEIGHT, BODY_HEIGHT, BMI]),
+            Observation.status != ObservationStatus.ENTERED_IN_ERROR,
+        )
+    ).all()
+    old = next((row for row in rows if row.code == BMI), None)
+    if old is None:  # none was computed (under 2, or no height)
+        return
+    measured = [
+        VitalEntry.model_validate(row, from_attributes=True) for row in rows if row.code != BMI
+    ]
+    new = bmi_entry(measured, age_days, old.taken_at)
+    if new is not None and new.value != old.value:
+        _correct(session, old, new, staff_id, now)
 
 
 def correct_observation(
@@ -211,10 +237,16 @@ def _correct(
         entity_id=wrong.id,
         detail={
             "code": wrong.code,
-            "was": f"{wrong.value_entered} {wrong.unit_entered}",
-            "now": f"{right.value_entered} {right.unit_entered}",
+            "was": _as_entered(wrong),
+            "now": _as_entered(right),
             "replacement_id": right.id,
             "content": corrected_content(session, right.id),  # found if changed later
         },
     )
     return right.id
+
+
+def _as_entered(row: Observation) -> str:
+    """The value as typed with its unit; a computed one (BMI) as computed."""
+    shown = row.value_entered if row.value_entered is not None else row.value
+    return f"{shown} {row.unit_entered}"

@@ -103,3 +103,31 @@ async def test_quitting_mid_step_keeps_what_the_step_holds(demo_engine: Engine) 
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.query_one("#chief-complaint").value == "cough for 5 days"  # type: ignore[attr-defined]
+
+
+async def test_the_review_names_the_vitals_not_taken_and_what_was_not_verified(
+    demo_engine: Engine,
+) -> None:
+    """Found trying it: vitals never taken were left out of the review (nothing in red),
+    and an unverified section read "✗ Demographics verified, unchanged"."""
+    app = make_app(demo_engine)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter")  # identifiers only: demographics and insurance left
+        await pilot.press("ctrl+r")
+        assert isinstance(app.screen, ReviewScreen)
+        visit_text = _shown(app)
+        assert "Demographics not verified" in visit_text
+        assert "Insurance not verified" in visit_text
+        assert "Demographics verified" not in visit_text
+        assert "No vitals entered." in visit_text
+        await pilot.press("2")  # to Vitals
+        await type_text(pilot, "p76 r16 t98.4 o97 w171")
+        await pilot.press("ctrl+r")
+        assert isinstance(app.screen, ReviewScreen)
+        visit_text = _shown(app)
+        assert "Blood pressure: not taken" in visit_text
+        assert "Pain: not taken" in visit_text
+        assert "Pulse: not taken" not in visit_text
+        assert "Blood pressure (repeat)" not in visit_text  # a repeat is never expected
+        assert "Head circumference" not in visit_text  # not at 58

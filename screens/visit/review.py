@@ -39,6 +39,7 @@ from ma_tui.visits.signing import SignError, sign_problems, sign_visit
 from ma_tui.visits.steps import REVIEW, STEPS
 from ma_tui.vitals.codes import DIASTOLIC_BP, SYSTOLIC_BP
 from ma_tui.vitals.draft import VitalEntry
+from ma_tui.vitals.expected import not_taken
 from ma_tui.vitals.readback import flag_label, readback, unit_label, vital_name
 
 STEP_KEYS = Binding.Group("Step", compact=True)
@@ -245,16 +246,25 @@ def _done(label: str, done: bool) -> Text:
 
 def _checkin(draft: CheckInDraft, alert: str | None) -> RenderableType:
     lines: list[RenderableType] = [
-        _done("Two identifiers confirmed", draft.identity_confirmed_at is not None),
         _done(
-            "Demographics verified" + _changes(draft.demographic_changes),
-            draft.demographics_confirmed,
+            "Two identifiers confirmed"
+            if draft.identity_confirmed_at is not None
+            else "Two identifiers not confirmed",
+            draft.identity_confirmed_at is not None,
         ),
-        _done("Insurance verified" + _changes(draft.coverage_changes), draft.coverage_confirmed),
+        _verified("Demographics", draft.demographics_confirmed, draft.demographic_changes),
+        _verified("Insurance", draft.coverage_confirmed, draft.coverage_changes),
     ]
     if alert:
         lines.append(Text(f"  ⚠ {alert}", style="bold yellow"))
     return Group(*lines)
+
+
+def _verified(section: str, done: bool, changes: dict[str, str | None]) -> Text:
+    """``✓ Insurance verified, unchanged``, or ``✗ Insurance not verified``."""
+    if not done:
+        return _done(f"{section} not verified", False)
+    return _done(f"{section} verified{_changes(changes)}", True)
 
 
 def _changes(changes: dict[str, str | None]) -> str:
@@ -268,6 +278,13 @@ def _changes(changes: dict[str, str | None]) -> str:
 def _vitals(vitals: list[VitalEntry], age_days: int) -> RenderableType:
     if not vitals:
         return Text("  No vitals entered.", style="yellow")
+    missing = [
+        Text(f"  ✗ {name}: not taken", style="bold red") for name in not_taken(vitals, age_days)
+    ]
+    return Group(_vitals_table(vitals, age_days), *missing)
+
+
+def _vitals_table(vitals: list[VitalEntry], age_days: int) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
     table.add_column(no_wrap=True)
     table.add_column()

@@ -244,7 +244,7 @@ def demo_database(path: Path, now: datetime = CLINIC_NOW) -> Engine:
     assert now.tzinfo is not None
     engine = create_store_engine(sqlite_url(path))
     upgrade(engine)
-    build_demo_clinic(engine, now.date(), now.tzinfo)
+    build_demo_clinic(engine, now.date(), now.tzinfo, now)
     return engine
 
 

@@ -295,7 +295,7 @@ def _build_demo(engine: Engine, url: str, env: Mapping[str, str]) -> int:
     now = system_clock()
     assert now.tzinfo is not None
     try:
-        summary = build_demo_clinic(engine, now.date(), now.tzinfo)
+        summary = build_demo_clinic(engine, now.date(), now.tzinfo, now)
         # The demo replaced its trail on purpose: the new head is the one kept from now on.
         forget_head(env, engine)
         open_trail(engine, environ=env, now=now)

@@ -137,8 +137,11 @@ def test_a_room_is_named_and_typed() -> None:
         new_room("  ", "exam", room_types(), T0, "M")
     with pytest.raises(InvalidInput, match="'closet' is not a room type"):
         new_room("Closet", "closet", room_types(), T0, "M")
-    with pytest.raises(InvalidInput, match="before the room's last change"):
+    with pytest.raises(InvalidInput) as refused:
         occupy(_room(minutes=10), DANA, _at(5), "M")
+    assert str(refused.value) == (
+        "the room last changed at 08:10, after this time (08:05): check the terminal's clock"
+    )
 
 
 # ------------------------------------------------------------------ the board

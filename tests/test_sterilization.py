@@ -37,7 +37,7 @@ from ma_tui.sterilization.loads import (
     usable_pack,
     use_pack,
 )
-from ma_tui.sterilization.recall import recall_list, recalled_by
+from ma_tui.sterilization.recall import recall_list, recall_marks, recalled_by, shown_status
 
 TZ = ZoneInfo("America/Chicago")
 MONDAY = datetime(2026, 11, 16, 7, 30, tzinfo=TZ)
@@ -374,6 +374,21 @@ def test_without_a_later_pass_every_load_since_is_suspect() -> None:
     assert first.summary.startswith("Autoclave A: 5 loads since its first load")
     with pytest.raises(Conflict, match="has not failed"):
         recall_list(loads[1], loads, uses)
+
+
+def test_the_log_shows_what_the_recall_says() -> None:
+    """A released load the recall reaches reads suspect, its unused packs to pull."""
+    loads, uses = _week()
+    loads[2] = record_biological(loads[2], BiResult.FAIL, MONDAY + timedelta(days=3))
+    marks = recall_marks(loads, uses)
+    shown = [shown_status(load, marks) for load in loads]
+    assert shown[:5] == ["released", "suspect: recall", "recalled", "suspect: recall", "released"]
+    assert set(shown[5:]) <= {"released"}  # after the next pass
+    pulled = {label for load in loads for label in (p.label for p in load.packs)} & marks.to_pull
+    assert sorted(str(label) for label in pulled) == [
+        "L2-003", "L3-001", "L3-002", "L4-002", "L4-003",
+    ]  # fmt: skip
+    assert recall_marks(_week()[0], uses).suspect == frozenset()  # no failure, no suspects
 
 
 # ------------------------------------------------------------------ the inspector's CSV

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from ma_tui.clinic.settings import change_setting
 from ma_tui.data.models.audit import AuditEvent
@@ -49,6 +49,30 @@ async def test_a_failed_biological_indicator_lists_its_recall(demo_sqlite: Engin
         assert patient in text
     assert "Margaret O'Brien" not in text  # her pack came from the load that passed
     assert "Chloé Dubois" not in text  # hers after the next passing test
+
+
+async def test_the_log_shows_suspect_loads_and_their_packs_to_pull(demo_sqlite: Engine) -> None:
+    app = app_as(demo_sqlite, "mia")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f10")
+        screen = app.screen
+        assert isinstance(screen, SterilizationScreen)
+        table = screen.query_one("#sterilization-table", DataTable)
+        status = {
+            number: str(table.get_cell(str(number), "status")) for number in range(1041, 1051)
+        }
+        details: dict[int, str] = {}
+        for number in (1041, 1045, 1046):
+            table.move_cursor(row=table.get_row_index(str(number)))
+            await pilot.pause()
+            details[number] = shown(app, "#sterilization-detail")
+    assert status[1045] == "recalled"
+    assert all(status[n] == "suspect: recall" for n in (1042, 1043, 1044, 1046, 1047, 1048))
+    assert status[1041] == status[1049] == "released"
+    assert "(pull from shelf)" in details[1045]
+    assert "(pull from shelf)" in details[1046]
+    assert "(on the shelf)" not in details[1045] + details[1046]
+    assert "(pull from shelf)" not in details[1041]
 
 
 def test_the_log_goes_to_the_export_folder_as_csv(demo_sqlite: Engine, tmp_path: Path) -> None:

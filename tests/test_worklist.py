@@ -164,8 +164,11 @@ def test_a_note_keeps_status_and_owner_and_time_runs_forward() -> None:
         MARIA,
         "patient called again",
     )
-    with pytest.raises(InvalidInput, match="before the item's last change"):
+    with pytest.raises(InvalidInput) as refused:
         note(noted, JO, _at(1), "late")
+    assert str(refused.value) == (
+        "the item last changed at 09:06, after this time (09:01): check the terminal's clock"
+    )
     with pytest.raises(InvalidInput, match="under 500"):
         note(noted, JO, _at(7), "x" * 501)
 

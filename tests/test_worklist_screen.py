@@ -8,11 +8,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable
+from textual.widgets._toast import Toast
 
 from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.visits import Encounter
 from ma_tui.data.models.worklist import WorklistEvent, WorklistItem
 from ma_tui.screens.app import MaTuiApp
+from ma_tui.screens.widgets.confirm import ConfirmScreen
 from ma_tui.screens.worklist.worklist import WorklistScreen
 from ma_tui.worklist.work import Move, decide_refill, open_items
 from tests.conftest import CLINIC_NOW
@@ -95,17 +97,30 @@ async def test_a_referral_closes_on_its_consult_note_and_an_overdue_one_alerts(
 
 async def test_a_prior_auth_near_its_end_runs_out_of_units(demo_engine: Engine) -> None:
     app = app_as(demo_engine, "mia")
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await pilot.press("f3")
         detail = await _to(app, pilot, "Hamid Rahimi")
         assert "█████████░ 11/12" in detail
         assert "⚠ ends in 10 days (2026-12-03): renew?" in detail
         assert "⚠ 1 unit left" in detail
-        await pilot.press("u")
+        await pilot.press("u")  # asked first, naming who, what and the count after
         await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        question = shown(app, "#confirm-question")
+        assert question == "Use 1 unit of CPT 97110 for Hamid Rahimi? 11 → 12 of 12"
+        await pilot.press("n")  # no: nothing counted
+        await pilot.pause()
+        assert "11/12" in shown(app, "#worklist-detail")
+        await pilot.press("u", "y")
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
+        assert "Unit used for Hamid Rahimi: 12 of 12" in toasts
         detail = shown(app, "#worklist-detail")
         assert "██████████ 12/12" in detail
         assert "⚠ all 12 units used" in detail
+        # Today's use is the first line of the history, not scrolled off below it.
+        history = detail.split("⚠ all 12 units used")[1]
+        assert "1 used 2026-11-23: ██████████ 12/12" in history.strip().splitlines()[0]
         await pilot.press("u")  # none left: refused, nothing stored
         await pilot.pause()
         assert "12/12" in shown(app, "#worklist-detail")

@@ -16,7 +16,7 @@ refused, never overwritten (``ma_tui.demo.refresh``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -63,8 +63,11 @@ class DemoSummary:
     observations: int
 
 
-def build_demo_clinic(engine: Engine, today: date, tz: tzinfo) -> DemoSummary:
-    """Replace everything in a migrated database with the demo clinic for ``today``.
+def build_demo_clinic(
+    engine: Engine, today: date, tz: tzinfo, now: datetime | None = None
+) -> DemoSummary:
+    """Replace everything in a migrated database with the demo clinic for ``today``
+    (built at ``now``: nothing in it happens later).
 
     Refuses, changing nothing, when the database holds patients or staff accounts
     and is not a demo. All of it happens in one transaction: a failure leaves the
@@ -72,7 +75,7 @@ def build_demo_clinic(engine: Engine, today: date, tz: tzinfo) -> DemoSummary:
     """
     with Session(engine) as session, session.begin():
         empty_the_demo(session)
-        _write_clinic(session, DemoDay(today, tz))
+        _write_clinic(session, DemoDay(today, tz, now))
         install_append_only(session.connection())
         return _summary(session, today, tz)
 

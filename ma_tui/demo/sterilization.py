@@ -89,7 +89,7 @@ def add_sterilization_log(build: Build) -> None:
     for index, on in enumerate(days):
         result = SPORE_TEST_DAYS.get(index)
         if result is not None:
-            read = day.local(on, "07:50") + timedelta(days=1)
+            read = day.local(on + timedelta(days=1), "07:50")
             at = 2 * index
             loads[at] = rules.record_biological(loads[at], result, read)
     for load in loads:

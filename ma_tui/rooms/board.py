@@ -189,7 +189,11 @@ def _moved(
     if at.tzinfo is None:
         raise ValueError("a room change needs an aware time")
     if at < room.since:
-        raise InvalidInput("that time is before the room's last change; check the clock")
+        last = room.since.astimezone(at.tzinfo)
+        raise InvalidInput(
+            f"the room last changed at {last:%H:%M}, after this time ({at:%H:%M}):"
+            " check the terminal's clock"
+        )
     return replace(
         room,
         state=to,

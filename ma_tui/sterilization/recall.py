@@ -85,3 +85,27 @@ def recalled_by(label: PackLabel, loads: Sequence[Load], uses: Sequence[PackUse]
         if any(load.number == label.load for load in recall_list(failed, loads, uses).loads):
             return failed
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class RecallMarks:
+    """What every failed spore test's recall says about the log, for showing it."""
+
+    suspect: frozenset[int]  # numbers of the loads in some recall
+    to_pull: frozenset[PackLabel]  # unused packs a recall pulls from the shelf
+
+
+def recall_marks(loads: Sequence[Load], uses: Sequence[PackUse]) -> RecallMarks:
+    """Every recall at once: the log shows the same truth as the recall list."""
+    recalls = [recall_list(load, loads, uses) for load in loads if load.biological is BiResult.FAIL]
+    return RecallMarks(
+        frozenset(load.number for recall in recalls for load in recall.loads),
+        frozenset(pack.label for recall in recalls for pack in recall.on_shelf),
+    )
+
+
+def shown_status(load: Load, marks: RecallMarks) -> str:
+    """The load's status, with a released load a recall reaches read as suspect."""
+    if load.status == "released" and load.number in marks.suspect:
+        return "suspect: recall"
+    return load.status

@@ -369,7 +369,11 @@ def _record(
 ) -> WorkItem[D]:
     _aware(at, "time")
     if at < item.last_event.at:
-        raise InvalidInput("that time is before the item's last change; check the clock")
+        last = item.last_event.at.astimezone(at.tzinfo)
+        raise InvalidInput(
+            f"the item last changed at {last:%H:%M}, after this time ({at:%H:%M}):"
+            " check the terminal's clock"
+        )
     event = Event(at, by, action, status, owner, _note(note))
     return replace(item, status=status, owner=owner, history=(*item.history, event))
 

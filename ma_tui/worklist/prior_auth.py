@@ -312,6 +312,36 @@ def record_denial(
     return move(replace(item, details=details), Status.DENIED, by, at, note=reason)
 
 
+def _units_after(auth: PriorAuth, units: int) -> str:
+    after = auth.used_units + units
+    if auth.approved_units is None:
+        return f"{auth.used_units} → {after} used"
+    return f"{auth.used_units} → {after} of {auth.approved_units}"
+
+
+def has_units(item: WorkItem[PriorAuth]) -> bool:
+    """Whether a unit may be asked about at all (else ``record_use`` says why not)."""
+    left = item.details.units_left
+    return item.status is Status.APPROVED and (left is None or left > 0)
+
+
+def use_question(patient_name: str, auth: PriorAuth, units: int = 1) -> str:
+    """What the MA confirms before a unit is counted: who, which service, the count after."""
+    service = ", ".join(code.display or code.text for code in auth.codes) or "the service"
+    plural = "s" if units != 1 else ""
+    return f"Use {units} unit{plural} of {service} for {patient_name}? {_units_after(auth, units)}"
+
+
+def use_done(patient_name: str, auth: PriorAuth) -> str:
+    """The toast after: the count now, as the bar reads."""
+    count = (
+        f"{auth.used_units} of {auth.approved_units}"
+        if auth.approved_units is not None
+        else f"{auth.used_units} used"
+    )
+    return f"Unit used for {patient_name}: {count}"
+
+
 def record_use(
     item: WorkItem[PriorAuth], on: date, by: Actor, at: datetime, units: int = 1
 ) -> WorkItem[PriorAuth]:

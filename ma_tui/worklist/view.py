@@ -124,7 +124,9 @@ def detail_lines(item: WorkItem[Any], now: datetime, check: ProtocolCheck | None
             lines.append(f"booked {details.booked.start.astimezone(now.tzinfo):%a %m/%d %H:%M}")
     else:
         raise TypeError(f"no lines for {type(details).__name__}")
-    history = [event.line(now.tzinfo) for event in item.history[-MAX_HISTORY_LINES:]]
+    # Newest first: today's change is the line the MA looks for, never scrolled off.
+    newest = item.history[::-1][:MAX_HISTORY_LINES]
+    history = [event.line(now.tzinfo) for event in newest]
     return [*lines, *history]
 
 

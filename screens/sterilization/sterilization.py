@@ -40,15 +40,16 @@ from ma_tui.sterilization.loads import (
     mechanical_problem,
 )
 from ma_tui.sterilization.pack_use import PatientChoice, check_pack, patients_matching
+from ma_tui.sterilization.recall import RecallMarks, recall_marks, shown_status
 
 COLUMNS = (
     ("Load", "load", 7),
-    ("Sterilizer", "sterilizer", 12),
+    ("Sterilizer", "sterilizer", 11),
     ("Started", "started", 11),
     ("Cycle", "cycle", 9),
     ("CI", "ci", 4),
     ("BI", "bi", 8),
-    ("Status", "status", 11),
+    ("Status", "status", 15),
 )
 MAX_PACK_LINES = 6
 
@@ -72,6 +73,7 @@ class SterilizationScreen(Screen[None]):
         self.clock = clock
         self.staff_id = staff_id
         self.logbook = store.Log((), ())
+        self.marks = RecallMarks(frozenset(), frozenset())
 
     def compose(self) -> ComposeResult:
         yield Static(id="sterilization-title")
@@ -92,12 +94,14 @@ class SterilizationScreen(Screen[None]):
         except UserError as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
+        self.marks = recall_marks(self.logbook.loads, self.logbook.uses)
         tz = self.clock().tzinfo
         table: DataTable[Text] = self.query_one("#sterilization-table", DataTable)
         keep = keep if keep is not None else self._number()
         table.clear()
         for load in reversed(self.logbook.loads):
             failed = load.biological is BiResult.FAIL
+            status = shown_status(load, self.marks)
             table.add_row(
                 Text(f"L{load.number}"),
                 Text(load.sterilizer),
@@ -108,7 +112,7 @@ class SterilizationScreen(Screen[None]):
                     "FAILED" if failed else load.biological.value,
                     style="bold red" if failed else "",
                 ),
-                Text(load.status, style="bold" if failed else ""),
+                Text(status, style="bold" if failed or status != load.status else ""),
                 key=str(load.number),
             )
         if keep is not None and any(load.number == keep for load in self.logbook.loads):
@@ -142,6 +146,8 @@ class SterilizationScreen(Screen[None]):
             used = (
                 f" → {use.patient_name}, {use.procedure} {use.used_at.astimezone(tz):%m/%d %H:%M}"
                 if use
+                else " (pull from shelf)"
+                if pack.label in self.marks.to_pull
                 else " (on the shelf)"
             )
             lines.append(f"{pack.label} {pack.contents}{used}")
@@ -216,7 +222,7 @@ class SterilizationScreen(Screen[None]):
     def _shelf_label(self) -> str:
         """The highlighted load's first pack still on the shelf, if it may be used."""
         load = self._load()
-        if load is None or load.status != "released":
+        if load is None or shown_status(load, self.marks) != "released":
             return ""
         used = {use.label for use in self.logbook.uses}
         return next((str(p.label) for p in load.packs if p.label not in used), "")

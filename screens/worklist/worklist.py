@@ -31,6 +31,7 @@ from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.worklist import work
 from ma_tui.worklist.followup import HARD_PROBLEMS, FollowUp
 from ma_tui.worklist.items import ItemType, WorkItem, counts, header_text, is_overdue, select
+from ma_tui.worklist.prior_auth import PriorAuth, has_units, use_done, use_question
 from ma_tui.worklist.refills import ProtocolCheck, RefillRequest
 from ma_tui.worklist.typed import DAY_FORMS, parse_day, parse_slot
 from ma_tui.worklist.view import Filter, detail_lines, filters, row_cells
@@ -277,7 +278,26 @@ class WorklistScreen(Screen[None]):
         self._ask_day("The consult note came back on which day?", work.record_consult_note)
 
     def action_use_unit(self) -> None:
-        self._do(lambda m, i: work.record_auth_use(m, i, m.at.date()))
+        """Counted only once confirmed: who, which service and the count after, then a toast."""
+        item = self._item()
+        if item is None or not isinstance(item.details, PriorAuth) or not has_units(item):
+            self._do(lambda m, i: work.record_auth_use(m, i, m.at.date()))  # the domain refuses
+            return
+        name = item.patient.name
+        done: list[WorkItem[Any]] = []
+
+        def use(move: work.Move, item_id: int) -> object:
+            done.append(work.record_auth_use(move, item_id, move.at.date()))
+            return done[-1]
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            self._do(use)
+            if done:
+                self.notify(use_done(name, done[-1].details), markup=False)
+
+        self.app.push_screen(ConfirmScreen(use_question(name, item.details)), answered)
 
     def action_book(self) -> None:
         """The first free slots in the window, or a time typed with its conflicts shown."""

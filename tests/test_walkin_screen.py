@@ -184,3 +184,25 @@ async def test_a_possible_duplicate_is_shown_before_a_walk_in_is_registered(
         assert (
             len(session.exec(select(Patient).where(Patient.family_name == "Whitfield")).all()) == 1
         )
+
+
+async def test_a_long_reason_is_read_in_full_at_80_columns(demo_engine: Engine) -> None:
+    """Found trying it: "13 is not a month (dates are" — the reason cut at the column."""
+    app = make_app(demo_engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        await type_text(pilot, "Okafor")
+        await pilot.press("enter")
+        await type_text(pilot, "Ada")
+        await pilot.press("enter")
+        await type_text(pilot, "13/09/2023")
+        await pilot.press("enter")
+        await pilot.pause()
+        error = app.screen.query_one("#error-birth_date", Static)
+        message = str(error.content)
+        assert len(message) > error.content_region.width  # a reason longer than its cell
+        shown_lines = [
+            "".join(segment.text for segment in line).strip()
+            for line in error.render_lines(error.content_region.reset_offset)
+        ]
+        assert " ".join(" ".join(shown_lines).split()) == " ".join(message.split())

@@ -86,3 +86,22 @@ async def test_item_9_must_be_acknowledged_before_signing_and_every_answer_is_st
     assert (phq9.instrument, phq9.total, phq9.band) == ("phq9", 5, "mild")
     assert list(answers) == [1, 2, 0, 1, 0, 0, 0, 0, 1]
     assert alert.item == 9
+
+
+async def test_a_refused_line_says_why_in_full_at_80_columns(demo_engine: Engine) -> None:
+    """Found trying it: 'item 2 (Down, depressed, hopeless) cannot be' cut in the row."""
+    app = make_app(demo_engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter")
+        app.open_step("screenings")
+        await pilot.pause()
+        assert _focused_id(app) == "answers-phq2"
+        await type_text(pilot, "1 7")
+        await pilot.press("enter")
+        await pilot.pause()
+        why = " ".join(shown(app, "#why-phq2").split())
+        assert why == "item 2 (Down, depressed, hopeless) cannot be 7: its answers are 0 to 3"
+        widget = app.screen.query_one("#why-phq2")
+        assert widget.region.width >= 70  # the whole width under the row, not a column
+        assert "not taken in" in shown(app, "#result-phq2")

@@ -339,7 +339,12 @@ class ScreeningsScreen(VisitScreen):
             )
         except AnswersRefused as exc:
             self.draft = keep_typed(self.draft, key, text)
-            self.query_one(f"#result-{key}", Static).update(Text(str(exc), style="bold red"))
+            refused = Text("✗ not taken in", style="bold red")
+            self.query_one(f"#result-{key}", Static).update(refused)
+            # Under the row, the whole width and as many lines as it takes: never cut.
+            why = self.query_one(f"#why-{key}", Static)
+            why.update(Text(f"  {exc}", style="bold red"))
+            why.display = True
             return False
         for taken in {key, result.instrument.key}:
             self.draft = keep_typed(self.draft, taken, "")

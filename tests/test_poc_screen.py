@@ -116,7 +116,13 @@ async def test_without_qc_today_the_ma_is_told_and_a_draft_survives(demo_sqlite:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("n")  # not without QC: record it first
+        assert (
+            shown(app, "#confirm-keys").strip() == "Y: result anyway     N / Enter / Esc: not now"
+        )
+        await pilot.press("enter")  # Enter is the safe answer: not without QC
+        await pilot.pause()
+        assert isinstance(app.screen, PocScreen)
+        assert order_of(demo_sqlite, "Whitfield", "hcg").status is OrderStatus.OPEN
         await pilot.press("f4", "p")
         await pilot.pause()
         assert "passed today" in shown(app, "#poc-qc")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from textual.widgets import DataTable
 
 from ma_tui.data.catalogs.vaccines import vaccine_catalog
@@ -80,7 +81,7 @@ async def test_a_flu_shot_from_a_scanned_barcode_starts_the_countdown(demo_sqlit
         assert str(table.get_cell(key, "status")) == "obs 15:00 left"
         table.move_cursor(row=table.get_row_index(key))
         await pilot.press("f6")
-        await type_text(pilot, "hives on the arm")
+        await _typed_line_is_shown(app, pilot, "hives on the arm")
         await pilot.press("enter")
         await pilot.pause()
         assert str(table.get_cell(key, "status")) == "reaction noted"
@@ -180,3 +181,38 @@ async def test_a_dose_left_half_typed_is_back_when_reopened_and_gone_once_given(
     with Session(demo_sqlite) as session:
         given = session.exec(select(Injection).where(Injection.lot == "AX5521")).one()
     assert given.site == "RD"
+
+
+async def _typed_line_is_shown(app: object, pilot: object, typed: str) -> None:
+    """The dialog's input box has a line inside its border, and the typed text is on it."""
+    from textual.widgets import Input
+
+    await type_text(pilot, typed)  # type: ignore[arg-type]
+    await pilot.pause()  # type: ignore[attr-defined]
+    box = app.screen.query_one("#ask-answer", Input)  # type: ignore[attr-defined]
+    assert box.content_region.height >= 1
+    assert box.value == typed
+    drawn = app.export_screenshot()  # type: ignore[attr-defined]
+    assert typed.replace(" ", "&#160;") in drawn
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_the_not_given_and_reaction_dialogs_show_what_is_typed(
+    demo_sqlite: Engine, size: tuple[int, int]
+) -> None:
+    _order_flu(demo_sqlite, "Whitfield")
+    app = make_app(demo_sqlite)
+    async with app.run_test(size=size) as pilot:
+        await _open(pilot, "whit da")
+        await _scan(pilot, FLU)
+        await pilot.press("f3")
+        await pilot.pause()
+        await _typed_line_is_shown(app, pilot, "refused wants to wait")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+    with Session(demo_sqlite) as session:
+        skipped = session.exec(
+            select(Injection).where(col(Injection.not_given_reason).is_not(None))
+        ).one()
+    assert (skipped.product_key, skipped.note) == ("flu_afluria", "wants to wait")

@@ -253,3 +253,26 @@ async def test_after_a_scan_the_date_of_birth_is_typed_where_it_belongs(
         await pilot.pause()
         assert "STOP" not in shown(app, "#injection-problems")
         assert field(app, "#injection-dob").value == "11/2/1949"
+
+
+async def test_the_adults_flu_standing_order_is_refused_for_a_child(demo_sqlite: Engine) -> None:
+    """Ethan Park, 8: `influenza` typed as the order is refused when giving; nothing stored."""
+    from ma_tui.staff.accounts import list_users
+
+    app = make_app(demo_sqlite)
+    app.staff = next(user for user in list_users(demo_sqlite) if user.username == "mia")
+    async with app.run_test() as pilot:
+        await _open(pilot, "park")
+        assert isinstance(app.screen, InjectionScreen)
+        await _scan(pilot, FLU)
+        for typed in ("influenza", "1/17/2018", "", "", "", "", "V01"):
+            await type_text(pilot, typed)
+            await pilot.press("enter")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, InjectionScreen)
+        problems = shown(app, "#injection-problems").replace("\n", " ")
+        assert "is for ages 18 and over; Ethan is 8" in problems
+    assert _doses(demo_sqlite, "AX5521") == 38
+    with Session(demo_sqlite) as session:
+        assert not session.exec(select(Injection).where(Injection.lot == "AX5521")).all()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from textual.widgets import DataTable
 
 from ma_tui.data.catalogs.vaccines import vaccine_catalog
@@ -70,7 +71,7 @@ async def test_a_flu_shot_from_a_scanned_barcode_starts_the_countdown(demo_sqlit
         assert "lot AX5521 exp 06/21/2027 (vial 06/30/2027, shelf 06/21/2027)" in vial
         assert "private stock · 38 on hand" in vial
         assert field(app, "#injection-order").value == "1"  # the open order it fills
-        for typed in ("", "4/12/68", "", "", "", "", ""):
+        for typed in ("4/12/68", "", "", "", "", ""):  # the scan went on to the DOB
             await type_text(pilot, typed)
             await pilot.press("enter")
         await pilot.pause()
@@ -80,7 +81,7 @@ async def test_a_flu_shot_from_a_scanned_barcode_starts_the_countdown(demo_sqlit
         assert str(table.get_cell(key, "status")) == "obs 15:00 left"
         table.move_cursor(row=table.get_row_index(key))
         await pilot.press("f6")
-        await type_text(pilot, "hives on the arm")
+        await _typed_line_is_shown(app, pilot, "hives on the arm")
         await pilot.press("enter")
         await pilot.pause()
         assert str(table.get_cell(key, "status")) == "reaction noted"
@@ -104,7 +105,7 @@ async def test_an_expired_lot_is_refused_at_the_scan(demo_sqlite: Engine) -> Non
     async with app.run_test() as pilot:
         await _open(pilot, "whit da")
         await _scan(pilot, EXPIRED_TDAP)
-        for typed in ("", "4/12/68", "", "", "", "", ""):
+        for typed in ("", "4/12/68", "", "", "", "", ""):  # no Tdap order: the scan went on to it
             await type_text(pilot, typed)
             await pilot.press("enter")
         await pilot.press("ctrl+s")
@@ -130,7 +131,7 @@ async def test_an_allergy_to_the_vaccine_stops_it(demo_sqlite: Engine) -> None:
     async with app.run_test() as pilot:
         await _open(pilot, "benton")
         await _scan(pilot, FLU)
-        for typed in ("", "11/2/49", "", "", "", "", ""):
+        for typed in ("11/2/49", "", "", "", "", ""):  # the scan went on to the DOB
             await type_text(pilot, typed)
             await pilot.press("enter")
         assert isinstance(app.screen, InjectionScreen)
@@ -151,8 +152,7 @@ async def test_a_dose_left_half_typed_is_back_when_reopened_and_gone_once_given(
     async with app.run_test() as pilot:
         await _open(pilot, "whit da")
         await _scan(pilot, FLU)
-        await pilot.press("enter")  # the order, filled in by the scan
-        await type_text(pilot, "4/12/68")
+        await type_text(pilot, "4/12/68")  # the order filled in by the scan, on to the DOB
         await pilot.press("enter", "enter", "enter")  # dose, route: the catalog's
         await pilot.press("backspace", "backspace")
         await type_text(pilot, "RD")
@@ -180,3 +180,99 @@ async def test_a_dose_left_half_typed_is_back_when_reopened_and_gone_once_given(
     with Session(demo_sqlite) as session:
         given = session.exec(select(Injection).where(Injection.lot == "AX5521")).one()
     assert given.site == "RD"
+
+
+async def _typed_line_is_shown(app: object, pilot: object, typed: str) -> None:
+    """The dialog's input box has a line inside its border, and the typed text is on it."""
+    from textual.widgets import Input
+
+    await type_text(pilot, typed)  # type: ignore[arg-type]
+    await pilot.pause()  # type: ignore[attr-defined]
+    box = app.screen.query_one("#ask-answer", Input)  # type: ignore[attr-defined]
+    assert box.content_region.height >= 1
+    assert box.value == typed
+    drawn = app.export_screenshot()  # type: ignore[attr-defined]
+    assert typed.replace(" ", "&#160;") in drawn
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_the_not_given_and_reaction_dialogs_show_what_is_typed(
+    demo_sqlite: Engine, size: tuple[int, int]
+) -> None:
+    _order_flu(demo_sqlite, "Whitfield")
+    app = make_app(demo_sqlite)
+    async with app.run_test(size=size) as pilot:
+        await _open(pilot, "whit da")
+        await _scan(pilot, FLU)
+        await pilot.press("f3")
+        await pilot.pause()
+        await _typed_line_is_shown(app, pilot, "refused wants to wait")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+    with Session(demo_sqlite) as session:
+        skipped = session.exec(
+            select(Injection).where(col(Injection.not_given_reason).is_not(None))
+        ).one()
+    assert (skipped.product_key, skipped.note) == ("flu_afluria", "wants to wait")
+
+
+async def test_after_a_scan_the_date_of_birth_is_typed_where_it_belongs(
+    demo_sqlite: Engine,
+) -> None:
+    """Harold's flu order, from his orders: the scan fills the order field; the date of
+    birth typed next lands in its own field, and a STOP about a field goes once it
+    changes."""
+    from textual.widgets import Input
+
+    app = make_app(demo_sqlite)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "benton")
+        await pilot.press("f7")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the flu shot, after the urine dipstick
+        await pilot.pause()
+        assert isinstance(app.screen, InjectionScreen)
+        order = field(app, "#injection-order").value
+        assert order
+        await _scan(pilot, ("01003333320240491727063010AX5521", GS, "21SN00043"))
+        await pilot.pause()
+        assert isinstance(app.focused, Input)
+        assert app.focused.id == "injection-dob"
+        await type_text(pilot, "11/2/1950")  # misheard: not the chart's
+        assert field(app, "#injection-dob").value == "11/2/1950"
+        assert field(app, "#injection-order").value == order
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "STOP: the date of birth said is not the chart's" in shown(
+            app, "#injection-problems"
+        )
+        await pilot.press("shift+tab")  # back to the date of birth, to fix it
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "11/2/1949")
+        await pilot.pause()
+        assert "STOP" not in shown(app, "#injection-problems")
+        assert field(app, "#injection-dob").value == "11/2/1949"
+
+
+async def test_the_adults_flu_standing_order_is_refused_for_a_child(demo_sqlite: Engine) -> None:
+    """Ethan Park, 8: `influenza` typed as the order is refused when giving; nothing stored."""
+    from ma_tui.staff.accounts import list_users
+
+    app = make_app(demo_sqlite)
+    app.staff = next(user for user in list_users(demo_sqlite) if user.username == "mia")
+    async with app.run_test() as pilot:
+        await _open(pilot, "park")
+        assert isinstance(app.screen, InjectionScreen)
+        await _scan(pilot, FLU)
+        for typed in ("influenza", "1/17/2018", "", "", "", "", "V01"):
+            await type_text(pilot, typed)
+            await pilot.press("enter")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, InjectionScreen)
+        problems = shown(app, "#injection-problems").replace("\n", " ")
+        assert "is for ages 18 and over; Ethan is 8" in problems
+    assert _doses(demo_sqlite, "AX5521") == 38
+    with Session(demo_sqlite) as session:
+        assert not session.exec(select(Injection).where(Injection.lot == "AX5521")).all()

@@ -116,7 +116,13 @@ async def test_without_qc_today_the_ma_is_told_and_a_draft_survives(demo_sqlite:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("n")  # not without QC: record it first
+        assert (
+            shown(app, "#confirm-keys").strip() == "Y: result anyway     N / Enter / Esc: not now"
+        )
+        await pilot.press("enter")  # Enter is the safe answer: not without QC
+        await pilot.pause()
+        assert isinstance(app.screen, PocScreen)
+        assert order_of(demo_sqlite, "Whitfield", "hcg").status is OrderStatus.OPEN
         await pilot.press("f4", "p")
         await pilot.pause()
         assert "passed today" in shown(app, "#poc-qc")
@@ -162,3 +168,35 @@ async def test_a_wrong_result_is_marked_entered_in_error_from_the_orders_screen(
         assert "e" not in enabled  # nothing left to mark on this order
     [result] = visit_results(demo_sqlite, visit)
     assert result.error_reason == "meter read the wrong strip"
+
+
+async def test_standing_orders_not_for_the_patient_are_greyed_and_not_placed(
+    demo_sqlite: Engine,
+) -> None:
+    """Ethan Park, 8, male: the adults' flu dose and the hCG test are shown greyed with
+    whom they are for, and Enter on them places nothing."""
+    from textual.widgets import OptionList
+
+    from ma_tui.staff.accounts import list_users
+
+    app = make_app(demo_sqlite)
+    app.staff = next(user for user in list_users(demo_sqlite) if user.username == "mia")
+    visit = todays_encounter_id(demo_sqlite, "Park")
+    before = len(visit_orders(demo_sqlite, visit))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_orders_of(pilot, "park")
+        assert isinstance(app.screen, OrdersScreen)
+        await pilot.press("s")
+        await pilot.pause()
+        pick = app.screen.query_one("#orders-pick", OptionList)
+        options = {str(o.id): o for o in pick.options}
+        flu, hcg = options["standing:influenza"], options["standing:pregnancy"]
+        assert flu.disabled
+        assert hcg.disabled
+        assert "not for this patient: ages 18 and over" in str(flu.prompt)
+        assert "not for this patient: females, ages 10 to 55" in str(hcg.prompt)
+        assert not options["standing:sore_throat"].disabled
+        pick.highlighted = pick.get_option_index("standing:influenza")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert len(visit_orders(demo_sqlite, visit)) == before

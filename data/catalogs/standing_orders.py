@@ -5,7 +5,10 @@ MA puts the listed tests or doses on a visit without a provider's order each tim
 Each protocol has a key, the name an order records, and its orders: a point-of-care
 test (``{"test": "ua"}``, a key of ``poc_tests.json``) or a product
 (``{"product": "flu_afluria"}``, a key of ``vaccines.json``), with optional
-instructions. A key that neither catalog has, a protocol given twice or without
+instructions. A protocol may say whom it is for: ``min_age`` and ``max_age`` in whole
+years (both included) and ``sex`` (``female`` or ``male``), so the hCG protocol is
+never placed for a boy nor the adults' flu dose for a child. A key that neither
+catalog has, an age range upside down, an unknown sex, a protocol given twice or without
 orders fails at start-up with its place in the file.
 """
 
@@ -22,6 +25,7 @@ from ma_tui.data.catalogs.vaccines import vaccine_catalog
 
 CATALOG = "standing_orders.json"
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")
+SEXES = ("female", "male")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,9 @@ class StandingProtocol:
     key: str
     name: str
     items: tuple[StandingItem, ...]
+    min_age: int | None = None  # whole years, included
+    max_age: int | None = None  # whole years, included
+    sex: str | None = None  # "female" or "male": the protocol is for that sex only
 
 
 @cache
@@ -52,12 +59,17 @@ def standing_protocols() -> tuple[StandingProtocol, ...]:
 
 
 def _protocol(node: Node) -> StandingProtocol:
-    node.object({"key", "name", "orders"})
+    node.object({"key", "name", "orders"}, {"min_age", "max_age", "sex"})
     key = node["key"].text()
     if not _KEY.fullmatch(key):
         raise node["key"].error("must be lower-case letters, digits and _")
     items = tuple(_item(item) for item in node["orders"].items())
-    return StandingProtocol(key, node["name"].text(), items)
+    min_age = node["min_age"].integer() if node.has("min_age") else None
+    max_age = node["max_age"].integer() if node.has("max_age") else None
+    if min_age is not None and max_age is not None and max_age < min_age:
+        raise node["max_age"].error(f"is under min_age {min_age}")
+    sex = node["sex"].choice(SEXES) if node.has("sex") else None
+    return StandingProtocol(key, node["name"].text(), items, min_age, max_age, sex)
 
 
 def _item(node: Node) -> StandingItem:

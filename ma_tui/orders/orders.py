@@ -22,9 +22,11 @@ from ma_tui.core.audit import AuditAction, audit
 from ma_tui.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from ma_tui.core.transaction import in_transaction, read_only
 from ma_tui.data.models.orders import OrderKind, OrderSource, OrderStatus, VisitOrder
+from ma_tui.data.models.patients import Patient
 from ma_tui.data.models.staff import Staff, StaffRole
 from ma_tui.data.models.visits import Encounter
-from ma_tui.orders.items import OrderItem, StandingProtocol, protocol_items
+from ma_tui.orders.items import OrderItem, StandingProtocol, protocol_items, standing_protocols
+from ma_tui.orders.standing import refusal
 
 __all__ = [
     "OrderKind",
@@ -39,6 +41,7 @@ __all__ = [
     "place_orders",
     "place_standing_order",
     "reopen_order",
+    "standing_choices",
     "visit_orders",
 ]
 
@@ -188,6 +191,9 @@ def place_standing_order(
         if _staff(session, by).role not in STANDING_ROLES:
             raise NotAllowed("Only clinical staff place a standing order.")
         encounter = _encounter(session, encounter_id)
+        refused = _refusal(session, encounter, protocol, at)
+        if refused is not None:
+            raise NotAllowed(refused)
         orders = _add(
             session,
             encounter,
@@ -200,6 +206,30 @@ def place_standing_order(
         return [order_view(session, order) for order in orders]
 
     return in_transaction(engine, work)
+
+
+def _refusal(
+    session: Session, encounter: Encounter, protocol: StandingProtocol, at: datetime
+) -> str | None:
+    """Why the visit's patient is outside the protocol (age on the day, sex), if so."""
+    patient = session.get(Patient, encounter.patient_id)
+    if patient is None:
+        raise NotFound("That patient is no longer on file.")
+    sex = patient.sex.value
+    return refusal(protocol, patient.given_name, patient.birth_date, sex, at.date())
+
+
+def standing_choices(
+    engine: Engine, encounter_id: int, at: datetime
+) -> list[tuple[StandingProtocol, str | None]]:
+    """Each of the clinic's protocols, with why it is not for this visit's patient
+    (None: it may be placed), for the pick list to grey out the ones refused."""
+
+    def work(session: Session) -> list[tuple[StandingProtocol, str | None]]:
+        encounter = _encounter(session, encounter_id)
+        return [(p, _refusal(session, encounter, p, at)) for p in standing_protocols()]
+
+    return read_only(engine, work)
 
 
 def _open_order(session: Session, order_id: int) -> VisitOrder:

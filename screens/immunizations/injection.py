@@ -157,6 +157,7 @@ class InjectionScreen(Screen[None]):
         self.draft_key = DraftKey(encounter_id, order_id)
         self._blank: dict[str, str] = {}  # the fields as the screen opened: nothing typed
         self._draft_timer: Timer | None = None
+        self._problems_for: dict[str, str] | None = None  # the fields the STOP lines are about
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Give an injection", style="bold"), id="injection-title")
@@ -269,6 +270,13 @@ class InjectionScreen(Screen[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if self.patient is not None:
             self._draft_soon()
+        if self._all_fields() != self._problems_for:
+            # The STOP lines were about fields since changed: they would mislead now
+            # (the checks run again on Enter in the last field and on Ctrl+S).
+            self._problems(Text())
+
+    def _all_fields(self) -> dict[str, str]:
+        return {name: self._value(name) for name, _, _ in FIELDS}
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         """Leaving a field writes what is pending at once."""
@@ -303,14 +311,24 @@ class InjectionScreen(Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         name = (event.input.id or "").removeprefix("injection-")
-        if name == "scan" and not self._read_scan():
+        if name == "scan":
+            if self._read_scan():
+                # The order field is often filled from the scan: the next thing to type is
+                # the date of birth said again, so go there (or to the order, if empty),
+                # never into a filled field whose text typing would replace.
+                self._focus("order" if not self._value("order").strip() else "dob")
             return
         if name == "order":
             self._show_order()
+        if name != FIELDS[-1][0]:
+            self._show_check()  # the STOP lines as the form is now (cleared while typing)
         if name == FIELDS[-1][0]:
             self.action_give()
         else:
             self.focus_next()
+
+    def _focus(self, name: str) -> None:
+        self.query_one(f"#injection-{name}", Input).focus()
 
     def _read_scan(self) -> bool:
         try:
@@ -407,6 +425,7 @@ class InjectionScreen(Screen[None]):
 
     def _problems(self, text: Text) -> None:
         self.query_one("#injection-problems", Static).update(text)
+        self._problems_for = self._all_fields()  # what the lines shown are about
 
     def _show_check(self) -> AdministrationCheck | None:
         """Run the checks on what is entered so far, and show the stops (a scan shows an

@@ -37,8 +37,10 @@ from ma_tui.orders.orders import (
     cancel_order,
     place_orders,
     place_standing_order,
+    standing_choices,
     visit_orders,
 )
+from ma_tui.orders.standing import audience
 from ma_tui.screens.orders.banner import show_visit_banner
 from ma_tui.screens.orders.supplies import QcScreen, ReasonScreen
 from ma_tui.screens.widgets.common import PatientBanner, PickList
@@ -255,16 +257,33 @@ class OrdersScreen(Screen[None]):
         self.notify(f"{order.display}: {said}.", markup=False)
 
     def action_standing(self) -> None:
-        self._pick("standing", [(p.key, p.name) for p in standing_protocols()])
+        """``s``: the clinic's protocols; one not for this patient is shown greyed, with
+        whom it is for, and cannot be picked (placing it is refused anyway)."""
+        try:
+            choices = standing_choices(self.engine, self.encounter_id, self.clock())
+        except UserError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        options = []
+        for protocol, refused in choices:
+            label = Text(protocol.name)
+            if refused is not None:
+                label.append(f"  (not for this patient: {audience(protocol)})")
+                label.stylize("dim")
+            options.append(Option(label, id=f"standing:{protocol.key}", disabled=bool(refused)))
+        self._open_pick(options)
 
     def action_new_order(self) -> None:
         self._picking = list(orderable_items())
         self._pick("new", [(str(i), item.display) for i, item in enumerate(self._picking)])
 
     def _pick(self, kind: str, choices: list[tuple[str, str]]) -> None:
+        self._open_pick([Option(Text(label), id=f"{kind}:{key}") for key, label in choices])
+
+    def _open_pick(self, options: list[Option]) -> None:
         pick = self.query_one("#orders-pick", PickList)
         pick.clear_options()
-        pick.add_options([Option(Text(label), id=f"{kind}:{key}") for key, label in choices])
+        pick.add_options(options)
         pick.open()
 
     def on_option_list_option_selected(self, event: PickList.OptionSelected) -> None:

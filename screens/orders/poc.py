@@ -267,6 +267,9 @@ class PocScreen(Screen[None]):
             ConfirmScreen(
                 context.qc_notice or "Quality control has not passed today.",
                 f"Result anyway? The result records that today's QC was {context.qc.value}.",
+                enter_says_no=True,
+                yes="result anyway",
+                no="not now",
             ),
             answered,
         )

@@ -177,6 +177,9 @@ class WalkInScreen(Screen[int | None]):
                 "Possible duplicates:\n"
                 + "\n".join(f"  {d.line}" for d in duplicates)
                 + "\nNo: back to the form (Esc, then find them on the queue).",
+                enter_says_no=True,
+                yes="register anyway",
+                no="back to the form",
             ),
             answered,
         )

@@ -221,3 +221,26 @@ async def test_typing_and_erasing_a_search_shows_the_same_rows_as_a_fresh_queue(
             fresh.screen.query_one("#search", Input).value = search
             await pilot.pause()
             assert _rows(fresh) == rows, search
+
+
+async def test_a_search_left_on_the_queue_is_replaced_by_the_next_typed(
+    demo_engine: Engine,
+) -> None:
+    """Found trying it: back from a patient's orders, 'lindq' typed after 'park' searched
+    'parklindq'. The search still shows what it found, all selected: typing replaces it."""
+    from tests.pilot import type_text
+
+    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW), cursor_blink=False, sign_in=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "park")
+        await pilot.press("f7")  # the highlighted patient's orders
+        await pilot.pause()
+        assert not isinstance(app.screen, QueueScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        search = app.screen.query_one("#search", Input)
+        assert search.value == "park"
+        await type_text(pilot, "whit")
+        assert search.value == "whit"
+        assert [row[1] for row in _rows(app)][:1] == ["Whitfield, Dana"]

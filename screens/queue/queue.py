@@ -153,7 +153,11 @@ class QueueScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.refresh_queue()
-        self.query_one("#search", Input).focus()
+        search = self.query_one("#search", Input)
+        search.focus()
+        # A search left from before shows what it found, all selected: the next name
+        # typed replaces it instead of running on after it ("parklindq").
+        search.call_later(search.select_all)
 
     # ------------------------------------------------------------- actions
 

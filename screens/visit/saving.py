@@ -19,18 +19,21 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
 
 WAIT_SECONDS = 1.0  # the screen waits this long for a write before showing the wait
+IDLE_SECONDS = 5.0  # a writer with nothing to write this long ends its thread
 
 _T = TypeVar("_T")
 
 
 class Writer:
-    """One daemon thread that runs a visit's writes in the order they were asked.
+    """One daemon thread that runs a visit's writes in the order they were asked; it
+    ends once idle, and the next write starts another.
 
     A daemon, so that a write stuck on an absent database never holds the process
     at exit (the exit paths save what they can with their own time limit).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, idle_seconds: float = IDLE_SECONDS) -> None:
+        self.idle_seconds = idle_seconds
         self._jobs: queue.SimpleQueue[tuple[Callable[[], object], Future[object]]] = (
             queue.SimpleQueue()
         )
@@ -46,15 +49,30 @@ class Writer:
                 self._thread.start()
         return future
 
+    @property
+    def running(self) -> bool:
+        """A thread is up (writing, or waiting a moment for the next write)."""
+        with self._lock:
+            return self._thread is not None
+
     def _run(self) -> None:
         while True:
-            job, future = self._jobs.get()
-            if not future.set_running_or_notify_cancel():
-                continue
             try:
-                future.set_result(job())
-            except BaseException as exc:  # handed to whoever waits on the future
-                future.set_exception(exc)
+                job, future = self._jobs.get(timeout=self.idle_seconds)
+            except queue.Empty:
+                with self._lock:  # ``submit`` starts another if a job comes after this
+                    if self._jobs.empty():
+                        self._thread = None
+                        return
+                continue
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(job())
+                except BaseException as exc:  # handed to whoever waits on the future
+                    future.set_exception(exc)
+            # Not kept while waiting for the next: the job holds the visit, its draft
+            # and its chart, and an idle thread kept each visit of the day alive.
+            del job, future
 
 
 def wait_briefly(future: Future[_T], seconds: float = WAIT_SECONDS) -> bool:

@@ -265,20 +265,7 @@ def reopen_order(
     order = session.get(VisitOrder, order_id)
     if order is None or order.status is not OrderStatus.DONE:
         return None
-    order.status = OrderStatus.OPEN
-    order.done_at = None
-    order.done_by_id = None
-    session.add(order)
-    audit(
-        session,
-        AuditAction.UPDATE,
-        at=at,
-        staff_id=by,
-        patient_id=order.patient_id,
-        entity=ENTITY,
-        entity_id=order.id,
-        detail={"status": OrderStatus.OPEN.value, "why": reason},
-    )
+    _move(session, order, OrderStatus.OPEN, by=by, at=at, why=reason)
     return order
 
 
@@ -304,10 +291,28 @@ def _close(
     session: Session, order: VisitOrder, status: OrderStatus, *, by: int | None, at: datetime
 ) -> None:
     """An open order done or cancelled by ``by``, with its audit event."""
+    _move(session, order, status, by=by, at=at)
+
+
+def _move(
+    session: Session,
+    order: VisitOrder,
+    status: OrderStatus,
+    *,
+    by: int | None,
+    at: datetime,
+    why: str | None = None,
+) -> None:
+    """The order to ``status`` (done or cancelled: by whom and when; open again: neither),
+    with its audit event."""
+    closed = status is not OrderStatus.OPEN
     order.status = status
-    order.done_at = at
-    order.done_by_id = by
+    order.done_at = at if closed else None
+    order.done_by_id = by if closed else None
     session.add(order)
+    detail: dict[str, str] = {"status": status.value}
+    if why is not None:
+        detail["why"] = why
     audit(
         session,
         AuditAction.UPDATE,
@@ -316,7 +321,7 @@ def _close(
         patient_id=order.patient_id,
         entity=ENTITY,
         entity_id=order.id,
-        detail={"status": status.value},
+        detail=detail,
     )
 
 

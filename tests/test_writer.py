@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import time
 import weakref
+from functools import partial
 
 import pytest
 
@@ -23,7 +24,7 @@ class Visit:
 def test_writes_run_in_the_order_asked() -> None:
     writer = Writer(idle_seconds=0.05)
     done: list[int] = []
-    futures = [writer.submit(lambda n=n: done.append(n)) for n in range(20)]
+    futures = [writer.submit(partial(done.append, n)) for n in range(20)]
     assert all(wait_briefly(future, 2.0) for future in futures)
     assert done == list(range(20))
 
@@ -32,7 +33,7 @@ def test_an_idle_writer_ends_its_thread_and_keeps_nothing_of_the_last_job() -> N
     writer = Writer(idle_seconds=0.05)
     visit = Visit()
     gone = weakref.ref(visit)
-    assert wait_briefly(writer.submit(lambda v=visit: id(v)), 2.0)
+    assert wait_briefly(writer.submit(partial(id, visit)), 2.0)
     del visit
     deadline = time.monotonic() + 2.0
     while writer.running and time.monotonic() < deadline:

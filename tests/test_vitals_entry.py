@@ -20,6 +20,7 @@ from ma_tui.vitals.entry import (
     default_cuff,
     parse_time_taken,
     read_clinic_units,
+    read_field,
     short_band,
 )
 from ma_tui.vitals.measurements import ClinicUnits
@@ -89,3 +90,11 @@ def test_the_clinic_units_are_read_from_its_settings(engine: Engine) -> None:
         session.add(ClinicSetting(key="weight_unit", value="kg"))
         session.commit()
     assert read_clinic_units(engine).weight == "kg"
+
+
+def test_a_flag_on_a_value_typed_in_another_unit_says_the_bands_unit() -> None:
+    """Found trying it: '100.8 °F … HIGH (36.0–37.9)' read as a °F range."""
+    fever = read_field("temp", VitalsForm(values={"temp": "100.8"}), UNITS, ADULT, CLINIC_NOW)
+    assert "HIGH (36.0–37.9 °C)" in fever.note
+    fast = read_field("pulse", VitalsForm(values={"pulse": "120"}), UNITS, ADULT, CLINIC_NOW)
+    assert "HIGH (60–100)" in fast.note  # typed in the band's own unit: as before

@@ -392,7 +392,10 @@ def _single(
     elif entry.method == "room air":
         note += " room air"
     if interpretation:
-        note += f"  {flag_label(interpretation)} ({short_band(band)})"
+        limits = short_band(band)
+        if entry.unit_entered != entry.unit:  # the band is in the stored unit, not the typed
+            limits += f" {unit_label(entry.unit)}"
+        note += f"  {flag_label(interpretation)} ({limits})"
     return FieldResult([entry], note=note, flagged=interpretation is not None)
 
 

@@ -136,7 +136,7 @@ class ReasonScreen(ModalScreen[str | None]):
         what: str,
         *,
         title: str = "Cancel the order",
-        question: str = "Why? (patient declined, provider stopped it, done elsewhere...)",
+        question: str = "Why? (patient declined, provider stopped it, done elsewhere)",
         enter_does: str = "cancel the order",
         cursor_blink: bool = True,
     ) -> None:

@@ -30,10 +30,9 @@ from ma_tui.data.catalogs.vitals import HEART_RATE
 from ma_tui.data.migrate import upgrade
 from ma_tui.data.models.observations import Observation
 from ma_tui.data.store import StoreError, create_store_engine, memory_engine, sqlite_url
-from ma_tui.visits.holding import open_visit, save_draft, view_visit
-from ma_tui.visits.signing import sign_visit
 from ma_tui.vitals.draft import VitalEntry
 from tests.conftest import CLINIC_NOW, todays_encounter_id
+from tests.signing import sign_dana_with_a_pulse_of_76
 
 EXIT_BROKEN = 1
 
@@ -208,24 +207,7 @@ def test_a_signed_pulse_changed_with_sqlite3_is_found(tmp_path: Path) -> None:
 
 
 def _sign_with_a_pulse_of_76(engine: Engine) -> None:
-    encounter_id = todays_encounter_id(engine, "Whitfield")
-    view_visit(engine, encounter_id, staff_id=None, now=CLINIC_NOW)
-    draft = open_visit(engine, encounter_id, staff_id=None, now=CLINIC_NOW, holder="mia")
-    draft.checkin.identity_confirmed_at = CLINIC_NOW
-    draft.checkin.demographics_confirmed = True
-    draft.complaint.chief_complaint = "cough for 5 days"
-    draft.vitals.entries = [
-        VitalEntry(
-            code=HEART_RATE,
-            value_entered="76",
-            unit_entered="/min",
-            value=76,
-            unit="/min",
-            taken_at=CLINIC_NOW,
-        )
-    ]
-    save_draft(engine, draft, staff_id=None, now=CLINIC_NOW, holder="mia")
-    sign_visit(engine, draft, staff_id=None, now=CLINIC_NOW, holder="mia")
+    sign_dana_with_a_pulse_of_76(engine, CLINIC_NOW)
 
 
 def test_a_corrected_value_changed_afterwards_is_found(engine: Engine) -> None:

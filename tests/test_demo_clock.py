@@ -13,17 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
 import ma_tui.data.models  # noqa: F401  (every table, for the scan)
-from ma_tui.data.catalogs.vitals import HEART_RATE
 from ma_tui.data.migrate import upgrade
 from ma_tui.data.models.audit import AuditEvent
 from ma_tui.data.models.rooms import Room
 from ma_tui.data.store import memory_engine
 from ma_tui.data.types import UTCDateTime
 from ma_tui.demo.clinic import build_demo_clinic
-from ma_tui.visits.holding import open_visit, save_draft, view_visit
-from ma_tui.visits.signing import sign_visit
-from ma_tui.vitals.draft import VitalEntry
-from tests.conftest import todays_encounter_id
+from tests.signing import sign_dana_with_a_pulse_of_76
 
 TZ = ZoneInfo("America/Chicago")
 TODAY = datetime(2026, 11, 23, tzinfo=TZ).date()
@@ -92,25 +88,7 @@ def test_a_visit_signs_into_a_room_right_after_an_early_build(
 ) -> None:
     engine, built = early
     now = built.replace(minute=6)
-    encounter_id = todays_encounter_id(engine, "Whitfield")
-    view_visit(engine, encounter_id, staff_id=None, now=now)
-    draft = open_visit(engine, encounter_id, staff_id=None, now=now, holder="mia")
-    draft.checkin.identity_confirmed_at = now
-    draft.checkin.demographics_confirmed = True
-    draft.complaint.chief_complaint = "cough for 5 days"
-    draft.vitals.entries = [
-        VitalEntry(
-            code=HEART_RATE,
-            value_entered="76",
-            unit_entered="/min",
-            value=76,
-            unit="/min",
-            taken_at=now,
-        )
-    ]
-    draft.room = "Exam 6"
-    save_draft(engine, draft, staff_id=None, now=now, holder="mia")
-    sign_visit(engine, draft, staff_id=None, now=now, holder="mia")
+    sign_dana_with_a_pulse_of_76(engine, now, room="Exam 6")
     with Session(engine) as session:
         room = session.exec(select(Room).where(Room.name == "Exam 6")).one()
     assert room.since == now

@@ -308,3 +308,14 @@ async def test_a_pin_from_before_the_rules_must_be_changed_before_the_queue(
 
     assert authenticate(demo_sqlite, "mia", "861530", now=CLINIC_NOW, terminal="x").ok
     assert not authenticate(demo_sqlite, "mia", "2468", now=CLINIC_NOW, terminal="y").ok
+
+
+async def test_the_lock_falling_as_the_app_quits_is_no_crash(demo_sqlite: Engine) -> None:
+    """The idle lock and a quit in the same moment: the lock screen is pushed and the
+    app stops before it has mounted its fields; it stops cleanly, with no crash report."""
+    app = signing_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        await sign_in(pilot, "mia", demo_secret("mia"))
+        assert isinstance(app.screen, QueueScreen)
+        app.lock()
+    assert app.return_code in (0, None)

@@ -106,7 +106,9 @@ class SignInScreen(Screen[Staff]):
         for field in self.query(Input):
             field.cursor_blink = self.cursor_blink
         first = "#signin-secret" if self.locked_user else "#signin-username"
-        self.set_focus(self.query_one(first, Input))
+        # Not there when the app quits as the lock falls: its fields are already gone.
+        for field in self.query(first).results(Input):
+            self.set_focus(field)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

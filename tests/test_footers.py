@@ -47,3 +47,25 @@ async def test_the_help_key_is_always_on_the_line(demo_sqlite: Engine) -> None:
         await open_from_queue(pilot, "benton")
         shown = app.screen.query_one(KeyFooter).render().plain
         assert "f1 Keys" in shown.split("▏")[1]
+
+
+async def test_a_step_comes_on_with_its_keys_and_its_focus_in_one_frame(
+    demo_sqlite: Engine,
+) -> None:
+    """A step built ahead comes on with its own keys and its field focused in its first
+    frame: before, its footer was empty and the field looked unfocused until the next
+    frame, a second repaint that made each step switch slower."""
+    from textual.widgets import Input
+
+    app = make_app(demo_sqlite)
+    app.build_ahead = True  # as the MA's app: the steps built while the queue shows
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if all(app.step_view(step).is_mounted for step in STEPS):
+                break
+        await open_from_queue(pilot, "benton")
+        await pilot.press("enter")
+        app.open_step("vitals")  # no pause: what the screen holds before any next frame
+        assert "Not obtained" in app.screen.query_one(KeyFooter).descriptions
+        assert app.screen.query_one("#vitals-line", Input).has_focus

@@ -35,7 +35,7 @@ from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.growth_chart import GrowthChartScreen
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
-from ma_tui.screens.widgets.common import PickList
+from ma_tui.screens.widgets.common import PickList, show_text
 from ma_tui.screens.widgets.css import screen_css
 from ma_tui.vitals.catch import take_other_unit
 from ma_tui.vitals.codes import HEAD_CIRCUMFERENCE
@@ -178,14 +178,16 @@ class VitalsScreen(VisitScreen):
         self._inputs["taken_at"].placeholder = f"{self._taken():%H:%M}"
         self._inputs["vitals-line"].placeholder = example_for(self.age_days)
         for spec in FIELDS:
-            self.query_one(f"#label-{spec.key}", Label).update(field_label(spec.key, self.age_days))
-            self.query_one(f"#unit-{spec.key}", Label).update(field_unit(spec.key, self.units))
-            self.query_one(f"#last-{spec.key}", Static).update(self._trend(spec))
+            show_text(
+                self.query_one(f"#label-{spec.key}", Label), field_label(spec.key, self.age_days)
+            )
+            show_text(self.query_one(f"#unit-{spec.key}", Label), field_unit(spec.key, self.units))
+            show_text(self.query_one(f"#last-{spec.key}", Static), self._trend(spec))
         self.query_one("#reasons", PickList).display = False
         self._shown: dict[str, Text] = {}  # what each Static shows: unchanged, not redrawn
         for static in self.query(".vital-note, #bmi-line, #vitals-error, #line-readback"):
             if isinstance(static, Static):
-                static.update("")
+                show_text(static, "")
         self._redraw(None)
         # What the line filled before (a resumed draft), as if it had just been typed.
         self._line = self._read_line(self.form.line)
@@ -287,7 +289,7 @@ class VitalsScreen(VisitScreen):
         """Update a Static only when its text changes: each update lays the screen out."""
         if self._shown.get(static_id) != text:
             self._shown[static_id] = text
-            self.query_one(f"#{static_id}", Static).update(text)
+            show_text(self.query_one(f"#{static_id}", Static), text)
 
     def _show_line_readback(self) -> None:
         if not self.form.line.strip():

@@ -76,10 +76,18 @@ class KeyFooter(Widget):
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        # At once, not after the next paint: a screen shown again (a kept step) comes
+        # on with its own keys in its first frame, not the keys of the screen before.
+        self.app.screen_change_signal.subscribe(self, self._screen_changed, immediate=True)
         self._update()
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
+        self.app.screen_change_signal.unsubscribe(self)
+
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        if screen is self.screen:
+            self._update()
 
     def _bindings_changed(self, screen: Screen[object]) -> None:
         """The focus moved or a screen's keys changed: look again once this round is done."""
@@ -95,6 +103,12 @@ class KeyFooter(Widget):
         if shown != self._shown:
             self._shown = shown
             self.refresh()
+
+    @property
+    def descriptions(self) -> list[str]:
+        """What the footer's keys say it does, in order (the line cuts what is too long)."""
+        keys, pinned = self._shown
+        return [key.description for key in (*keys, *pinned)]
 
     def _keys(self) -> tuple[tuple[Shown, ...], tuple[Shown, ...]]:
         """The keys to show, and those pinned on the right: the help key (F1 lists

@@ -114,3 +114,15 @@ async def test_the_confirmed_identity_line_is_shown_whole_at_once(demo_sqlite: E
         button = app.screen.query_one("#confirm-identity", Button)
         assert str(button.label) == "✓ Identity confirmed (name and date of birth)"
         assert button.size.width >= len(str(button.label))  # not cut to the old label's width
+
+
+async def test_a_confirmation_shows_once_with_no_pressed_flash(demo_engine: Engine) -> None:
+    """Enter on a confirmation changes its label to a ✓ at once, and nothing after:
+    Textual's 0.2 s pressed look repainted the row again long after the key."""
+    app = make_app(demo_engine)
+    async with app.run_test() as pilot:
+        await open_from_queue(pilot, "whit da")
+        await pilot.press("enter")
+        button = app.screen.query_one("#confirm-identity", Button)
+        assert str(button.label).startswith("✓")
+        assert "-active" not in button.classes

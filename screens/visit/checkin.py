@@ -79,17 +79,15 @@ class CheckInScreen(VisitScreen):
             )
             yield Static(id="identity-line", markup=False)
             yield Static(id="vaccines-due")
-            yield Button(UNDONE["confirm-identity"], id="confirm-identity", compact=True)
+            yield _step_button("confirm-identity")
             yield Static("Demographics", classes="section-title")
-            yield Button(
-                UNDONE["demographics-unchanged"], id="demographics-unchanged", compact=True
-            )
+            yield _step_button("demographics-unchanged")
             yield from self._fields("demo", DEMOGRAPHICS)
             yield from self._fields("demo", GUARDIAN, classes="guardian")
             yield Static(id="demographics-error", classes="error")
             yield Static("Insurance", classes="section-title")
             yield Static(id="coverage-alert", classes="alert")
-            yield Button(UNDONE["coverage-unchanged"], id="coverage-unchanged", compact=True)
+            yield _step_button("coverage-unchanged")
             yield from self._fields("cov", INSURANCE)
             yield Static(id="coverage-error", classes="error")
 
@@ -304,6 +302,14 @@ def _label(name: str) -> str:
                 if field_name == name:
                     return label
     return name
+
+
+def _step_button(name: str) -> Button:
+    """One of check-in's three confirmations. Its ✓ and new label say it was pressed:
+    no 0.2 s pressed look besides, a second repaint long after the Enter."""
+    button = Button(UNDONE[name], id=name, compact=True)
+    button.active_effect_duration = 0
+    return button
 
 
 def _mark(button: Button, done: bool, done_label: str) -> None:

@@ -444,6 +444,7 @@ class MaTuiApp(KeptSteps):
                 self.switch_screen(screen)
         else:
             self.push_screen(screen)
+        self.fill_next_step_ahead()
 
     def open_step(self, step: Step) -> None:
         """Show ``step`` of the visit being roomed, in place of the step on screen."""
@@ -453,6 +454,7 @@ class MaTuiApp(KeptSteps):
         screen.show_visit(self.visit)
         if screen is not self.screen:
             self.switch_screen(screen)
+        self.fill_next_step_ahead()
 
     def close_visit(self) -> None:
         """Back to what was under the visit (the queue), after signing or leaving it."""

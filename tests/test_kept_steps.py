@@ -115,3 +115,46 @@ async def test_steps_built_ahead_on_the_queue_are_shown_without_a_restyle(
         await pilot.press("enter", "enter", "enter")
         assert on_screen(app) is app.step_view("vitals")
         assert focused_id(app) == "vitals-line"
+
+
+def banner_of(app: MaTuiApp, step: str) -> str:
+    """The patient a step's screen shows, whether it is on screen or not."""
+    content = app.step_view(step).query_one("#banner", Static).content
+    return content.plain if hasattr(content, "plain") else str(content)
+
+
+async def test_the_next_step_is_filled_ahead_and_laid_out_off_screen(demo_sqlite: Engine) -> None:
+    """While the MA is on a step, the next one is filled with the same visit off screen
+    (and laid out, drawn): going on only repaints. It is filled again as it comes, so
+    what changed meanwhile shows, and keys typed on land where they should."""
+    app = make_app(demo_sqlite)
+    app.build_ahead = True
+    async with app.run_test(size=(100, 30)) as pilot:
+        views = [app.step_view(step) for step in STEPS]
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if all(view.laid_out == app.size for view in views):
+                break
+        assert all(view.laid_out == app.size for view in views)
+        await open_from_queue(pilot, "whit da")
+        await pilot.pause(0.5)  # the MA asks the patient's name: no key for a moment
+        assert "Whitfield, Dana" in banner_of(app, "vitals")  # ready before it is shown
+        assert app.step_view("vitals") is not app.screen
+        await pilot.press("enter", "enter", "enter")
+        assert on_screen(app) is app.step_view("vitals")
+        await type_text(pilot, "128/82 p76 r16 t98.4 o97 w171 pn2")
+        await pilot.pause(0.5)
+        assert "Whitfield, Dana" in banner_of(app, "history")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert on_screen(app) is app.step_view("history")
+        assert app.visit is not None
+        assert {entry.value for entry in app.visit.draft.vitals.entries} >= {128, 82, 76}
+        await pilot.press("escape")
+        await pilot.pause()
+        await open_from_queue(pilot, "benton")
+        await pilot.pause(0.5)
+        assert "Benton" in banner_of(app, "vitals")  # the next patient's, ahead again
+        await pilot.press("enter", "enter", "enter")
+        assert field(app, "#vitals-line").value == ""  # nothing of Dana's
+        assert focused_id(app) == "vitals-line"

@@ -96,7 +96,9 @@ async def test_a_refused_piece_is_pointed_at_and_enter_stays(demo_engine: Engine
         assert app.focused is not None
         assert app.focused.id == "vitals-line"
     # Not lost either: the line is in the draft as typed.
-    assert _stored(demo_engine, "Whitfield").vitals.form is not None
+    form = _stored(demo_engine, "Whitfield").vitals.form
+    assert form is not None
+    assert form["line"] == "128/82 76 r16"
 
 
 async def test_the_unit_catch_from_the_line_rewrites_the_piece(demo_engine: Engine) -> None:

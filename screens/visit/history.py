@@ -53,6 +53,7 @@ from ma_tui.history.entry import (
 )
 from ma_tui.history.rows import COLUMNS, HistoryRow, current_rows, section_rows, section_status
 from ma_tui.screens.visit.visit import Visit, VisitScreen
+from ma_tui.screens.widgets.common import show_text
 from ma_tui.screens.widgets.confirm import ConfirmScreen
 from ma_tui.screens.widgets.css import screen_css
 
@@ -148,6 +149,7 @@ class ChoiceSuggester(Suggester):
 
 class HistoryScreen(VisitScreen):
     STEP = "history"
+    FILLED_AHEAD = True
     TITLE = "History"
     CSS = screen_css(__file__, "history.tcss")
     AUTO_FOCUS = "SectionTable"
@@ -157,6 +159,7 @@ class HistoryScreen(VisitScreen):
         super().__init__(visit)
         self.section_index = 0
         self.rows: list[HistoryRow] = []
+        self._table_shows: HistorySection | None = None  # the section the table holds
         self.editing: str | None = None
 
     @property
@@ -251,18 +254,23 @@ class HistoryScreen(VisitScreen):
         visit = self.visit
         self._show_bar()
         zone = visit.now().tzinfo
-        self.query_one("#section-status", Static).update(
-            section_status(visit.chart, self.history, self.section, zone)
+        show_text(
+            self.query_one("#section-status", Static),
+            section_status(visit.chart, self.history, self.section, zone),
         )
         table = self._table()
         keep = table.cursor_row if cursor is None else cursor
-        table.clear(columns=True)
-        table.add_column("", key="flag", width=5)
-        for title in COLUMNS[self.section]:
-            table.add_column(title, key=title)
-        self.rows = section_rows(visit.chart, self.history, self.section)
-        for row in self.rows:
-            table.add_row(*_cells(row), key=row.key)
+        rows = section_rows(visit.chart, self.history, self.section)
+        # The same rows of the same section (a step filled ahead, then shown): the
+        # table as it is, not rebuilt and laid out again.
+        if (self.section, rows) != (self._table_shows, self.rows):
+            table.clear(columns=True)
+            table.add_column("", key="flag", width=5)
+            for title in COLUMNS[self.section]:
+                table.add_column(title, key=title)
+            for row in rows:
+                table.add_row(*_cells(row), key=row.key)
+            self.rows, self._table_shows = rows, self.section
         if self.rows:
             table.move_cursor(row=min(max(keep, 0), len(self.rows) - 1))
         self.refresh_bindings()
@@ -279,19 +287,19 @@ class HistoryScreen(VisitScreen):
             if done and index != self.section_index:
                 style = "green"
             text.append(f" {SECTION_TITLES[section]}{done} ", style=style)
-        self.query_one("#section-bar", Static).update(text)
+        show_text(self.query_one("#section-bar", Static), text)
 
     def _show_error(self, message: str, *, error: bool = True) -> None:
         """One line under the form: a problem to fix (red) or what a key did."""
         line = self.query_one("#history-error", Static)
-        line.update(message)
+        show_text(line, message)
         line.set_class(not error, "note")
 
     def _set_editing(self, key: str | None) -> None:
         """Which row the form replaces when it is saved (None: it adds a new one)."""
         self.editing = key
         for title in self.query(".form-title").results(Label):
-            title.update("Edit" if key else "Add")
+            show_text(title, "Edit" if key else "Add")
 
     def _current_row(self) -> HistoryRow | None:
         row = self._table().cursor_row

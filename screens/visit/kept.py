@@ -9,14 +9,16 @@ a compose. It also runs Python's full garbage collections itself, between visits
 from __future__ import annotations
 
 import gc
+from functools import partial
 from time import monotonic
 
 from ma_tui.screens.visit.steps import STEP_SCREENS
-from ma_tui.screens.visit.visit import VisitScreen
+from ma_tui.screens.visit.visit import Visit, VisitScreen
 from ma_tui.screens.widgets.keygate import KeyGate
 from ma_tui.visits.steps import STEPS, Step
 
 STEP_VIEW_BUILD_PAUSE = 0.2  # seconds without a key before a step's screen is built ahead
+FILL_AHEAD_PAUSE = 0.1  # seconds without a key before the next step is filled ahead
 COLLECT_AFTER_VISIT_SECONDS = 0.3  # the queue painted first, then garbage collected
 FULL_COLLECTIONS_BY_HAND = 1_000_000_000  # gen-2 threshold: never on its own
 
@@ -32,6 +34,47 @@ class KeptSteps(KeyGate):
         """At start: build the steps ahead once no key has come for a moment."""
         if self.build_ahead:
             self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
+
+    visit: Visit | None  # the visit being roomed (``MaTuiApp`` sets it)
+
+    def fill_next_step_ahead(self) -> None:
+        """A step is on screen: fill the next step with the visit off screen, lay it
+        out and draw it, once no key has come for a moment. Going on is then a repaint
+        (the step is filled again as it comes, changing only what changed meanwhile)."""
+        if self.build_ahead:
+            self.set_timer(FILL_AHEAD_PAUSE, self._fill_ahead)
+
+    def _next_view(self) -> VisitScreen | None:
+        """The next step's screen, if it is built and fills ahead (a cheap, pure fill)."""
+        if not self.is_running or not self.screen_stack:
+            return None  # a timer of an app that is closing
+        screen = self.screen
+        if not isinstance(screen, VisitScreen) or self.visit is None:
+            return None
+        index = STEPS.index(screen.STEP) + 1
+        view = self._step_views.get(STEPS[index]) if index < len(STEPS) else None
+        if view is None or not view.FILLED_AHEAD or not view.is_mounted or view is screen:
+            return None
+        return view
+
+    def _fill_ahead(self) -> None:
+        view = self._next_view()
+        if view is None or self.visit is None or view.filled_ahead_with is self.visit:
+            return
+        if monotonic() - self.typed_at < FILL_AHEAD_PAUSE:
+            self.set_timer(FILL_AHEAD_PAUSE, self._fill_ahead)
+            return  # typing: the fill would hold the next key up
+        view.fill_ahead(self.visit)
+        # Once its widgets have taken what the fill changed (their own messages).
+        self.set_timer(FILL_AHEAD_PAUSE / 2, partial(self._lay_out_ahead, view))
+
+    def _lay_out_ahead(self, view: VisitScreen) -> None:
+        if view is not self._next_view():
+            return  # moved on meanwhile: the switch laid it out
+        if monotonic() - self.typed_at < FILL_AHEAD_PAUSE:
+            self.set_timer(FILL_AHEAD_PAUSE, partial(self._lay_out_ahead, view))
+            return
+        view.lay_out_off_screen()
 
     def after_visit(self) -> None:
         """Back on the queue: collect the visit's garbage, and restyle any step that
@@ -58,14 +101,16 @@ class KeptSteps(KeyGate):
         queue), so the first visit opens as fast as the next. Each is mounted off
         screen, holding no patient's data until a visit is shown in it. Once all are
         built, any whose styles are stale (CSS read after it was mounted) is styled
-        again, also one at a time, so no step's first showing restyles it."""
+        again, then each is laid out and drawn off screen, also one at a time, so no
+        step's first showing restyles, lays out or draws all of it."""
         if not self.is_running:
             return
         views = [self.step_view(step) for step in STEPS]
         to_mount = [view for view in views if not view.is_running]
         to_restyle = [view for view in views if view.styles_stale]
         mounting = any(view.is_running and not view.is_mounted for view in views)
-        if not to_mount and not to_restyle and not mounting:
+        to_lay_out = [view for view in views if view.is_mounted and view.laid_out != self.size]
+        if not to_mount and not to_restyle and not mounting and not to_lay_out:
             if self.manage_gc and not self._started_up:
                 self._started_up = True
                 self.call_after_refresh(self._after_start_up)
@@ -84,8 +129,10 @@ class KeptSteps(KeyGate):
             # push_screen does first (a screen mounts once, on its first use): its
             # CSS read, then its widgets mounted and styled.
             self._get_screen(to_mount[0])
-        else:
+        elif to_restyle:
             to_restyle[0].restyle()
+        else:
+            to_lay_out[0].lay_out_off_screen()
         self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
 
     # The command line sets it (a test process, whose apps come and go, leaves it off):

@@ -85,6 +85,8 @@ HEAD_KEY = next(spec.key for spec in FIELDS if spec.code == HEAD_CIRCUMFERENCE)
 
 class VitalsScreen(VisitScreen):
     STEP = "vitals"
+    FILLED_AHEAD = True
+    _to_empty: frozenset[str] | set[str] = frozenset()  # see ``fill``
     TITLE = "Vitals"
     CSS = screen_css(__file__, "vitals.tcss")
     AUTO_FOCUS = "Input.vital"
@@ -185,9 +187,13 @@ class VitalsScreen(VisitScreen):
             show_text(self.query_one(f"#last-{spec.key}", Static), self._trend(spec))
         self.query_one("#reasons", PickList).display = False
         self._shown: dict[str, Text] = {}  # what each Static shows: unchanged, not redrawn
-        for static in self.query(".vital-note, #bmi-line, #vitals-error, #line-readback"):
-            if isinstance(static, Static):
-                show_text(static, "")
+        # Emptied after the redraw, only those it left: a note emptied, then drawn again
+        # as it was, would lay the screen out twice for nothing.
+        self._to_empty = {
+            static.id
+            for static in self.query(".vital-note, #bmi-line, #vitals-error, #line-readback")
+            if static.id
+        }
         self._redraw(None)
         # What the line filled before (a resumed draft), as if it had just been typed.
         self._line = self._read_line(self.form.line)
@@ -197,6 +203,9 @@ class VitalsScreen(VisitScreen):
             if (widget := self._widget_for(target)) is not None and widget.value == value
         }
         self._show_line_readback()
+        for static_id in self._to_empty:
+            show_text(self.query_one(f"#{static_id}", Static), "")
+        self._to_empty = frozenset()
         # Always the one line, its cursor after what it holds: more is typed on, and
         # no key replaces a value (a field's focus selects it all).
         self.set_focus(self._inputs["vitals-line"])
@@ -287,6 +296,8 @@ class VitalsScreen(VisitScreen):
 
     def _show(self, static_id: str, text: Text) -> None:
         """Update a Static only when its text changes: each update lays the screen out."""
+        if static_id in self._to_empty:
+            self._to_empty = self._to_empty - {static_id}
         if self._shown.get(static_id) != text:
             self._shown[static_id] = text
             show_text(self.query_one(f"#{static_id}", Static), text)
@@ -326,6 +337,8 @@ class VitalsScreen(VisitScreen):
         self._confirm_each(keys, then=self._advance_from_line)
 
     def _line_problem(self, message: str) -> None:
+        # Kept as typed, as when a field is left: the MA may be called away to fix it.
+        self.save_as_typed()
         self.app.bell()
         self.notify(f"Fix the line first: {message}", severity="warning", markup=False)
 

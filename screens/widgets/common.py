@@ -79,7 +79,7 @@ class PatientBanner(Static):
             text.append(f" ⚠ {allergies} ", style=style)
         else:
             text.append(allergies, style=self.get_component_rich_style("patient-banner--none"))
-        self.update(text)
+        show_text(self, text)
 
 
 class StepBar(Static):

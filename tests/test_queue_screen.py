@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from textual.widgets import DataTable, Input, Static
@@ -244,3 +245,26 @@ async def test_a_search_left_on_the_queue_is_replaced_by_the_next_typed(
         await type_text(pilot, "whit")
         assert search.value == "whit"
         assert [row[1] for row in _rows(app)][:1] == ["Whitfield, Dana"]
+
+
+async def test_the_queue_is_read_once_when_it_first_shows(
+    demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On start (after the sign-in), the day is read once, not again by the screen's
+    first resume: a second read held up the queue's first paint."""
+    from ma_tui.visits.queue import todays_queue
+
+    reads: list[object] = []
+    real = todays_queue
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reads.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("ma_tui.screens.queue.queue.todays_queue", counted)
+    app = MaTuiApp(demo_engine, clock=fixed_clock(CLINIC_NOW), sign_in=False)
+    app.build_ahead = False
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert len(reads) == 1
+        assert isinstance(app.screen, QueueScreen)

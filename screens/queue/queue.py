@@ -145,7 +145,8 @@ class QueueScreen(Screen[None]):
         table = self.query_one("#queue-table", DataTable)
         for label, key, width in COLUMNS:
             table.add_column(label, key=key, width=width)
-        self.refresh_queue()
+        # Not read here: its first ScreenResume, which comes next, reads and paints it
+        # (a read on mount was thrown away: a screen mounting paints nothing yet).
         self.set_interval(REFRESH_SECONDS, self.refresh_in_background)
         self.set_interval(COUNTDOWN_SECONDS, self._tick)
         settle_inputs(self, cursor_blink=self.cursor_blink)

@@ -69,6 +69,7 @@ from ma_tui.visits.holding import (
     open_visit,
     unfinished_visits,
     view_visit,
+    with_encounter_now,
 )
 from ma_tui.visits.steps import STEP_TITLES, STEPS, Step
 
@@ -422,7 +423,7 @@ class MaTuiApp(KeptSteps):
                 holder=self.holder,
                 terminal=self.terminal,
             )
-            chart = load_visit_chart(self.engine, encounter_id)
+            chart = with_encounter_now(self.engine, chart)
         except UserError as exc:
             self.notify(
                 f"Cannot room this visit: {sentence(exc)}", severity="warning", markup=False

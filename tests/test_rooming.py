@@ -46,6 +46,7 @@ from ma_tui.visits.holding import (
     save_draft,
     unfinished_visits,
     view_visit,
+    with_encounter_now,
 )
 from ma_tui.visits.signing import SignError, sign_problems, sign_visit
 from ma_tui.vitals.correction import NeedsConfirm
@@ -360,6 +361,8 @@ def test_the_chart_reloaded_after_opening_shows_the_visit_rooming(demo_engine: E
     after = load_visit_chart(demo_engine, encounter_id)
     assert before.encounter.status is not EncounterStatus.ROOMING
     assert after.encounter.status is EncounterStatus.ROOMING
+    # What the screen does instead of reading the whole chart again: the same chart.
+    assert with_encounter_now(demo_engine, before) == after
 
 
 def test_a_visit_that_is_not_there_is_not_found(demo_engine: Engine) -> None:

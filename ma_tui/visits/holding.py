@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import getpass
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from pydantic import ValidationError
@@ -92,6 +92,19 @@ def view_visit(engine: Engine, encounter_id: int, *, staff_id: int | None, now: 
 def load_visit_chart(engine: Engine, encounter_id: int) -> Chart:
     """The visit's chart as stored now (after opening it: its status is Rooming)."""
     return read_only(engine, lambda session: load_chart(session, encounter_id))
+
+
+def with_encounter_now(engine: Engine, chart: Chart) -> Chart:
+    """``chart`` with its encounter as stored now: after ``open_visit`` (its status is
+    Rooming) only the encounter changed, so the rest is not read again."""
+
+    def encounter(session: Session) -> Encounter:
+        stored = session.get(Encounter, chart.encounter_id)
+        if stored is None:
+            raise NotFound(f"no visit {chart.encounter_id}")
+        return stored
+
+    return replace(chart, encounter=read_only(engine, encounter))
 
 
 def open_visit(

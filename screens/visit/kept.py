@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import gc
 from time import monotonic
+from typing import TYPE_CHECKING
 
-from ma_tui.screens.visit.steps import STEP_SCREENS
-from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.widgets.keygate import KeyGate
-from ma_tui.visits.steps import STEPS, Step
+
+if TYPE_CHECKING:  # imported behind the sign-in screen when the app starts (cli)
+    from ma_tui.screens.visit.visit import VisitScreen
+    from ma_tui.visits.steps import Step
 
 STEP_VIEW_BUILD_PAUSE = 0.2  # seconds without a key before a step's screen is built ahead
 COLLECT_AFTER_VISIT_SECONDS = 0.3  # the queue painted first, then garbage collected
@@ -47,6 +49,8 @@ class KeptSteps(KeyGate):
         """
         view = self._step_views.get(step)
         if view is None:
+            from ma_tui.screens.visit.steps import STEP_SCREENS
+
             view = STEP_SCREENS[step]()
             self.install_screen(view, f"step-{step}")
             self._step_views[step] = view
@@ -61,6 +65,8 @@ class KeptSteps(KeyGate):
         again, also one at a time, so no step's first showing restyles it."""
         if not self.is_running:
             return
+        from ma_tui.visits.steps import STEPS
+
         views = [self.step_view(step) for step in STEPS]
         to_mount = [view for view in views if not view.is_running]
         to_restyle = [view for view in views if view.styles_stale]

@@ -379,7 +379,7 @@ def _run_app_behind(opening: _Opening, *, served: bool = False) -> int:
         if opening.refusal is not None:
             print(opening.refusal, file=sys.stderr)
             return EXIT_BAD_DATABASE
-        if opening.needs_first_admin and opening.engine is not None:
+        if opening.needs_first_admin and app.closed_by_opening and opening.engine is not None:
             # A database with no administrator: asked here, then the app the old way.
             if (refused_code := staff_commands.first_admin(opening.engine)) is not None:
                 return refused_code

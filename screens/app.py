@@ -15,6 +15,7 @@ inside the methods that run after a sign-in.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
 import threading
@@ -23,7 +24,9 @@ from concurrent.futures import Future
 from contextlib import suppress
 from functools import partial
 from importlib import import_module
-from time import monotonic
+from importlib.abc import MetaPathFinder
+from time import monotonic, sleep
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -95,6 +98,11 @@ IDLE_CHECK_SECONDS = 1.0  # how often the idle lock looks at the time since the 
 RETRY_SECONDS = 2.0  # how often a draft that could not be written is tried again
 EXIT_GRACE_SECONDS = 5.0  # the terminal gone: the longest the last save may take
 EXIT_CRASHED = 70  # an unexpected error (EX_SOFTWARE)
+# While the database opens behind the sign-in screen: its thread waits this long
+# after each key before it imports on, and Python switches threads this often (the
+# default, 5 ms, would have a key wait that long for its turn).
+GIVE_WAY_SECONDS = 0.05
+OPENING_SWITCH_SECONDS = 0.001
 EXIT_SIGNALS = {signal.SIGHUP: 129, signal.SIGTERM: 143}  # 128 + the signal, as a shell says
 WAITING = "Waiting for the database… (your typing is kept)"
 UNAVAILABLE = "Database unavailable — retrying… (your typing is kept)"
@@ -103,6 +111,25 @@ BACK = "Database back; saved."
 ALLOWED_ON_THE_LOCK = frozenset(
     {"quit", "another_user", "focus_next", "focus_previous", "copy_text", "help_quit"}
 )
+
+
+class _GiveWay(MetaPathFinder):
+    """An import hook that finds nothing: before each module the opening thread
+    imports, it waits until no key has come for ``GIVE_WAY_SECONDS``, so a key typed
+    on the sign-in screen while the app loads is answered as fast as one typed later
+    (two threads that both want Python take turns, each slowed down)."""
+
+    def __init__(self, app: KeptSteps) -> None:
+        self.app = app
+        self.thread = threading.get_ident()
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> None:
+        if threading.get_ident() != self.thread:
+            return
+        while (wait := self.app.typed_at + GIVE_WAY_SECONDS - monotonic()) > 0:
+            sleep(wait)
 
 
 class _Opened(Message):
@@ -162,6 +189,7 @@ class MaTuiApp(KeptSteps):
         if engine is not None:
             self._database.set_result(engine)
         self._opening = opening
+        self.closed_by_opening = False  # the opening refused, rather than someone quit
         self.cursor_blink = cursor_blink
         self.clock = clock
         self.staff_id = staff_id
@@ -225,8 +253,15 @@ class MaTuiApp(KeptSteps):
         threading.Thread(target=self._open, name="ma-tui opening", daemon=True).start()
 
     def _open(self) -> None:
-        """In a thread: open the database, then import what comes after a sign-in."""
+        """In a thread: open the database, then import what comes after a sign-in;
+        giving way to each key the MA types meanwhile (``_GiveWay``)."""
         assert self._opening is not None
+        give_way = _GiveWay(self)
+        switching = sys.getswitchinterval()
+        sys.meta_path.insert(0, give_way)
+        sys.setswitchinterval(OPENING_SWITCH_SECONDS)
+        if self.manage_gc:  # no full collection of half-imported modules while she types
+            gc.disable()
         try:
             engine, warnings = self._opening()
             for module in BEHIND_THE_SIGN_IN:
@@ -235,6 +270,12 @@ class MaTuiApp(KeptSteps):
             self._database.set_exception(exc)
             self.post_message(_NotOpened(exc))
             return
+        finally:
+            sys.setswitchinterval(switching)
+            sys.meta_path.remove(give_way)
+            if self.manage_gc:  # what was imported lives as long as the app (kept.py)
+                gc.freeze()
+                gc.enable()
         self._database.set_result(engine)
         self.post_message(_Opened(tuple(warnings)))
 
@@ -248,6 +289,7 @@ class MaTuiApp(KeptSteps):
     @on(_NotOpened)
     def _not_opened(self, message: _NotOpened) -> None:
         """The database cannot be used: the app closes, and the command line says why."""
+        self.closed_by_opening = True
         if isinstance(message.error, Refused):
             self.exit(return_code=message.error.code)
         elif isinstance(message.error, Exception):
@@ -657,10 +699,10 @@ class MaTuiApp(KeptSteps):
         self.run_worker(self._beat, thread=True, group="heartbeat", exclusive=True)
 
     def _beat(self) -> None:
+        if (engine := self._engine_if_open()) is None:
+            return  # and nothing held yet
         from ma_tui.visits.claims import keep_alive
 
-        if (engine := self._engine_if_open()) is None:
-            return
         with suppress(UserError):  # the database is away: the next beat tries again
             keep_alive(engine, self.terminal, now=self.clock())
 

@@ -155,12 +155,13 @@ class SignInScreen(Screen["Staff"]):
         now = self.clock()
 
         def check() -> None:
+            # The database first: while it opens, its thread imports what is needed
+            # here (two threads importing SQLAlchemy at once can meet half-way).
+            engine = self.engine
             from ma_tui.staff.signin import authenticate
 
             try:
-                result: SignInResult | UserError = authenticate(
-                    self.engine, username, secret, now=now
-                )
+                result: SignInResult | UserError = authenticate(engine, username, secret, now=now)
             except UserError as exc:  # the database, not the PIN: nothing was counted
                 result = exc
             self.app.call_from_thread(self._answered, result)

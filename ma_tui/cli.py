@@ -197,7 +197,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     served = env.get("MA_TUI_SERVED") == "1"
     if args.command in (None, "run") and _opens_behind_the_screen(cli_db, env, given_key):
         return _run_app_behind(
-            _Opening(cli_db, env, given_key, using_default=using_default), served=served
+            DatabaseOpening(cli_db, env, given_key, using_default=using_default), served=served
         )
     from ma_tui.data.store import resolve_database_url
 
@@ -284,7 +284,7 @@ def _opens_behind_the_screen(
     nothing to ask there first. Not for an encrypted database whose key is asked
     here, nor a new database file (its first administrator is created here); a
     database that turns out to have no administrator is found behind the screen, and
-    the app then makes way for the question (``_Opening``). Elsewhere (a pipe, a
+    the app then makes way for the question (``DatabaseOpening``). Elsewhere (a pipe, a
     browser tab) the old way: the database first, any refusal the only output."""
     chosen = cli_db or env.get(ENV_VAR) or ""
     if not (_stdin_is_terminal() and sys.stderr is not None and sys.stderr.isatty()):
@@ -302,7 +302,7 @@ def _opens_behind_the_screen(
         return False
 
 
-class _Opening:
+class DatabaseOpening:
     """What ``main`` does before the app, done behind its sign-in screen (``open``,
     in the app's thread): the database resolved, opened (migrated only when not at
     the head revision), its audit trail checked, its first administrator looked for.
@@ -358,7 +358,7 @@ class _Opening:
         return self.engine, self.warnings
 
 
-def _run_app_behind(opening: _Opening, *, served: bool = False) -> int:
+def _run_app_behind(opening: DatabaseOpening, *, served: bool = False) -> int:
     """The app on this terminal, its sign-in screen painted first and ``opening`` run
     behind it; what it found wrong is said once the app has closed."""
     import gc

@@ -265,10 +265,12 @@ class MaTuiApp(KeptSteps):
         try:
             engine, warnings = self._opening()
             for module in BEHIND_THE_SIGN_IN:
+                if not self.is_running:
+                    break  # someone quit meanwhile: nothing more is needed
                 import_module(module)
         except BaseException as exc:  # the app closes, whatever it was
             self._database.set_exception(exc)
-            self.post_message(_NotOpened(exc))
+            self._tell(_NotOpened(exc))
             return
         finally:
             sys.setswitchinterval(switching)
@@ -277,7 +279,12 @@ class MaTuiApp(KeptSteps):
                 gc.freeze()
                 gc.enable()
         self._database.set_result(engine)
-        self.post_message(_Opened(tuple(warnings)))
+        self._tell(_Opened(tuple(warnings)))
+
+    def _tell(self, message: Message) -> None:
+        """From the opening thread; nothing if the app has closed meanwhile."""
+        with suppress(RuntimeError):  # its event loop already closed
+            self.post_message(message)
 
     @on(_Opened)
     def _opened(self, message: _Opened) -> None:

@@ -113,3 +113,16 @@ def test_a_database_with_no_administrator_asks_for_one_on_the_terminal(
     assert "cancelled; no administrator was created" in printed_after_the_app(terminal)
     # Found behind the sign-in screen, which then made way for the question.
     assert "PIN or passphrase" in drawn_by_the_app(terminal)
+
+
+def test_quitting_while_the_database_opens_says_nothing(
+    demo_db: Path, tmp_path: Path, terminals: list[Terminal]
+) -> None:
+    db = tmp_path / "clinic.db"
+    shutil.copy(demo_db, db)
+    terminal = Terminal(db)
+    terminals.append(terminal)
+    terminal.wait_for(*SIGN_IN, what="the sign-in screen")
+    terminal.type(CTRL_Q)  # at once: the database is likely still being opened
+    assert terminal.ended() == 0
+    assert printed_after_the_app(terminal) == ""

@@ -480,8 +480,7 @@ if sys.argv[2] == "sign-in":  # as `ma-tui` starts on a terminal: the database b
     gc.freeze()
     TARGET = "SignInScreen"
     app.run(headless=True, auto_pilot=ready)
-    if opening.started:
-        opening.finished.wait()
+    opening.close()
     if opening.engine is not None:
         opening.engine.dispose()
     sys.exit(0)

@@ -325,15 +325,29 @@ class DatabaseOpening:
         self.warnings: list[str] = []
         self.refusal: str | None = None  # the line to print
         self.needs_first_admin = False
-        self.started = False
-        self.finished = threading.Event()
+        self._started = False
+        self._closed = False  # the app has closed: nothing is opened from now on
+        self._lock = threading.Lock()
+        self._finished = threading.Event()
 
     def open(self) -> tuple[Engine, list[str]]:
-        self.started = True
+        with self._lock:
+            if self._closed:
+                raise Refused(0)  # the app closed first (someone quit): nothing to open
+            self._started = True
         try:
             return self._open()
         finally:
-            self.finished.set()
+            self._finished.set()
+
+    def close(self) -> None:
+        """Once the app has closed: an opening under way is waited for (a migration is
+        never cut short by the exit), and none starts after."""
+        with self._lock:
+            self._closed = True
+            started = self._started
+        if started:
+            self._finished.wait()
 
     def _open(self) -> tuple[Engine, list[str]]:
         from ma_tui.core.errors import UserError
@@ -372,8 +386,7 @@ def _run_app_behind(opening: DatabaseOpening, *, served: bool = False) -> int:
     app.manage_gc = True
     try:
         app.run()
-        if opening.started:
-            opening.finished.wait()  # a migration is never cut short by the exit
+        opening.close()
         for warning in opening.warnings:
             print(f"ma-tui: {warning}", file=sys.stderr)
         if opening.refusal is not None:

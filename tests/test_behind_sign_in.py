@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from ma_tui.cli import DatabaseOpening
 from ma_tui.core.clock import fixed_clock
-from ma_tui.core.exits import EXIT_BAD_DATABASE, Refused
+from ma_tui.core.exits import EXIT_BAD_DATABASE, EXIT_USAGE, Refused
+from ma_tui.data.migrate import upgrade
+from ma_tui.data.store import create_store_engine, sqlite_url
 from ma_tui.screens.app import MaTuiApp
 from ma_tui.screens.queue.queue import QueueScreen
 from ma_tui.screens.staff.signin import SignInScreen
@@ -90,3 +94,48 @@ def test_the_app_takes_an_engine_or_an_opening(demo_sqlite: Engine) -> None:
         MaTuiApp()
     with pytest.raises(TypeError):
         MaTuiApp(demo_sqlite, opening=lambda: (demo_sqlite, []))
+
+
+# ------------------------------------------------- what the command line opens behind
+
+
+def opening_of(db: Path) -> DatabaseOpening:
+    return DatabaseOpening(str(db), {}, None, using_default=False)
+
+
+def test_the_opening_refuses_a_file_that_is_no_database(tmp_path: Path) -> None:
+    db = tmp_path / "notes.db"
+    db.write_text("not a database\n")
+    opening = opening_of(db)
+    with pytest.raises(Refused) as refused:
+        opening.open()
+    opening.close()
+    assert refused.value.code == EXIT_BAD_DATABASE
+    assert opening.refusal == f"ma-tui: {db} is not a SQLite database"
+    assert opening.engine is None
+
+
+def test_the_opening_finds_a_database_with_no_administrator(tmp_path: Path) -> None:
+    db = tmp_path / "clinic.db"
+    engine = create_store_engine(sqlite_url(db))
+    upgrade(engine)
+    engine.dispose()
+    opening = opening_of(db)
+    with pytest.raises(Refused) as refused:
+        opening.open()
+    opening.close()
+    assert refused.value.code == EXIT_USAGE
+    assert opening.needs_first_admin
+    assert opening.refusal is None  # asked on the terminal once the app has closed
+    assert opening.engine is not None
+    opening.engine.dispose()
+
+
+def test_nothing_is_opened_once_the_app_has_closed(tmp_path: Path) -> None:
+    db = tmp_path / "clinic.db"
+    opening = opening_of(db)
+    opening.close()  # someone quit before the opening began
+    with pytest.raises(Refused):
+        opening.open()
+    assert opening.engine is None
+    assert not db.exists()

@@ -47,7 +47,8 @@ steps' screens built ahead while the queue shows (2 s of it before the first key
   against a bare Textual app showing one Label. Alternated, medians; the ratio is
   the figure. Bytecode is cached (``PYTHONPYCACHEPREFIX``, one start of each first,
   untimed), as on any machine after the first start. The sign-in screen variant is
-  printed too.
+  printed too: as ``ma-tui`` starts on a terminal, the sign-in screen painted first
+  and the database opened behind it (``MaTuiApp.behind_sign_in``).
 - Signing: ``ma_tui.visits.signing.sign_visit`` on a synthetic clinic's visits, each draft
   complete as the screens would leave it (check-in confirmed, every vital read by
   ``build_vitals``, history entries parsed and added, every section reviewed, chief
@@ -484,18 +485,30 @@ Bare().run(headless=True, auto_pilot=ready)
 MA_TUI_CHILD = (
     _READY
     + """
-import sys
+import gc, os, sys
+
+if sys.argv[2] == "sign-in":  # as `ma-tui` starts on a terminal: the database behind
+    from ma_tui.cli import DatabaseOpening
+    from ma_tui.screens.app import MaTuiApp
+
+    opening = DatabaseOpening(sys.argv[1], dict(os.environ), None, using_default=False)
+    app = MaTuiApp.behind_sign_in(opening.open)
+    gc.freeze()
+    TARGET = "SignInScreen"
+    app.run(headless=True, auto_pilot=ready)
+    opening.close()
+    if opening.engine is not None:
+        opening.engine.dispose()
+    sys.exit(0)
+
 from ma_tui.cli import open_database
 
 engine = open_database(sys.argv[1], create_parent=False)
-import gc
 from ma_tui.screens.app import MaTuiApp
 
 gc.freeze()
-
-sign_in = sys.argv[2] == "sign-in"
-TARGET = "SignInScreen" if sign_in else "QueueScreen"
-MaTuiApp(engine, sign_in=sign_in).run(headless=True, auto_pilot=ready)
+TARGET = "QueueScreen"
+MaTuiApp(engine, sign_in=False).run(headless=True, auto_pilot=ready)
 engine.dispose()
 """
 )

@@ -76,13 +76,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, or_, select
 
+from ma_tui.data.audit_actions import AuditAction as AuditAction
 from ma_tui.data.audit_content import content_problem
 from ma_tui.data.audit_key import AuditKey, key_of
 from ma_tui.data.models.audit import AuditEvent
@@ -110,26 +110,6 @@ HASH_FIELDS = (
     "patient_id",
     "staff_id",
 )
-
-
-class AuditAction(StrEnum):
-    """What an event records; stored as its value in ``AuditEvent.action``."""
-
-    VIEW = "view"  # a patient's record (or the audit trail) was shown
-    CREATE = "create"
-    UPDATE = "update"
-    SIGN = "sign"
-    CORRECT = "correct"  # a signed value marked entered-in-error and replaced
-    SIGN_IN = "sign_in"
-    SIGN_OUT = "sign_out"
-    SIGN_IN_FAILED = "sign_in_failed"
-    LOCK = "lock"  # a screen locked when idle, or an account locked
-    UNLOCK = "unlock"
-    BREAK_GLASS = "break_glass"  # access beyond the usual, with a reason
-    IMPORT = "import"
-    EXPORT = "export"
-    AUDIT_KEY = "audit_key"  # from here on the trail is keyed (ma_tui.data.audit_key)
-    INTEGRITY = "integrity"  # found at start: missing triggers, a trail cut or rewritten
 
 
 # ------------------------------------------------------------------- the hash

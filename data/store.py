@@ -27,20 +27,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from platformdirs import user_data_path
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import QueuePool, StaticPool
 
-ENV_VAR = "MA_TUI_DB"
-# The key of an encrypted (sqlcipher:) database; read by the command line, not here.
-KEY_ENV_VAR = "MA_TUI_DB_KEY"
-# ``sqlcipher:///PATH`` (ma-tui's own scheme) or SQLAlchemy's own spelling of it.
-ENCRYPTED_SCHEMES = ("sqlcipher", "sqlite+pysqlcipher")
-APP_NAME = "ma-tui"
-DB_FILENAME = "clinic.db"
+from ma_tui.data.location import APP_NAME as APP_NAME
+from ma_tui.data.location import DB_FILENAME as DB_FILENAME
+from ma_tui.data.location import ENCRYPTED_SCHEMES as ENCRYPTED_SCHEMES
+from ma_tui.data.location import ENV_VAR as ENV_VAR
+from ma_tui.data.location import KEY_ENV_VAR as KEY_ENV_VAR
+from ma_tui.data.location import StoreError as StoreError
+from ma_tui.data.location import default_database_path as default_database_path
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 # A write that meets another terminal's lock waits this long before it fails.
 BUSY_TIMEOUT_MS = 10_000
@@ -54,10 +54,6 @@ _BUSY_MESSAGE = re.compile(r"database is locked|\bbusy\b", re.IGNORECASE)
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 _T = TypeVar("_T")
-
-
-class StoreError(Exception):
-    """A database that cannot be used; the message is one line for the user."""
 
 
 class DatabaseBusy(StoreError):
@@ -114,10 +110,6 @@ def in_one_transaction(session: OrmSession, work: Callable[[], _T]) -> _T:
         return result
 
     return retry_on_busy(attempt)
-
-
-def default_database_path() -> Path:
-    return user_data_path(APP_NAME, appauthor=False) / DB_FILENAME
 
 
 def resolve_database_url(cli_value: str | None, environ: Mapping[str, str]) -> str:

@@ -7,6 +7,12 @@ in ``ma_tui.fhir.settings``), staff accounts, the audit trail, FHIR export and i
 A database that cannot be used, and every refusal, is one line on stderr and a
 non-zero exit status, and no screen opens. The Textual app is imported only when a
 screen is about to open.
+
+The plain start (``ma-tui``, ``ma-tui run``) on an existing database that asks
+nothing on the terminal paints the sign-in screen first, and opens the database
+behind it (``_run_app_behind``): what goes wrong then closes the app and is said on
+the restored terminal, with the same line and exit status. So this module imports no
+SQLAlchemy at its top: a command imports what it needs when it runs.
 """
 
 from __future__ import annotations
@@ -14,31 +20,30 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
-
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ma_tui import __version__
 from ma_tui.core.environment import take_from_environment
-from ma_tui.core.exits import EXIT_BAD_DATABASE, EXIT_USAGE
-from ma_tui.data.audit import AuditAction, VerifyResult
-from ma_tui.data.store import (
+from ma_tui.core.exits import EXIT_BAD_DATABASE, EXIT_USAGE, Refused
+from ma_tui.data.audit_actions import AuditAction
+from ma_tui.data.location import (
     ENV_VAR,
     KEY_ENV_VAR,
     StoreError,
-    create_store_engine,
     default_database_path,
-    describe,
-    is_encrypted_url,
-    resolve_database_url,
+    may_be_encrypted,
 )
 from ma_tui.fhir import commands as fhir_commands
 from ma_tui.staff import commands as staff_commands
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from ma_tui.clinic.settings import SettingChange
+    from ma_tui.data.audit import VerifyResult
     from ma_tui.data.models.staff import Staff
 
 EXIT_AUDIT_BROKEN = 1  # `audit verify` found a broken link in the audit chain
@@ -141,7 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def open_database(url: str, *, create_parent: bool, key: str | None = None) -> Engine:
     """Check, connect and migrate; any failure becomes a ``StoreError``."""
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
     from ma_tui.data.migrate import upgrade
+    from ma_tui.data.store import create_store_engine, describe
 
     engine = create_store_engine(url, create_parent=create_parent, key=key)
     try:
@@ -186,6 +194,13 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     env = os.environ if environ is None else environ
     cli_db: str | None = getattr(args, "db", None)
     using_default = not (cli_db or env.get(ENV_VAR))
+    served = env.get("MA_TUI_SERVED") == "1"
+    if args.command in (None, "run") and _opens_behind_the_screen(cli_db, env, given_key):
+        return _run_app_behind(
+            DatabaseOpening(cli_db, env, given_key, using_default=using_default), served=served
+        )
+    from ma_tui.data.store import resolve_database_url
+
     try:
         url = resolve_database_url(cli_db, env)
         key = _database_key(url, given_key)
@@ -223,7 +238,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return refused_code
         if args.command == "serve":
             return _serve(args, url, env)
-        return _run_app(engine, warnings, served=env.get("MA_TUI_SERVED") == "1")
+        return _run_app(engine, warnings, served=served)
     finally:
         engine.dispose()
 
@@ -234,19 +249,158 @@ def _open_audit_trail(
     """Key and check the audit trail before anything else (``ma_tui.core.trail``):
     the warnings (also printed on stderr), or the exit status when the trail's key
     is missing or another."""
-    from ma_tui.core.clock import system_clock
-    from ma_tui.core.errors import DatabaseUnavailable
-    from ma_tui.core.trail import open_trail
-
     checking = args.command == "audit" and args.action == "verify"
     try:
-        warnings = open_trail(engine, environ=env, now=system_clock(), checking=checking)
-    except (StoreError, DatabaseUnavailable) as exc:
+        warnings = _checked_trail(engine, env, checking=checking)
+    except StoreError as exc:
         print(f"ma-tui: {exc}", file=sys.stderr)
         return EXIT_BAD_DATABASE
     for warning in warnings:
         print(f"ma-tui: {warning}", file=sys.stderr)
     return warnings
+
+
+def _checked_trail(engine: Engine, env: Mapping[str, str], *, checking: bool = False) -> list[str]:
+    """The audit trail keyed and checked: its warnings; ``StoreError`` (the database
+    unavailable too) when the trail's key is missing or another."""
+    from ma_tui.core.clock import system_clock
+    from ma_tui.core.errors import DatabaseUnavailable
+    from ma_tui.core.trail import open_trail
+
+    try:
+        return open_trail(engine, environ=env, now=system_clock(), checking=checking)
+    except DatabaseUnavailable as exc:
+        raise StoreError(str(exc)) from None
+
+
+# ------------------------------------------------- the app, its database behind it
+
+
+def _opens_behind_the_screen(
+    cli_db: str | None, env: Mapping[str, str], given_key: str | None
+) -> bool:
+    """Whether the app can paint its sign-in screen before the database is opened:
+    on a terminal (keys on stdin, the screen and what went wrong on stderr), with
+    nothing to ask there first. Not for an encrypted database whose key is asked
+    here, nor a new database file (its first administrator is created here); a
+    database that turns out to have no administrator is found behind the screen, and
+    the app then makes way for the question (``DatabaseOpening``). Elsewhere (a pipe, a
+    browser tab) the old way: the database first, any refusal the only output."""
+    chosen = cli_db or env.get(ENV_VAR) or ""
+    if not (_stdin_is_terminal() and sys.stderr is not None and sys.stderr.isatty()):
+        return False
+    if cli_db is not None and not cli_db.strip():
+        return False  # refused with its own line the usual way
+    if may_be_encrypted(chosen) and not given_key:
+        return False
+    if "://" in chosen:
+        return True
+    try:
+        path = Path(chosen).expanduser() if chosen.strip() else default_database_path()
+        return path.is_file()
+    except (OSError, RuntimeError):  # said the usual way, by resolve_database_url
+        return False
+
+
+class DatabaseOpening:
+    """What ``main`` does before the app, done behind its sign-in screen (``open``,
+    in the app's thread): the database resolved, opened (migrated only when not at
+    the head revision), its audit trail checked, its first administrator looked for.
+    What it could not do is kept here, for the command line to say once the app has
+    closed."""
+
+    def __init__(
+        self,
+        cli_db: str | None,
+        env: Mapping[str, str],
+        given_key: str | None,
+        *,
+        using_default: bool,
+    ) -> None:
+        self.cli_db = cli_db
+        self.env = env
+        self.given_key = given_key
+        self.using_default = using_default
+        self.engine: Engine | None = None
+        self.warnings: list[str] = []
+        self.refusal: str | None = None  # the line to print
+        self.needs_first_admin = False
+        self._started = False
+        self._closed = False  # the app has closed: nothing is opened from now on
+        self._lock = threading.Lock()
+        self._finished = threading.Event()
+
+    def open(self) -> tuple[Engine, list[str]]:
+        with self._lock:
+            if self._closed:
+                raise Refused(0)  # the app closed first (someone quit): nothing to open
+            self._started = True
+        try:
+            return self._open()
+        finally:
+            self._finished.set()
+
+    def close(self) -> None:
+        """Once the app has closed: an opening under way is waited for (a migration is
+        never cut short by the exit), and none starts after."""
+        with self._lock:
+            self._closed = True
+            started = self._started
+        if started:
+            self._finished.wait()
+
+    def _open(self) -> tuple[Engine, list[str]]:
+        from ma_tui.core.errors import UserError
+        from ma_tui.data.store import is_encrypted_url, resolve_database_url
+        from ma_tui.staff.accounts import needs_first_admin
+
+        try:
+            url = resolve_database_url(self.cli_db, self.env)
+            # Never asked here: a key that is asked for starts the old way.
+            key = self.given_key if is_encrypted_url(url) else None
+            self.engine = open_database(url, create_parent=self.using_default, key=key)
+            self.warnings = _checked_trail(self.engine, self.env)
+        except StoreError as exc:
+            self.refusal = f"ma-tui: {exc}"
+            raise Refused(EXIT_BAD_DATABASE) from None
+        try:
+            self.needs_first_admin = needs_first_admin(self.engine)
+        except UserError:  # the database away: asked again, and said, the usual way
+            self.needs_first_admin = True
+        if self.needs_first_admin:
+            raise Refused(EXIT_USAGE)
+        return self.engine, self.warnings
+
+
+def _run_app_behind(opening: DatabaseOpening, *, served: bool = False) -> int:
+    """The app on this terminal, its sign-in screen painted first and ``opening`` run
+    behind it; what it found wrong is said once the app has closed."""
+    import gc
+
+    from ma_tui.screens.app import MaTuiApp
+    from ma_tui.visits.terminal import Terminal, hold_seconds_from
+
+    terminal = Terminal(hold_seconds=hold_seconds_from(os.environ))
+    app = MaTuiApp.behind_sign_in(opening.open, terminal=terminal, served=served)
+    gc.freeze()  # as in _run_app; the app freezes again once the rest is loaded
+    app.manage_gc = True
+    try:
+        app.run()
+        opening.close()
+        for warning in opening.warnings:
+            print(f"ma-tui: {warning}", file=sys.stderr)
+        if opening.refusal is not None:
+            print(opening.refusal, file=sys.stderr)
+            return EXIT_BAD_DATABASE
+        if opening.needs_first_admin and app.closed_by_opening and opening.engine is not None:
+            # A database with no administrator: asked here, then the app the old way.
+            if (refused_code := staff_commands.first_admin(opening.engine)) is not None:
+                return refused_code
+            return _run_app(opening.engine, opening.warnings, served=served)
+        return app.return_code or 0
+    finally:
+        if opening.engine is not None:
+            opening.engine.dispose()
 
 
 def _operator(
@@ -269,7 +423,10 @@ def _database_key(url: str, given: str | None) -> str | None:
     then says how to give it). A new encrypted file's key is asked twice.
     """
     import getpass
-    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from ma_tui.data.store import is_encrypted_url
 
     if not is_encrypted_url(url):
         return None
@@ -290,6 +447,7 @@ def _build_demo(engine: Engine, url: str, env: Mapping[str, str]) -> int:
     from ma_tui.core.errors import UserError
     from ma_tui.core.trail import open_trail
     from ma_tui.data.audit_key import forget_head
+    from ma_tui.data.store import describe
     from ma_tui.demo.clinic import build_demo_clinic
 
     now = system_clock()
@@ -388,7 +546,7 @@ def _run_app(engine: Engine, warnings: Sequence[str] = (), *, served: bool = Fal
     import gc
 
     from ma_tui.screens.app import MaTuiApp
-    from ma_tui.visits.claims import Terminal, hold_seconds_from
+    from ma_tui.visits.terminal import Terminal, hold_seconds_from
 
     terminal = Terminal(hold_seconds=hold_seconds_from(os.environ))
     app = MaTuiApp(engine, start_warnings=warnings, terminal=terminal, served=served)
@@ -434,8 +592,6 @@ def _add_keys_parser(
 
 def _keys(engine: Engine, args: argparse.Namespace, by: int | None) -> int:
     """List a user's keys, or change them (checked against every screen first)."""
-    from pathlib import Path
-
     from ma_tui.core.clock import system_clock
     from ma_tui.core.errors import UserError
     from ma_tui.screens.keymap import (
@@ -507,6 +663,7 @@ def _add_serve_parser(
 
 def _serve(args: argparse.Namespace, url: str, env: Mapping[str, str]) -> int:
     """Serve the app to browsers until Ctrl+C; each tab opens the same database."""
+    from ma_tui.data.store import is_encrypted_url
     from ma_tui.screens.web.serve import exposure_warning, serve
 
     if is_encrypted_url(url) and not env.get(KEY_ENV_VAR):
@@ -631,8 +788,6 @@ def _audit(
 def _audit_verify(engine: Engine, args: argparse.Namespace, env: Mapping[str, str]) -> VerifyResult:
     """The chain checked; with --checkpoint its head kept, with --since-checkpoint
     compared (the default file is per database, beside the audit key)."""
-    from pathlib import Path
-
     from ma_tui.core.audit import verify_chain
     from ma_tui.core.clock import system_clock
     from ma_tui.core.trail import verify_since, write_checkpoint

@@ -4,11 +4,18 @@ Someone signs in first; an idle terminal locks itself. If this terminal left vis
 unfinished today (a closed terminal, a killed process), it first offers to resume
 them. The app holds the engine, the clock and who is signed in, and hands them down
 to the screens it opens; screens send typed messages up (``screens/messages.py``).
+
+The command line starts it the fast way (``MaTuiApp.behind_sign_in``): this module
+imports only Textual and what the sign-in screen needs, so that screen is painted
+first; the database is opened, and the rest of the app (its screens, the domains,
+SQLModel) imported, in a thread behind it while the MA types. Hence the imports
+inside the methods that run after a sign-in.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
 import threading
@@ -16,8 +23,11 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from contextlib import suppress
 from functools import partial
-from time import monotonic
-from typing import Any, ClassVar
+from importlib import import_module
+from importlib.abc import MetaPathFinder
+from time import monotonic, sleep
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, on
@@ -30,13 +40,11 @@ from textual.messages import ExitApp
 from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 
-from ma_tui.clinic.settings import DEFAULT_IDLE_LOCK_MINUTES, read_idle_lock_minutes
 from ma_tui.core.clock import Clock, system_clock
 from ma_tui.core.crash import write_crash_report
 from ma_tui.core.errors import Conflict, DatabaseUnavailable, UserError
+from ma_tui.core.exits import Refused
 from ma_tui.core.hangup import exit_after, watch_for_hangup
-from ma_tui.core.transaction import Engine
-from ma_tui.screens.day_work import day_work_screen
 from ma_tui.screens.messages import (
     AppRequest,
     DatabaseWait,
@@ -50,33 +58,51 @@ from ma_tui.screens.messages import (
     VisitClosed,
 )
 from ma_tui.screens.personal import Personal, for_no_color
-from ma_tui.screens.queue.palette import patient_commands
-from ma_tui.screens.queue.queue import QueueScreen
-from ma_tui.screens.queue.resume import ResumeScreen
 from ma_tui.screens.staff.signin import SignInScreen
-from ma_tui.screens.staff.users import UsersScreen
 from ma_tui.screens.visit.kept import KeptSteps
-from ma_tui.screens.visit.signed import SignedVisitScreen
-from ma_tui.screens.visit.visit import Visit, VisitScreen, sentence
 from ma_tui.screens.widgets.help import HelpScreen
-from ma_tui.staff.accounts import Staff, StaffRole
-from ma_tui.staff.signin import lock_terminal, sign_out, unlock_terminal
-from ma_tui.visits.claims import Terminal, keep_alive, let_go
-from ma_tui.visits.holding import (
-    DraftChanged,
-    current_holder,
-    load_visit_chart,
-    open_visit,
-    unfinished_visits,
-    view_visit,
-    with_encounter_now,
+from ma_tui.visits.terminal import Terminal
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from ma_tui.core.transaction import Engine
+    from ma_tui.screens.visit.visit import Visit
+    from ma_tui.staff.accounts import Staff
+    from ma_tui.visits.steps import Step
+
+    # What opens the database behind the sign-in screen: the engine and what the
+    # start found wrong with the audit trail; ``Refused`` (or any error) ends the app.
+    Opening = Callable[[], tuple[Engine, Sequence[str]]]
+
+# What the app needs after a sign-in, imported behind the sign-in screen (each also
+# where it is used: one left out of this list is imported on first use instead).
+BEHIND_THE_SIGN_IN = (
+    "ma_tui.clinic.settings",
+    "ma_tui.staff.signin",
+    "ma_tui.staff.preferences",
+    "ma_tui.visits.claims",
+    "ma_tui.visits.holding",
+    "ma_tui.visits.steps",
+    "ma_tui.screens.day_work",
+    "ma_tui.screens.queue.palette",
+    "ma_tui.screens.queue.queue",
+    "ma_tui.screens.queue.resume",
+    "ma_tui.screens.staff.users",
+    "ma_tui.screens.visit.signed",
+    "ma_tui.screens.visit.visit",
+    "ma_tui.screens.visit.steps",
 )
-from ma_tui.visits.steps import STEP_TITLES, STEPS, Step
 
 IDLE_CHECK_SECONDS = 1.0  # how often the idle lock looks at the time since the last key
 RETRY_SECONDS = 2.0  # how often a draft that could not be written is tried again
 EXIT_GRACE_SECONDS = 5.0  # the terminal gone: the longest the last save may take
 EXIT_CRASHED = 70  # an unexpected error (EX_SOFTWARE)
+# While the database opens behind the sign-in screen: its thread waits this long
+# after each key before it imports on, and Python switches threads this often (the
+# default, 5 ms, would have a key wait that long for its turn).
+GIVE_WAY_SECONDS = 0.05
+OPENING_SWITCH_SECONDS = 0.001
 EXIT_SIGNALS = {signal.SIGHUP: 129, signal.SIGTERM: 143}  # 128 + the signal, as a shell says
 WAITING = "Waiting for the database… (your typing is kept)"
 UNAVAILABLE = "Database unavailable — retrying… (your typing is kept)"
@@ -85,6 +111,41 @@ BACK = "Database back; saved."
 ALLOWED_ON_THE_LOCK = frozenset(
     {"quit", "another_user", "focus_next", "focus_previous", "copy_text", "help_quit"}
 )
+
+
+class _GiveWay(MetaPathFinder):
+    """An import hook that finds nothing: before each module the opening thread
+    imports, it waits until no key has come for ``GIVE_WAY_SECONDS``, so a key typed
+    on the sign-in screen while the app loads is answered as fast as one typed later
+    (two threads that both want Python take turns, each slowed down)."""
+
+    def __init__(self, app: KeptSteps) -> None:
+        self.app = app
+        self.thread = threading.get_ident()
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> None:
+        if threading.get_ident() != self.thread:
+            return
+        while (wait := self.app.typed_at + GIVE_WAY_SECONDS - monotonic()) > 0:
+            sleep(wait)
+
+
+class _Opened(Message):
+    """The database is open behind the sign-in screen (from the opening thread)."""
+
+    def __init__(self, warnings: tuple[str, ...]) -> None:
+        super().__init__()
+        self.warnings = warnings
+
+
+class _NotOpened(Message):
+    """The database could not be opened (from the opening thread): the app closes."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
 
 
 class MaTuiApp(KeptSteps):
@@ -98,7 +159,7 @@ class MaTuiApp(KeptSteps):
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | None = None,
         *,
         clock: Clock = system_clock,
         staff_id: int | None = None,
@@ -109,6 +170,7 @@ class MaTuiApp(KeptSteps):
         start_warnings: Sequence[str] = (),
         terminal: Terminal | None = None,
         served: bool = False,
+        opening: Opening | None = None,
     ) -> None:
         """``sign_in=False`` only for tests that are not about signing in; ``served``:
         in a browser tab (``ma-tui serve``): the browser's keys; a closed tab signs out.
@@ -118,9 +180,16 @@ class MaTuiApp(KeptSteps):
         ``start_warnings`` are what the start found wrong with the audit trail
         (``ma_tui.core.trail``): shown on the first screen until dismissed.
         ``terminal`` is this running ma-tui as it holds visits (default: a new one).
+        ``opening``, in place of ``engine``: see ``behind_sign_in``.
         """
         super().__init__()
-        self.engine = engine
+        if (engine is None) == (opening is None):
+            raise TypeError("MaTuiApp takes an engine, or an opening (behind_sign_in)")
+        self._database: Future[Engine] = Future()
+        if engine is not None:
+            self._database.set_result(engine)
+        self._opening = opening
+        self.closed_by_opening = False  # the opening refused, rather than someone quit
         self.cursor_blink = cursor_blink
         self.clock = clock
         self.staff_id = staff_id
@@ -133,7 +202,7 @@ class MaTuiApp(KeptSteps):
         self._locked = False
         self._held_screens: list[tuple[Screen[Any], Callable[[Any], None] | None]] = []
         self._held_notices: list[tuple[str, dict[str, Any]]] = []
-        self._patient_commands = patient_commands(engine, clock)
+        self._patient_commands: type[Provider] | None = None
         self.start_warnings = tuple(start_warnings)
 
         self.terminal = Terminal() if terminal is None else terminal
@@ -141,24 +210,108 @@ class MaTuiApp(KeptSteps):
         self._leaving = threading.Event()  # set once, by the first way out
         self._left = False  # the sign-out is written: once, whichever way out came first
         self.served = served
-        self.personal = Personal(self, engine, clock, served=served)
+        self.personal = Personal(self, lambda: self.engine, clock, served=served)
+
+    @classmethod
+    def behind_sign_in(
+        cls, opening: Opening, *, terminal: Terminal | None = None, served: bool = False
+    ) -> MaTuiApp:
+        """The app whose sign-in screen is painted first: ``opening`` then runs in a
+        thread behind it (opens, checks and migrates the database), with the rest of
+        the app imported; a PIN typed meanwhile waits for it. If it fails the app
+        closes, with ``Refused``'s exit status (the command line says why)."""
+        return cls(opening=opening, terminal=terminal, served=served)
+
+    @property
+    def engine(self) -> Engine:
+        """The database. Opened behind the sign-in screen (``behind_sign_in``), it is
+        waited for: only a worker thread (the PIN check) asks for it that early."""
+        return self._database.result()
+
+    def _engine_if_open(self) -> Engine | None:
+        """The database if it is open: before that this terminal holds nothing."""
+        database = self._database
+        if database.done() and database.exception() is None:
+            return database.result()
+        return None
 
     def on_mount(self) -> None:
         self._watch_faults()
         self._show_start_warnings()
         self.personal.start()
-        self.start_building_steps()
+        if self._opening is None:
+            self.start_building_steps()
         if self.sign_in_required:
             self.push_screen(self._sign_in_screen(), self._signed_in)
         else:
             self._open_queue()
+        if self._opening is not None:
+            # After the sign-in screen's first paint: nothing slows that down.
+            self.call_after_refresh(self._open_behind)
+
+    def _open_behind(self) -> None:
+        threading.Thread(target=self._open, name="ma-tui opening", daemon=True).start()
+
+    def _open(self) -> None:
+        """In a thread: open the database, then import what comes after a sign-in;
+        giving way to each key the MA types meanwhile (``_GiveWay``)."""
+        assert self._opening is not None
+        give_way = _GiveWay(self)
+        switching = sys.getswitchinterval()
+        sys.meta_path.insert(0, give_way)
+        sys.setswitchinterval(OPENING_SWITCH_SECONDS)
+        if self.manage_gc:  # no full collection of half-imported modules while she types
+            gc.disable()
+        try:
+            engine, warnings = self._opening()
+            for module in BEHIND_THE_SIGN_IN:
+                if not self.is_running:
+                    break  # someone quit meanwhile: nothing more is needed
+                import_module(module)
+        except BaseException as exc:  # the app closes, whatever it was
+            self._database.set_exception(exc)
+            self._tell(_NotOpened(exc))
+            return
+        finally:
+            sys.setswitchinterval(switching)
+            sys.meta_path.remove(give_way)
+            if self.manage_gc:  # what was imported lives as long as the app (kept.py)
+                gc.freeze()
+                gc.enable()
+        self._database.set_result(engine)
+        self._tell(_Opened(tuple(warnings)))
+
+    def _tell(self, message: Message) -> None:
+        """From the opening thread; nothing if the app has closed meanwhile."""
+        with suppress(RuntimeError):  # its event loop already closed
+            self.post_message(message)
+
+    @on(_Opened)
+    def _opened(self, message: _Opened) -> None:
+        """Open: what the trail's check found shows at once; the steps are built ahead."""
+        self.start_warnings = message.warnings
+        self._show_start_warnings()
+        self.start_building_steps()
+
+    @on(_NotOpened)
+    def _not_opened(self, message: _NotOpened) -> None:
+        """The database cannot be used: the app closes, and the command line says why."""
+        self.closed_by_opening = True
+        if isinstance(message.error, Refused):
+            self.exit(return_code=message.error.code)
+        elif isinstance(message.error, Exception):
+            self._handle_exception(message.error)
+        else:  # KeyboardInterrupt, SystemExit: stop as asked
+            self.exit(return_code=EXIT_CRASHED)
 
     def _sign_in_screen(self, locked_user: Staff | None = None) -> SignInScreen:
         return SignInScreen(
-            self.engine, self.clock, locked_user=locked_user, cursor_blink=self.cursor_blink
+            lambda: self.engine, self.clock, locked_user=locked_user, cursor_blink=self.cursor_blink
         )
 
     def _open_queue(self) -> None:
+        from ma_tui.screens.queue.queue import QueueScreen
+
         self.push_screen(
             QueueScreen(self.engine, self.clock, self.staff, cursor_blink=self.cursor_blink)
         )
@@ -190,11 +343,16 @@ class MaTuiApp(KeptSteps):
     @on(OpenRooms)
     @on(OpenSterilization)
     def _day_work_asked(self, message: AppRequest) -> None:
+        from ma_tui.screens.day_work import day_work_screen
+
         if not self.guarded:
             self.push_screen(day_work_screen(message, self.engine, self.clock, self.staff_id))
 
     def open_users(self) -> None:
         """Staff accounts, for an administrator (F9 on the queue)."""
+        from ma_tui.screens.staff.users import UsersScreen
+        from ma_tui.staff.accounts import StaffRole
+
         if self.staff is None or self.staff.role is not StaffRole.ADMIN:
             self.notify("Only an administrator manages staff accounts.", severity="warning")
             return
@@ -207,6 +365,10 @@ class MaTuiApp(KeptSteps):
         the lock, where no patient may show."""
         if self.guarded or isinstance(self.screen, CommandPalette):
             return
+        if self._patient_commands is None:
+            from ma_tui.screens.queue.palette import patient_commands
+
+            self._patient_commands = patient_commands(self.engine, self.clock)
         providers = [*self.COMMANDS, *self.screen.COMMANDS, self._patient_commands]
         self.push_screen(CommandPalette(providers=providers, id="--command-palette"))
 
@@ -224,6 +386,8 @@ class MaTuiApp(KeptSteps):
 
     def _idle_limit(self) -> float:
         """The clinic's idle-lock time, read once (at the first check after sign-in)."""
+        from ma_tui.clinic.settings import DEFAULT_IDLE_LOCK_MINUTES, read_idle_lock_minutes
+
         if self.idle_lock_seconds is None:
             try:
                 self.idle_lock_seconds = read_idle_lock_minutes(self.engine) * 60.0
@@ -239,6 +403,9 @@ class MaTuiApp(KeptSteps):
 
     def lock(self) -> None:
         """Cover every screen; the open visit's draft is saved first."""
+        from ma_tui.screens.visit.visit import VisitScreen
+        from ma_tui.staff.signin import lock_terminal
+
         assert self.staff is not None
         assert self.staff.id is not None
         screen = self.screen
@@ -250,6 +417,8 @@ class MaTuiApp(KeptSteps):
         self.push_screen(self._sign_in_screen(locked_user=self.staff), self._unlocked)
 
     def _unlocked(self, staff: Staff | None) -> None:
+        from ma_tui.staff.signin import unlock_terminal
+
         self._locked = False
         self._last_input = self.idle_clock()
         if staff is not None and staff.id is not None:
@@ -342,6 +511,9 @@ class MaTuiApp(KeptSteps):
 
     def offer_unfinished(self) -> None:
         """Offer the visits this terminal left unfinished today; Esc goes to the queue."""
+        from ma_tui.screens.queue.resume import ResumeScreen
+        from ma_tui.visits.holding import current_holder, unfinished_visits
+
         now = self.clock()
         holder = self.holder or current_holder()
         try:
@@ -371,12 +543,17 @@ class MaTuiApp(KeptSteps):
         if self._left:
             return
         self._left = True
-        screen = self.screen
-        if isinstance(screen, VisitScreen):
-            screen.keep_draft()
-            if self.visit is not None and self.visit.pending is not None:
-                self.visit.pending.exception(timeout=EXIT_GRACE_SECONDS / 2)
+        if self.visit is not None:  # else no step of a visit is on screen
+            from ma_tui.screens.visit.visit import VisitScreen
+
+            screen = self.screen
+            if isinstance(screen, VisitScreen):
+                screen.keep_draft()
+                if self.visit.pending is not None:
+                    self.visit.pending.exception(timeout=EXIT_GRACE_SECONDS / 2)
         if self.staff is not None and self.staff.id is not None:
+            from ma_tui.staff.signin import sign_out
+
             self._record(partial(sign_out, self.engine, self.staff.id, now=self.clock()))
         self._let_go()
 
@@ -403,6 +580,10 @@ class MaTuiApp(KeptSteps):
 
     def open_patient(self, encounter_id: int) -> None:
         """Start (or resume) rooming a visit, at the step where it was left."""
+        from ma_tui.screens.visit.signed import SignedVisitScreen
+        from ma_tui.screens.visit.visit import Visit, VisitScreen, sentence
+        from ma_tui.visits.holding import open_visit, view_visit, with_encounter_now
+
         current = self.screen
         if isinstance(current, VisitScreen):
             if current.visit.draft.encounter_id == encounter_id:
@@ -486,7 +667,12 @@ class MaTuiApp(KeptSteps):
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":
                 yield command
-        if self.visit is not None and isinstance(screen, VisitScreen):
+        if self.visit is None:
+            return
+        from ma_tui.screens.visit.visit import VisitScreen
+        from ma_tui.visits.steps import STEP_TITLES, STEPS
+
+        if isinstance(screen, VisitScreen):
             for step in STEPS:
                 yield SystemCommand(
                     f"Go to {STEP_TITLES[step]}",
@@ -522,12 +708,20 @@ class MaTuiApp(KeptSteps):
         self.run_worker(self._beat, thread=True, group="heartbeat", exclusive=True)
 
     def _beat(self) -> None:
+        if (engine := self._engine_if_open()) is None:
+            return  # and nothing held yet
+        from ma_tui.visits.claims import keep_alive
+
         with suppress(UserError):  # the database is away: the next beat tries again
-            keep_alive(self.engine, self.terminal, now=self.clock())
+            keep_alive(engine, self.terminal, now=self.clock())
 
     def _let_go(self, encounter_id: int | None = None) -> None:
+        if (engine := self._engine_if_open()) is None:
+            return
+        from ma_tui.visits.claims import let_go
+
         with suppress(UserError):  # else the claim lapses by itself after the hold time
-            let_go(self.engine, self.terminal, encounter_id)
+            let_go(engine, self.terminal, encounter_id)
 
     def terminal_gone(self, number: int = signal.SIGHUP) -> None:
         """The terminal closed or ma-tui was told to stop: save, sign out, exit, in
@@ -570,6 +764,9 @@ class MaTuiApp(KeptSteps):
         future.add_done_callback(done)
 
     def _written(self, visit: Visit, future: Future[None]) -> None:
+        from ma_tui.screens.visit.visit import sentence
+        from ma_tui.visits.holding import DraftChanged
+
         error = future.exception()
         if error is None:
             if self._status is not None:
@@ -600,6 +797,10 @@ class MaTuiApp(KeptSteps):
     @on(ReloadVisit)
     def _reload_visit(self, message: ReloadVisit) -> None:
         """Another terminal saved this visit: show its stored draft, at the same step."""
+        from ma_tui.screens.visit.visit import Visit, VisitScreen, sentence
+        from ma_tui.visits.holding import load_visit_chart, open_visit
+        from ma_tui.visits.steps import STEPS
+
         if self.visit is None or self.visit.draft.encounter_id != message.encounter_id:
             return
         try:

@@ -10,30 +10,35 @@ picks (command palette, "Change theme") is kept as theirs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.filter import Monochrome, NoColor
 
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
-from ma_tui.core.transaction import Engine
 from ma_tui.screens.keymap import BROWSER_KEYMAP, keymap_problems, normalised_keymap
-from ma_tui.staff.accounts import Staff
-from ma_tui.staff.preferences import Preferences, read_preferences, set_theme
+
+if TYPE_CHECKING:  # the database comes after the sign-in screen is painted (cli)
+    from ma_tui.core.transaction import Engine
+    from ma_tui.staff.accounts import Staff
 
 
 def apply_preferences(
-    app: App[Any], preferences: Preferences, *, base: Mapping[str, str], default_theme: str
+    app: App[Any],
+    keymap: Mapping[str, str],
+    theme: str | None,
+    *,
+    base: Mapping[str, str],
+    default_theme: str,
 ) -> list[str]:
-    """Set the app's keymap and theme to ``preferences``; the keymap's problems, if
-    any (the keymap is then left at ``base``)."""
-    problems = keymap_problems(preferences.keymap, base=base) if preferences.keymap else []
-    user = {} if problems else normalised_keymap(preferences.keymap)
+    """Set the app's keymap and theme to a user's; the keymap's problems, if any (the
+    keymap is then left at ``base``)."""
+    problems = keymap_problems(keymap, base=base) if keymap else []
+    user = {} if problems else normalised_keymap(keymap)
     app.set_keymap({**base, **user})
-    theme = preferences.theme
     app.theme = theme if theme is not None and theme in app.available_themes else default_theme
     return problems
 
@@ -58,7 +63,10 @@ def for_no_color(app: App[Any], variables: dict[str, str]) -> dict[str, str]:
 class Personal:
     """The signed-in user's keys and theme, on one app."""
 
-    def __init__(self, app: App[Any], engine: Engine, clock: Clock, *, served: bool) -> None:
+    def __init__(
+        self, app: App[Any], engine: Callable[[], Engine], clock: Clock, *, served: bool
+    ) -> None:
+        """``engine`` gives the database once it is open (asked only after a sign-in)."""
         terminal_colours_for_no_color(app)
         self.app = app
         self.engine = engine
@@ -75,15 +83,23 @@ class Personal:
 
     def apply(self, staff: Staff | None) -> None:
         """The keys and theme ``staff`` chose; the defaults for None."""
-        preferences = Preferences()
+        keymap: dict[str, str] = {}
+        theme: str | None = None
         self.staff_id = None if staff is None else staff.id
         if self.staff_id is not None:
+            from ma_tui.staff.preferences import read_preferences
+
             with suppress(UserError):  # the database away: the defaults this time
-                preferences = read_preferences(self.engine, self.staff_id)
+                preferences = read_preferences(self.engine(), self.staff_id)
+                keymap, theme = preferences.keymap, preferences.theme
         self._applying = True
         try:
             problems = apply_preferences(
-                self.app, preferences, base=self.base_keymap, default_theme=self.default_theme
+                self.app,
+                keymap,
+                theme,
+                base=self.base_keymap,
+                default_theme=self.default_theme,
             )
         finally:
             self._applying = False
@@ -97,5 +113,7 @@ class Personal:
         self.app.run_worker(lambda: self._keep(staff_id, theme), thread=True, group="preferences")
 
     def _keep(self, staff_id: int, theme: str) -> None:
+        from ma_tui.staff.preferences import set_theme
+
         with suppress(UserError):  # not kept this once: the theme still shows
-            set_theme(self.engine, staff_id, theme, now=self.clock())
+            set_theme(self.engine(), staff_id, theme, now=self.clock())

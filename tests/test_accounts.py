@@ -960,7 +960,12 @@ def no_app(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         opened.append(True)
         return 0
 
+    def fake_run_app_behind(opening: object, *, served: bool = False) -> int:
+        opened.append(True)  # the sign-in screen first, the database opened behind it
+        return 0
+
     monkeypatch.setattr(cli, "_run_app", fake_run_app)
+    monkeypatch.setattr(cli, "_run_app_behind", fake_run_app_behind)
     return opened
 
 

@@ -142,6 +142,18 @@ class Terminal:
         with self._lock:
             return len(self._output)
 
+    def raw(self, since: int = 0) -> bytes:
+        """All it wrote since ``since`` (a ``mark()``), escape sequences included."""
+        with self._lock:
+            return bytes(self._output[since:])
+
+    def ended(self) -> int:
+        """The exit status, once the program has ended by itself and all it wrote is read."""
+        status = self.process.wait(timeout=TIMEOUT)
+        self._reader.join(timeout=TIMEOUT)
+        os.close(self.master)
+        return status
+
     def cursor(self, since: int = 0) -> tuple[int, int] | None:
         """Where the last frame drawn (since the mark) left the cursor."""
         with self._lock:

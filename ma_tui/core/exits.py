@@ -11,6 +11,17 @@ from ma_tui.core.errors import DatabaseUnavailable, UserError
 EXIT_BAD_DATABASE = 2
 EXIT_USAGE = 2  # a setting or value ma-tui does not know, as argparse's own errors
 
+
+class Refused(Exception):
+    """A start that cannot go on, found once the app's first screen is up (the
+    database, its audit trail): the app closes with ``code``; the command line says
+    why on the restored terminal."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 # What ``stopped`` takes: ``except STOPS as exc: return stopped(exc)``.
 STOPS = (DatabaseUnavailable, UserError, EOFError, KeyboardInterrupt)
 

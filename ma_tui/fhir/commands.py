@@ -15,10 +15,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the database is imported when a command runs (the app starts quickly)
     from rich.progress import Progress
+    from sqlalchemy.engine import Engine
 
     from ma_tui.fhir.export import ExportSummary, Selection
     from ma_tui.fhir.reader import ReadItem

@@ -35,12 +35,13 @@ from sqlmodel import Session
 from ma_tui.clinic.settings import SettingChange, SettingError, quoted, read_setting, spelled
 from ma_tui.core.transaction import read_only
 from ma_tui.data.models.staff import StaffRole
+from ma_tui.staff.limits import PASSPHRASE_MAX as PASSPHRASE_MAX
 
 PolicySettingName = Literal["pin-min", "passphrase-min"]
 POLICY_SETTINGS: tuple[PolicySettingName, ...] = get_args(PolicySettingName)
 
 PIN_MIN_FLOOR, PIN_MAX = 6, 12  # a PIN is 6 (or the clinic's more) to 12 digits
-PASSPHRASE_MIN_FLOOR, PASSPHRASE_MAX = 12, 128
+PASSPHRASE_MIN_FLOOR = 12
 DISTINCT_MIN = 6  # different characters a passphrase needs
 _KEYS: dict[PolicySettingName, str] = {
     "pin-min": "secret_pin_min",

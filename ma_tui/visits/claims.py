@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -35,45 +33,12 @@ from ma_tui.core.errors import Conflict
 from ma_tui.core.transaction import in_transaction
 from ma_tui.data.models.visits import RoomingDraft
 from ma_tui.visits.draft import VisitDraft
-
-HOLD_SECONDS = 120.0
-HOLD_ENV = "MA_TUI_HOLD_SECONDS"  # another hold time, in seconds (tests, slow networks)
-HOST_MAX = 255  # RoomingDraft.terminal_host
-
-
-@dataclass(frozen=True)
-class Terminal:
-    """One running ma-tui: what holds a visit's draft, for ``hold_seconds`` of silence."""
-
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    host: str = field(default_factory=lambda: socket.gethostname()[:HOST_MAX])
-    pid: int = field(default_factory=os.getpid)
-    hold_seconds: float = HOLD_SECONDS
-
-    @property
-    def heartbeat_seconds(self) -> float:
-        """How often to say this terminal is alive: four beats a hold time."""
-        return max(self.hold_seconds / 4, 0.25)
-
-
-_this: Terminal | None = None
-
-
-def this_terminal() -> Terminal:
-    """This process's terminal, made once (the command line and tests share it)."""
-    global _this
-    if _this is None:
-        _this = Terminal()
-    return _this
-
-
-def hold_seconds_from(environ: dict[str, str] | os._Environ[str]) -> float:
-    """``$MA_TUI_HOLD_SECONDS`` when it is a number of seconds from 1 on, else the default."""
-    try:
-        seconds = float(environ.get(HOLD_ENV, ""))
-    except ValueError:
-        return HOLD_SECONDS
-    return seconds if seconds >= 1 else HOLD_SECONDS
+from ma_tui.visits.terminal import HOLD_ENV as HOLD_ENV
+from ma_tui.visits.terminal import HOLD_SECONDS as HOLD_SECONDS
+from ma_tui.visits.terminal import HOST_MAX as HOST_MAX
+from ma_tui.visits.terminal import Terminal as Terminal
+from ma_tui.visits.terminal import hold_seconds_from as hold_seconds_from
+from ma_tui.visits.terminal import this_terminal as this_terminal
 
 
 class VisitInUse(Conflict):

@@ -12,7 +12,8 @@ in only once they have chosen a new one, here, typed twice.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,17 +23,21 @@ from textual.widgets import Input, Label, Static
 
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
-from ma_tui.core.transaction import Engine
 from ma_tui.screens.widgets.footer import KeyFooter
 from ma_tui.screens.widgets.keygate import ANSWER_GROUP
-from ma_tui.staff.accounts import Staff, change_own_secret, secret_hint
-from ma_tui.staff.policy import PASSPHRASE_MAX
-from ma_tui.staff.signin import SignInResult, authenticate
+from ma_tui.staff.limits import PASSPHRASE_MAX
+
+# The screen is painted before the database and its models are imported (cli): the
+# use cases it calls are imported when a PIN is checked, behind the screen.
+if TYPE_CHECKING:
+    from ma_tui.core.transaction import Engine
+    from ma_tui.staff.accounts import Staff
+    from ma_tui.staff.signin import SignInResult
 
 SECRET_MAX = PASSPHRASE_MAX  # the longest passphrase ma_tui.staff.policy accepts
 
 
-class SignInScreen(Screen[Staff]):
+class SignInScreen(Screen["Staff"]):
     CSS_PATH = "signin.tcss"
     AUTO_FOCUS = ""
     _checking = False  # a PIN is being checked
@@ -46,14 +51,16 @@ class SignInScreen(Screen[Staff]):
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Callable[[], Engine],
         clock: Clock,
         *,
         locked_user: Staff | None = None,
         cursor_blink: bool = True,
     ) -> None:
+        """``engine`` gives the database once it is open: a PIN typed while it is still
+        being opened behind this screen waits for it (in the checking thread)."""
         super().__init__()
-        self.engine = engine
+        self._engine = engine
         self.clock = clock
         self.locked_user = locked_user
         self.cursor_blink = cursor_blink
@@ -102,6 +109,11 @@ class SignInScreen(Screen[Staff]):
             yield Static(id="signin-message", markup=False)
         yield KeyFooter()
 
+    @property
+    def engine(self) -> Engine:
+        """The database: waits for it while it is being opened (only a worker asks then)."""
+        return self._engine()
+
     def on_mount(self) -> None:
         for field in self.query(Input):
             field.cursor_blink = self.cursor_blink
@@ -143,10 +155,13 @@ class SignInScreen(Screen[Staff]):
         now = self.clock()
 
         def check() -> None:
+            # The database first: while it opens, its thread imports what is needed
+            # here (two threads importing SQLAlchemy at once can meet half-way).
+            engine = self.engine
+            from ma_tui.staff.signin import authenticate
+
             try:
-                result: SignInResult | UserError = authenticate(
-                    self.engine, username, secret, now=now
-                )
+                result: SignInResult | UserError = authenticate(engine, username, secret, now=now)
             except UserError as exc:  # the database, not the PIN: nothing was counted
                 result = exc
             self.app.call_from_thread(self._answered, result)
@@ -173,6 +188,8 @@ class SignInScreen(Screen[Staff]):
 
     def _ask_new_secret(self, staff: Staff) -> None:
         """Signed in with a secret today's rules refuse: a new one first."""
+        from ma_tui.staff.accounts import secret_hint
+
         self._changing = staff
         self.query_one("#signin-box", Vertical).add_class("-changing")
         self.query_one("#signin-title", Static).update("Choose a new PIN")
@@ -183,6 +200,8 @@ class SignInScreen(Screen[Staff]):
         self.set_focus(self.query_one("#signin-new", Input))
 
     def _change(self) -> None:
+        from ma_tui.staff.accounts import change_own_secret
+
         staff = self._changing
         assert staff is not None
         assert staff.id is not None

@@ -11,11 +11,13 @@ from __future__ import annotations
 import gc
 from functools import partial
 from time import monotonic
+from typing import TYPE_CHECKING
 
-from ma_tui.screens.visit.steps import STEP_SCREENS
-from ma_tui.screens.visit.visit import Visit, VisitScreen
 from ma_tui.screens.widgets.keygate import KeyGate
-from ma_tui.visits.steps import STEPS, Step
+
+if TYPE_CHECKING:  # imported behind the sign-in screen when the app starts (cli)
+    from ma_tui.screens.visit.visit import Visit, VisitScreen
+    from ma_tui.visits.steps import Step
 
 STEP_VIEW_BUILD_PAUSE = 0.2  # seconds without a key before a step's screen is built ahead
 FILL_AHEAD_PAUSE = 0.1  # seconds without a key before the next step is filled ahead
@@ -48,6 +50,9 @@ class KeptSteps(KeyGate):
         """The next step's screen, if it is built and fills ahead (a cheap, pure fill)."""
         if not self.is_running or not self.screen_stack:
             return None  # a timer of an app that is closing
+        from ma_tui.screens.visit.visit import VisitScreen
+        from ma_tui.visits.steps import STEPS
+
         screen = self.screen
         if not isinstance(screen, VisitScreen) or self.visit is None:
             return None
@@ -90,6 +95,8 @@ class KeptSteps(KeyGate):
         """
         view = self._step_views.get(step)
         if view is None:
+            from ma_tui.screens.visit.steps import STEP_SCREENS
+
             view = STEP_SCREENS[step]()
             self.install_screen(view, f"step-{step}")
             self._step_views[step] = view
@@ -105,6 +112,8 @@ class KeptSteps(KeyGate):
         step's first showing restyles, lays out or draws all of it."""
         if not self.is_running:
             return
+        from ma_tui.visits.steps import STEPS
+
         views = [self.step_view(step) for step in STEPS]
         to_mount = [view for view in views if not view.is_running]
         to_restyle = [view for view in views if view.styles_stale]

@@ -13,7 +13,7 @@ from functools import partial
 from time import monotonic
 from typing import TYPE_CHECKING
 
-from ma_tui.screens.widgets.keygate import KeyGate
+from ma_tui.screens.widgets.keygate import ANSWER_GROUP, KeyGate
 
 if TYPE_CHECKING:  # imported behind the sign-in screen when the app starts (cli)
     from ma_tui.screens.visit.visit import Visit, VisitScreen
@@ -104,7 +104,7 @@ class KeptSteps(KeyGate):
 
     def build_step_views(self) -> None:
         """Build the steps' screens ahead, one at a time whenever no key has come for a
-        moment (while the MA reads the sign-in screen, while the PIN is checked, on the
+        moment (while the MA reads the sign-in screen, on the
         queue), so the first visit opens as fast as the next. Each is mounted off
         screen, holding no patient's data until a visit is shown in it. Once all are
         built, any whose styles are stale (CSS read after it was mounted) is styled
@@ -127,9 +127,9 @@ class KeptSteps(KeyGate):
         if mounting:
             self.set_timer(STEP_VIEW_BUILD_PAUSE / 4, self.build_step_views)
             return
-        if monotonic() - self.typed_at < STEP_VIEW_BUILD_PAUSE:
+        if monotonic() - self.typed_at < STEP_VIEW_BUILD_PAUSE or self._answer_pending():
             self.set_timer(STEP_VIEW_BUILD_PAUSE / 4, self.build_step_views)
-            return  # typing: a build would hold the next key up
+            return  # typing, or a PIN being checked: a build would hold the answer up
         # Every step's CSS first, so each view is styled with all the rules it meets.
         for view in views:
             self._load_screen_css(view)
@@ -143,6 +143,12 @@ class KeptSteps(KeyGate):
         else:
             to_lay_out[0].lay_out_off_screen()
         self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_step_views)
+
+    def _answer_pending(self) -> bool:
+        """A key's answer is being worked out (the PIN's check): the screen it brings
+        must not wait for a step's build (100-200 ms the check cannot hide: argon2
+        keeps both cores busy)."""
+        return any(w.group == ANSWER_GROUP and not w.is_finished for w in self.workers)
 
     # The command line sets it (a test process, whose apps come and go, leaves it off):
     # the app then runs Python's full garbage collections itself, between visits.

@@ -59,7 +59,7 @@ from ma_tui.screens.messages import (
 )
 from ma_tui.screens.personal import Personal, for_no_color
 from ma_tui.screens.staff.signin import SignInScreen
-from ma_tui.screens.visit.kept import KeptSteps
+from ma_tui.screens.visit.kept import STEP_VIEW_BUILD_PAUSE, KeptSteps
 from ma_tui.screens.widgets.help import HelpScreen
 from ma_tui.visits.terminal import Terminal
 
@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from ma_tui.core.transaction import Engine
+    from ma_tui.screens.queue.queue import QueueScreen
     from ma_tui.screens.visit.visit import Visit
     from ma_tui.staff.accounts import Staff
     from ma_tui.visits.steps import Step
@@ -240,6 +241,7 @@ class MaTuiApp(KeptSteps):
         self._show_start_warnings()
         self.personal.start()
         if self._opening is None:
+            self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_queue_ahead)
             self.start_building_steps()
         if self.sign_in_required:
             self.push_screen(self._sign_in_screen(), self._signed_in)
@@ -291,6 +293,7 @@ class MaTuiApp(KeptSteps):
         """Open: what the trail's check found shows at once; the steps are built ahead."""
         self.start_warnings = message.warnings
         self._show_start_warnings()
+        self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_queue_ahead)
         self.start_building_steps()
 
     @on(_NotOpened)
@@ -309,13 +312,43 @@ class MaTuiApp(KeptSteps):
             lambda: self.engine, self.clock, locked_user=locked_user, cursor_blink=self.cursor_blink
         )
 
+    def _database_not_ready(self) -> bool:
+        database = self._database
+        return not database.done() or database.exception() is not None
+
     def _open_queue(self) -> None:
         from ma_tui.screens.queue.queue import QueueScreen
 
-        self.push_screen(
-            QueueScreen(self.engine, self.clock, self.staff, cursor_blink=self.cursor_blink)
-        )
+        queue, self._queue_ahead = self._queue_ahead, None
+        if queue is None or not queue.is_mounted:
+            queue = QueueScreen(self.engine, self.clock, self.staff, cursor_blink=self.cursor_blink)
+        queue.staff = self.staff
+        self.push_screen(queue)
         self.offer_unfinished()
+
+    _queue_ahead: QueueScreen | None = None
+
+    def build_queue_ahead(self) -> None:
+        """Behind the sign-in screen, once no key has come for a moment: the queue's
+        screen mounted ahead, so the PIN's answer only shows it. It holds nothing of
+        the day: it reads the queue only once shown (its ScreenResume), for whoever
+        signed in, and never refreshes while it is not on the screens' stack."""
+        if not self.sign_in_required or self.staff is not None or self._queue_ahead is not None:
+            return
+        if not self.is_running or self._database_not_ready():
+            return
+        if monotonic() - self.typed_at < STEP_VIEW_BUILD_PAUSE or self._answer_pending():
+            self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_queue_ahead)
+            return
+        from ma_tui.screens.queue.queue import QueueScreen
+
+        self._queue_ahead = QueueScreen(
+            self.engine, self.clock, None, cursor_blink=self.cursor_blink
+        )
+        self.install_screen(self._queue_ahead, "queue-ahead")
+        # As for the steps (kept.py): what push_screen does first, without showing it.
+        self._load_screen_css(self._queue_ahead)
+        self._get_screen(self._queue_ahead)
 
     @property
     def holder(self) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from textual.pilot import Pilot
@@ -319,3 +320,37 @@ async def test_the_lock_falling_as_the_app_quits_is_no_crash(demo_sqlite: Engine
         assert isinstance(app.screen, QueueScreen)
         app.lock()
     assert app.return_code in (0, None)
+
+
+async def test_the_queue_is_built_ahead_and_reads_the_day_only_once_shown(
+    demo_sqlite: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the sign-in screen waits, the queue's screen is mounted ahead (the PIN's
+    answer then only shows it), holding nothing of the day until someone signs in."""
+    from textual.widgets import DataTable
+
+    from ma_tui.visits.queue import todays_queue
+
+    reads: list[object] = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reads.append(args)
+        return todays_queue(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("ma_tui.screens.queue.queue.todays_queue", counted)
+    app = signing_app(demo_sqlite)
+    async with app.run_test() as pilot:
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if app.is_screen_installed("queue-ahead") and app.get_screen("queue-ahead").is_mounted:
+                break
+        ahead = app.get_screen("queue-ahead")
+        assert ahead.is_mounted
+        assert ahead not in app.screen_stack
+        assert reads == []  # nothing read before a sign-in
+        assert ahead.query_one("#queue-table", DataTable).row_count == 0
+        await sign_in(pilot, "mia", demo_secret("mia"))
+        assert app.screen is ahead
+        assert len(reads) == 1
+        assert ahead.query_one("#queue-table", DataTable).row_count > 0
+        assert not app.screen.check_action("staff_accounts", ())  # an MA: no F9

@@ -334,6 +334,8 @@ class QueueScreen(Screen[None]):
     def refresh_in_background(self) -> None:
         """The periodic refresh, read in a thread: a database that is busy (a backup's
         lock) or unreachable never holds up a key, and is tried again next time."""
+        if self not in self.app.screen_stack:
+            return  # built ahead behind the sign-in screen: nothing is read before it
         now = self.clock()
 
         def read() -> None:

@@ -15,18 +15,13 @@ inside the methods that run after a sign-in.
 from __future__ import annotations
 
 import asyncio
-import gc
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
 from contextlib import suppress
 from functools import partial
-from importlib import import_module
-from importlib.abc import MetaPathFinder
-from time import monotonic, sleep
-from types import ModuleType
+from time import monotonic
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -37,17 +32,15 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.message import Message
 from textual.messages import ExitApp
-from textual.notifications import Notification, Notify, SeverityLevel
+from textual.notifications import Notification, SeverityLevel
 from textual.screen import Screen
 
 from ma_tui.core.clock import Clock, system_clock
 from ma_tui.core.crash import write_crash_report
-from ma_tui.core.errors import Conflict, DatabaseUnavailable, UserError
-from ma_tui.core.exits import Refused
+from ma_tui.core.errors import UserError
 from ma_tui.core.hangup import exit_after, watch_for_hangup
 from ma_tui.screens.messages import (
     AppRequest,
-    DatabaseWait,
     GoToStep,
     OpenPatient,
     OpenRooms,
@@ -57,9 +50,11 @@ from ma_tui.screens.messages import (
     ReloadVisit,
     VisitClosed,
 )
+from ma_tui.screens.opening import EXIT_CRASHED
 from ma_tui.screens.personal import Personal, for_no_color
 from ma_tui.screens.staff.signin import SignInScreen
-from ma_tui.screens.visit.kept import STEP_VIEW_BUILD_PAUSE, KeptSteps
+from ma_tui.screens.visit.kept import STEP_VIEW_BUILD_PAUSE
+from ma_tui.screens.waiting import WaitsForTheDatabase
 from ma_tui.screens.widgets.help import HelpScreen
 from ma_tui.visits.terminal import Terminal
 
@@ -67,89 +62,22 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from ma_tui.core.transaction import Engine
+    from ma_tui.screens.opening import Opening
     from ma_tui.screens.queue.queue import QueueScreen
     from ma_tui.screens.visit.visit import Visit
     from ma_tui.staff.accounts import Staff
     from ma_tui.visits.steps import Step
 
-    # What opens the database behind the sign-in screen: the engine and what the
-    # start found wrong with the audit trail; ``Refused`` (or any error) ends the app.
-    Opening = Callable[[], tuple[Engine, Sequence[str]]]
-
-# What the app needs after a sign-in, imported behind the sign-in screen (each also
-# where it is used: one left out of this list is imported on first use instead).
-BEHIND_THE_SIGN_IN = (
-    "ma_tui.clinic.settings",
-    "ma_tui.staff.signin",
-    "ma_tui.staff.preferences",
-    "ma_tui.visits.claims",
-    "ma_tui.visits.holding",
-    "ma_tui.visits.steps",
-    "ma_tui.screens.day_work",
-    "ma_tui.screens.queue.palette",
-    "ma_tui.screens.queue.queue",
-    "ma_tui.screens.queue.resume",
-    "ma_tui.screens.staff.users",
-    "ma_tui.screens.visit.signed",
-    "ma_tui.screens.visit.visit",
-    "ma_tui.screens.visit.steps",
-)
-
 IDLE_CHECK_SECONDS = 1.0  # how often the idle lock looks at the time since the last key
-RETRY_SECONDS = 2.0  # how often a draft that could not be written is tried again
 EXIT_GRACE_SECONDS = 5.0  # the terminal gone: the longest the last save may take
-EXIT_CRASHED = 70  # an unexpected error (EX_SOFTWARE)
-# While the database opens behind the sign-in screen: its thread waits this long
-# after each key before it imports on, and Python switches threads this often (the
-# default, 5 ms, would have a key wait that long for its turn).
-GIVE_WAY_SECONDS = 0.05
-OPENING_SWITCH_SECONDS = 0.001
 EXIT_SIGNALS = {signal.SIGHUP: 129, signal.SIGTERM: 143}  # 128 + the signal, as a shell says
-WAITING = "Waiting for the database… (your typing is kept)"
-UNAVAILABLE = "Database unavailable — retrying… (your typing is kept)"
-BACK = "Database back; saved."
 # What a person at the lock (or at sign-in) may do: none of it reaches a patient.
 ALLOWED_ON_THE_LOCK = frozenset(
     {"quit", "another_user", "focus_next", "focus_previous", "copy_text", "help_quit"}
 )
 
 
-class _GiveWay(MetaPathFinder):
-    """An import hook that finds nothing: before each module the opening thread
-    imports, it waits until no key has come for ``GIVE_WAY_SECONDS``, so a key typed
-    on the sign-in screen while the app loads is answered as fast as one typed later
-    (two threads that both want Python take turns, each slowed down)."""
-
-    def __init__(self, app: KeptSteps) -> None:
-        self.app = app
-        self.thread = threading.get_ident()
-
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> None:
-        if threading.get_ident() != self.thread:
-            return
-        while (wait := self.app.typed_at + GIVE_WAY_SECONDS - monotonic()) > 0:
-            sleep(wait)
-
-
-class _Opened(Message):
-    """The database is open behind the sign-in screen (from the opening thread)."""
-
-    def __init__(self, warnings: tuple[str, ...]) -> None:
-        super().__init__()
-        self.warnings = warnings
-
-
-class _NotOpened(Message):
-    """The database could not be opened (from the opening thread): the app closes."""
-
-    def __init__(self, error: BaseException) -> None:
-        super().__init__()
-        self.error = error
-
-
-class MaTuiApp(KeptSteps):
+class MaTuiApp(WaitsForTheDatabase):
     """ma-tui. The engine is always passed in, so tests can hand it a test database."""
 
     TITLE = "ma-tui"
@@ -186,11 +114,7 @@ class MaTuiApp(KeptSteps):
         super().__init__()
         if (engine is None) == (opening is None):
             raise TypeError("MaTuiApp takes an engine, or an opening (behind_sign_in)")
-        self._database: Future[Engine] = Future()
-        if engine is not None:
-            self._database.set_result(engine)
-        self._opening = opening
-        self.closed_by_opening = False  # the opening refused, rather than someone quit
+        self.await_database(engine, opening)
         self.cursor_blink = cursor_blink
         self.clock = clock
         self.staff_id = staff_id
@@ -223,98 +147,32 @@ class MaTuiApp(KeptSteps):
         closes, with ``Refused``'s exit status (the command line says why)."""
         return cls(opening=opening, terminal=terminal, served=served)
 
-    @property
-    def engine(self) -> Engine:
-        """The database. Opened behind the sign-in screen (``behind_sign_in``), it is
-        waited for: only a worker thread (the PIN check) asks for it that early."""
-        return self._database.result()
-
-    def _engine_if_open(self) -> Engine | None:
-        """The database if it is open: before that this terminal holds nothing."""
-        database = self._database
-        if database.done() and database.exception() is None:
-            return database.result()
-        return None
-
     def on_mount(self) -> None:
         self._watch_faults()
         self._show_start_warnings()
         self.personal.start()
-        if self._opening is None:
+        if not self.opens_behind:
             self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_queue_ahead)
             self.start_building_steps()
         if self.sign_in_required:
             self.push_screen(self._sign_in_screen(), self._signed_in)
         else:
             self._open_queue()
-        if self._opening is not None:
+        if self.opens_behind:
             # After the sign-in screen's first paint: nothing slows that down.
-            self.call_after_refresh(self._open_behind)
+            self.call_after_refresh(self.open_behind)
 
-    def _open_behind(self) -> None:
-        threading.Thread(target=self._open, name="ma-tui opening", daemon=True).start()
-
-    def _open(self) -> None:
-        """In a thread: open the database, then import what comes after a sign-in;
-        giving way to each key the MA types meanwhile (``_GiveWay``)."""
-        assert self._opening is not None
-        give_way = _GiveWay(self)
-        switching = sys.getswitchinterval()
-        sys.meta_path.insert(0, give_way)
-        sys.setswitchinterval(OPENING_SWITCH_SECONDS)
-        if self.manage_gc:  # no full collection of half-imported modules while she types
-            gc.disable()
-        try:
-            engine, warnings = self._opening()
-            for module in BEHIND_THE_SIGN_IN:
-                if not self.is_running:
-                    break  # someone quit meanwhile: nothing more is needed
-                import_module(module)
-        except BaseException as exc:  # the app closes, whatever it was
-            self._database.set_exception(exc)
-            self._tell(_NotOpened(exc))
-            return
-        finally:
-            sys.setswitchinterval(switching)
-            sys.meta_path.remove(give_way)
-            if self.manage_gc:  # what was imported lives as long as the app (kept.py)
-                gc.freeze()
-                gc.enable()
-        self._database.set_result(engine)
-        self._tell(_Opened(tuple(warnings)))
-
-    def _tell(self, message: Message) -> None:
-        """From the opening thread; nothing if the app has closed meanwhile."""
-        with suppress(RuntimeError):  # its event loop already closed
-            self.post_message(message)
-
-    @on(_Opened)
-    def _opened(self, message: _Opened) -> None:
+    def database_opened(self, warnings: tuple[str, ...]) -> None:
         """Open: what the trail's check found shows at once; the steps are built ahead."""
-        self.start_warnings = message.warnings
+        self.start_warnings = warnings
         self._show_start_warnings()
         self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_queue_ahead)
         self.start_building_steps()
-
-    @on(_NotOpened)
-    def _not_opened(self, message: _NotOpened) -> None:
-        """The database cannot be used: the app closes, and the command line says why."""
-        self.closed_by_opening = True
-        if isinstance(message.error, Refused):
-            self.exit(return_code=message.error.code)
-        elif isinstance(message.error, Exception):
-            self._handle_exception(message.error)
-        else:  # KeyboardInterrupt, SystemExit: stop as asked
-            self.exit(return_code=EXIT_CRASHED)
 
     def _sign_in_screen(self, locked_user: Staff | None = None) -> SignInScreen:
         return SignInScreen(
             lambda: self.engine, self.clock, locked_user=locked_user, cursor_blink=self.cursor_blink
         )
-
-    def _database_not_ready(self) -> bool:
-        database = self._database
-        return not database.done() or database.exception() is not None
 
     def _open_queue(self) -> None:
         from ma_tui.screens.queue.queue import QueueScreen
@@ -768,64 +626,6 @@ class MaTuiApp(KeptSteps):
             self._leave_cleanly()
         finally:
             self.exit(return_code=code)
-
-    @on(DatabaseWait)
-    def _database_wait(self, message: DatabaseWait) -> None:
-        """Show the wait; write the visit's draft again until it goes through."""
-        self._show_status(UNAVAILABLE if message.failed else WAITING)
-        visit = message.visit
-        if message.failed:
-            self.set_timer(RETRY_SECONDS, partial(self._retry_save, visit))
-        elif visit.pending is not None:
-            self._when_written(visit, visit.pending)
-
-    def _retry_save(self, visit: Visit) -> None:
-        if visit.signed or self._leaving.is_set():
-            return
-        self._when_written(visit, visit.save_later())
-
-    def _when_written(self, visit: Visit, future: Future[None]) -> None:
-        def done(finished: Future[None]) -> None:
-            if self._leaving.is_set():
-                return
-            if threading.get_ident() == self._thread_id:  # it was already done
-                self.call_later(self._written, visit, finished)
-                return
-            with suppress(RuntimeError):  # the app has already closed
-                self.call_from_thread(self._written, visit, finished)
-
-        future.add_done_callback(done)
-
-    def _written(self, visit: Visit, future: Future[None]) -> None:
-        from ma_tui.screens.visit.visit import sentence
-        from ma_tui.visits.holding import DraftChanged
-
-        error = future.exception()
-        if error is None:
-            if self._status is not None:
-                self._show_status(BACK, severity="information", timeout=6)
-                self._status = None
-            return
-        if isinstance(error, DatabaseUnavailable):
-            self._show_status(UNAVAILABLE)
-            self.set_timer(RETRY_SECONDS, partial(self._retry_save, visit))
-        elif isinstance(error, DraftChanged):
-            self.notify(f"Not saved: {sentence(error)}", severity="error", markup=False)
-            self.post_message(ReloadVisit(visit.draft.encounter_id, visit.draft.step))
-        elif isinstance(error, Conflict):
-            self.notify(f"Not saved: {sentence(error)}", severity="error", markup=False)
-        elif isinstance(error, Exception):
-            self._handle_exception(error)
-
-    def _show_status(
-        self, text: str, *, severity: SeverityLevel = "warning", timeout: float = 3600
-    ) -> None:
-        """The one status line about the database, replaced in place."""
-        if self._status is not None:
-            self._unnotify(self._status)
-        note = Notification(text, "", severity, timeout, markup=False)
-        self._status = note
-        self.post_message(Notify(note))
 
     @on(ReloadVisit)
     def _reload_visit(self, message: ReloadVisit) -> None:

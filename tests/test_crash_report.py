@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from ma_tui.core.crash import structural_report, write_crash_report
-from ma_tui.screens.app import EXIT_CRASHED
+from ma_tui.screens.opening import EXIT_CRASHED
 from tests.conftest import todays_encounter_id
 from tests.pilot import make_app
 

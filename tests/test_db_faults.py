@@ -33,8 +33,9 @@ from ma_tui.data import store
 from ma_tui.data.migrate import upgrade
 from ma_tui.data.models.visits import Encounter, EncounterStatus, RoomingDraft
 from ma_tui.data.store import create_store_engine, sqlite_url
-from ma_tui.screens.app import BACK, UNAVAILABLE, WAITING, MaTuiApp
+from ma_tui.screens.app import MaTuiApp
 from ma_tui.screens.visit.complaint import ComplaintScreen
+from ma_tui.screens.waiting import BACK, UNAVAILABLE, WAITING
 from ma_tui.visits.claims import Terminal
 from ma_tui.visits.draft import VisitDraft
 from ma_tui.visits.holding import VisitInUse, open_visit

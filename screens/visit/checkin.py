@@ -178,7 +178,7 @@ class CheckInScreen(VisitScreen):
         self._show_state()
         # set_focus, not focus(): at once, so a fast second Enter lands here.
         self.set_focus(self.query_one("#demographics-unchanged", Button))
-        self.save_as_typed()
+        self.save_after_paint()
 
     def _finish_demographics(self) -> None:
         if not self._identity_confirmed():
@@ -190,7 +190,7 @@ class CheckInScreen(VisitScreen):
         draft.demographic_changes, draft.demographics_confirmed = changes, True
         self._show_state()
         self.set_focus(self.query_one("#coverage-unchanged", Button))
-        self.save_as_typed()
+        self.save_after_paint()
 
     def _finish_coverage(self) -> None:
         if not self._identity_confirmed():

@@ -55,6 +55,7 @@ from ma_tui.history.rows import COLUMNS, HistoryRow, current_rows, section_rows,
 from ma_tui.screens.visit.visit import Visit, VisitScreen
 from ma_tui.screens.widgets.confirm import ConfirmScreen
 from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.repaint import measure_now, show_text
 
 STATUS_KEYS = Binding.Group("Taking/not/stopped", compact=True)
 SECTION_KEYS = Binding.Group("Section", compact=True)
@@ -251,8 +252,10 @@ class HistoryScreen(VisitScreen):
         visit = self.visit
         self._show_bar()
         zone = visit.now().tzinfo
-        self.query_one("#section-status", Static).update(
-            section_status(visit.chart, self.history, self.section, zone)
+        show_text(
+            self.query_one("#section-status", Static),
+            section_status(visit.chart, self.history, self.section, zone),
+            same_size=True,
         )
         table = self._table()
         keep = table.cursor_row if cursor is None else cursor
@@ -265,6 +268,7 @@ class HistoryScreen(VisitScreen):
             table.add_row(*_cells(row), key=row.key)
         if self.rows:
             table.move_cursor(row=min(max(keep, 0), len(self.rows) - 1))
+        measure_now(table)
         self.refresh_bindings()
         if self.section == HistorySection.ALLERGIES:
             self.refresh_banner()
@@ -279,19 +283,19 @@ class HistoryScreen(VisitScreen):
             if done and index != self.section_index:
                 style = "green"
             text.append(f" {SECTION_TITLES[section]}{done} ", style=style)
-        self.query_one("#section-bar", Static).update(text)
+        show_text(self.query_one("#section-bar", Static), text, same_size=True)
 
     def _show_error(self, message: str, *, error: bool = True) -> None:
         """One line under the form: a problem to fix (red) or what a key did."""
         line = self.query_one("#history-error", Static)
-        line.update(message)
+        show_text(line, message, same_size=True)
         line.set_class(not error, "note")
 
     def _set_editing(self, key: str | None) -> None:
         """Which row the form replaces when it is saved (None: it adds a new one)."""
         self.editing = key
         for title in self.query(".form-title").results(Label):
-            title.update("Edit" if key else "Add")
+            show_text(title, "Edit" if key else "Add")
 
     def _current_row(self) -> HistoryRow | None:
         row = self._table().cursor_row
@@ -345,7 +349,7 @@ class HistoryScreen(VisitScreen):
         if self.section_index + 1 < len(SECTIONS):
             self.section_index += 1
             self._show_section()
-            self.save_as_typed()
+            self.save_after_paint()
         else:
             self._refresh()
             self.action_next_step()

@@ -232,6 +232,17 @@ class VitalsScreen(VisitScreen):
 
     # --------------------------------------------------------------- one line
 
+    def on_mount(self) -> None:
+        """(Then ``VisitScreen.on_mount``, which Textual calls after this one.)"""
+        self.watch(self.query_one("#vitals-line", Input), "value", self._line_changed, init=False)
+
+    def _line_changed(self, text: str) -> None:
+        """Each key on the line, read as the text changes (a watcher): the fields and the
+        readback change in the frame that shows the character, not one frame after it
+        (which ``Input.Changed`` would be)."""
+        if self._visit is not None and hasattr(self, "form") and text != self.form.line:
+            self._apply_line(text)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         # The line as it is now, not as the event saw it: events typed ahead arrive late.
         if event.input.id == "vitals-line" and event.input.value != self.form.line:
@@ -359,8 +370,9 @@ class VitalsScreen(VisitScreen):
         retyped = line[: piece.start] + letters + text + line[piece.end :]
         line_input = self.query_one("#vitals-line", Input)
         with line_input.prevent(Input.Changed):
-            line_input.value = retyped
-        self._apply_line(retyped)
+            line_input.value = retyped  # read at once by ``_line_changed``
+        if self.form.line != retyped:
+            self._apply_line(retyped)
         return True
 
     def _advance_from_line(self) -> None:

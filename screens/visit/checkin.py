@@ -59,6 +59,18 @@ UNDONE = {
 }
 
 
+class SectionButton(Button):
+    """A section's button: Enter finishes the section at once, in the frame the key is
+    answered in; ``Button`` would first flash it pressed and send ``Pressed`` (one
+    frame, and one message, later). A click still presses it."""
+
+    def action_press(self) -> None:
+        if isinstance(self.screen, CheckInScreen) and not self.disabled:
+            self.screen.finish_section(self)
+        else:
+            super().action_press()
+
+
 class CheckInScreen(VisitScreen):
     STEP = "checkin"
     TITLE = "Check-in"
@@ -79,9 +91,9 @@ class CheckInScreen(VisitScreen):
             )
             yield Static(id="identity-line", markup=False)
             yield Static(id="vaccines-due")
-            yield Button(UNDONE["confirm-identity"], id="confirm-identity", compact=True)
+            yield SectionButton(UNDONE["confirm-identity"], id="confirm-identity", compact=True)
             yield Static("Demographics", classes="section-title")
-            yield Button(
+            yield SectionButton(
                 UNDONE["demographics-unchanged"], id="demographics-unchanged", compact=True
             )
             yield from self._fields("demo", DEMOGRAPHICS)
@@ -89,7 +101,7 @@ class CheckInScreen(VisitScreen):
             yield Static(id="demographics-error", classes="error")
             yield Static("Insurance", classes="section-title")
             yield Static(id="coverage-alert", classes="alert")
-            yield Button(UNDONE["coverage-unchanged"], id="coverage-unchanged", compact=True)
+            yield SectionButton(UNDONE["coverage-unchanged"], id="coverage-unchanged", compact=True)
             yield from self._fields("cov", INSURANCE)
             yield Static(id="coverage-error", classes="error")
 
@@ -155,11 +167,15 @@ class CheckInScreen(VisitScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == "confirm-identity":
+        self.finish_section(event.button)
+
+    def finish_section(self, button: Button) -> None:
+        """The section of ``button`` done (Enter on it, or a click)."""
+        if button.id == "confirm-identity":
             self.action_confirm_identity()
-        elif event.button.id == "demographics-unchanged":
+        elif button.id == "demographics-unchanged":
             self._finish_demographics()
-        elif event.button.id == "coverage-unchanged":
+        elif button.id == "coverage-unchanged":
             self._finish_coverage()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -477,13 +477,18 @@ class QueueScreen(Screen[None]):
             and patient.patient_id not in on_schedule
             and _other_matches(query, patient)
         ]
-        self._show_rows(entries, others, select=select)
+        self._show_rows(entries, others, select=select, pending=query is not None)
         self._others_for = None
         if query is not None:
             self._search_others(self._search_text(), query, on_schedule)
 
     def _search_text(self) -> str:
         return self.query_one("#search", Input).value
+
+    @property
+    def searching(self) -> bool:
+        """The database is being asked (or about to be) for the search's other patients."""
+        return self._searching
 
     def _search_others(self, text: str, query: PatientQuery, on_schedule: set[int]) -> None:
         """Ask the database for the patients off today's queue that ``query`` finds,
@@ -531,7 +536,10 @@ class QueueScreen(Screen[None]):
             self._start_search()  # a later key asked again: its answer is the one shown
         else:
             self._searching = False
-        if found is None or not self.is_attached or text != self._search_text():
+        if not self.is_attached or text != self._search_text():
+            return
+        if found is None:  # unreadable (said): what was found before, still matching
+            self._show_others(list(self.others.values()))
             return
         self._others_for = text
         self._show_others(found)
@@ -544,8 +552,14 @@ class QueueScreen(Screen[None]):
         self._show_rows(entries, others, select=_selected_key(table))
 
     def _show_rows(
-        self, entries: list[QueueEntry], others: list[OtherPatient], *, select: str | None
+        self,
+        entries: list[QueueEntry],
+        others: list[OtherPatient],
+        *,
+        select: str | None,
+        pending: bool = False,
     ) -> None:
+        """``pending``: the database may still find more (no "No patient matches" yet)."""
         query = self._query()
         table = self.query_one("#queue-table", DataTable)
         self.others = {patient.patient_id: patient for patient in others}
@@ -560,7 +574,7 @@ class QueueScreen(Screen[None]):
             ],
         )
         measure_now(table)
-        self._show_empty(bool(entries or others), searching=query is not None)
+        self._show_empty(bool(entries or others), searching=query is not None, pending=pending)
         if select is not None and select in table.rows:
             table.move_cursor(row=table.get_row_index(select))
         elif table.row_count:
@@ -620,9 +634,11 @@ class QueueScreen(Screen[None]):
         self._others_for = text
         self._show_others(found)
 
-    def _show_empty(self, any_rows: bool, *, searching: bool) -> None:
+    def _show_empty(self, any_rows: bool, *, searching: bool, pending: bool = False) -> None:
         empty = self.query_one("#queue-empty", Static)
-        if searching:
+        if pending:
+            message = ""  # the database has not answered yet: no "no match" to flash
+        elif searching:
             message = "No patient matches. F2 registers a walk-in."
         else:
             message = "No visits are scheduled today. F2 registers a walk-in."

@@ -364,7 +364,7 @@ class HistoryScreen(VisitScreen):
             if self.section_index > 0:
                 self.section_index -= 1
                 self._show_section()
-                self.save_as_typed()
+                self.save_after_paint()
             else:
                 self.action_previous_step()
 
@@ -400,7 +400,7 @@ class HistoryScreen(VisitScreen):
             return
         self._show_error("")
         self._refresh(cursor=self._table().cursor_row + 1)
-        self.save_as_typed()
+        self.save_after_paint()
 
     def action_remove(self) -> None:
         row = self._current_row()
@@ -424,7 +424,7 @@ class HistoryScreen(VisitScreen):
             self._set_editing(None)  # its place in the list may have moved
         self._show_error(message, error=False)
         self._refresh()
-        self.save_as_typed()
+        self.save_after_paint()
 
     # ------------------------------------------------------------ the form
 
@@ -444,7 +444,7 @@ class HistoryScreen(VisitScreen):
             self.set_focus(inputs[index + 1])
         elif self._add_from_form():
             self.set_focus(inputs[0])
-            self.save_as_typed()  # a one-field form keeps the focus: no blur saves it
+            self.save_after_paint()  # a one-field form keeps the focus: no blur saves it
 
     def _add_from_form(self) -> bool:
         """Read the form into the draft; on a problem, show it at the field to fix."""

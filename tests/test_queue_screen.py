@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from ma_tui.core.clock import fixed_clock
@@ -20,6 +22,19 @@ from tests.conftest import CLINIC_NOW
 def _rows(app: MaTuiApp) -> list[list[str]]:
     table = app.screen.query_one("#queue-table", DataTable)
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def _searched(pilot: Pilot[Any]) -> None:
+    """Until the database has answered the search too (it follows the key, on a thread)."""
+    screen = pilot.app.screen
+    assert isinstance(screen, QueueScreen)
+    await pilot.pause()
+    for _ in range(500):  # a bound, not a time: each pause lets the answer come in
+        if not screen.searching:
+            break
+        await pilot.pause(0.01)
+    await pilot.pause()
+    assert not screen.searching
 
 
 def _title(app: MaTuiApp) -> str:
@@ -209,7 +224,7 @@ async def test_typing_and_erasing_a_search_shows_the_same_rows_as_a_fresh_queue(
         seen: dict[str, list[list[str]]] = {}
         for key in ["b", "e", "backspace", "backspace", "m", "o", "r", "backspace", "t"]:
             await pilot.press(key)
-            await pilot.pause()
+            await _searched(pilot)
             search = app.screen.query_one("#search", Input).value
             seen[search] = _rows(app)
         await pilot.press(*["backspace"] * 3)
@@ -220,7 +235,7 @@ async def test_typing_and_erasing_a_search_shows_the_same_rows_as_a_fresh_queue(
         fresh = MaTuiApp(demo_sqlite, clock=fixed_clock(CLINIC_NOW), sign_in=False)
         async with fresh.run_test(size=(80, 24)) as pilot:
             fresh.screen.query_one("#search", Input).value = search
-            await pilot.pause()
+            await _searched(pilot)
             assert _rows(fresh) == rows, search
 
 

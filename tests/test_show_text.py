@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from ma_tui.screens.widgets.common import show_text
+from ma_tui.screens.widgets.repaint import show_text
 
 
 class OneStatic(App[None]):

@@ -56,6 +56,11 @@ class OtherPatient:
     birth_date: date
     age: str
     sex: str
+    # What ``matches`` reads: a row found for "whit" is kept for "whit d" without
+    # asking the database again.
+    family_name: str = ""
+    given_name: str = ""
+    mrn: str = ""
 
 
 def local_day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -123,6 +128,9 @@ def other_patients(
             birth_date=patient.birth_date,
             age=format_age(patient.birth_date, today) if patient.birth_date <= today else "?",
             sex=SEX_LETTER[Sex(patient.sex)],
+            family_name=patient.family_name,
+            given_name=patient.given_name,
+            mrn=patient.mrn,
         )
         for patient in found
         if patient.id is not None and patient.id not in shown

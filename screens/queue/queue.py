@@ -8,6 +8,7 @@ today's schedule are listed below it and can be started as a walk-in.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -38,6 +39,7 @@ from ma_tui.screens.queue.break_glass import BreakGlassScreen
 from ma_tui.screens.widgets.common import due_text, settle_inputs
 from ma_tui.screens.widgets.css import screen_css
 from ma_tui.screens.widgets.footer import KeyFooter
+from ma_tui.screens.widgets.repaint import measure_now, show_text
 from ma_tui.staff.accounts import Staff, StaffRole
 from ma_tui.visits.queue import (
     WAIT_WIDTH,
@@ -127,6 +129,11 @@ class QueueScreen(Screen[None]):
         self._stale_since: datetime | None = None  # the database unreadable since then
         self.observed: dict[int, Observed] = {}  # doses under observation, by visit
         self.due: dict[int, DueReport] = {}  # vaccines due today, by patient
+        self._others_for: str | None = None  # the search the database found ``others`` for
+        # The search the database is to be asked next (text, query, patients on the
+        # queue), and whether one is being asked now.
+        self._search_wanted: tuple[str, PatientQuery, set[int]] | None = None
+        self._searching = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-title")
@@ -147,6 +154,7 @@ class QueueScreen(Screen[None]):
             table.add_column(label, key=key, width=width)
         # Not read here: its first ScreenResume, which comes next, reads and paints it
         # (a read on mount was thrown away: a screen mounting paints nothing yet).
+        self.watch(self.query_one("#search", Input), "value", self._search_changed, init=False)
         self.set_interval(REFRESH_SECONDS, self.refresh_in_background)
         self.set_interval(COUNTDOWN_SECONDS, self._tick)
         settle_inputs(self, cursor_blink=self.cursor_blink)
@@ -172,6 +180,7 @@ class QueueScreen(Screen[None]):
             table.move_cursor(row=target)
 
     def action_open(self) -> None:
+        self._others_now()
         table = self.query_one("#queue-table", DataTable)
         if table.row_count == 0:
             return
@@ -275,8 +284,12 @@ class QueueScreen(Screen[None]):
         event.stop()
         self.action_open()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._show()
+    def _search_changed(self, text: str) -> None:
+        """Each key of the search, answered as the text changes (a watcher): the rows
+        are in the frame that shows the character, not one frame after it (which
+        ``Input.Changed`` would be)."""
+        if self.is_mounted:
+            self._show()
 
     # ------------------------------------------------------------- opening
 
@@ -441,19 +454,117 @@ class QueueScreen(Screen[None]):
         self.refresh_bindings()  # F6 (reaction) only on a row under observation
         line = self.query_one("#queue-due", Static)
         if entry is None:
-            line.update("")
+            show_text(line, "", same_size=True)
             return
-        line.update(due_text(self.due.get(entry.patient_id), lead=f"{entry.name}, due: "))
+        text = due_text(self.due.get(entry.patient_id), lead=f"{entry.name}, due: ")
+        show_text(line, text, same_size=True)
 
     def _query(self) -> PatientQuery | None:
         return parse_search(self.query_one("#search", Input).value, self.clock().date())
 
     def _show(self, *, select: str | None = None) -> None:
-        """The rows the search finds; the cursor on ``select`` if shown, else the first."""
+        """The rows the search finds; the cursor on ``select`` if shown, else the first.
+
+        Answered at once from what was already read: today's queue, and the patients
+        off it that the last search found and that still match. The database is asked
+        for the others behind it (``_search_others``): the rows it adds are painted
+        when it answers, if the search is still the same.
+        """
+        query = self._query()
+        entries = [entry for entry in self.entries if query is None or _entry_matches(query, entry)]
+        on_schedule = {entry.patient_id for entry in entries}
+        others = [
+            patient
+            for patient in self.others.values()
+            if query is not None
+            and patient.patient_id not in on_schedule
+            and _other_matches(query, patient)
+        ]
+        self._show_rows(entries, others, select=select, pending=query is not None)
+        self._others_for = None
+        if query is not None:
+            self._search_others(self._search_text(), query, on_schedule)
+
+    def _search_text(self) -> str:
+        return self.query_one("#search", Input).value
+
+    @property
+    def searching(self) -> bool:
+        """The database is being asked (or about to be) for the search's other patients."""
+        return self._searching
+
+    def _search_others(self, text: str, query: PatientQuery, on_schedule: set[int]) -> None:
+        """Ask the database for the patients off today's queue that ``query`` finds,
+        on a thread, once this key's answer is on screen; one search at a time, the
+        last one asked for next (the keys typed meanwhile have changed it)."""
+        self._search_wanted = (text, query, on_schedule)
+        if not self._searching:
+            self._searching = True
+            self.call_after_refresh(self._start_search)
+
+    def _start_search(self) -> None:
+        wanted, self._search_wanted = self._search_wanted, None
+        if wanted is None or not self.is_attached:
+            self._searching = False
+            return
+        text, query, on_schedule = wanted
+        now = self.clock()
+
+        def search() -> None:
+            found: list[OtherPatient] | None = None
+            try:
+                found = self._read_others(query, on_schedule, now)
+            finally:  # always answered: the next search waits for this one
+                with suppress(RuntimeError):  # the app has closed meanwhile
+                    self.app.call_from_thread(self._others_found, text, found)
+
+        self.run_worker(search, thread=True, group="queue-search", exit_on_error=False)
+
+    def _read_others(
+        self, query: PatientQuery, on_schedule: set[int], now: datetime
+    ) -> list[OtherPatient] | None:
+        """The patients off the queue ``query`` finds; None (said) if it cannot be read."""
+        try:
+            return other_patients(
+                self.engine, query, now, shown=on_schedule, limit=OTHER_PATIENTS_LIMIT
+            )
+        except UserError as exc:
+            with suppress(RuntimeError):
+                self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+            return None
+
+    def _others_found(self, text: str, found: list[OtherPatient] | None) -> None:
+        """The database's answer to the search ``text``: painted if it is still the search."""
+        if self._search_wanted is not None:
+            self._start_search()  # a later key asked again: its answer is the one shown
+        else:
+            self._searching = False
+        if not self.is_attached or text != self._search_text():
+            return
+        if found is None:  # unreadable (said): what was found before, still matching
+            self._show_others(list(self.others.values()))
+            return
+        self._others_for = text
+        self._show_others(found)
+
+    def _show_others(self, others: list[OtherPatient]) -> None:
+        """Today's rows as shown, then ``others``; the cursor stays on its patient."""
         query = self._query()
         entries = [entry for entry in self.entries if query is None or _entry_matches(query, entry)]
         table = self.query_one("#queue-table", DataTable)
-        others = self._other_patients(query, entries) if query is not None else []
+        self._show_rows(entries, others, select=_selected_key(table))
+
+    def _show_rows(
+        self,
+        entries: list[QueueEntry],
+        others: list[OtherPatient],
+        *,
+        select: str | None,
+        pending: bool = False,
+    ) -> None:
+        """``pending``: the database may still find more (no "No patient matches" yet)."""
+        query = self._query()
+        table = self.query_one("#queue-table", DataTable)
         self.others = {patient.patient_id: patient for patient in others}
         self._paint(
             table,
@@ -465,7 +576,8 @@ class QueueScreen(Screen[None]):
                 *((f"patient:{patient.patient_id}", _other_cells(patient)) for patient in others),
             ],
         )
-        self._show_empty(bool(entries or others), searching=query is not None)
+        measure_now(table)
+        self._show_empty(bool(entries or others), searching=query is not None, pending=pending)
         if select is not None and select in table.rows:
             table.move_cursor(row=table.get_row_index(select))
         elif table.row_count:
@@ -504,25 +616,48 @@ class QueueScreen(Screen[None]):
                         table.update_cell(key, column, new)
             painted[key] = cells
 
-    def _other_patients(self, query: PatientQuery, shown: list[QueueEntry]) -> list[OtherPatient]:
-        on_schedule = {entry.patient_id for entry in shown}
+    def _others_now(self) -> None:
+        """Enter before the database answered the search: its answer first, waited for,
+        so that Enter opens the row the whole search finds."""
+        text, query = self._search_text(), self._query()
+        if query is None or self._others_for == text:
+            return
+        entries = [entry for entry in self.entries if _entry_matches(query, entry)]
         try:
-            return other_patients(
-                self.engine, query, self.clock(), shown=on_schedule, limit=OTHER_PATIENTS_LIMIT
+            found = other_patients(
+                self.engine,
+                query,
+                self.clock(),
+                shown={entry.patient_id for entry in entries},
+                limit=OTHER_PATIENTS_LIMIT,
             )
         except UserError as exc:
             self.notify(str(exc), severity="warning", markup=False)
-            return []
+            return
+        self._others_for = text
+        self._show_others(found)
 
-    def _show_empty(self, any_rows: bool, *, searching: bool) -> None:
+    def _show_empty(self, any_rows: bool, *, searching: bool, pending: bool = False) -> None:
         empty = self.query_one("#queue-empty", Static)
-        if searching:
+        if pending:
+            message = ""  # the database has not answered yet: no "no match" to flash
+        elif searching:
             message = "No patient matches. F2 registers a walk-in."
         else:
             message = "No visits are scheduled today. F2 registers a walk-in."
-        empty.update("" if any_rows else message)
+        show_text(empty, "" if any_rows else message, same_size=True)
         empty.display = not any_rows
         self.query_one("#queue-table", DataTable).display = any_rows
+
+
+def _other_matches(query: PatientQuery, patient: OtherPatient) -> bool:
+    return matches(
+        query,
+        family=patient.family_name,
+        given=patient.given_name,
+        birth_date=patient.birth_date,
+        mrn=patient.mrn,
+    )
 
 
 def _entry_matches(query: PatientQuery, entry: QueueEntry) -> bool:

@@ -59,6 +59,18 @@ UNDONE = {
 }
 
 
+class SectionButton(Button):
+    """A section's button: Enter finishes the section at once, in the frame the key is
+    answered in; ``Button`` would first flash it pressed and send ``Pressed`` (one
+    frame, and one message, later). A click still presses it."""
+
+    def action_press(self) -> None:
+        if isinstance(self.screen, CheckInScreen) and not self.disabled:
+            self.screen.finish_section(self)
+        else:
+            super().action_press()
+
+
 class CheckInScreen(VisitScreen):
     STEP = "checkin"
     TITLE = "Check-in"
@@ -79,15 +91,17 @@ class CheckInScreen(VisitScreen):
             )
             yield Static(id="identity-line", markup=False)
             yield Static(id="vaccines-due")
-            yield _step_button("confirm-identity")
+            yield SectionButton(UNDONE["confirm-identity"], id="confirm-identity", compact=True)
             yield Static("Demographics", classes="section-title")
-            yield _step_button("demographics-unchanged")
+            yield SectionButton(
+                UNDONE["demographics-unchanged"], id="demographics-unchanged", compact=True
+            )
             yield from self._fields("demo", DEMOGRAPHICS)
             yield from self._fields("demo", GUARDIAN, classes="guardian")
             yield Static(id="demographics-error", classes="error")
             yield Static("Insurance", classes="section-title")
             yield Static(id="coverage-alert", classes="alert")
-            yield _step_button("coverage-unchanged")
+            yield SectionButton(UNDONE["coverage-unchanged"], id="coverage-unchanged", compact=True)
             yield from self._fields("cov", INSURANCE)
             yield Static(id="coverage-error", classes="error")
 
@@ -153,11 +167,15 @@ class CheckInScreen(VisitScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == "confirm-identity":
+        self.finish_section(event.button)
+
+    def finish_section(self, button: Button) -> None:
+        """The section of ``button`` done (Enter on it, or a click)."""
+        if button.id == "confirm-identity":
             self.action_confirm_identity()
-        elif event.button.id == "demographics-unchanged":
+        elif button.id == "demographics-unchanged":
             self._finish_demographics()
-        elif event.button.id == "coverage-unchanged":
+        elif button.id == "coverage-unchanged":
             self._finish_coverage()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -176,7 +194,7 @@ class CheckInScreen(VisitScreen):
         self._show_state()
         # set_focus, not focus(): at once, so a fast second Enter lands here.
         self.set_focus(self.query_one("#demographics-unchanged", Button))
-        self.save_as_typed()
+        self.save_after_paint()
 
     def _finish_demographics(self) -> None:
         if not self._identity_confirmed():
@@ -188,7 +206,7 @@ class CheckInScreen(VisitScreen):
         draft.demographic_changes, draft.demographics_confirmed = changes, True
         self._show_state()
         self.set_focus(self.query_one("#coverage-unchanged", Button))
-        self.save_as_typed()
+        self.save_after_paint()
 
     def _finish_coverage(self) -> None:
         if not self._identity_confirmed():
@@ -302,14 +320,6 @@ def _label(name: str) -> str:
                 if field_name == name:
                     return label
     return name
-
-
-def _step_button(name: str) -> Button:
-    """One of check-in's three confirmations. Its ✓ and new label say it was pressed:
-    no 0.2 s pressed look besides, a second repaint long after the Enter."""
-    button = Button(UNDONE[name], id=name, compact=True)
-    button.active_effect_duration = 0
-    return button
 
 
 def _mark(button: Button, done: bool, done_label: str) -> None:

@@ -53,9 +53,9 @@ from ma_tui.history.entry import (
 )
 from ma_tui.history.rows import COLUMNS, HistoryRow, current_rows, section_rows, section_status
 from ma_tui.screens.visit.visit import Visit, VisitScreen
-from ma_tui.screens.widgets.common import show_text
 from ma_tui.screens.widgets.confirm import ConfirmScreen
 from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.repaint import measure_now, show_text
 
 STATUS_KEYS = Binding.Group("Taking/not/stopped", compact=True)
 SECTION_KEYS = Binding.Group("Section", compact=True)
@@ -257,6 +257,7 @@ class HistoryScreen(VisitScreen):
         show_text(
             self.query_one("#section-status", Static),
             section_status(visit.chart, self.history, self.section, zone),
+            same_size=True,
         )
         table = self._table()
         keep = table.cursor_row if cursor is None else cursor
@@ -273,6 +274,7 @@ class HistoryScreen(VisitScreen):
             self.rows, self._table_shows = rows, self.section
         if self.rows:
             table.move_cursor(row=min(max(keep, 0), len(self.rows) - 1))
+        measure_now(table)
         self.refresh_bindings()
         if self.section == HistorySection.ALLERGIES:
             self.refresh_banner()
@@ -287,12 +289,12 @@ class HistoryScreen(VisitScreen):
             if done and index != self.section_index:
                 style = "green"
             text.append(f" {SECTION_TITLES[section]}{done} ", style=style)
-        show_text(self.query_one("#section-bar", Static), text)
+        show_text(self.query_one("#section-bar", Static), text, same_size=True)
 
     def _show_error(self, message: str, *, error: bool = True) -> None:
         """One line under the form: a problem to fix (red) or what a key did."""
         line = self.query_one("#history-error", Static)
-        show_text(line, message)
+        show_text(line, message, same_size=True)
         line.set_class(not error, "note")
 
     def _set_editing(self, key: str | None) -> None:
@@ -353,7 +355,7 @@ class HistoryScreen(VisitScreen):
         if self.section_index + 1 < len(SECTIONS):
             self.section_index += 1
             self._show_section()
-            self.save_as_typed()
+            self.save_after_paint()
         else:
             self._refresh()
             self.action_next_step()
@@ -368,7 +370,7 @@ class HistoryScreen(VisitScreen):
             if self.section_index > 0:
                 self.section_index -= 1
                 self._show_section()
-                self.save_as_typed()
+                self.save_after_paint()
             else:
                 self.action_previous_step()
 
@@ -404,7 +406,7 @@ class HistoryScreen(VisitScreen):
             return
         self._show_error("")
         self._refresh(cursor=self._table().cursor_row + 1)
-        self.save_as_typed()
+        self.save_after_paint()
 
     def action_remove(self) -> None:
         row = self._current_row()
@@ -428,7 +430,7 @@ class HistoryScreen(VisitScreen):
             self._set_editing(None)  # its place in the list may have moved
         self._show_error(message, error=False)
         self._refresh()
-        self.save_as_typed()
+        self.save_after_paint()
 
     # ------------------------------------------------------------ the form
 
@@ -448,7 +450,7 @@ class HistoryScreen(VisitScreen):
             self.set_focus(inputs[index + 1])
         elif self._add_from_form():
             self.set_focus(inputs[0])
-            self.save_as_typed()  # a one-field form keeps the focus: no blur saves it
+            self.save_after_paint()  # a one-field form keeps the focus: no blur saves it
 
     def _add_from_form(self) -> bool:
         """Read the form into the draft; on a problem, show it at the field to fix."""

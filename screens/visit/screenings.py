@@ -295,7 +295,7 @@ class ScreeningsScreen(VisitScreen):
         if not self._take(key, event.input.value):
             return
         self._show_rows()
-        self.save_as_typed()
+        self.save_after_paint()
         follow_up = pending_reflex(self.draft, self.draft.sex)
         if follow_up is not None:  # its row was just shown: focusable once laid out
             self.call_after_refresh(

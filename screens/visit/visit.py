@@ -285,13 +285,29 @@ class VisitScreen(Screen[None]):
         if event.input is self._moved_from:  # the step shown again moved the focus
             self._moved_from = None
             return
-        self.save_as_typed(event.input)
+        self.save_after_paint(event.input)
 
     def save_as_typed(self, left: Widget | None = None) -> bool:
         """Save the screen as it shows, and where the cursor is (else ``left``)."""
         self.capture_draft()
         self.note_focus(left)
         return self.save_draft()
+
+    def save_after_paint(self, left: Widget | None = None) -> None:
+        """``save_as_typed`` once the key's answer is on screen: the screen answers in
+        the frame the key asked for, and the save (waited for, in order, on the
+        writer) follows it at once instead of delaying it.
+
+        Not made if the visit has moved on meanwhile: a step change, leaving and
+        signing each save the whole step themselves.
+        """
+        visit, step = self.visit, self.STEP
+
+        def save() -> None:
+            if self.is_attached and self._visit is visit and visit.draft.step == step:
+                self.save_as_typed(left)
+
+        self.call_after_refresh(save)
 
     def note_focus(self, left: Widget | None = None) -> None:
         """Record the focused field's id in the draft; with nothing focused (the

@@ -35,8 +35,9 @@ from ma_tui.screens.messages import VisitClosed
 from ma_tui.screens.visit.growth_chart import GrowthChartScreen
 from ma_tui.screens.visit.visit import VisitScreen
 from ma_tui.screens.visit.vital_check import Decision, VitalCheckScreen
-from ma_tui.screens.widgets.common import PickList, show_text
+from ma_tui.screens.widgets.common import PickList
 from ma_tui.screens.widgets.css import screen_css
+from ma_tui.screens.widgets.repaint import show_text
 from ma_tui.vitals.catch import take_other_unit
 from ma_tui.vitals.codes import HEAD_CIRCUMFERENCE
 from ma_tui.vitals.entry import (
@@ -243,6 +244,17 @@ class VitalsScreen(VisitScreen):
 
     # --------------------------------------------------------------- one line
 
+    def on_mount(self) -> None:
+        """(Then ``VisitScreen.on_mount``, which Textual calls after this one.)"""
+        self.watch(self.query_one("#vitals-line", Input), "value", self._line_changed, init=False)
+
+    def _line_changed(self, text: str) -> None:
+        """Each key on the line, read as the text changes (a watcher): the fields and the
+        readback change in the frame that shows the character, not one frame after it
+        (which ``Input.Changed`` would be)."""
+        if self._visit is not None and hasattr(self, "form") and text != self.form.line:
+            self._apply_line(text)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         # The line as it is now, not as the event saw it: events typed ahead arrive late.
         if event.input.id == "vitals-line" and event.input.value != self.form.line:
@@ -374,8 +386,9 @@ class VitalsScreen(VisitScreen):
         retyped = line[: piece.start] + letters + text + line[piece.end :]
         line_input = self.query_one("#vitals-line", Input)
         with line_input.prevent(Input.Changed):
-            line_input.value = retyped
-        self._apply_line(retyped)
+            line_input.value = retyped  # read at once by ``_line_changed``
+        if self.form.line != retyped:
+            self._apply_line(retyped)
         return True
 
     def _advance_from_line(self) -> None:

@@ -12,6 +12,7 @@ from textual.widgets import Input, OptionList, Static
 
 from ma_tui.immunizations.due import DueReport, DueStatus
 from ma_tui.patients.registration import guardian_relationship_suggestions, payer_suggestions
+from ma_tui.screens.widgets.repaint import show_text
 from ma_tui.visits.steps import STEP_TABS, STEPS, Step
 
 # Patient fields (walk-in and check-in) that complete as you type, and what from.
@@ -155,26 +156,3 @@ def due_text(report: DueReport | None, *, lead: str = "Vaccines due today: ") ->
         label = item.group_name + (" (overdue)" if overdue else "")
         text.append(label, style="bold yellow" if overdue else "yellow")
     return text
-
-
-def show_text(static: Static, content: str | Text) -> None:
-    """Show ``content`` in ``static`` unless it shows it already: each update lays the
-    whole screen out again, and a kept step filled with what it holds needs none."""
-    if not _same(static.content, content):
-        static.update(content)
-
-
-def _same(shown: object, content: str | Text) -> bool:
-    """Shows the same: equal strings, or Texts equal in text, spans and style (rich's
-    own equality leaves the style out). An empty string and an empty Text are alike."""
-    if isinstance(shown, Text) and isinstance(content, Text):
-        return (shown.plain, shown.spans, shown.style) == (
-            content.plain,
-            content.spans,
-            content.style,
-        )
-    if isinstance(shown, Text) and not shown.plain and not shown.spans:
-        shown = ""
-    if isinstance(content, Text) and not content.plain and not content.spans:
-        return shown == ""
-    return isinstance(content, str) and shown == content

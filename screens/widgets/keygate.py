@@ -111,7 +111,11 @@ class KeyGate(App[None]):
         now, until a round ends with nothing left anywhere on the screen.
         """
         for _ in range(SETTLE_MAX_ROUNDS):
-            await self._drained(self._pumps())
+            # Only what has something queued (and the app and its screen): a callback
+            # to each of a hundred idle widgets is a hundred wake-ups of the loop that
+            # is painting the key's answer.
+            pumps = self._pumps()
+            await self._drained(pumps[:2] + [pump for pump in pumps[2:] if not _idle(pump)])
             answers = [w for w in self.workers if w.group == ANSWER_GROUP and not w.is_finished]
             if answers:
                 await asyncio.wait(

@@ -46,20 +46,26 @@ def audit_actions(db: Path) -> list[str]:
     return [row[0] for row in rows]
 
 
-def test_the_sign_in_screen_comes_first_and_signs_in(
-    demo_db: Path, tmp_path: Path, terminals: list[Terminal]
-) -> None:
+def at_sign_in(demo_db: Path, tmp_path: Path, terminals: list[Terminal]) -> Terminal:
+    """ma-tui started on a copy of the demo clinic, its sign-in screen drawn."""
     db = tmp_path / "clinic.db"
     shutil.copy(demo_db, db)
     terminal = Terminal(db)
     terminals.append(terminal)
     terminal.wait_for(*SIGN_IN, what="the sign-in screen")
+    return terminal
+
+
+def test_the_sign_in_screen_comes_first_and_signs_in(
+    demo_db: Path, tmp_path: Path, terminals: list[Terminal]
+) -> None:
+    terminal = at_sign_in(demo_db, tmp_path, terminals)
     terminal.type(f"mia{ENTER}{demo_secret('mia')}{ENTER}")
     terminal.wait_for("Today's queue", what="the queue after mia signed in")
     terminal.type(CTRL_Q)
     assert terminal.ended() == 0
     assert printed_after_the_app(terminal) == ""
-    actions = audit_actions(db)
+    actions = audit_actions(tmp_path / "clinic.db")
     assert actions[-2:] == ["sign_in", "sign_out"]
 
 
@@ -118,11 +124,7 @@ def test_a_database_with_no_administrator_asks_for_one_on_the_terminal(
 def test_quitting_while_the_database_opens_says_nothing(
     demo_db: Path, tmp_path: Path, terminals: list[Terminal]
 ) -> None:
-    db = tmp_path / "clinic.db"
-    shutil.copy(demo_db, db)
-    terminal = Terminal(db)
-    terminals.append(terminal)
-    terminal.wait_for(*SIGN_IN, what="the sign-in screen")
+    terminal = at_sign_in(demo_db, tmp_path, terminals)
     terminal.type(CTRL_Q)  # at once: the database is likely still being opened
     assert terminal.ended() == 0
     assert printed_after_the_app(terminal) == ""

@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -152,6 +152,30 @@ def matches(query: PatientQuery, *, family: str, given: str, birth_date: date, m
     )
 
 
+class Person(Protocol):
+    """Whatever names a patient as the search reads one (a queue row, a stored patient)."""
+
+    @property
+    def family_name(self) -> str: ...
+    @property
+    def given_name(self) -> str: ...
+    @property
+    def birth_date(self) -> date: ...
+    @property
+    def mrn(self) -> str: ...
+
+
+def person_matches(query: PatientQuery, person: Person) -> bool:
+    """``matches`` for anything that carries a patient's names, birth date and MRN."""
+    return matches(
+        query,
+        family=person.family_name,
+        given=person.given_name,
+        birth_date=person.birth_date,
+        mrn=person.mrn,
+    )
+
+
 # A family prefix this short may cover a tenth of all patients (``s``): with a given
 # prefix too, count the two ranges first, up to PROBE_ROWS index entries each.
 PROBE_BELOW = 3
@@ -202,13 +226,7 @@ def search_patients(session: Session, query: PatientQuery, *, limit: int = 50) -
     return [
         patient
         for patient in (patients[patient_id] for patient_id in ids)
-        if matches(
-            query,
-            family=patient.family_name,
-            given=patient.given_name,
-            birth_date=patient.birth_date,
-            mrn=patient.mrn,
-        )
+        if person_matches(query, patient)
     ]
 
 

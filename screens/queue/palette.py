@@ -10,7 +10,7 @@ from textual.command import Hit, Hits, Provider
 from ma_tui.core.clock import Clock
 from ma_tui.core.errors import UserError
 from ma_tui.core.transaction import Engine
-from ma_tui.patients.search import matches, parse_search
+from ma_tui.patients.search import parse_search, person_matches
 from ma_tui.screens.messages import OpenPatient
 from ma_tui.visits.queue import todays_queue
 
@@ -35,13 +35,7 @@ def patient_commands(engine: Engine, clock: Clock) -> type[Provider]:
             except UserError:
                 return  # the palette lists nothing; the queue says what is wrong
             for entry in entries:
-                if matches(
-                    parsed,
-                    family=entry.family_name,
-                    given=entry.given_name,
-                    birth_date=entry.birth_date,
-                    mrn=entry.mrn,
-                ):
+                if person_matches(parsed, entry):
                     prompt = f"Open {entry.name}"
                     yield Hit(
                         1.0,

@@ -26,7 +26,7 @@ from ma_tui.immunizations.chart import Observed, due_for, observed, record_react
 from ma_tui.immunizations.due import DueReport
 from ma_tui.immunizations.observation import observation_countdown
 from ma_tui.patients.registration import start_walk_in
-from ma_tui.patients.search import PatientQuery, matches, parse_search
+from ma_tui.patients.search import PatientQuery, parse_search, person_matches
 from ma_tui.screens.immunizations.injection import AskScreen, InjectionScreen
 from ma_tui.screens.messages import (
     OpenPatient,
@@ -471,14 +471,14 @@ class QueueScreen(Screen[None]):
         when it answers, if the search is still the same.
         """
         query = self._query()
-        entries = [entry for entry in self.entries if query is None or _entry_matches(query, entry)]
+        entries = [entry for entry in self.entries if query is None or person_matches(query, entry)]
         on_schedule = {entry.patient_id for entry in entries}
         others = [
             patient
             for patient in self.others.values()
             if query is not None
             and patient.patient_id not in on_schedule
-            and _other_matches(query, patient)
+            and person_matches(query, patient)
         ]
         self._show_rows(entries, others, select=select, pending=query is not None)
         self._others_for = None
@@ -550,7 +550,7 @@ class QueueScreen(Screen[None]):
     def _show_others(self, others: list[OtherPatient]) -> None:
         """Today's rows as shown, then ``others``; the cursor stays on its patient."""
         query = self._query()
-        entries = [entry for entry in self.entries if query is None or _entry_matches(query, entry)]
+        entries = [entry for entry in self.entries if query is None or person_matches(query, entry)]
         table = self.query_one("#queue-table", DataTable)
         self._show_rows(entries, others, select=_selected_key(table))
 
@@ -622,7 +622,7 @@ class QueueScreen(Screen[None]):
         text, query = self._search_text(), self._query()
         if query is None or self._others_for == text:
             return
-        entries = [entry for entry in self.entries if _entry_matches(query, entry)]
+        entries = [entry for entry in self.entries if person_matches(query, entry)]
         try:
             found = other_patients(
                 self.engine,
@@ -648,26 +648,6 @@ class QueueScreen(Screen[None]):
         show_text(empty, "" if any_rows else message, same_size=True)
         empty.display = not any_rows
         self.query_one("#queue-table", DataTable).display = any_rows
-
-
-def _other_matches(query: PatientQuery, patient: OtherPatient) -> bool:
-    return matches(
-        query,
-        family=patient.family_name,
-        given=patient.given_name,
-        birth_date=patient.birth_date,
-        mrn=patient.mrn,
-    )
-
-
-def _entry_matches(query: PatientQuery, entry: QueueEntry) -> bool:
-    return matches(
-        query,
-        family=entry.family_name,
-        given=entry.given_name,
-        birth_date=entry.birth_date,
-        mrn=entry.mrn,
-    )
 
 
 def _other_cells(patient: OtherPatient) -> tuple[Text, ...]:

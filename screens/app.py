@@ -178,7 +178,7 @@ class MaTuiApp(WaitsForTheDatabase):
         from ma_tui.screens.queue.queue import QueueScreen
 
         queue, self._queue_ahead = self._queue_ahead, None
-        if queue is None or not queue.is_mounted:
+        if queue is None or not queue.is_running:
             queue = QueueScreen(self.engine, self.clock, self.staff, cursor_blink=self.cursor_blink)
         queue.staff = self.staff
         self.push_screen(queue)
@@ -187,16 +187,18 @@ class MaTuiApp(WaitsForTheDatabase):
     _queue_ahead: QueueScreen | None = None
 
     def build_queue_ahead(self) -> None:
-        """Behind the sign-in screen, once no key has come for a moment: the queue's
-        screen mounted ahead, so the PIN's answer only shows it. It holds nothing of
-        the day: it reads the queue only once shown (its ScreenResume), for whoever
-        signed in, and never refreshes while it is not on the screens' stack."""
+        """Behind the sign-in screen, once no key has come for a moment (or as the PIN
+        is checked): the queue's screen mounted ahead, so the PIN's answer only shows
+        it. It holds nothing of the day: it reads the queue only once shown (its
+        ScreenResume), for whoever signed in, and never refreshes off the stack."""
         if not self.sign_in_required or self.staff is not None or self._queue_ahead is not None:
             return
         if not self.is_running or self._database_not_ready():
             return
-        if monotonic() - self.typed_at < STEP_VIEW_BUILD_PAUSE or self._answer_pending():
-            self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_queue_ahead)
+        # While a PIN is checked it is built at once, beside argon2's threads (the answer
+        # shows it); while keys come, it waits for a moment without one.
+        if not self._answer_pending() and monotonic() - self.typed_at < STEP_VIEW_BUILD_PAUSE:
+            self.set_timer(STEP_VIEW_BUILD_PAUSE / 4, self.build_queue_ahead)
             return
         from ma_tui.screens.queue.queue import QueueScreen
 

@@ -172,6 +172,16 @@ def test_the_readback_names_each_value_with_its_conversion_and_flag() -> None:
     ]
 
 
+def test_an_infants_length_is_read_back_as_a_length_not_a_height() -> None:
+    """Under 2 the field says Length (lying down): its readback says so too."""
+    infant = 200  # days
+    line = read("h26", age_days=infant)
+    texts = [part.text for part in line_readback(line, VitalsForm(), US, infant, CLINIC_NOW)]
+    assert texts == ["Len 26 in (66 cm)"]
+    adult = [part.text for part in line_readback(read("h65"), VitalsForm(), US, ADULT, CLINIC_NOW)]
+    assert adult == ["Ht 65 in (165.1 cm)"]
+
+
 # ---------------------------------------------------------- properties
 
 SEPARATORS = st.sampled_from([" ", "  ", ", ", ";", "\t"])

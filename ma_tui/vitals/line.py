@@ -360,6 +360,14 @@ SHORT_NAMES = {
 }
 
 
+def short_name(key: str, age_days: int) -> str:
+    """The readback's name of a vital: a child under 2's length is "Len", as its field
+    is labelled Length (measured lying down), not "Ht"."""
+    if key == "height" and age_days < LENGTH_UNTIL_DAYS:
+        return "Len"
+    return SHORT_NAMES[key]
+
+
 def line_readback(
     line: VitalsLine,
     form: VitalsForm,
@@ -401,7 +409,7 @@ def line_readback(
 def _vital_part(
     key: str, form: VitalsForm, units: ClinicUnits, age_days: int, now: datetime
 ) -> ReadbackPart:
-    name = SHORT_NAMES[key]
+    name = short_name(key, age_days)
     entries = read_field(key, form, units, age_days, now).entries
     if not entries:
         return ReadbackPart(f"{name} —", "plain")

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from ma_tui.clinic.settings import SettingChange
     from ma_tui.data.audit import VerifyResult
     from ma_tui.data.models.staff import Staff
+    from ma_tui.screens.app import MaTuiApp
+    from ma_tui.visits.terminal import Terminal
 
 EXIT_AUDIT_BROKEN = 1  # `audit verify` found a broken link in the audit chain
 
@@ -375,17 +377,11 @@ class DatabaseOpening:
 def _run_app_behind(opening: DatabaseOpening, *, served: bool = False) -> int:
     """The app on this terminal, its sign-in screen painted first and ``opening`` run
     behind it; what it found wrong is said once the app has closed."""
-    import gc
-
     from ma_tui.screens.app import MaTuiApp
-    from ma_tui.visits.terminal import Terminal, hold_seconds_from
 
-    terminal = Terminal(hold_seconds=hold_seconds_from(os.environ))
-    app = MaTuiApp.behind_sign_in(opening.open, terminal=terminal, served=served)
-    gc.freeze()  # as in _run_app; the app freezes again once the rest is loaded
-    app.manage_gc = True
+    app = MaTuiApp.behind_sign_in(opening.open, terminal=_this_terminal(), served=served)
     try:
-        app.run()
+        _run_to_the_end(app)  # the app freezes again once the rest is loaded
         opening.close()
         for warning in opening.warnings:
             print(f"ma-tui: {warning}", file=sys.stderr)
@@ -543,20 +539,30 @@ def _stdin_is_terminal() -> bool:
 
 def _run_app(engine: Engine, warnings: Sequence[str] = (), *, served: bool = False) -> int:
     """The app on this terminal; ``served``: in a browser tab (``ma-tui serve``)."""
-    import gc
-
     from ma_tui.screens.app import MaTuiApp
+
+    app = MaTuiApp(engine, start_warnings=warnings, terminal=_this_terminal(), served=served)
+    _run_to_the_end(app)
+    return app.return_code or 0
+
+
+def _this_terminal() -> Terminal:
+    """This running ma-tui as it holds visits (its hold time from the environment)."""
     from ma_tui.visits.terminal import Terminal, hold_seconds_from
 
-    terminal = Terminal(hold_seconds=hold_seconds_from(os.environ))
-    app = MaTuiApp(engine, start_warnings=warnings, terminal=terminal, served=served)
+    return Terminal(hold_seconds=hold_seconds_from(os.environ))
+
+
+def _run_to_the_end(app: MaTuiApp) -> None:
+    """Run ``app`` until it closes, its garbage collections managed by it."""
+    import gc
+
     # The modules and what start-up made are never garbage: frozen, the collector no
     # longer scans them on each full collection (about 200 ms each on this machine,
     # a third of that once frozen; bench/RESULTS.md). The app takes it from there.
     gc.freeze()
     app.manage_gc = True
     app.run()
-    return app.return_code or 0
 
 
 # ------------------------------------------------------------------ keys

@@ -112,8 +112,6 @@ class MaTuiApp(WaitsForTheDatabase):
         ``opening``, in place of ``engine``: see ``behind_sign_in``.
         """
         super().__init__()
-        if (engine is None) == (opening is None):
-            raise TypeError("MaTuiApp takes an engine, or an opening (behind_sign_in)")
         self.await_database(engine, opening)
         self.cursor_blink = cursor_blink
         self.clock = clock
@@ -152,8 +150,7 @@ class MaTuiApp(WaitsForTheDatabase):
         self._show_start_warnings()
         self.personal.start()
         if not self.opens_behind:
-            self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_queue_ahead)
-            self.start_building_steps()
+            self._build_ahead()
         if self.sign_in_required:
             self.push_screen(self._sign_in_screen(), self._signed_in)
         else:
@@ -166,6 +163,10 @@ class MaTuiApp(WaitsForTheDatabase):
         """Open: what the trail's check found shows at once; the steps are built ahead."""
         self.start_warnings = warnings
         self._show_start_warnings()
+        self._build_ahead()
+
+    def _build_ahead(self) -> None:
+        """The database is there: the queue's screen and the steps' built ahead."""
         self.set_timer(STEP_VIEW_BUILD_PAUSE, self.build_queue_ahead)
         self.start_building_steps()
 
@@ -193,7 +194,7 @@ class MaTuiApp(WaitsForTheDatabase):
         ScreenResume), for whoever signed in, and never refreshes off the stack."""
         if not self.sign_in_required or self.staff is not None or self._queue_ahead is not None:
             return
-        if not self.is_running or self._database_not_ready():
+        if not self.is_running or self._engine_if_open() is None:
             return
         # While a PIN is checked it is built at once, beside argon2's threads (the answer
         # shows it); while keys come, it waits for a moment without one.

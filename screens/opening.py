@@ -130,10 +130,6 @@ class OpensBehind(KeptSteps):
             return database.result()
         return None
 
-    def _database_not_ready(self) -> bool:
-        database = self._database
-        return not database.done() or database.exception() is not None
-
     def open_behind(self) -> None:
         """After the sign-in screen's first paint: the opening, in its own thread."""
         threading.Thread(target=self._open, name="ma-tui opening", daemon=True).start()

@@ -471,7 +471,7 @@ class QueueScreen(Screen[None]):
         when it answers, if the search is still the same.
         """
         query = self._query()
-        entries = [entry for entry in self.entries if query is None or person_matches(query, entry)]
+        entries = self._todays_matches(query)
         on_schedule = {entry.patient_id for entry in entries}
         others = [
             patient
@@ -484,6 +484,18 @@ class QueueScreen(Screen[None]):
         self._others_for = None
         if query is not None:
             self._search_others(self._search_text(), query, on_schedule)
+
+    def _todays_matches(self, query: PatientQuery | None) -> list[QueueEntry]:
+        """Today's visits the search finds (all of them with no search)."""
+        return [entry for entry in self.entries if query is None or person_matches(query, entry)]
+
+    def _find_others(
+        self, query: PatientQuery, on_schedule: set[int], now: datetime
+    ) -> list[OtherPatient]:
+        """The patients off today's queue ``query`` finds (``UserError`` if unreadable)."""
+        return other_patients(
+            self.engine, query, now, shown=on_schedule, limit=OTHER_PATIENTS_LIMIT
+        )
 
     def _search_text(self) -> str:
         return self.query_one("#search", Input).value
@@ -525,9 +537,7 @@ class QueueScreen(Screen[None]):
     ) -> list[OtherPatient] | None:
         """The patients off the queue ``query`` finds; None (said) if it cannot be read."""
         try:
-            return other_patients(
-                self.engine, query, now, shown=on_schedule, limit=OTHER_PATIENTS_LIMIT
-            )
+            return self._find_others(query, on_schedule, now)
         except UserError as exc:
             with suppress(RuntimeError):
                 self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
@@ -549,8 +559,7 @@ class QueueScreen(Screen[None]):
 
     def _show_others(self, others: list[OtherPatient]) -> None:
         """Today's rows as shown, then ``others``; the cursor stays on its patient."""
-        query = self._query()
-        entries = [entry for entry in self.entries if query is None or person_matches(query, entry)]
+        entries = self._todays_matches(self._query())
         table = self.query_one("#queue-table", DataTable)
         self._show_rows(entries, others, select=_selected_key(table))
 
@@ -622,15 +631,9 @@ class QueueScreen(Screen[None]):
         text, query = self._search_text(), self._query()
         if query is None or self._others_for == text:
             return
-        entries = [entry for entry in self.entries if person_matches(query, entry)]
+        on_schedule = {entry.patient_id for entry in self._todays_matches(query)}
         try:
-            found = other_patients(
-                self.engine,
-                query,
-                self.clock(),
-                shown={entry.patient_id for entry in entries},
-                limit=OTHER_PATIENTS_LIMIT,
-            )
+            found = self._find_others(query, on_schedule, self.clock())
         except UserError as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
